@@ -1,0 +1,45 @@
+"""The torch backend: steps on float64 tensors, differentiable by every torch.func transform."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch.func import jvp, vjp
+
+from ..games.base import Game
+
+Tensor = torch.Tensor
+
+
+class TorchOps:
+    """Primitives for running and differentiating steps on one game with torch tensors.
+
+    ``jvp`` and ``vjp`` are torch.func transforms of the game's field, so a step that uses them
+    (consensus, CGD) can itself be differentiated by ``jacfwd``/``jacrev``/``jvp``. ``solve``
+    assembles the ``n × n`` matrix of the linear map column by column and solves it directly:
+    suitable for games small enough for a dense Jacobian.
+    """
+
+    def __init__(self, game: Game):
+        self.game = game
+
+    def field(self, z: Tensor) -> Tensor:
+        return self.game.field(z)
+
+    def jvp(self, z: Tensor, u: Tensor) -> Tensor:
+        return jvp(self.game.field, (z,), (u,))[1]
+
+    def vjp(self, z: Tensor, u: Tensor) -> Tensor:
+        return vjp(self.game.field, z)[1](u)[0]
+
+    def split(self, z: Tensor) -> tuple[Tensor, Tensor]:
+        return self.game.split(z)
+
+    def join(self, x: Tensor, y: Tensor) -> Tensor:
+        return torch.cat([x, y])
+
+    def solve(self, linear_map: Callable[[Tensor], Tensor], rhs: Tensor) -> Tensor:
+        eye = torch.eye(rhs.shape[0], dtype=rhs.dtype, device=rhs.device)
+        matrix = torch.stack([linear_map(e) for e in eye], dim=1)
+        return torch.linalg.solve(matrix, rhs)

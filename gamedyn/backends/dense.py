@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
-from torch.func import jvp, vjp
+from torch.func import jvp, vjp, vmap
 
 from ..games.base import Game
 
@@ -17,7 +17,7 @@ class TorchOps:
 
     ``jvp`` and ``vjp`` are torch.func transforms of the game's field, so a step that uses them
     (consensus, CGD) can itself be differentiated by ``jacfwd``/``jacrev``/``jvp``. ``solve``
-    assembles the ``n × n`` matrix of the linear map column by column and solves it directly:
+    assembles the ``n × n`` matrix of the linear map (its columns batched with ``vmap``) and solves it directly:
     suitable for games small enough for a dense Jacobian.
     """
 
@@ -41,5 +41,8 @@ class TorchOps:
 
     def solve(self, linear_map: Callable[[Tensor], Tensor], rhs: Tensor) -> Tensor:
         eye = torch.eye(rhs.shape[0], dtype=rhs.dtype, device=rhs.device)
-        matrix = torch.stack([linear_map(e) for e in eye], dim=1)
+        try:
+            matrix = vmap(linear_map, out_dims=1)(eye)
+        except RuntimeError:  # a field torch.func cannot batch: build the columns one by one
+            matrix = torch.stack([linear_map(e) for e in eye], dim=1)
         return torch.linalg.solve(matrix, rhs)

@@ -22,9 +22,10 @@ class Quadratic(Game):
     ``v(z) = J z + b`` with ``J = [[Axx, Axy], [Ayx, Ayy]]`` and ``b = (bx, by)``.
 
     ``Axx`` and ``Ayy`` are the players' own Hessians (symmetric); ``Axy`` (``nx × ny``) and
-    ``Ayx`` (``ny × nx``) couple them. The game is zero-sum when ``Ayx = −Axyᵀ`` and
-    ``Ayy = −(the y-Hessian of L_x)``; in general ``J`` is not normal, which makes these the
-    simplest games where the game Jacobian's eigenvectors are not orthogonal.
+    ``Ayx`` (``ny × nx``) couple them. (Terms of a player's loss that do not involve its own
+    variables do not change the field and are left out.) With ``Ayx = −Axyᵀ`` this is the field
+    of the zero-sum game ``min_x max_y ½ xᵀAxx x + xᵀAxy y − ½ yᵀAyy y``. In general ``J`` is not
+    normal: these are the simplest games whose Jacobian has non-orthogonal eigenvectors.
 
     Args:
       Axx: the first player's Hessian, ``nx × nx`` symmetric.

@@ -1,0 +1,161 @@
+"""Per-player analysis: the blocks of the game Jacobian, matrix-free.
+
+With ``J = [[J_xx, J_xy], [J_yx, J_yy]]`` (``J_xx = ∇²_xx L_x`` and ``J_yy = ∇²_yy L_y`` the
+players' own Hessians, symmetric; ``J_xy = ∇²_xy L_x`` and ``J_yx = ∇²_yx L_y`` the couplings):
+
+* :func:`player_hessian_eigenvalues`: extreme eigenvalues of ``J_xx`` or ``J_yy`` (Lanczos,
+  ``scipy.sparse.linalg.eigsh``) — is each player at a local minimum of its own loss?
+* :func:`coupling_singular_values`: the largest singular values of ``J_xy`` (``svds``) — how
+  strongly the players interact.
+* :func:`schur_complement_eigenvalues`: eigenvalues of ``S = J_xx − J_xy J_yy⁻¹ J_yx``, the
+  first player's Jacobian when the second responds optimally (Stackelberg / the implicit
+  function theorem); each product solves with ``J_yy`` by GMRES.
+
+Every block product is a masked product with the whole field's Jacobian (``J (u_x, 0)``, one
+torch.func ``jvp``) or its transpose (``vjp``), so any :class:`~gamedyn.games.base.Game` works,
+from the Dirac-GAN to a GAN checkpoint. Results are sorted: Hessian eigenvalues and singular
+values descending, Schur eigenvalues in gamedyn's order (see :mod:`gamedyn.spectrum.dense`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from scipy.sparse.linalg import LinearOperator, eigs, eigsh, gmres, svds
+
+from .. import _validate
+from ..backends.dense import TorchOps
+from ..games.base import Game
+from .dense import sort_eigenvalues
+
+Tensor = torch.Tensor
+PLAYERS = ("x", "y")
+
+
+class _Blocks:
+    """Block products ``J_pq u`` and ``J_pqᵀ u`` of one game at one point, on numpy vectors."""
+
+    def __init__(self, game: Game, z: Any):
+        self.game, self.ops = game, TorchOps(game)
+        self.z = game.point(z)
+        self.sizes = {"x": game.nx, "y": game.ny}
+
+    def _embed(self, player: str, u: np.ndarray) -> Tensor:
+        u = torch.as_tensor(np.asarray(u, dtype=float).ravel(), dtype=self.z.dtype)
+        zeros = {p: torch.zeros(n, dtype=self.z.dtype) for p, n in self.sizes.items()}
+        zeros[player] = u
+        return torch.cat([zeros["x"], zeros["y"]])
+
+    def _part(self, player: str, w: Tensor) -> np.ndarray:
+        x, y = self.game.split(w)
+        return (x if player == "x" else y).detach().numpy()
+
+    def product(self, row: str, col: str, u: np.ndarray) -> np.ndarray:
+        """``J_{row,col} u``."""
+        return self._part(row, self.ops.jvp(self.z, self._embed(col, u)))
+
+    def transpose_product(self, row: str, col: str, w: np.ndarray) -> np.ndarray:
+        """``J_{row,col}ᵀ w``."""
+        return self._part(col, self.ops.vjp(self.z, self._embed(row, w)))
+
+    def operator(self, row: str, col: str) -> LinearOperator:
+        return LinearOperator(
+            (self.sizes[row], self.sizes[col]),
+            matvec=lambda u: self.product(row, col, u),
+            rmatvec=lambda w: self.transpose_product(row, col, w),
+            dtype=float,
+        )
+
+
+def _player(player: str) -> str:
+    return _validate.choice("player", player, PLAYERS)
+
+
+def _count(k: int, size: int, name: str = "k") -> int:
+    k = _validate.integer_at_least(name, k, 1)
+    if k > size:
+        raise ValueError(f"{name} = {k} exceeds the block size {size}")
+    return k
+
+
+def _dense(op: LinearOperator) -> np.ndarray:
+    return op.matmat(np.eye(op.shape[1]))
+
+
+def player_hessian_eigenvalues(
+    game: Game, z: Any, player: str = "x", k: int = 6, which: str = "LA", tol: float = 1e-10
+) -> np.ndarray:
+    """``k`` extreme eigenvalues of a player's own Hessian block (``J_xx`` or ``J_yy``).
+
+    ``which="LA"``: the largest (algebraic), ``"SA"``: the smallest, ``"BE"``: from both ends.
+    Lanczos on the symmetrised block ``(B + Bᵀ)/2`` (the block is a Hessian; symmetrising only
+    removes round-off); blocks of 2·k entries or fewer are materialised and solved densely.
+    Returned in descending order.
+    """
+    player, blocks = _player(player), _Blocks(game, z)
+    size = blocks.sizes[player]
+    k = _count(k, size)
+    which = _validate.choice("which", which, ("LA", "SA", "BE"))
+    block = blocks.operator(player, player)
+    sym = LinearOperator(
+        block.shape, matvec=lambda u: 0.5 * (block.matvec(u) + block.rmatvec(u)), dtype=float
+    )
+    if size <= max(2 * k, 8):
+        values = np.linalg.eigvalsh(_dense(sym))
+        low, high = k // 2, k - k // 2
+        chosen = {"LA": values[-k:], "SA": values[:k], "BE": np.r_[values[:low], values[-high:]]}
+        return np.sort(chosen[which])[::-1]
+    return np.sort(eigsh(sym, k=k, which=which, tol=tol, return_eigenvectors=False))[::-1]
+
+
+def coupling_singular_values(game: Game, z: Any, k: int = 6, tol: float = 1e-10) -> np.ndarray:
+    """The ``k`` largest singular values of the coupling ``J_xy = ∇²_xy L_x``, descending."""
+    blocks = _Blocks(game, z)
+    op = blocks.operator("x", "y")
+    k = _count(k, min(op.shape))
+    if min(op.shape) <= max(2 * k, 8):
+        return np.linalg.svd(_dense(op), compute_uv=False)[:k]
+    return np.sort(svds(op, k=k, tol=tol, return_singular_vectors=False))[::-1]
+
+
+def schur_complement_eigenvalues(
+    game: Game, z: Any, k: int = 6, which: str = "LM", tol: float = 1e-10
+) -> np.ndarray:
+    """``k`` eigenvalues of ``S = J_xx − J_xy J_yy⁻¹ J_yx`` (the second player eliminated).
+
+    ``J_yy`` must be invertible (e.g. a discriminator at a strict local minimum of its loss).
+    Each product solves ``J_yy w = J_yx u`` by GMRES to relative tolerance ``tol·1e-2``. Small
+    first players are materialised and solved densely. Sorted in gamedyn's order.
+    """
+    blocks = _Blocks(game, z)
+    nx, ny = blocks.sizes["x"], blocks.sizes["y"]
+    k = _count(k, nx)
+    which = _validate.choice("which", which, ("LM", "SM", "LR", "SR", "LI", "SI"))
+    j_yy = blocks.operator("y", "y")
+
+    def matvec(u: np.ndarray) -> np.ndarray:
+        rhs = blocks.product("y", "x", u)
+        w, info = gmres(j_yy, rhs, rtol=tol * 1e-2, atol=0.0, restart=min(ny, 200), maxiter=50)
+        if info != 0:
+            raise np.linalg.LinAlgError(f"GMRES with J_yy did not converge (info = {info})")
+        return blocks.product("x", "x", u) - blocks.product("x", "y", w)
+
+    op = LinearOperator((nx, nx), matvec=matvec, dtype=float)
+    if nx <= max(2 * k + 1, 8):
+        return sort_eigenvalues(_select(np.linalg.eigvals(_dense(op)), k, which))
+    return sort_eigenvalues(eigs(op, k=k, which=which, tol=tol, return_eigenvectors=False))
+
+
+def _select(values: np.ndarray, k: int, which: str) -> np.ndarray:
+    """The ``k`` eigenvalues ARPACK's ``which`` would pick, from all of them."""
+    key = {
+        "LM": -np.abs(values),
+        "SM": np.abs(values),
+        "LR": -values.real,
+        "SR": values.real,
+        "LI": -values.imag,
+        "SI": values.imag,
+    }[which]
+    return values[np.argsort(key, kind="stable")[:k]]

@@ -1,0 +1,82 @@
+"""Per-player blocks, matrix-free (Lanczos, svds, GMRES-in-Arnoldi) against the dense Jacobian."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from gamedyn.games import FunctionGame
+from gamedyn.spectrum import game_jacobian
+from gamedyn.spectrum.blocks import (
+    coupling_singular_values,
+    player_hessian_eigenvalues,
+    schur_complement_eigenvalues,
+)
+
+NX, NY = 14, 12
+
+
+def small_gan_like_game() -> FunctionGame:
+    """A smooth, non-quadratic general-sum game with strongly convex-ish own losses."""
+    g = torch.Generator().manual_seed(0)
+    W = torch.randn(NX, NY, generator=g, dtype=torch.float64) / 4
+    P = torch.randn(NX, NX, generator=g, dtype=torch.float64) / 4
+    Q = torch.randn(NY, NY, generator=g, dtype=torch.float64) / 4
+
+    def loss_x(x, y):
+        return torch.tanh(x @ W @ y) + 0.5 * (P @ x).square().sum() + 0.3 * x.square().sum()
+
+    def loss_y(x, y):
+        return -torch.tanh(x @ W @ y) + 0.5 * (Q @ y).square().sum() + 0.4 * torch.cosh(y).sum()
+
+    return FunctionGame(loss_x, loss_y, NX, NY)
+
+
+@pytest.fixture(scope="module")
+def setup():
+    game = small_gan_like_game()
+    z = np.random.default_rng(0).uniform(-0.7, 0.7, NX + NY)
+    J = game_jacobian(game, z)
+    return game, z, J
+
+
+@pytest.mark.parametrize("which", ["LA", "SA", "BE"])
+@pytest.mark.parametrize("player", ["x", "y"])
+def test_player_hessian_eigenvalues(setup, player, which):
+    game, z, J = setup
+    block = J[:NX, :NX] if player == "x" else J[NX:, NX:]
+    np.testing.assert_allclose(block, block.T, atol=1e-12)  # own Hessians are symmetric
+    values = np.linalg.eigvalsh(block)
+    k = 3
+    expected = {"LA": values[-k:], "SA": values[:k], "BE": np.r_[values[:1], values[-2:]]}[which]
+    got = player_hessian_eigenvalues(game, z, player, k=k, which=which)
+    np.testing.assert_allclose(got, np.sort(expected)[::-1], atol=1e-8)
+
+
+def test_coupling_singular_values(setup):
+    game, z, J = setup
+    expected = np.linalg.svd(J[:NX, NX:], compute_uv=False)[:4]
+    np.testing.assert_allclose(coupling_singular_values(game, z, k=4), expected, atol=1e-8)
+
+
+@pytest.mark.parametrize("which", ["LM", "LR"])
+def test_schur_complement_eigenvalues(setup, which):
+    game, z, J = setup
+    Jxx, Jxy, Jyx, Jyy = J[:NX, :NX], J[:NX, NX:], J[NX:, :NX], J[NX:, NX:]
+    S = Jxx - Jxy @ np.linalg.solve(Jyy, Jyx)
+    values = np.linalg.eigvals(S)
+    key = -np.abs(values) if which == "LM" else -values.real
+    expected = np.sort_complex(values[np.argsort(key)[:3]])
+    got = np.sort_complex(schur_complement_eigenvalues(game, z, k=3, which=which))
+    np.testing.assert_allclose(got, expected, atol=1e-7)
+
+
+def test_block_arguments_are_checked(setup):
+    game, z, _ = setup
+    with pytest.raises(ValueError, match="unknown player 'g'"):
+        player_hessian_eigenvalues(game, z, player="g")
+    with pytest.raises(ValueError, match="k = 20 exceeds the block size 14"):
+        player_hessian_eigenvalues(game, z, k=20)
+    with pytest.raises(ValueError, match="unknown which"):
+        schur_complement_eigenvalues(game, z, which="XX")

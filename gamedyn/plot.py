@@ -1,0 +1,583 @@
+"""Drawing only: eigenvalue clouds, rate regions, hyperparameter maps, fields and trajectories.
+
+Every function takes ``ax=None`` (a new figure is made when it is ``None``), draws on it and
+returns the ``Axes``; nothing calls ``plt.show()``. The numbers come from
+:mod:`gamedyn.regions`, :mod:`gamedyn.spectrum` and :func:`gamedyn.run`.
+
+One style throughout (:data:`STYLE`, applied with :func:`style` inside each function, so global
+``rcParams`` are left as they were): the Okabe–Ito colour-blind-safe palette for categories,
+``cividis`` for rates and ``viridis`` for a scalar such as a training step or a hyperparameter
+(both perceptually uniform and readable with colour-vision deficiency), and the ``ρ = 1``
+boundary always as a solid black line. :func:`save` writes PNG and PDF.
+
+Example:
+  >>> from gamedyn.methods import ExtraGradient
+  >>> ax = rate_region(ExtraGradient(0.5), re=(-1, 3), im=(-3, 3), eigenvalues=[1j, -1j])
+  >>> save(ax.figure, "figures/extragradient_region")      # .png and .pdf
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from cycler import cycler
+from matplotlib.axes import Axes
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+
+from . import regions
+from .games.base import Game
+from .methods.base import Method
+from .trajectory import run
+
+OKABE_ITO = {
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "bluish green": "#009E73",
+    "reddish purple": "#CC79A7",
+    "orange": "#E69F00",
+    "sky blue": "#56B4E9",
+    "yellow": "#F0E442",
+    "black": "#000000",
+}
+"""Okabe and Ito's palette, distinguishable under the common colour-vision deficiencies."""
+
+PALETTE = tuple(OKABE_ITO.values())
+RATE_CMAP = "cividis"
+SCALAR_CMAP = "viridis"
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<")
+BOUNDARY = {"colors": "black", "linewidths": 1.5}
+
+STYLE: dict[str, Any] = {
+    "axes.prop_cycle": cycler(color=PALETTE),
+    "image.cmap": RATE_CMAP,
+    "figure.figsize": (4.8, 3.8),
+    "figure.dpi": 100,
+    "figure.constrained_layout.use": True,
+    "savefig.dpi": 200,
+    "savefig.bbox": "tight",
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "legend.fontsize": 8,
+    "legend.framealpha": 0.9,
+    "axes.grid": True,
+    "grid.alpha": 0.25,
+    "lines.linewidth": 1.5,
+    "lines.markersize": 4,
+    "scatter.edgecolors": "none",
+    "pdf.fonttype": 42,
+    "ps.fonttype": 42,
+}
+"""The rcParams every function draws with (only inside :func:`style`)."""
+
+
+def style() -> contextlib.AbstractContextManager:
+    """A context in which matplotlib uses :data:`STYLE`; rcParams are restored on exit."""
+    return mpl.rc_context(STYLE)
+
+
+def _styled(fn: Callable[..., Axes]) -> Callable[..., Axes]:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Axes:
+        with style():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _axes(ax: Axes | None) -> Axes:
+    if ax is None:
+        _, ax = plt.subplots()
+    elif not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes or None, got {ax!r}")
+    return ax
+
+
+def save(
+    fig: Figure | Axes, path: str | Path, formats: Sequence[str] = ("png", "pdf")
+) -> list[Path]:
+    """Save ``fig`` as ``path.png`` and ``path.pdf`` (``path`` without extension); the paths.
+
+    Parent folders are created. Saved with :data:`STYLE`'s resolution and tight bounding box.
+    """
+    figure = fig.figure if isinstance(fig, Axes) else fig
+    if not isinstance(figure, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure or Axes, got {fig!r}")
+    base = Path(path)
+    if base.suffix.lower() in {".png", ".pdf", ".svg"}:
+        raise ValueError(f"path is without extension (formats={tuple(formats)}), got {path!r}")
+    base.parent.mkdir(parents=True, exist_ok=True)
+    out = []
+    with style():
+        for fmt in formats:
+            target = base.with_name(f"{base.name}.{fmt}")
+            figure.savefig(target, format=fmt)
+            out.append(target)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Complex-plane helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def _complex(name: str, values: Any) -> np.ndarray:
+    array = np.asarray(values)
+    if array.dtype == object or not np.issubdtype(array.dtype, np.number):
+        raise TypeError(f"{name} must be a numeric array, got {values!r}")
+    return array.astype(complex).ravel()
+
+
+def _unit_circle(ax: Axes) -> None:
+    """The unit circle ``|μ| = 1`` as a dashed line labelled ``"|μ| = 1"`` (gid ``unit-circle``)."""
+    theta = np.linspace(0.0, 2.0 * np.pi, 361)
+    ax.plot(
+        np.cos(theta),
+        np.sin(theta),
+        color="0.35",
+        lw=0.9,
+        ls="--",
+        label="|μ| = 1",
+        gid="unit-circle",
+    )
+
+
+def _complex_plane(ax: Axes, equal: bool = True) -> None:
+    ax.axhline(0.0, color="0.6", lw=0.6, zorder=0)
+    ax.axvline(0.0, color="0.6", lw=0.6, zorder=0)
+    ax.set_xlabel("Re")
+    ax.set_ylabel("Im")
+    if equal:
+        ax.set_aspect("equal", adjustable="datalim")
+
+
+# ---------------------------------------------------------------------------------------------
+# Eigenvalues
+# ---------------------------------------------------------------------------------------------
+
+
+@_styled
+def eigenvalue_cloud(
+    eigenvalues: Any,
+    *,
+    color_by: Any = None,
+    label: str | None = None,
+    colorbar_label: str | None = None,
+    unit_circle: bool = False,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Eigenvalues as points in the complex plane.
+
+    Args:
+      eigenvalues: one array (any shape) or a mapping ``{label: array}`` of several sets; each
+        set gets its own marker and, uncoloured, its own Okabe–Ito colour, and a legend entry.
+      color_by: a scalar per eigenvalue (e.g. the training step of its checkpoint), an array of
+        the set's size, or for several sets a mapping ``{label: array}`` (sets left out keep their
+        colour); drawn with ``viridis`` on one shared scale and a colorbar.
+      label: the legend label of a single set.
+      colorbar_label: the colorbar's label.
+      unit_circle: draw ``|μ| = 1`` (for operator eigenvalues).
+      title: the axes title.
+      ax: the Axes to draw on.
+    """
+    ax = _axes(ax)
+    sets = (
+        {str(k): _complex(f"eigenvalues[{k!r}]", v) for k, v in eigenvalues.items()}
+        if isinstance(eigenvalues, Mapping)
+        else {label: _complex("eigenvalues", eigenvalues)}
+    )
+    colours = _color_values(color_by, sets)
+    norm = None
+    if colours:
+        stacked = np.concatenate(list(colours.values()))
+        norm = Normalize(float(stacked.min()), float(stacked.max()))
+    mappable = None
+    for i, (name, values) in enumerate(sets.items()):
+        kwargs = {"marker": MARKERS[i % len(MARKERS)], "s": 18, "label": name, "zorder": 3}
+        if name in colours:
+            kwargs.update(c=colours[name], cmap=SCALAR_CMAP, norm=norm)
+        else:
+            kwargs.update(color=PALETTE[i % len(PALETTE)])
+        points = ax.scatter(values.real, values.imag, **kwargs)
+        if name in colours:
+            mappable = points
+    if unit_circle:
+        _unit_circle(ax)
+    _complex_plane(ax)
+    if mappable is not None:
+        ax.figure.colorbar(mappable, ax=ax, label=colorbar_label)
+    if any(name is not None for name in sets) or unit_circle:
+        ax.legend(loc="best")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def _color_values(color_by: Any, sets: Mapping[str | None, np.ndarray]) -> dict:
+    """``{set label: scalar per point}`` for the sets that are coloured, sizes checked."""
+    if color_by is None:
+        return {}
+    if not isinstance(color_by, Mapping):
+        if len(sets) != 1:
+            raise ValueError("with several sets, color_by must be a mapping {label: values}")
+        color_by = {next(iter(sets)): color_by}
+    out = {}
+    for name, values in color_by.items():
+        if name not in sets:
+            raise ValueError(f"color_by names a set {name!r} not in eigenvalues ({list(sets)})")
+        array = np.asarray(values, dtype=float).ravel()
+        if array.size != sets[name].size:
+            raise ValueError(
+                f"color_by for {name!r} has {array.size} values for {sets[name].size} eigenvalues"
+            )
+        out[name] = array
+    return out
+
+
+@_styled
+def eigenvalue_paths(
+    make_method: Callable[[Any], Method],
+    values: Any,
+    eigenvalues: Any = None,
+    game: Game | None = None,
+    z: Any = None,
+    *,
+    label: str = "hyperparameter",
+    unit_circle: bool = True,
+    ax: Axes | None = None,
+) -> Axes:
+    """Operator eigenvalues ``μ`` as one hyperparameter sweeps ``values``, coloured by it.
+
+    For each value ``h``, the eigenvalues of ``make_method(h)`` from game eigenvalues
+    ``eigenvalues`` (eigenvalue maps) or from ``game`` at ``z`` (operator Jacobian); see
+    :func:`gamedyn.regions.operator_eigenvalues`. A dense sweep draws the paths.
+
+    Example:
+      >>> eigenvalue_paths(lambda b: Momentum(0.5, b, alternating=True), np.linspace(0, -1, 101),
+      ...                  game=Bilinear([[1.0]]), z=[0, 0], label="β")
+    """
+    ax = _axes(ax)
+    values = np.asarray(values, dtype=float).ravel()
+    if values.size == 0:
+        raise ValueError("values is empty")
+    mus, hs = [], []
+    for h in values:
+        mu = regions.operator_eigenvalues(make_method(float(h)), eigenvalues, game, z)
+        mus.append(mu)
+        hs.append(np.full(mu.size, h))
+    mu, h = np.concatenate(mus), np.concatenate(hs)
+    points = ax.scatter(mu.real, mu.imag, c=h, cmap=SCALAR_CMAP, s=8, zorder=3)
+    first, last = mus[0], mus[-1]
+    ax.scatter(
+        first.real,
+        first.imag,
+        marker="o",
+        s=40,
+        facecolors="none",
+        edgecolors="black",
+        label=f"{label} = {values[0]:g}",
+        zorder=4,
+    )
+    ax.scatter(
+        last.real,
+        last.imag,
+        marker="x",
+        s=40,
+        color="black",
+        label=f"{label} = {values[-1]:g}",
+        zorder=4,
+    )
+    if unit_circle:
+        _unit_circle(ax)
+    _complex_plane(ax)
+    ax.figure.colorbar(points, ax=ax, label=label)
+    ax.legend(loc="best")
+    return ax
+
+
+# ---------------------------------------------------------------------------------------------
+# Rates
+# ---------------------------------------------------------------------------------------------
+
+
+def _linspace(name: str, bounds: Any, resolution: int) -> np.ndarray:
+    lo, hi = regions._pair(name, bounds)
+    if not lo < hi:
+        raise ValueError(f"{name} must satisfy lo < hi, got {bounds!r}")
+    return np.linspace(lo, hi, resolution)
+
+
+def _rate_levels(vmax: float) -> np.ndarray:
+    """Filled-contour levels on ``[0, vmax]`` with ``1`` among them."""
+    below = np.linspace(0.0, 1.0, 11)
+    above = np.arange(1.1, vmax + 1e-9, 0.1)
+    return np.concatenate([below, above])
+
+
+@_styled
+def rate_region(
+    method: Method,
+    re: Sequence[float] = (-0.5, 2.5),
+    im: Sequence[float] = (-1.5, 1.5),
+    *,
+    eigenvalues: Any = None,
+    resolution: int = 400,
+    vmax: float = 2.0,
+    ax: Axes | None = None,
+) -> Axes:
+    """The predicted rate ``max_j |μ_j(λ)|`` over the λ-plane, with its ``ρ = 1`` boundary.
+
+    A filled contour (``cividis``, levels every 0.1 from 0 to ``vmax``, larger rates in the top
+    colour) of :func:`gamedyn.regions.rate_grid` on ``re × im`` (bounds ``(lo, hi)``), the
+    contour ``ρ = 1`` in black (the stability region's boundary: game eigenvalues inside it
+    converge), and the game's ``eigenvalues`` as points.
+    """
+    ax = _axes(ax)
+    x, y = _linspace("re", re, resolution), _linspace("im", im, resolution)
+    rho = regions.rate_grid(method, x, y)
+    levels = _rate_levels(vmax)
+    filled = ax.contourf(x, y, np.minimum(rho, vmax), levels=levels, cmap=RATE_CMAP, extend="max")
+    if np.nanmin(rho) < 1.0 < np.nanmax(rho):
+        ax.contour(x, y, rho, levels=[1.0], **BOUNDARY)
+        ax.plot([], [], color="black", lw=1.5, label="ρ = 1")
+    if eigenvalues is not None:
+        lam = _complex("eigenvalues", eigenvalues)
+        ax.scatter(
+            lam.real,
+            lam.imag,
+            marker="o",
+            s=22,
+            color=OKABE_ITO["vermillion"],
+            edgecolors="white",
+            linewidths=0.5,
+            label="game eigenvalues λ",
+            zorder=4,
+        )
+    _complex_plane(ax)
+    ax.set_xlabel("Re λ")
+    ax.set_ylabel("Im λ")
+    ax.figure.colorbar(filled, ax=ax, label="rate ρ")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper left")
+    ax.set_title(repr(method))
+    return ax
+
+
+@_styled
+def hyperparameter_map(
+    source: regions.RateMap | Callable[..., Method],
+    eigenvalues: Any = None,
+    game: Game | None = None,
+    z: Any = None,
+    *,
+    optimum: regions.Tuned | None = None,
+    vmax: float = 2.0,
+    ax: Axes | None = None,
+    **grids: Any,
+) -> Axes:
+    """The predicted rate over one or two hyperparameters.
+
+    ``source`` is a :class:`gamedyn.regions.RateMap`, or a ``make_method`` that
+    :func:`gamedyn.regions.hyperparameter_map` evaluates on ``grids`` (from ``eigenvalues``, or
+    ``game`` at ``z``). Two hyperparameters: the rate as a ``cividis`` mesh (first one on the
+    x-axis; cells where ``make_method`` refused are blank), the ``ρ = 1`` contour in black, and
+    ``optimum`` (a :class:`gamedyn.regions.Tuned`) as a star. One: the rate as a line, with
+    ``ρ = 1`` dashed.
+    """
+    ax = _axes(ax)
+    rate_map = (
+        source
+        if isinstance(source, regions.RateMap)
+        else regions.hyperparameter_map(source, eigenvalues, game, z, **grids)
+    )
+    names, axes, rho = rate_map
+    if len(names) == 1:
+        ax.plot(axes[0], rho, color=OKABE_ITO["blue"], marker=".", label="ρ")
+        ax.axhline(1.0, color="black", ls="--", lw=1.0, label="ρ = 1")
+        ax.set_xlabel(names[0])
+        ax.set_ylabel("rate ρ")
+    elif len(names) == 2:
+        mesh = ax.pcolormesh(
+            axes[0],
+            axes[1],
+            np.minimum(rho, vmax).T,
+            shading="nearest",
+            cmap=RATE_CMAP,
+            vmin=0.0,
+            vmax=vmax,
+        )
+        finite = rho[np.isfinite(rho)]
+        if min(axes[0].size, axes[1].size) > 1 and finite.size and finite.min() < 1 < finite.max():
+            ax.contour(axes[0], axes[1], rho.T, levels=[1.0], **BOUNDARY)
+            ax.plot([], [], color="black", lw=1.5, label="ρ = 1")
+        ax.figure.colorbar(mesh, ax=ax, label="rate ρ", extend="max")
+        ax.set_xlabel(names[0])
+        ax.set_ylabel(names[1])
+        ax.grid(False)
+    else:
+        raise ValueError(f"can draw one or two hyperparameters, got {len(names)}: {names}")
+    if optimum is not None:
+        point = [optimum.hyperparameters[n] for n in names]
+        y = point[1] if len(names) == 2 else optimum.rate
+        ax.plot(
+            point[0],
+            y,
+            marker="*",
+            ms=12,
+            color=OKABE_ITO["vermillion"],
+            ls="none",
+            markeredgecolor="white",
+            label=f"optimum, ρ = {optimum.rate:.4g}",
+            zorder=5,
+        )
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="best")
+    return ax
+
+
+# ---------------------------------------------------------------------------------------------
+# 2-D games
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_planar(game: Game) -> None:
+    if not isinstance(game, Game):
+        raise TypeError(f"game must be a Game, got {game!r}")
+    if game.n != 2:
+        raise ValueError(f"vector fields are drawn for 2-D games; {game!r} has n = {game.n}")
+
+
+def field_on_grid(game: Game, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``v`` at every ``(x[j], y[i])``: two arrays of shape ``(len(y), len(x))``."""
+    _check_planar(game)
+    X, Y = np.meshgrid(x, y)
+    points = torch.as_tensor(np.stack([X.ravel(), Y.ravel()], axis=1), dtype=torch.float64)
+    with torch.no_grad():
+        try:
+            v = torch.func.vmap(game.field)(points)
+        except RuntimeError:  # a field torch.func cannot batch: one point at a time
+            v = torch.stack([game.field(p) for p in points])
+    v = v.numpy()
+    return v[:, 0].reshape(X.shape), v[:, 1].reshape(X.shape)
+
+
+@_styled
+def vector_field(
+    game: Game,
+    xlim: Sequence[float] = (-2.0, 2.0),
+    ylim: Sequence[float] = (-2.0, 2.0),
+    *,
+    density: int = 21,
+    kind: str = "quiver",
+    normalize: bool = True,
+    ax: Axes | None = None,
+) -> Axes:
+    """The descent direction ``−v(z)`` of a 2-D game (the flow that gradient play follows).
+
+    ``kind="quiver"``: arrows on a ``density × density`` grid (unit length when ``normalize``,
+    coloured by ``‖v‖``); ``kind="stream"``: streamlines. Axes are the two players, ``x``
+    horizontal and ``y`` vertical.
+    """
+    if kind not in ("quiver", "stream"):
+        raise ValueError(f"unknown kind {kind!r}; expected 'quiver' or 'stream'")
+    _check_planar(game)
+    ax = _axes(ax)
+    x, y = _linspace("xlim", xlim, density), _linspace("ylim", ylim, density)
+    vx, vy = field_on_grid(game, x, y)
+    u, w = -vx, -vy
+    speed = np.hypot(u, w)
+    if kind == "quiver":
+        if normalize:
+            scale = np.where(speed > 0, speed, 1.0)
+            u, w = u / scale, w / scale
+        ax.quiver(x, y, u, w, speed, cmap=SCALAR_CMAP, angles="xy", pivot="mid", width=0.004)
+    else:
+        ax.streamplot(x, y, u, w, color=speed, cmap=SCALAR_CMAP, density=1.0, linewidth=0.8)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_xlabel("x (first player)")
+    ax.set_ylabel("y (second player)")
+    ax.set_aspect("equal", adjustable="box")
+    return ax
+
+
+@_styled
+def trajectories(
+    methods: Method | Mapping[str, Method],
+    game: Game,
+    starts: Any,
+    steps: int = 100,
+    *,
+    field: bool = True,
+    xlim: Sequence[float] | None = None,
+    ylim: Sequence[float] | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Iterates of one or several methods on a 2-D game, start (○) and end (★) marked.
+
+    Each method (a mapping gives labels; a single method is labelled by its ``repr``) is run
+    with :func:`gamedyn.run` from each start for ``steps`` steps and drawn in its own
+    Okabe–Ito colour. With ``field`` the descent field ``−v`` is drawn underneath in grey, over
+    ``xlim × ylim`` (default: the trajectories' extent with a margin).
+    """
+    _check_planar(game)
+    ax = _axes(ax)
+    if isinstance(methods, Method):
+        methods = {repr(methods): methods}
+    z0s = np.atleast_2d(np.asarray(starts, dtype=float))
+    if z0s.ndim != 2 or z0s.shape[1] != 2:
+        raise ValueError(f"starts must be a point (2,) or points (m, 2), got shape {z0s.shape}")
+    paths = {name: [run(method, game, z0, steps) for z0 in z0s] for name, method in methods.items()}
+    for i, (name, runs) in enumerate(paths.items()):
+        colour = PALETTE[i % len(PALETTE)]
+        for j, zs in enumerate(runs):
+            ax.plot(
+                zs[:, 0], zs[:, 1], color=colour, lw=1.2, label=name if j == 0 else None, zorder=3
+            )
+            ax.plot(
+                *zs[0], marker="o", ms=6, mfc="white", mec=colour, ls="none", zorder=4, gid="start"
+            )
+            ax.plot(*zs[-1], marker="*", ms=10, color=colour, ls="none", zorder=4, gid="end")
+    ax.plot([], [], marker="o", mfc="white", mec="black", ls="none", label="start")
+    ax.plot([], [], marker="*", color="black", ls="none", label="end")
+    if field:
+        every = np.concatenate([np.concatenate(r) for r in paths.values()])
+        every = every[np.all(np.isfinite(every), axis=1)]
+        xlim = xlim or _padded(every[:, 0])
+        ylim = ylim or _padded(every[:, 1])
+        x, y = _linspace("xlim", xlim, 21), _linspace("ylim", ylim, 21)
+        vx, vy = field_on_grid(game, x, y)
+        speed = np.where(np.hypot(vx, vy) > 0, np.hypot(vx, vy), 1.0)
+        ax.quiver(
+            x,
+            y,
+            -vx / speed,
+            -vy / speed,
+            color="0.7",
+            angles="xy",
+            pivot="mid",
+            width=0.003,
+            zorder=1,
+        )
+        ax.set_xlim(*xlim)
+        ax.set_ylim(*ylim)
+    ax.set_xlabel("x (first player)")
+    ax.set_ylabel("y (second player)")
+    ax.legend(loc="best")
+    return ax
+
+
+def _padded(values: np.ndarray, margin: float = 0.1) -> tuple[float, float]:
+    lo, hi = float(values.min()), float(values.max())
+    pad = margin * max(hi - lo, 1e-3)
+    return lo - pad, hi + pad

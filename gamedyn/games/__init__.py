@@ -8,5 +8,6 @@ from .base import Game
 from .dirac import DiracGAN
 from .function import FunctionGame
 from .quadratic import Bilinear, Quadratic
+from .symbolic import SymbolicGame
 
-__all__ = ["Game", "Bilinear", "Quadratic", "DiracGAN", "FunctionGame"]
+__all__ = ["Game", "Bilinear", "Quadratic", "DiracGAN", "FunctionGame", "SymbolicGame"]

@@ -1,6 +1,8 @@
 """Spectra of games and update operators.
 
-Dense (:mod:`.dense`): ``jacfwd`` through the field and through each method's step.
+* Dense (:mod:`.dense`): ``jacfwd`` through the field and through each method's step.
+* Symbolic (:mod:`.symbolic`): the same steps on sympy matrices; eigenvalue maps ``μ(λ)``.
+* Per-player blocks (:mod:`.blocks`): own-Hessian eigenvalues, couplings, Schur complements.
 """
 
 from .dense import (
@@ -11,6 +13,13 @@ from .dense import (
     spectral_radius,
     step_map,
 )
+from .symbolic import (
+    bilinear_rates,
+    characteristic_polynomial,
+    eigenvalue_map,
+    latex,
+    operator_jacobian_symbolic,
+)
 
 __all__ = [
     "game_jacobian",
@@ -19,4 +28,9 @@ __all__ = [
     "spectral_radius",
     "sort_eigenvalues",
     "step_map",
+    "eigenvalue_map",
+    "characteristic_polynomial",
+    "operator_jacobian_symbolic",
+    "bilinear_rates",
+    "latex",
 ]

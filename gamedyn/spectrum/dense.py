@@ -15,11 +15,13 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import sympy as sp
 import torch
 from torch.func import jacfwd
 
 from ..backends.dense import TorchOps
 from ..games.base import Game
+from ..games.symbolic import SymbolicGame
 from ..methods.base import Method, State
 
 Tensor = torch.Tensor
@@ -64,7 +66,14 @@ def initial_state(method: Method, game: Game, z: Any) -> Tensor:
 
 
 def game_jacobian(game: Game, z: Any, *, max_bytes: int = DEFAULT_MAX_BYTES) -> np.ndarray:
-    """The game Jacobian ``J(z) = ∂v/∂z`` as an ``n × n`` float64 array."""
+    """The game Jacobian ``J(z) = ∂v/∂z`` as an ``n × n`` float64 array.
+
+    For a :class:`~gamedyn.games.symbolic.SymbolicGame`, the exact sympy matrix instead.
+    """
+    if isinstance(game, SymbolicGame):
+        from .symbolic import game_jacobian_symbolic
+
+        return game_jacobian_symbolic(game, z)
     check_dense_size(game.n, max_bytes, "game Jacobian")
     return game.jacobian(game.point(z)).detach().numpy()
 
@@ -75,8 +84,21 @@ def operator_jacobian(
     """The Jacobian of ``method``'s update map at the state built from ``z``.
 
     ``n × n`` for one-step methods, ``2n × 2n`` for augmented ones, in the order
-    ``(z_t, z_{t−1})``. Computed by ``jacfwd`` through the method's step.
+    ``(z_t, z_{t−1})``. Computed by ``jacfwd`` through the method's step; for a
+    :class:`~gamedyn.games.symbolic.SymbolicGame` (hyperparameters may then be sympy symbols)
+    the exact sympy matrix, from the same step run on sympy matrices.
     """
+    if isinstance(game, SymbolicGame):
+        from .symbolic import operator_jacobian_symbolic
+
+        return operator_jacobian_symbolic(method, game, z)
+    from .symbolic import has_symbolic_hyperparameters
+
+    if has_symbolic_hyperparameters(method):
+        raise TypeError(
+            f"{method!r} has symbolic hyperparameters: use a SymbolicGame for an exact "
+            "Jacobian, or gamedyn.spectrum.eigenvalue_map"
+        )
     check_dense_size(method.order * game.n, max_bytes, "operator Jacobian")
     s = initial_state(method, game, z)
     return jacfwd(step_map(method, game))(s).detach().numpy()
@@ -96,6 +118,10 @@ def sort_eigenvalues(values: Any) -> np.ndarray:
 def eigenvalues(game: Game, z: Any, method: Method | None = None) -> np.ndarray:
     """Sorted eigenvalues of the game Jacobian at ``z``, or of ``method``'s operator Jacobian."""
     matrix = game_jacobian(game, z) if method is None else operator_jacobian(method, game, z)
+    if isinstance(matrix, sp.MatrixBase):
+        if matrix.free_symbols:
+            raise ValueError(f"the Jacobian has free symbols {matrix.free_symbols}: no numbers")
+        matrix = np.array(matrix.evalf(), dtype=complex)
     return sort_eigenvalues(np.linalg.eigvals(matrix))
 
 

@@ -1,0 +1,115 @@
+"""Games written in sympy: exact fields and Jacobians, and the same game numerically.
+
+Example:
+  >>> import sympy as sp
+  >>> x, y = sp.symbols("x y", real=True)
+  >>> game = SymbolicGame([x], [y], x * y, -x * y)
+  >>> game.jacobian_sym()
+  Matrix([
+  [ 0, 1],
+  [-1, 0]])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sympy as sp
+import torch
+
+from .base import Game, Tensor
+
+
+class SymbolicGame(Game):
+    """The game ``L_x = loss_x``, ``L_y = loss_y`` with players given as lists of sympy symbols.
+
+    ``field_sym(z)`` is the sympy column ``v(z) = (∇_x L_x, ∇_y L_y)`` and ``jacobian_sym(z)``
+    the sympy matrix ``J(z) = ∂v/∂z``, at the symbolic point ``(x, y)`` (``z=None``) or at any
+    values or expressions ``z``. The losses may contain other symbols (constants of the game);
+    the numeric path (``losses``/``field``/``jacobian`` on torch tensors, used by
+    :func:`gamedyn.run` and the dense spectra) needs them to be absent or substituted with
+    ``subs``.
+
+    Args:
+      x: the first player's symbols.
+      y: the second player's symbols.
+      loss_x, loss_y: sympy expressions, each player's loss.
+    """
+
+    def __init__(self, x: Sequence[sp.Symbol], y: Sequence[sp.Symbol], loss_x: Any, loss_y: Any):
+        self.x, self.y = _symbols("x", x), _symbols("y", y)
+        if set(self.x) & set(self.y):
+            raise ValueError(
+                f"x and y share symbols: {sorted(map(str, set(self.x) & set(self.y)))}"
+            )
+        self.loss_x, self.loss_y = sp.sympify(loss_x), sp.sympify(loss_y)
+        self.nx, self.ny = len(self.x), len(self.y)
+        self.variables = sp.Matrix(self.x + self.y)
+        self._field = sp.Matrix(
+            [sp.diff(self.loss_x, s) for s in self.x] + [sp.diff(self.loss_y, s) for s in self.y]
+        )
+        self._jacobian = self._field.jacobian(self.variables)
+        self._numeric_losses = None
+
+    def __repr__(self) -> str:
+        losses = f"L_x={self.loss_x}, L_y={self.loss_y}"
+        return f"SymbolicGame(x={list(self.x)}, y={list(self.y)}, {losses})"
+
+    @property
+    def constants(self) -> set[sp.Symbol]:
+        """Free symbols of the losses that are not players' variables."""
+        free = self.loss_x.free_symbols | self.loss_y.free_symbols
+        return free - set(self.x) - set(self.y)
+
+    def subs(self, values: dict) -> SymbolicGame:
+        """The same game with constants substituted."""
+        return SymbolicGame(self.x, self.y, self.loss_x.subs(values), self.loss_y.subs(values))
+
+    def _at(self, expr: sp.Matrix, z: Any) -> sp.Matrix:
+        if z is None:
+            return expr
+        z = sp.Matrix(z)
+        if z.shape != (self.n, 1):
+            raise ValueError(f"z must have {self.n} entries, got shape {z.shape}")
+        return expr.xreplace(dict(zip(self.variables, z, strict=True)))
+
+    def field_sym(self, z: Any = None) -> sp.Matrix:
+        """``v(z)`` as a sympy column (``z=None``: at the symbolic point ``(x, y)``)."""
+        return self._at(self._field, z)
+
+    def jacobian_sym(self, z: Any = None) -> sp.Matrix:
+        """``J(z) = ∂v/∂z`` as a sympy matrix (``z=None``: at the symbolic point ``(x, y)``)."""
+        return self._at(self._jacobian, z)
+
+    # The numeric game (torch), for running and dense spectra -----------------------------------
+    def losses(self, z: Tensor) -> tuple[Tensor, Tensor]:
+        if self._numeric_losses is None:
+            if self.constants:
+                raise ValueError(
+                    f"the losses have free constants {sorted(map(str, self.constants))}; "
+                    "substitute them with SymbolicGame.subs before numeric use"
+                )
+            args = list(self.variables)
+            # Numeric constants such as log(2) become floats: torch functions take tensors only.
+            self._numeric_losses = (
+                sp.lambdify(args, sp.N(self.loss_x, 17), modules="torch"),
+                sp.lambdify(args, sp.N(self.loss_y, 17), modules="torch"),
+            )
+        entries = list(z.unbind())
+        f_x, f_y = self._numeric_losses
+        return _tensor(f_x(*entries), z), _tensor(f_y(*entries), z)
+
+
+def _symbols(name: str, values: Sequence[Any]) -> list[sp.Symbol]:
+    values = list(values) if not isinstance(values, sp.Symbol) else [values]
+    if not values or not all(isinstance(s, sp.Symbol) for s in values):
+        raise TypeError(f"{name} must be a non-empty list of sympy symbols, got {values!r}")
+    return values
+
+
+def _tensor(value: Any, like: Tensor) -> Tensor:
+    """A lambdified loss that is constant in ``z`` returns a number: make it a 0-d tensor."""
+    if isinstance(value, torch.Tensor):
+        return value
+    return torch.as_tensor(float(value), dtype=like.dtype) + 0 * like.sum()

@@ -5,9 +5,19 @@ vector field is ``v(z) = (∇_x L_x, ∇_y L_y)`` and updates descend it; the ga
 ``J = ∂v/∂z``; augmented operators act on ``(z_t, z_{t−1})``. Float64 throughout.
 """
 
-from . import games, methods, spectrum
+from . import games, methods, regions, spectrum
+from .spectrum import spectral_radius
 from .trajectory import contraction_rate, run
 
 __version__ = "0.1.0"
 
-__all__ = ["games", "methods", "spectrum", "run", "contraction_rate", "__version__"]
+__all__ = [
+    "games",
+    "regions",
+    "methods",
+    "spectrum",
+    "run",
+    "contraction_rate",
+    "spectral_radius",
+    "__version__",
+]

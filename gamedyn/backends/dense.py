@@ -17,8 +17,8 @@ class TorchOps:
 
     ``jvp`` and ``vjp`` are torch.func transforms of the game's field, so a step that uses them
     (consensus, CGD) can itself be differentiated by ``jacfwd``/``jacrev``/``jvp``. ``solve``
-    assembles the ``n × n`` matrix of the linear map (its columns batched with ``vmap``) and solves it directly:
-    suitable for games small enough for a dense Jacobian.
+    assembles the ``n × n`` matrix of the linear map (its columns batched with ``vmap``) and
+    solves it directly: suitable for games small enough for a dense Jacobian.
     """
 
     def __init__(self, game: Game):

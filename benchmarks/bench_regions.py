@@ -1,9 +1,9 @@
 """Benchmark: the predicted rate on a 1000 × 1000 λ-grid for every operator with an eigenvalue map.
 
 For each operator, ``gamedyn.regions.rate(method, λ)`` on the grid ``λ = re + i·im``
-(``re ∈ [−1, 3]``, ``im ∈ [−2, 2]``): the first call (``cold``: symbolic derivation and
-lambdification of the eigenvalue map, if not cached) and the best of ``--repeat`` later calls
-(``warm``). The baseline, measured in the same run on the same grid, is numpy evaluating GDA's
+(``re ∈ [−1, 3]``, ``im ∈ [−2, 2]``): the first call (``cold``) and the best of ``--repeat``
+later calls (``warm``); the cold call includes deriving the eigenvalue map once per kind of
+method. The baseline, measured in the same run on the same grid, is numpy evaluating GDA's
 closed form ``|1 − ηλ|`` directly; ``ratio`` = warm / baseline.
 
 Run:

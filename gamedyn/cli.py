@@ -22,6 +22,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--small", action="store_true", help="smaller runs (for tests); same figures, coarser"
     )
     figures.set_defaults(run=_figures)
+
+    from . import cli_spectrum
+
+    cli_spectrum.add_parser(commands)
     return parser
 
 

@@ -1,14 +1,26 @@
-"""The sympy backends: exact steps on sympy column matrices.
+"""The sympy backends: the methods' one step, run exactly on sympy matrices.
 
-* :class:`SympyOps` runs a method's step on a :class:`~gamedyn.games.symbolic.SymbolicGame`.
-* :class:`EigenOps` runs it on the scalar linear field ``v(z) = λ z``: a one-dimensional
-  stand-in for one eigendirection of the game Jacobian. A step run there gives the ``r × r``
-  matrix whose eigenvalues are the operator eigenvalues belonging to ``λ`` — the eigenvalue map.
-  It is exact for steps that use the field, ``J u`` and ``Jᵀ u`` only, when ``J`` is normal (so
-  ``J`` and ``Jᵀ`` share eigenvectors and ``Jᵀ`` acts as ``conj(λ)``); for steps that use only
-  the field and ``J u`` it holds for every diagonalisable ``J``. Steps that split the players
-  (alternating updates, per-player step sizes, CGD's coupling blocks) have no such map and are
-  refused with :class:`NoEigenvalueMap`.
+* :class:`SympyOps` runs a step on sympy column matrices for a
+  :class:`~gamedyn.games.symbolic.SymbolicGame`: ``field`` is ``v(z)``, ``jvp``/``vjp`` are
+  ``J(z) u`` and ``J(z)ᵀ u`` with the game's exact Jacobian, ``solve`` assembles the matrix of the
+  linear map from its values on the unit vectors and calls ``LUsolve``.
+* :class:`TangentOps` is forward-mode differentiation on top of it (sympy's ``jacfwd``): every
+  vector is a :class:`Tangent` ``(value, ∂value/∂s)``, the derivative with respect to the
+  flattened initial state ``s``. Running a step on the state ``(z_0 + ds, ...)`` gives the
+  update's value *and* its Jacobian at that state in one pass, with the point substituted from
+  the start — no symbolic state, no nesting of the field inside itself to differentiate later.
+  On polynomial games every product is expanded as it is formed; on others (``exp``, ``log``)
+  expressions are kept as formed (:func:`tidier`).
+* :class:`EigenOps` runs a step on the scalar linear field ``v(z) = λ z``, a one-dimensional
+  stand-in for one eigendirection of ``J``: ``field(z) = λ z``, ``jvp(z, u) = λ u`` and
+  ``vjp(z, u) = conj(λ) u``. Applied to the ``r`` unit states, the step gives the ``r × r``
+  matrix ``M(λ)`` whose eigenvalues are the operator eigenvalues belonging to ``λ`` (the
+  eigenvalue map). This is exact when ``J`` is normal: its eigenvectors are then orthonormal and
+  ``Jᵀ`` (real ``J``) acts on the eigenvector of ``λ`` as ``conj(λ)``. Steps that call only the
+  field and ``J u`` (GDA, extragradient, optimistic GDA, momentum, lookahead) are polynomials in
+  ``J`` and need only a diagonalisable ``J``; consensus uses ``Jᵀ`` and needs a normal one.
+  Steps that treat the players separately (alternating updates, per-player step sizes, CGD's
+  coupling blocks) call ``split``/``join``, which raise :class:`NoEigenvalueMap`.
 """
 
 from __future__ import annotations
@@ -20,28 +32,54 @@ import sympy as sp
 
 from ..games.symbolic import SymbolicGame
 
-Matrix = sp.Matrix
+Matrix = sp.MutableDenseMatrix
+
+
+def expand_products(expr: Any) -> Any:
+    """Distribute products and collect terms, without rewriting ``exp``/``log``/powers."""
+    return sp.expand(expr, power_exp=False, power_base=False, log=False)
+
+
+def keep(expr: Any) -> Any:
+    """Leave an expression as it is."""
+    return expr
+
+
+def tidier(game: SymbolicGame) -> Callable[[Any], Any]:
+    """How a step's products are normalised on ``game``.
+
+    On a polynomial game (bilinear, quadratic) every product is expanded
+    (:func:`expand_products`): multi-step operators (extragradient, lookahead) stay flat
+    polynomials instead of ever deeper nestings. On other games (``exp``, ``log``: the
+    Dirac-GAN) expanding makes expressions grow, so they are kept as formed (:func:`keep`).
+    """
+    field = game.field_sym()
+    variables = list(game.variables)
+    polynomial = all(entry.is_polynomial(*variables) for entry in field)
+    return expand_products if polynomial else keep
 
 
 class SympyOps:
     """The step primitives on sympy column matrices for a symbolic game.
 
-    Every product is expanded as it is formed: on polynomial games (bilinear, quadratic) this
-    keeps multi-step operators (extragradient, lookahead) polynomials of modest size instead of
-    ever deeper nestings of substitutions.
+    Args:
+      game: the :class:`~gamedyn.games.symbolic.SymbolicGame`.
     """
 
     def __init__(self, game: SymbolicGame):
+        if not isinstance(game, SymbolicGame):
+            raise TypeError(f"game must be a SymbolicGame, got {game!r}")
         self.game = game
+        self.tidy = tidier(game)
 
     def field(self, z: Matrix) -> Matrix:
-        return self.game.field_sym(z).applyfunc(sp.expand)
+        return self.game.field_sym(z).applyfunc(self.tidy)
 
     def jvp(self, z: Matrix, u: Matrix) -> Matrix:
-        return (self.game.jacobian_sym(z) * u).applyfunc(sp.expand)
+        return (self.game.jacobian_sym(z) * u).applyfunc(self.tidy)
 
     def vjp(self, z: Matrix, u: Matrix) -> Matrix:
-        return (self.game.jacobian_sym(z).T * u).applyfunc(sp.expand)
+        return (self.game.jacobian_sym(z).T * u).applyfunc(self.tidy)
 
     def split(self, z: Matrix) -> tuple[Matrix, Matrix]:
         return z[: self.game.nx, :], z[self.game.nx :, :]
@@ -52,7 +90,118 @@ class SympyOps:
     def solve(self, linear_map: Callable[[Matrix], Matrix], rhs: Matrix) -> Matrix:
         n = rhs.shape[0]
         columns = [linear_map(sp.eye(n)[:, i]) for i in range(n)]
-        return Matrix.hstack(*columns).LUsolve(rhs)
+        return Matrix.hstack(*columns).LUsolve(rhs).applyfunc(self.tidy)
+
+
+class Tangent:
+    """A vector and its derivative: ``value`` (``n × 1``) and ``d = ∂value/∂s`` (``n × m``).
+
+    Supports what a step does to vectors: ``+``, ``−`` and multiplication by a scalar (a number
+    or a sympy expression that does not depend on ``s``). Sums and scalar multiples act on the
+    value and the derivative alike, since both are linear.
+    """
+
+    __slots__ = ("value", "d", "tidy")
+
+    def __init__(self, value: Matrix, d: Matrix, tidy: Callable[[Any], Any] = keep):
+        self.value, self.d, self.tidy = value, d, tidy
+
+    def _new(self, value: Matrix, d: Matrix) -> Tangent:
+        return Tangent(value, d, self.tidy)._tidied()
+
+    def _tidied(self) -> Tangent:
+        """The same vector with its entries normalised by ``tidy``."""
+        return Tangent(self.value.applyfunc(self.tidy), self.d.applyfunc(self.tidy), self.tidy)
+
+    def __add__(self, other: Tangent) -> Tangent:
+        return Tangent(self.value + other.value, self.d + other.d, self.tidy)
+
+    def __sub__(self, other: Tangent) -> Tangent:
+        return Tangent(self.value - other.value, self.d - other.d, self.tidy)
+
+    def __neg__(self) -> Tangent:
+        return Tangent(-self.value, -self.d, self.tidy)
+
+    def __mul__(self, scalar: Any) -> Tangent:
+        if isinstance(scalar, (Tangent, sp.MatrixBase)):
+            raise TypeError("a step may multiply vectors by scalars only")
+        return self._new(scalar * self.value, scalar * self.d)
+
+    __rmul__ = __mul__
+
+
+class TangentOps:
+    """Forward-mode differentiation of a step on a symbolic game (exact ``jacfwd``).
+
+    With ``J'`` the derivative of the game Jacobian (``∂J/∂z_k``, one matrix per coordinate):
+
+    * ``field``: ``v(z)`` with derivative ``J(z) dz``;
+    * ``jvp``: ``J(z) u`` with derivative ``Σ_k ∂J/∂z_k u dz_k + J(z) du``;
+    * ``vjp``: ``J(z)ᵀ u`` with derivative ``Σ_k (∂J/∂z_k)ᵀ u dz_k + J(z)ᵀ du``;
+    * ``solve``: ``u = A⁻¹ b`` with ``du = A⁻¹ (db − dA u)``, where ``A`` and ``dA`` come from
+      the linear map applied to the unit vectors (its derivative through ``z``, as in CGD,
+      included).
+
+    Args:
+      game: the :class:`~gamedyn.games.symbolic.SymbolicGame`.
+      m: the number of state coordinates ``s`` differentiated against (``r·n``).
+    """
+
+    def __init__(self, game: SymbolicGame, m: int):
+        self.plain, self.game, self.m = SympyOps(game), game, m
+        self.tidy = self.plain.tidy
+        self._jacobian_derivative: list[Matrix] | None = None
+
+    def tangent(self, value: Matrix, d: Matrix | None = None) -> Tangent:
+        """``value`` with derivative ``d`` (default zero: a constant vector)."""
+        d = sp.zeros(value.shape[0], self.m) if d is None else d
+        return Tangent(value, d, self.tidy)
+
+    def _dJ(self, z: Matrix) -> list[Matrix]:
+        """``[∂J/∂z_k (z) for k]``, differentiated once per game, then evaluated at ``z``."""
+        if self._jacobian_derivative is None:
+            J = self.game.jacobian_sym()
+            self._jacobian_derivative = [J.diff(s) for s in self.game.variables]
+        return [self.game.at(dJ, z) for dJ in self._jacobian_derivative]
+
+    def _curvature(self, z: Tangent, u: Matrix, transpose: bool) -> Matrix:
+        """``Σ_k (∂J/∂z_k)[ᵀ] u dz_k`` (``n × m``): ``J(z)[ᵀ] u`` differentiated through ``z``."""
+        if all(entry == 0 for entry in z.d):
+            return sp.zeros(u.shape[0], self.m)
+        columns = [(dJ.T if transpose else dJ) * u for dJ in self._dJ(z.value)]
+        return Matrix.hstack(*columns) * z.d
+
+    def field(self, z: Tangent) -> Tangent:
+        value = self.game.field_sym(z.value)
+        return self.tangent(value, self.game.jacobian_sym(z.value) * z.d)._tidied()
+
+    def jvp(self, z: Tangent, u: Tangent) -> Tangent:
+        J = self.game.jacobian_sym(z.value)
+        d = self._curvature(z, u.value, transpose=False) + J * u.d
+        return self.tangent(J * u.value, d)._tidied()
+
+    def vjp(self, z: Tangent, u: Tangent) -> Tangent:
+        JT = self.game.jacobian_sym(z.value).T
+        d = self._curvature(z, u.value, transpose=True) + JT * u.d
+        return self.tangent(JT * u.value, d)._tidied()
+
+    def split(self, z: Tangent) -> tuple[Tangent, Tangent]:
+        nx = self.game.nx
+        x = self.tangent(z.value[:nx, :], z.d[:nx, :])
+        return x, self.tangent(z.value[nx:, :], z.d[nx:, :])
+
+    def join(self, x: Tangent, y: Tangent) -> Tangent:
+        return self.tangent(Matrix.vstack(x.value, y.value), Matrix.vstack(x.d, y.d))
+
+    def solve(self, linear_map: Callable[[Tangent], Tangent], rhs: Tangent) -> Tangent:
+        n = rhs.value.shape[0]
+        images = [linear_map(self.tangent(sp.eye(n)[:, i])) for i in range(n)]
+        A = Matrix.hstack(*(image.value for image in images))
+        u = A.LUsolve(rhs.value).applyfunc(self.tidy)
+        dA_u = sp.zeros(n, self.m)
+        for i, image in enumerate(images):
+            dA_u += u[i] * image.d
+        return self.tangent(u, A.LUsolve(rhs.d - dA_u))._tidied()
 
 
 class NoEigenvalueMap(ValueError):
@@ -62,8 +211,13 @@ class NoEigenvalueMap(ValueError):
 class EigenOps:
     """The primitives of the scalar field ``v(z) = λ z`` (one eigendirection of ``J``).
 
-    The state's entries are scalars: sympy expressions for exact maps, or numpy arrays of the
-    shape of ``λ`` for maps evaluated at many ``λ`` at once (the step then runs vectorised).
+    The state's entries are scalars: sympy expressions (exact maps) or numpy arrays (the step
+    then runs vectorised over every ``λ`` at once). ``vjp`` multiplies by ``conj(λ)``: exact for
+    a normal ``J`` (see the module docstring).
+
+    Args:
+      lam: the eigenvalue ``λ``.
+      lam_conjugate: ``conj(λ)``, used by ``vjp`` (a separate symbol keeps maps polynomial).
     """
 
     def __init__(self, lam: Any, lam_conjugate: Any):

@@ -9,5 +9,6 @@ from .dirac import DiracGAN
 from .function import FunctionGame
 from .quadratic import Bilinear, Quadratic
 from .symbolic import SymbolicGame
+from .torch_game import TorchGame
 
-__all__ = ["Game", "Bilinear", "Quadratic", "DiracGAN", "FunctionGame", "SymbolicGame"]
+__all__ = ["Game", "Bilinear", "Quadratic", "DiracGAN", "FunctionGame", "SymbolicGame", "TorchGame"]

@@ -19,6 +19,7 @@ import sympy as sp
 import torch
 
 from .base import Game, Tensor
+from .quadratic import Quadratic
 
 
 class SymbolicGame(Game):
@@ -52,6 +53,25 @@ class SymbolicGame(Game):
         self._jacobian = self._field.jacobian(self.variables)
         self._numeric_losses = None
 
+    @classmethod
+    def from_quadratic(cls, game: Quadratic) -> SymbolicGame:
+        """A :class:`~gamedyn.games.quadratic.Quadratic` (or ``Bilinear``) game written in sympy.
+
+        ``L_x = ½ xᵀ Axx x + xᵀ Axy y + bxᵀ x`` and ``L_y = ½ yᵀ Ayy y + yᵀ Ayx x + byᵀ y`` with
+        the game's entries (integer-valued entries as exact integers, others as ``Float``), in
+        the symbols ``x0, x1, ...`` and ``y0, y1, ...``: the same field and Jacobian, exactly.
+        """
+        if not isinstance(game, Quadratic):
+            raise TypeError(f"game must be a Quadratic or Bilinear game, got {game!r}")
+        x = list(sp.symbols(f"x0:{game.nx}", real=True))
+        y = list(sp.symbols(f"y0:{game.ny}", real=True))
+        X, Y = sp.Matrix(x), sp.Matrix(y)
+        Axx, Ayy, Axy, Ayx = (_exact(m) for m in (game.Axx, game.Ayy, game.Axy, game.Ayx))
+        bx, by = _exact(game.bx[:, None]), _exact(game.by[:, None])
+        loss_x = (X.T * Axx * X / 2 + X.T * Axy * Y + bx.T * X)[0, 0]
+        loss_y = (Y.T * Ayy * Y / 2 + Y.T * Ayx * X + by.T * Y)[0, 0]
+        return cls(x, y, sp.expand(loss_x), sp.expand(loss_y))
+
     def __repr__(self) -> str:
         losses = f"L_x={self.loss_x}, L_y={self.loss_y}"
         return f"SymbolicGame(x={list(self.x)}, y={list(self.y)}, {losses})"
@@ -66,21 +86,28 @@ class SymbolicGame(Game):
         """The same game with constants substituted."""
         return SymbolicGame(self.x, self.y, self.loss_x.subs(values), self.loss_y.subs(values))
 
-    def _at(self, expr: sp.Matrix, z: Any) -> sp.Matrix:
+    def at(self, expr: sp.Matrix, z: Any) -> sp.Matrix:
+        """``expr`` (written in the players' symbols) at the point ``z``; ``z=None``: unchanged.
+
+        ``z`` is any sequence of ``n`` numbers or expressions; Python floats become sympy
+        ``Float``s, integers and sympy numbers stay exact.
+        """
         if z is None:
             return expr
-        z = sp.Matrix(z)
+        if isinstance(z, torch.Tensor):
+            z = z.detach().tolist()
+        z = sp.Matrix(z) if not isinstance(z, sp.MatrixBase) else z
         if z.shape != (self.n, 1):
             raise ValueError(f"z must have {self.n} entries, got shape {z.shape}")
         return expr.xreplace(dict(zip(self.variables, z, strict=True)))
 
     def field_sym(self, z: Any = None) -> sp.Matrix:
         """``v(z)`` as a sympy column (``z=None``: at the symbolic point ``(x, y)``)."""
-        return self._at(self._field, z)
+        return self.at(self._field, z)
 
     def jacobian_sym(self, z: Any = None) -> sp.Matrix:
         """``J(z) = ∂v/∂z`` as a sympy matrix (``z=None``: at the symbolic point ``(x, y)``)."""
-        return self._at(self._jacobian, z)
+        return self.at(self._jacobian, z)
 
     # The numeric game (torch), for running and dense spectra -----------------------------------
     def losses(self, z: Tensor) -> tuple[Tensor, Tensor]:
@@ -106,6 +133,16 @@ def _symbols(name: str, values: Sequence[Any]) -> list[sp.Symbol]:
     if not values or not all(isinstance(s, sp.Symbol) for s in values):
         raise TypeError(f"{name} must be a non-empty list of sympy symbols, got {values!r}")
     return values
+
+
+def _exact(matrix: Tensor) -> sp.Matrix:
+    """A float tensor as a sympy matrix: integer values exact, others as ``Float``."""
+    return sp.Matrix(
+        [
+            [sp.Integer(int(v)) if float(v).is_integer() else sp.Float(v) for v in row]
+            for row in matrix.tolist()
+        ]
+    )
 
 
 def _tensor(value: Any, like: Tensor) -> Tensor:

@@ -21,7 +21,6 @@ from torch.func import jacfwd
 
 from ..backends.dense import TorchOps
 from ..games.base import Game
-from ..games.symbolic import SymbolicGame
 from ..methods.base import Method, State
 
 Tensor = torch.Tensor
@@ -68,11 +67,12 @@ def initial_state(method: Method, game: Game, z: Any) -> Tensor:
 def game_jacobian(game: Game, z: Any, *, max_bytes: int = DEFAULT_MAX_BYTES) -> np.ndarray:
     """The game Jacobian ``J(z) = ∂v/∂z`` as an ``n × n`` float64 array.
 
-    For a :class:`~gamedyn.games.symbolic.SymbolicGame`, the exact sympy matrix instead.
+    For a :class:`~gamedyn.games.symbolic.SymbolicGame` or a symbolic ``z``, the exact sympy
+    matrix instead (:func:`gamedyn.spectrum.symbolic.game_jacobian_symbolic`).
     """
-    if isinstance(game, SymbolicGame):
-        from .symbolic import game_jacobian_symbolic
+    from .symbolic import game_jacobian_symbolic, symbolic_request
 
+    if symbolic_request(game, z):
         return game_jacobian_symbolic(game, z)
     check_dense_size(game.n, max_bytes, "game Jacobian")
     return game.jacobian(game.point(z)).detach().numpy()
@@ -84,21 +84,16 @@ def operator_jacobian(
     """The Jacobian of ``method``'s update map at the state built from ``z``.
 
     ``n × n`` for one-step methods, ``2n × 2n`` for augmented ones, in the order
-    ``(z_t, z_{t−1})``. Computed by ``jacfwd`` through the method's step; for a
-    :class:`~gamedyn.games.symbolic.SymbolicGame` (hyperparameters may then be sympy symbols)
-    the exact sympy matrix, from the same step run on sympy matrices.
+    ``(z_t, z_{t−1})``. Computed by ``jacfwd`` through the method's step. For a
+    :class:`~gamedyn.games.symbolic.SymbolicGame`, sympy hyperparameters or a symbolic ``z``,
+    the exact sympy matrix instead, from the same step run on sympy matrices
+    (:func:`gamedyn.spectrum.symbolic.operator_jacobian_symbolic`; quadratic and bilinear games
+    are converted exactly, other numeric games are refused with a ``TypeError``).
     """
-    if isinstance(game, SymbolicGame):
-        from .symbolic import operator_jacobian_symbolic
+    from .symbolic import operator_jacobian_symbolic, symbolic_request
 
+    if symbolic_request(game, z, method):
         return operator_jacobian_symbolic(method, game, z)
-    from .symbolic import has_symbolic_hyperparameters
-
-    if has_symbolic_hyperparameters(method):
-        raise TypeError(
-            f"{method!r} has symbolic hyperparameters: use a SymbolicGame for an exact "
-            "Jacobian, or gamedyn.spectrum.eigenvalue_map"
-        )
     check_dense_size(method.order * game.n, max_bytes, "operator Jacobian")
     s = initial_state(method, game, z)
     return jacfwd(step_map(method, game))(s).detach().numpy()

@@ -1,0 +1,274 @@
+"""``gamedyn spectrum CHECKPOINT ...``: top eigenvalues of a GAN checkpoint's Jacobian.
+
+The checkpoint (``.pt`` read with ``weights_only=True``, or ``.safetensors``) is split into the
+two players' state dicts (:func:`gamedyn.checkpoints.player_state_dicts`) and loaded into models
+built from import paths (``--generator mod:fn``, ``--discriminator mod:fn``); the losses are
+evaluated on one fixed batch (``--data mod:fn`` and ``--latent mod:fn``, each called as
+``fn(batch, seed)``). ``--example mixture|digits|dcgan`` fills in all four paths for the bundled
+examples. The eigenvalues are those of the game Jacobian ``J = ∂v/∂z`` or, with ``--method``,
+of that update operator's Jacobian (the derivative of its one step, matrix-free), found by
+Krylov–Schur (:func:`gamedyn.spectrum.krylov.krylov_schur`) on ``torch.func.jvp`` products, or
+by ARPACK with ``--solver arpack``.
+
+Writes to ``--out`` (default ``spectrum/``): ``eigenvalues.json`` (values, residuals, products,
+time and every setting), ``eigenvalues.npz`` (``eigenvalues``, ``residuals``) and
+``eigenvalues.png`` (the eigenvalues in the complex plane).
+
+Example:
+  gamedyn spectrum checkpoints/mixture/step_002000.safetensors --example mixture --k 20 \\
+      --out spectrum/mixture
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+LOSSES = ("non-saturating", "saturating", "wgan", "hinge")
+METHODS = ("game", "gda", "altgda", "momentum", "extragradient", "optimistic", "consensus", "cgd")
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``spectrum`` on an ``argparse`` sub-parser collection; returns its parser."""
+    p = subparsers.add_parser(
+        "spectrum",
+        help="top-k eigenvalues of a GAN checkpoint's game or operator Jacobian (matrix-free)",
+        description=__doc__.split("\n\n")[0],
+    )
+    p.add_argument("checkpoint", help="a .pt/.pth (weights only) or .safetensors checkpoint")
+    p.add_argument("--example", help="bundled example whose import paths to use (mixture, ...)")
+    p.add_argument("--generator", metavar="MOD:FN", help="generator factory import path")
+    p.add_argument("--discriminator", metavar="MOD:FN", help="discriminator factory import path")
+    p.add_argument("--data", metavar="MOD:FN", help="real-data sampler fn(batch, seed)")
+    p.add_argument("--latent", metavar="MOD:FN", help="latent sampler fn(batch, seed)")
+    p.add_argument("--loss", choices=LOSSES, default="non-saturating")
+    p.add_argument("--reg", choices=("r1", "r2", "gp"), default=None, help="regulariser of L_D")
+    p.add_argument("--reg-weight", type=float, default=0.0)
+    p.add_argument("--batch", type=int, default=64, help="fixed evaluation batch size")
+    p.add_argument("--seed", type=int, default=0, help="seed of the fixed batch")
+    p.add_argument("--k", type=int, default=20, help="number of eigenvalues (default 20)")
+    p.add_argument("--which", choices=("LM", "LR", "SR", "LI"), default="LM")
+    p.add_argument("--tol", type=float, default=1e-8, help="relative residual tolerance")
+    p.add_argument("--ncv", type=int, default=None, help="Krylov basis size")
+    p.add_argument("--max-restarts", type=int, default=300)
+    p.add_argument("--solver", choices=("krylov-schur", "arpack"), default="krylov-schur")
+    p.add_argument("--method", choices=METHODS, default="game", help="operator (default: J)")
+    p.add_argument("--lr", type=float, default=0.01, help="step size of --method")
+    p.add_argument("--beta", type=float, default=0.0, help="momentum of --method momentum")
+    p.add_argument("--gamma", type=float, default=0.1, help="weight of --method consensus")
+    p.add_argument("--dtype", choices=("float64", "float32"), default="float64")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--out", default="spectrum", help="output directory (default spectrum/)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(run=run)
+    return p
+
+
+def _paths(args: argparse.Namespace) -> dict[str, str]:
+    names = ("generator", "discriminator", "data", "latent")
+    given = {n: getattr(args, n) for n in names}
+    if args.example is not None:
+        from .examples import EXAMPLES
+
+        if args.example not in EXAMPLES:
+            raise ValueError(f"--example must be one of {sorted(EXAMPLES)}, got {args.example!r}")
+        ex = EXAMPLES[args.example]
+        defaults = dict(zip(names, ("generator", "discriminator", "sample", "latent"), strict=True))
+        given = {n: given[n] or ex.spec(defaults[n]) for n in names}
+    missing = [f"--{n}" for n in names if not given[n]]
+    if missing:
+        raise ValueError(f"spectrum needs {', '.join(missing)} (or --example)")
+    return given
+
+
+def _method(args: argparse.Namespace) -> Any:
+    from . import methods
+
+    make = {
+        "game": lambda: None,
+        "gda": lambda: methods.GDA(args.lr),
+        "altgda": lambda: methods.AltGDA(args.lr),
+        "momentum": lambda: methods.Momentum(args.lr, args.beta),
+        "extragradient": lambda: methods.ExtraGradient(args.lr),
+        "optimistic": lambda: methods.OptimisticGDA(args.lr),
+        "consensus": lambda: methods.Consensus(args.lr, args.gamma),
+        "cgd": lambda: methods.CGD(args.lr),
+    }
+    return make[args.method]()
+
+
+def build_game(args: argparse.Namespace) -> Any:
+    """The :class:`~gamedyn.games.torch_game.TorchGame` of the checkpoint and fixed batch."""
+    import torch
+
+    from .checkpoints import build, import_factory, load, load_into, player_state_dicts
+    from .games.torch_game import TorchGame
+
+    paths = _paths(args)
+    g_state, d_state = player_state_dicts(load(args.checkpoint))
+    generator = load_into(build(paths["generator"]), g_state, "generator")
+    discriminator = load_into(build(paths["discriminator"]), d_state, "discriminator")
+    real = import_factory(paths["data"])(args.batch, args.seed)
+    latent = import_factory(paths["latent"])(args.batch, args.seed)
+    return TorchGame(
+        generator,
+        discriminator,
+        args.loss,
+        real,
+        latent,
+        reg=args.reg,
+        reg_weight=args.reg_weight,
+        dtype=getattr(torch, args.dtype),
+        device=args.device,
+    )
+
+
+def product(game: Any, method: Any) -> tuple[Any, Any]:
+    """``(u ↦ A u, s)``: ``J u`` at ``z0``, or the operator's Jacobian product at its state.
+
+    Both are ``torch.func.jvp`` of a pure function — the game's field, or ``method``'s one step
+    on the flattened state (with the matrix-free backend's iterative solve).
+    """
+    from torch.func import jvp
+
+    from .spectrum.dense import flatten
+    from .spectrum.matrix_free import MatrixFreeOps, matrix_free_step_map
+
+    if method is None:
+        fn, s = game.field, game.z0
+    else:
+        fn, s = matrix_free_step_map(method, MatrixFreeOps(game)), flatten(method.init(game.z0))
+    return (lambda u: jvp(fn, (s,), (u,))[1]), s
+
+
+def _sorted_with(values: np.ndarray, extra: np.ndarray, sort: Any) -> tuple[np.ndarray, Any]:
+    """``values`` in gamedyn's order (``sort``), with ``extra`` permuted alongside."""
+    ordered, free, order = sort(values), np.ones(len(values), dtype=bool), []
+    for w in ordered:
+        i = int(np.argmin(np.where(free, np.abs(values - w), np.inf)))
+        free[i] = False
+        order.append(i)
+    return ordered, extra[order]
+
+
+def compute(args: argparse.Namespace, game: Any, method: Any) -> dict[str, Any]:
+    """Run the eigen-solver; returns values, residuals, products and seconds."""
+    from tqdm import tqdm
+
+    start = time.perf_counter()
+    if args.solver == "arpack":
+        from .spectrum.matrix_free import NoConvergence, top_eigenvalues
+
+        try:
+            r = top_eigenvalues(game, args.k, args.which, method=method, tol=args.tol, ncv=args.ncv)
+            values, residuals, matvecs, converged = r.values, r.residuals, r.matvecs, True
+        except NoConvergence as err:  # keep the partial result (residuals unknown)
+            values, matvecs, converged = err.values, err.matvecs, False
+            residuals = np.full(len(values), np.nan)
+    else:
+        from .spectrum.dense import sort_eigenvalues
+        from .spectrum.krylov import KrylovNoConvergence, krylov_schur
+
+        matvec, s = product(game, method)
+        bar = tqdm(total=args.k, desc="converged eigenvalues", disable=args.no_progress)
+
+        def progress(done: int, k: int) -> None:
+            bar.n = done
+            bar.refresh()
+
+        try:
+            r = krylov_schur(
+                matvec,
+                s.shape[0],
+                args.k,
+                args.which,
+                tol=args.tol,
+                ncv=args.ncv,
+                max_restarts=args.max_restarts,
+                dtype=s.dtype,
+                device=s.device,
+                callback=progress,
+            )
+        except KrylovNoConvergence as err:
+            r = err.partial
+        finally:
+            bar.close()
+        values, residuals = _sorted_with(r.values, r.residuals, sort_eigenvalues)
+        matvecs, converged = r.matvecs, r.converged
+    return {
+        "eigenvalues": values,
+        "residuals": residuals,
+        "matvecs": matvecs,
+        "converged": converged,
+        "seconds": time.perf_counter() - start,
+    }
+
+
+def plot(values: np.ndarray, title: str, ax: Any = None) -> Any:
+    """The eigenvalues in the complex plane (draws on ``ax`` or a new one; returns the Axes)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 4.5))
+    ax.axhline(0, color="0.7", lw=0.8)
+    ax.axvline(0, color="0.7", lw=0.8)
+    ax.scatter(values.real, values.imag, s=18, color="C0")
+    ax.set_xlabel("Re λ")
+    ax.set_ylabel("Im λ")
+    ax.set_title(title, fontsize=9)
+    return ax
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load, compute, write ``eigenvalues.{json,npz,png}`` to ``args.out``; 0 on success, 1 when
+    the eigen-solver did not converge (the partial result is still written)."""
+    import matplotlib.pyplot as plt
+
+    if args.k < 1:
+        raise ValueError(f"--k must be >= 1, got {args.k}")
+    game = build_game(args)
+    method = _method(args)
+    result = compute(args, game, method)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    values = np.asarray(result["eigenvalues"], dtype=complex)
+    record = {
+        "checkpoint": str(args.checkpoint),
+        "operator": "game Jacobian" if method is None else repr(method),
+        "loss": args.loss,
+        "reg": args.reg,
+        "reg_weight": args.reg_weight,
+        "n": game.n,
+        "batch": args.batch,
+        "seed": args.seed,
+        "dtype": args.dtype,
+        "device": args.device,
+        "solver": args.solver,
+        "k": args.k,
+        "which": args.which,
+        "tol": args.tol,
+        "converged": result["converged"],
+        "matvecs": result["matvecs"],
+        "seconds": result["seconds"],
+        "eigenvalues": [[float(w.real), float(w.imag)] for w in values],
+        "residuals": [float(r) for r in result["residuals"]],
+    }
+    (out / "eigenvalues.json").write_text(json.dumps(record, indent=2))
+    np.savez(out / "eigenvalues.npz", eigenvalues=values, residuals=result["residuals"])
+    ax = plot(values, f"{record['operator']}, {args.which}, k = {args.k}, n = {game.n}")
+    ax.figure.savefig(out / "eigenvalues.png", dpi=120, bbox_inches="tight")
+    plt.close(ax.figure)
+    status = "converged" if result["converged"] else "NOT converged (partial result)"
+    print(
+        f"{len(values)} eigenvalues ({status}), {result['matvecs']} products, "
+        f"{result['seconds']:.1f} s -> {out}"
+    )
+    return 0 if result["converged"] else 1

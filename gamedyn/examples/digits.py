@@ -1,0 +1,81 @@
+"""A small DCGAN on scikit-learn's bundled 8 × 8 digits (``sklearn.datasets.load_digits``).
+
+The 1797 digit images ship with scikit-learn (nothing downloads); pixels ``0..16`` are scaled
+to ``[−1, 1]``, shape ``(N, 1, 8, 8)``. Generator: a linear layer to ``2·W × 2 × 2``, then two
+stride-2 transposed convolutions (with BatchNorm and ReLU) to ``1 × 8 × 8``, ``tanh``.
+Discriminator: two stride-2 convolutions with LeakyReLU(0.2), then a linear logit (no
+BatchNorm, so gradient penalties stay exact).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import torch
+from torch import nn
+
+LATENT_DIM, WIDTH = 16, 16
+
+
+class _Reshape(nn.Module):
+    def __init__(self, *shape: int):
+        super().__init__()
+        self.shape = shape
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.reshape(x.shape[0], *self.shape)
+
+
+def generator(width: int = WIDTH, latent_dim: int = LATENT_DIM) -> nn.Module:
+    """``G: R^latent_dim → [−1, 1]^{1×8×8}`` (seeded)."""
+    torch.manual_seed(3)
+    return nn.Sequential(
+        nn.Linear(latent_dim, 2 * width * 4),
+        _Reshape(2 * width, 2, 2),
+        nn.BatchNorm2d(2 * width),
+        nn.ReLU(),
+        nn.ConvTranspose2d(2 * width, width, 4, stride=2, padding=1),  # 4 × 4
+        nn.BatchNorm2d(width),
+        nn.ReLU(),
+        nn.ConvTranspose2d(width, 1, 4, stride=2, padding=1),  # 8 × 8
+        nn.Tanh(),
+    )
+
+
+def discriminator(width: int = WIDTH) -> nn.Module:
+    """``D: 1×8×8 → R`` (a logit; seeded)."""
+    torch.manual_seed(4)
+    return nn.Sequential(
+        nn.Conv2d(1, width, 4, stride=2, padding=1),  # 4 × 4
+        nn.LeakyReLU(0.2),
+        nn.Conv2d(width, 2 * width, 4, stride=2, padding=1),  # 2 × 2
+        nn.LeakyReLU(0.2),
+        nn.Flatten(),
+        nn.Linear(2 * width * 4, 1),
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _images() -> torch.Tensor:
+    from sklearn.datasets import load_digits
+
+    pixels = torch.as_tensor(load_digits().images, dtype=torch.float32)
+    return (pixels / 8.0 - 1.0).unsqueeze(1)
+
+
+def sample(batch: int, seed: int = 0) -> torch.Tensor:
+    """``batch`` digit images ``(batch, 1, 8, 8)`` in ``[−1, 1]``, drawn without replacement
+    (with replacement beyond 1797) by ``seed``."""
+    images = _images()
+    gen = torch.Generator().manual_seed(seed)
+    if batch <= images.shape[0]:
+        index = torch.randperm(images.shape[0], generator=gen)[:batch]
+    else:
+        index = torch.randint(images.shape[0], (batch,), generator=gen)
+    return images[index]
+
+
+def latent(batch: int, seed: int = 0, latent_dim: int = LATENT_DIM) -> torch.Tensor:
+    """Standard normal latents ``(batch, latent_dim)``, fixed by ``seed``."""
+    gen = torch.Generator().manual_seed(10_000 + seed)
+    return torch.randn(batch, latent_dim, generator=gen)

@@ -1,0 +1,223 @@
+"""Checkpoints: safe loading (no code runs from a .pt), key reporting, examples and the CLI."""
+
+from __future__ import annotations
+
+import argparse
+import builtins
+import json
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from gamedyn import checkpoints
+from gamedyn.checkpoints import build, import_factory, load, load_into, player_state_dicts, save
+
+
+class _WritesMarker:
+    """Unpickling this calls ``builtins.exec`` with code that creates a marker file."""
+
+    def __init__(self, marker: str):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (builtins.exec, (f"open({self.marker!r}, 'w').write('pwned')",))
+
+
+def _small_pair() -> tuple[nn.Module, nn.Module]:
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)), nn.Linear(2, 1)
+
+
+# --- malicious pickles are refused without running ------------------------------------------
+
+
+def test_malicious_zip_pt_is_refused_without_running(tmp_path):
+    marker = tmp_path / "marker.txt"
+    path = tmp_path / "evil.pt"
+    torch.save({"generator.weight": _WritesMarker(str(marker))}, path)  # pickling runs nothing
+    assert not marker.exists()
+    with pytest.raises(ValueError, match="weights_only"):
+        load(path)
+    assert not marker.exists()
+
+
+def test_malicious_legacy_pickle_is_refused_without_running(tmp_path):
+    marker = tmp_path / "marker.txt"
+    path = tmp_path / "evil.pth"
+    path.write_bytes(pickle.dumps(_WritesMarker(str(marker)), protocol=2))
+    with pytest.raises(ValueError, match="refused"):
+        load(path)
+    assert not marker.exists()
+    # the payload is real: plain unpickling would have run it
+    pickle.loads(path.read_bytes())
+    assert marker.exists()
+
+
+# --- formats and layouts --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".pt", ".safetensors"])
+def test_save_load_round_trip(tmp_path, suffix):
+    G, D = _small_pair()
+    path = save(tmp_path / f"ckpt{suffix}", G, D)
+    g_state, d_state = player_state_dicts(load(path))
+    G2, D2 = _small_pair()
+    with torch.no_grad():
+        for p in list(G2.parameters()) + list(D2.parameters()):
+            p.add_(1.0)
+    load_into(G2, g_state, "generator")
+    load_into(D2, d_state, "discriminator")
+    for a, b in zip(G.state_dict().values(), G2.state_dict().values(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    for a, b in zip(D.state_dict().values(), D2.state_dict().values(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_nested_pt_layout(tmp_path):
+    G, D = _small_pair()
+    path = tmp_path / "nested.pt"
+    torch.save({"generator": G.state_dict(), "discriminator": D.state_dict()}, path)
+    g_state, d_state = player_state_dicts(load(path))
+    assert set(g_state) == set(G.state_dict()) and set(d_state) == set(D.state_dict())
+
+
+def test_unknown_suffix_and_missing_file(tmp_path):
+    (tmp_path / "x.pkl").write_bytes(b"")
+    with pytest.raises(ValueError, match="suffix '.pkl'"):
+        load(tmp_path / "x.pkl")
+    with pytest.raises(FileNotFoundError, match="nope.pt"):
+        load(tmp_path / "nope.pt")
+
+
+def test_stray_keys_are_named():
+    with pytest.raises(ValueError, match="'optimizer.lr'"):
+        player_state_dicts({"generator.w": torch.zeros(1), "optimizer.lr": torch.zeros(1)})
+
+
+# --- key checks -----------------------------------------------------------------------------
+
+
+def test_mismatched_keys_are_reported_by_name():
+    G, _ = _small_pair()
+    state = dict(G.state_dict())
+    state["9.weight"] = state.pop("2.weight")
+    state["0.bias"] = torch.zeros(7)
+    with pytest.raises(ValueError) as err:
+        load_into(G, state, "generator")
+    message = str(err.value)
+    assert "missing keys: '2.weight'" in message
+    assert "unexpected keys: '9.weight'" in message
+    assert "0.bias (checkpoint (7,), generator (4,))" in message
+
+
+# --- factories ------------------------------------------------------------------------------
+
+
+def test_import_factory_and_build():
+    assert import_factory("gamedyn.examples.mixture:sample") is not None
+    assert isinstance(build("gamedyn.examples.mixture:generator"), nn.Module)
+    with pytest.raises(ValueError, match="package.module:factory"):
+        import_factory("gamedyn.examples.mixture.generator")
+    with pytest.raises(ValueError, match="no attribute 'nothing'"):
+        import_factory("gamedyn.examples.mixture:nothing")
+    with pytest.raises(ValueError, match="cannot import module"):
+        import_factory("gamedyn.no_such_module:f")
+    with pytest.raises(TypeError, match="not an nn.Module"):
+        build("gamedyn.examples.mixture:sample", 3)
+
+
+# --- examples, training and the CLI ---------------------------------------------------------
+
+
+def test_samplers_are_deterministic():
+    from gamedyn.examples import digits, mixture
+
+    torch.testing.assert_close(mixture.sample(16, 3), mixture.sample(16, 3))
+    torch.testing.assert_close(digits.latent(4, 1), digits.latent(4, 1))
+    images = digits.sample(8, 0)
+    assert images.shape == (8, 1, 8, 8) and images.min() >= -1 and images.max() <= 1
+    radii = mixture.sample(256, 0).norm(dim=1)
+    np.testing.assert_allclose(radii.numpy(), mixture.RADIUS, atol=0.1)
+
+
+def test_train_saves_checkpoints_and_cli_writes_spectrum(tmp_path):
+    from gamedyn import cli_spectrum
+    from gamedyn.examples import train
+    from gamedyn.spectrum.dense import eigenvalues
+
+    paths = train("mixture-small", 3, tmp_path / "ckpt", save_every=2, batch=16)
+    assert [p.name for p in paths] == [
+        "step_000000.safetensors",
+        "step_000002.safetensors",
+        "step_000003.safetensors",
+    ]
+    parser = argparse.ArgumentParser(prog="gamedyn")
+    cli_spectrum.add_parser(parser.add_subparsers(dest="command", required=True))
+    out = tmp_path / "spectrum"
+    argv = [
+        "spectrum",
+        str(paths[-1]),
+        "--example",
+        "mixture-small",
+        "--batch",
+        "16",
+        "--k",
+        "4",
+        "--tol",
+        "1e-12",
+        "--out",
+        str(out),
+        "--no-progress",
+    ]
+    args = parser.parse_args(argv)
+    assert args.run(args) == 0
+    record = json.loads((out / "eigenvalues.json").read_text())
+    got = np.array([complex(*w) for w in record["eigenvalues"]])
+    npz = np.load(out / "eigenvalues.npz")
+    np.testing.assert_array_equal(npz["eigenvalues"], got)
+    assert (out / "eigenvalues.png").stat().st_size > 1000
+    # against the dense Jacobian of the same checkpoint and batch
+    game = cli_spectrum.build_game(args)
+    dense = eigenvalues(game, game.z0)
+    np.testing.assert_allclose(np.abs(got), np.abs(dense[:4]), rtol=1e-8, atol=1e-10)
+    assert max(np.abs(dense - w).min() for w in got) < 1e-8 * np.abs(dense[0])
+    assert max(record["residuals"]) <= 1e-12 * np.abs(got).max() * 1.01
+    # no convergence: the partial result is written, the exit status is 1
+    args = parser.parse_args(
+        argv[:-3]
+        + ["--out", str(tmp_path / "p"), "--no-progress", "--tol", "1e-16", "--max-restarts", "0"]
+    )
+    assert args.run(args) == 1
+    assert json.loads((tmp_path / "p" / "eigenvalues.json").read_text())["converged"] is False
+
+
+def test_cli_needs_paths(tmp_path):
+    from gamedyn import cli_spectrum
+
+    parser = argparse.ArgumentParser(prog="gamedyn")
+    cli_spectrum.add_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["spectrum", "x.pt", "--generator", "a:b"])
+    with pytest.raises(ValueError, match="--discriminator, --data, --latent"):
+        cli_spectrum.run(args)
+
+
+def test_checkpoints_module_never_calls_unsafe_torch_load():
+    import ast
+    import inspect
+
+    calls = [
+        node
+        for node in ast.walk(ast.parse(inspect.getsource(checkpoints)))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "load"
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id in ("torch", "pickle")
+    ]
+    assert len(calls) == 1 and calls[0].func.value.id == "torch"
+    keywords = {k.arg: k.value for k in calls[0].keywords}
+    assert isinstance(keywords["weights_only"], ast.Constant)
+    assert keywords["weights_only"].value is True

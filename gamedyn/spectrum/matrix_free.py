@@ -34,6 +34,7 @@ from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigs, eigsh
 from torch.func import jvp, linearize, vjp, vmap
 
 from .. import _validate
+from ..backends.dense import TorchOps
 from ..games.base import Game
 from ..methods.base import Method
 from .dense import flatten, sort_eigenvalues, unflatten
@@ -80,7 +81,7 @@ def gmres(linear_map: Callable[[Tensor], Tensor], rhs: Tensor, iterations: int) 
     return torch.stack(basis[:iterations]).T @ y
 
 
-class MatrixFreeOps:
+class MatrixFreeOps(TorchOps):
     """The :class:`~gamedyn.methods.base.Ops` primitives for large games, with no dense matrix.
 
     ``field`` is the game's; ``jvp``/``vjp`` are torch.func transforms of it; ``solve`` is
@@ -105,21 +106,6 @@ class MatrixFreeOps:
             default if maxiter is None else _validate.integer_at_least("maxiter", maxiter, 1)
         )
         self.check = False
-
-    def field(self, z: Tensor) -> Tensor:
-        return self.game.field(z)
-
-    def jvp(self, z: Tensor, u: Tensor) -> Tensor:
-        return jvp(self.game.field, (z,), (u,))[1]
-
-    def vjp(self, z: Tensor, u: Tensor) -> Tensor:
-        return vjp(self.game.field, z)[1](u)[0]
-
-    def split(self, z: Tensor) -> tuple[Tensor, Tensor]:
-        return self.game.split(z)
-
-    def join(self, x: Tensor, y: Tensor) -> Tensor:
-        return torch.cat([x, y])
 
     def solve(self, linear_map: Callable[[Tensor], Tensor], rhs: Tensor) -> Tensor:
         u = gmres(linear_map, rhs, min(self.maxiter, rhs.shape[0]))

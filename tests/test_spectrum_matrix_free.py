@@ -41,14 +41,14 @@ METHODS = {
 }
 
 
-def small_gan(width: int = 6, dim: int = 2) -> TorchGame:
-    """A float64 MLP GAN (47 parameters by default) at a random (non-equilibrium) point."""
+def small_gan(width: int = 6, dim: int = 2, dtype: torch.dtype = torch.float64) -> TorchGame:
+    """An MLP GAN (47 parameters by default) at a random (non-equilibrium) point."""
     torch.manual_seed(0)
     G = nn.Sequential(nn.Linear(dim, 4), nn.Tanh(), nn.Linear(4, dim))
     D = nn.Sequential(nn.Linear(dim, width), nn.Tanh(), nn.Linear(width, 1))
     g = torch.Generator().manual_seed(1)
     real, latent = torch.randn(8, dim, generator=g), torch.randn(8, dim, generator=g)
-    return TorchGame(G, D, "non-saturating", real, latent)
+    return TorchGame(G, D, "non-saturating", real, latent, dtype=dtype)
 
 
 @pytest.fixture(scope="module")
@@ -68,13 +68,31 @@ def _check_top(dense: np.ndarray, got: np.ndarray, which: str, k: int) -> None:
     assert max(np.abs(dense - w).min() for w in got) < 1e-8 * max(scale, 1.0)
 
 
+@pytest.mark.parametrize("solver", ["krylov-schur", "arpack"])
 @pytest.mark.parametrize("which", ["LM", "LR", "SR", "LI"])
-def test_game_top_eigenvalues_match_dense(game, which):
+def test_game_top_eigenvalues_match_dense(game, which, solver):
     dense = eigenvalues(game, game.z0)
     k = 4 if which == "LI" else 6  # here |Im| has two well-separated pairs, then a cluster near 0
-    result = top_eigenvalues(game, k=k, which=which)
+    result = top_eigenvalues(game, k=k, which=which, solver=solver)
     _check_top(dense, result.values, which, k)
     assert np.all(result.residuals < 1e-9) and result.matvecs > 0 and result.seconds > 0
+    assert result.solver == solver
+
+
+def test_krylov_schur_residuals_are_true_residuals(game):
+    """The reported residuals are recomputed with fresh products: a loose tol shows them."""
+    result = top_eigenvalues(game, k=4, which="LM", tol=1e-3, ncv=10)
+    dense = eigenvalues(game, game.z0)
+    errors = np.array([np.abs(dense - w).min() for w in result.values])
+    # a residual bounds the distance to the spectrum only up to conditioning, but both are
+    # small together and neither is zero at this tolerance
+    assert np.all(result.residuals <= 1e-3 * np.abs(result.values) * 1.01)
+    assert np.all(errors < 1e-2)
+
+
+def test_unknown_solver_is_refused(game):
+    with pytest.raises(ValueError, match="solver"):
+        top_eigenvalues(game, solver="lanczos")
 
 
 @pytest.mark.parametrize("name", list(METHODS))
@@ -116,9 +134,10 @@ def test_unconverged_inner_solve_is_reported():
         top_eigenvalues(game, k=2, method=CGD(0.1), ops=MatrixFreeOps(game, maxiter=1))
 
 
+@pytest.mark.parametrize("mode", ["forward", "reverse", "linearize"])
 @pytest.mark.parametrize("method", [None, METHODS["Momentum-neg"], METHODS["Consensus"]])
-def test_products_are_adjoint_and_match_dense(game, method):
-    op = jacobian_operator(game, method=method)
+def test_products_are_adjoint_and_match_dense(game, method, mode):
+    op = jacobian_operator(game, method=method, mode=mode)
     dense = (
         game_jacobian(game, game.z0) if method is None else operator_jacobian(method, game, game.z0)
     )
@@ -132,12 +151,17 @@ def test_products_are_adjoint_and_match_dense(game, method):
     np.testing.assert_allclose(op.rmatvec(w[:, 0]), dense.T @ w[:, 0], atol=1e-12)
 
 
-def test_no_convergence_raises_with_partial_result(game):
+@pytest.mark.parametrize("solver", ["krylov-schur", "arpack"])
+def test_no_convergence_raises_with_partial_result(game, solver):
     with pytest.raises(NoConvergence) as err:
-        top_eigenvalues(game, k=6, which="LM", maxiter=1, ncv=14)
+        top_eigenvalues(game, k=6, which="LM", maxiter=1, ncv=14, solver=solver)
     assert isinstance(err.value, ValueError)
     assert "did not converge" in str(err.value)
-    assert isinstance(err.value.values, np.ndarray) and len(err.value.values) < 6
+    assert isinstance(err.value.values, np.ndarray) and err.value.matvecs > 0
+    if solver == "arpack":  # only the converged values
+        assert len(err.value.values) < 6 and err.value.residuals is None
+    else:  # all k Ritz values with their residual estimates
+        assert len(err.value.values) == 6 and len(err.value.residuals) == 6
     assert err.value.matvecs > 0
 
 
@@ -177,3 +201,25 @@ def test_bad_arguments():
         top_eigenvalues(game, k=100)
     with pytest.raises(TypeError, match="method must be a gamedyn Method"):
         jacobian_operator(game, method="gda")
+
+
+def test_reverse_mode_top_eigenvalues_match_dense(game):
+    dense = eigenvalues(game, game.z0)
+    result = top_eigenvalues(game, k=6, which="LM", mode="reverse")
+    _check_top(dense, result.values, "LM", 6)
+    assert np.all(result.residuals < 1e-9)
+
+
+def test_float32_products_with_float64_basis():
+    """The fast mode: float32 products, float64 Krylov basis, eigenvalues to ~1e-4 relative."""
+    game64 = small_gan()
+    dense = eigenvalues(game64, game64.z0)
+    game32 = small_gan(dtype=torch.float32)
+    result = top_eigenvalues(game32, k=4, which="LM", tol=1e-5)
+    scale = np.abs(dense).max()
+    assert max(np.abs(dense - w).min() for w in result.values) < 1e-4 * scale
+
+
+def test_unknown_mode_is_refused(game):
+    with pytest.raises(ValueError, match="mode"):
+        jacobian_operator(game, mode="sideways")

@@ -34,7 +34,7 @@ import scipy.linalg.lapack
 import torch
 
 Tensor = torch.Tensor
-WHICH = ("LM", "LR", "SR", "LI")
+WHICH = ("LM", "LR", "SR", "LI", "SI")
 KEEP_DIV = 2
 
 
@@ -47,6 +47,9 @@ class KrylovResult(NamedTuple):
       converged: whether every one of the ``k`` values met ``residual ≤ tol · |θ|``.
       matvecs: the number of products ``A u`` used.
       restarts: the number of restarts.
+      vectors: with ``return_vectors=True``, the unit Ritz vectors ``V_m y_i`` as the rows of a
+        complex ``k × n`` tensor on the operator's device (conjugate pairs are conjugate rows);
+        otherwise ``None``.
     """
 
     values: np.ndarray
@@ -54,6 +57,7 @@ class KrylovResult(NamedTuple):
     converged: bool
     matvecs: int
     restarts: int
+    vectors: Tensor | None = None
 
 
 class KrylovNoConvergence(RuntimeError):
@@ -74,6 +78,8 @@ def score(values: np.ndarray, which: str) -> np.ndarray:
         return -values.real
     if which == "LI":
         return np.abs(values.imag)
+    if which == "SI":
+        return -np.abs(values.imag)
     raise ValueError(f"which must be one of {WHICH}, got {which!r}")
 
 
@@ -88,13 +94,14 @@ def _orthogonalise(basis: Tensor, w: Tensor) -> tuple[Tensor, Tensor]:
     return h + correction, w - basis.T @ correction
 
 
-def _ritz(hbar: np.ndarray, m: int, which: str) -> tuple[np.ndarray, np.ndarray]:
-    """Ritz values of ``H_m`` by decreasing ``which`` score, and their residual estimates."""
+def _ritz(hbar: np.ndarray, m: int, which: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ritz values of ``H_m`` by decreasing ``which`` score, their residual estimates, and the
+    unit eigenvectors ``y_i`` of ``H_m`` (columns, same order)."""
     theta, y = np.linalg.eig(hbar[:m, :m])
     y = y / np.linalg.norm(y, axis=0)
     residuals = np.abs(hbar[m, :m] @ y)
     order = np.argsort(-score(theta, which), kind="stable")
-    return theta[order], residuals[order]
+    return theta[order], residuals[order], y[:, order]
 
 
 def _schur_blocks(t: np.ndarray) -> list[tuple[int, int, complex]]:
@@ -170,6 +177,7 @@ def krylov_schur(
     device: Any = None,
     seed: int = 0,
     callback: Callable[[int, int], None] | None = None,
+    return_vectors: bool = False,
 ) -> KrylovResult:
     """The ``k`` most wanted eigenvalues of the real ``n × n`` operator ``u ↦ matvec(u)``.
 
@@ -178,13 +186,15 @@ def krylov_schur(
         ``scipy.sparse.linalg.LinearOperator`` (products then go through the host).
       n: the operator's size.
       k: how many eigenvalues, ``1 ≤ k ≤ n − 2``.
-      which: ``"LM"`` largest modulus, ``"LR"``/``"SR"`` largest/smallest real part, ``"LI"``
-        largest ``|imaginary part|``.
+      which: ``"LM"`` largest modulus, ``"LR"``/``"SR"`` largest/smallest real part,
+        ``"LI"``/``"SI"`` largest/smallest ``|imaginary part|``.
       tol: relative accuracy, ``‖A v − θ v‖ ≤ tol · |θ|`` (as ARPACK).
       ncv: Krylov basis size ``m`` (default ``min(n − 1, max(2k + 1, 20))``, ARPACK's choice).
       max_restarts: restarts before giving up.
       v0: the starting vector (default: standard normal from ``seed``, reproducible).
       callback: called as ``callback(converged, k)`` after every cycle (progress bars).
+      return_vectors: also return the Ritz vectors (``k × n`` complex, on the device: for
+        ``n = 1.7 M`` and ``k = 20`` in float64 that is 0.55 GB).
 
     Returns:
       A :class:`KrylovResult` with exactly ``k`` values, most wanted first.
@@ -235,13 +245,18 @@ def krylov_schur(
                 _, w = _orthogonalise(v[: j + 1], w)
                 beta = torch.linalg.vector_norm(w)
             v[j + 1] = w / beta
-        theta, residuals = _ritz(hbar, m, which)
+        theta, residuals, y = _ritz(hbar, m, which)
         floor = np.finfo(float).eps * max(scale, 1e-300)
         ok = residuals[:k] <= tol * np.maximum(np.abs(theta[:k]), floor)
         if callback is not None:
             callback(int(ok.sum()), k)
         result = KrylovResult(theta[:k], residuals[:k], bool(ok.all()), matvecs, restarts)
         if result.converged:
+            if return_vectors:
+                cdtype = torch.complex128 if dtype == torch.float64 else torch.complex64
+                ritz = torch.as_tensor(y[:, :k].T, dtype=cdtype, device=device)  # k × m
+                vectors = ritz @ v[:m].to(cdtype)
+                result = result._replace(vectors=vectors)
             return result
         if restarts >= max_restarts:
             worst = np.max(residuals[:k] / np.maximum(np.abs(theta[:k]), floor))

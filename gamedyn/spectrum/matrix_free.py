@@ -11,7 +11,8 @@ large for a dense matrix). The products are wrapped as a
 * :func:`jacobian_operator`: the ``LinearOperator`` (``matvec`` = jvp, ``rmatvec`` = vjp,
   ``matmat`` batched with ``vmap`` where the model allows it).
 * :func:`top_eigenvalues`: ``k`` eigenvalues by ``which`` with residuals ``‖A v − λ v‖/‖v‖`` and
-  the number of products; :class:`NoConvergence` (a ``ValueError``) carries the partial result.
+  the number of products, by gamedyn's Krylov–Schur (default; the basis stays on the device) or
+  ARPACK; :class:`NoConvergence` (a ``ValueError``) carries the partial result.
 * :func:`symmetric_part_eigenvalues`: extreme eigenvalues of ``(A + Aᵀ)/2`` (Lanczos).
 * :func:`antisymmetric_part_eigenvalues`: those of the Hermitian ``i (A − Aᵀ)/2`` (Lanczos): the
   antisymmetric part's eigenvalues are ``±i μ`` for each returned ``μ``, which come in ``±``
@@ -23,6 +24,7 @@ arrays; for a float32 game the eigenvalues are accurate to about 1e-4 relative o
 
 from __future__ import annotations
 
+import os
 import time
 import warnings
 from collections.abc import Callable
@@ -38,6 +40,7 @@ from ..backends.dense import TorchOps
 from ..games.base import Game
 from ..methods.base import Method
 from .dense import flatten, sort_eigenvalues, unflatten
+from .krylov import KrylovNoConvergence, krylov_schur
 
 Tensor = torch.Tensor
 WHICH = ("LM", "LR", "SR", "LI", "SI")
@@ -142,21 +145,44 @@ def _base_point(game: Game, z: Any) -> Tensor:
     return game.point(z)
 
 
-class _Products:
-    """``A u`` and ``Aᵀ u`` of one map ``f`` at one point, counting the products.
+MODES = ("forward", "reverse", "linearize")
 
-    ``A u`` is ``torch.func.jvp`` each time, or with ``trace=True`` ``torch.func.linearize`` of
-    ``f`` (the forward-mode graph traced once, then replayed) where ``f`` can be traced (not CGD,
-    whose step itself calls ``jvp``: nested forward mode cannot be traced). Tracing costs about a
-    second even for tiny models and pays only for many products of a mid-sized model.
+
+def _memory_in_use(device: torch.device) -> int | None:
+    """Bytes in use now: allocated CUDA memory, or the process's resident set on Linux."""
+    if device.type == "cuda":
+        return torch.cuda.memory_allocated(device)
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class _Products:
+    """``A u`` and ``Aᵀ u`` of one map ``f`` at one point ``s``, counting the products.
+
+    ``Aᵀ w`` is the pullback of ``torch.func.vjp(f, s)``, built once: the graph of ``f`` at
+    ``s`` is retained and each product is one backward pass. ``A u`` by ``mode``:
+
+    * ``"forward"`` (default): ``torch.func.jvp(f, (s,), (u,))``, forward-over-reverse for a
+      game's field; nothing retained between products.
+    * ``"reverse"``: ``w ↦ Aᵀ w`` is linear, so ``A u`` is its vjp with cotangent ``u``: the
+      graph of the pullback is built once (retained; its size is measured in
+      :attr:`retained_bytes`) and each product is one backward pass through it. A fast path
+      for a fixed batch where backward passes are cheaper than forward-mode ones.
+    * ``"linearize"``: ``torch.func.linearize`` traces the forward-mode graph once and replays
+      it (not for CGD, whose step itself calls ``jvp``; falls back to ``"forward"``). Tracing
+      costs about a second even for tiny models.
     """
 
-    def __init__(self, fn: Callable[[Tensor], Tensor], s: Tensor, trace: bool = False):
+    def __init__(self, fn: Callable[[Tensor], Tensor], s: Tensor, mode: str = "forward"):
         self.fn, self.s = fn, s
+        self.mode = _validate.choice("mode", mode, MODES)
         self.count = 0
+        self.retained_bytes: int | None = None
         self._pullback = None
         self._linear = None
-        self._trace = trace
         self._batched = True
 
     def _tensor(self, u: np.ndarray) -> Tensor:
@@ -166,22 +192,51 @@ class _Products:
     def _array(t: Tensor) -> np.ndarray:
         return t.detach().to(device="cpu", dtype=torch.float64).numpy()
 
-    def jvp(self, u: Tensor) -> Tensor:
-        if self._trace and self._linear is None:
+    def counted_jvp(self, u: Tensor) -> Tensor:
+        """``A u`` for a float64 ``u`` (the Krylov basis), evaluated in the map's dtype, counted,
+        returned in float64."""
+        self.count += 1
+        return self.jvp(u.to(self.s.dtype)).to(u.dtype)
+
+    def _build_linear(self) -> None:
+        before = _memory_in_use(self.s.device)
+        if self.mode == "reverse":
+            pullback = self._transpose()
+            self._linear = vjp(lambda w: pullback(w)[0], torch.zeros_like(self.s))[1]
+        else:
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     self._linear = linearize(self.fn, self.s)[1]
             except (RuntimeError, NotImplementedError, TypeError):
-                self._trace = False
+                self.mode = "forward"
+                return
+        after = _memory_in_use(self.s.device)
+        if before is not None and after is not None:
+            self.retained_bytes = max(after - before, 0) + (self.retained_bytes or 0)
+
+    def _transpose(self) -> Callable[[Tensor], tuple[Tensor]]:
+        if self._pullback is None:  # the linearisation is kept for the next product
+            before = _memory_in_use(self.s.device)
+            self._pullback = vjp(self.fn, self.s)[1]
+            after = _memory_in_use(self.s.device)
+            if before is not None and after is not None:
+                self.retained_bytes = max(after - before, 0) + (self.retained_bytes or 0)
+        return self._pullback
+
+    def jvp(self, u: Tensor) -> Tensor:
+        """``A u``."""
+        if self.mode != "forward" and self._linear is None:
+            self._build_linear()
+        if self.mode == "reverse":
+            return self._linear(u)[0]
         if self._linear is not None:
             return self._linear(u)
         return jvp(self.fn, (self.s,), (u,))[1]
 
     def vjp(self, w: Tensor) -> Tensor:
-        if self._pullback is None:  # the linearisation is kept for the next product
-            self._pullback = vjp(self.fn, self.s)[1]
-        return self._pullback(w)[0]
+        """``Aᵀ w`` (the pullback built once and reused)."""
+        return self._transpose()(w)[0]
 
     def matvec(self, u: np.ndarray) -> np.ndarray:
         self.count += 1
@@ -203,10 +258,16 @@ class _Products:
         return self._array(torch.stack([self.jvp(c) for c in columns])).T
 
 
-def _products(game: Game, z: Any, method: Method | None, ops: MatrixFreeOps | None) -> _Products:
+def _products(
+    game: Game,
+    z: Any,
+    method: Method | None,
+    ops: MatrixFreeOps | None,
+    mode: str = "forward",
+) -> _Products:
     z = _base_point(game, z)
     if method is None:
-        return _Products(game.field, z)
+        return _Products(game.field, z, mode)
     if not isinstance(method, Method):
         raise TypeError(f"method must be a gamedyn Method or None, got {type(method).__name__}")
     ops = MatrixFreeOps(game) if ops is None else ops
@@ -217,7 +278,7 @@ def _products(game: Game, z: Any, method: Method | None, ops: MatrixFreeOps | No
         fn(s)
     finally:
         ops.check = False
-    return _Products(fn, s)
+    return _Products(fn, s, mode)
 
 
 def _linear_operator(products: _Products) -> LinearOperator:
@@ -232,16 +293,22 @@ def _linear_operator(products: _Products) -> LinearOperator:
 
 
 def jacobian_operator(
-    game: Game, z: Any = None, method: Method | None = None, ops: MatrixFreeOps | None = None
+    game: Game,
+    z: Any = None,
+    method: Method | None = None,
+    ops: MatrixFreeOps | None = None,
+    mode: str = "forward",
 ) -> LinearOperator:
     """The Jacobian of the game's field at ``z``, or of ``method``'s step, as a LinearOperator.
 
-    ``matvec(u) = J u`` (``torch.func.jvp``), ``rmatvec(w) = Jᵀ w`` (``torch.func.vjp``; the
-    linearisation is built once and reused), ``matmat`` batches the columns with ``vmap`` (or
-    loops where the model cannot be batched). For a method the operator acts on the flattened
-    state, ``order · n`` entries, in the order ``(z_t, z_{t−1})``. ``z`` defaults to ``game.z0``.
+    ``matvec(u) = J u`` (by ``mode``: ``"forward"`` ``torch.func.jvp``, ``"reverse"`` one
+    backward pass through the retained graph of the pullback, ``"linearize"``), ``rmatvec(w) =
+    Jᵀ w`` (``torch.func.vjp``; the linearisation is built once and reused), ``matmat`` batches
+    the columns with ``vmap`` (or loops where the model cannot be batched). For a method the
+    operator acts on the flattened state, ``order · n`` entries, in the order
+    ``(z_t, z_{t−1})``. ``z`` defaults to ``game.z0``.
     """
-    return _linear_operator(_products(game, z, method, ops))
+    return _linear_operator(_products(game, z, method, ops, mode))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -252,29 +319,39 @@ def jacobian_operator(
 class TopEigenvalues(NamedTuple):
     """Eigenvalues from a Krylov solver and how far they are to be trusted.
 
-    ``values``: sorted in gamedyn's order (decreasing modulus); ``residuals``: ``‖A v − λ v‖/‖v‖``
-    for each value's eigenvector, in the same order; ``matvecs``: products used by the solver
-    (the residuals' own products not included); ``seconds``: wall time of the whole call.
+    ``values``: sorted in gamedyn's order (decreasing modulus); ``residuals``: the true
+    ``‖A v − λ v‖/‖v‖`` for each value's eigenvector, recomputed with fresh products, in the same
+    order; ``matvecs``: products used by the solver (the residuals' own products not included);
+    ``seconds``: wall time of the whole call; ``solver``: ``"krylov-schur"`` or ``"arpack"``.
     """
 
     values: np.ndarray
     residuals: np.ndarray
     matvecs: int
     seconds: float
+    solver: str = "krylov-schur"
 
 
 class NoConvergence(ValueError):
     """The Krylov solver stopped before all ``k`` eigenvalues converged.
 
     Attributes:
-      values: the converged eigenvalues found so far (sorted; possibly empty).
+      values: the best estimates so far (sorted; Krylov–Schur gives all ``k`` Ritz values,
+        ARPACK only the converged ones, possibly none).
       matvecs: the products used.
+      residuals: the Ritz residual estimates of ``values`` (Krylov–Schur), else ``None``.
     """
 
-    def __init__(self, message: str, values: np.ndarray, matvecs: int):
+    def __init__(
+        self, message: str, values: np.ndarray, matvecs: int, residuals: np.ndarray | None = None
+    ):
         super().__init__(message)
         self.values = values
         self.matvecs = matvecs
+        self.residuals = residuals
+
+
+SOLVERS = ("krylov-schur", "arpack")
 
 
 def _check_k(k: int, size: int, limit: int) -> int:
@@ -309,36 +386,36 @@ def _residuals(op: LinearOperator, values: np.ndarray, vectors: np.ndarray) -> n
     return np.linalg.norm(av - vectors * values, axis=0) / np.linalg.norm(vectors, axis=0)
 
 
-def top_eigenvalues(
-    game: Game,
-    k: int = 6,
-    which: str = "LM",
-    method: Method | None = None,
-    z: Any = None,
-    tol: float = 1e-10,
-    maxiter: int | None = None,
-    ncv: int | None = None,
-    ops: MatrixFreeOps | None = None,
-) -> TopEigenvalues:
-    """``k`` eigenvalues of the game Jacobian at ``z`` (or of ``method``'s operator Jacobian).
+def ritz_residuals(
+    apply: Callable[[Tensor], Tensor], values: np.ndarray, vectors: Tensor
+) -> np.ndarray:
+    """True residuals ``‖A x − θ x‖/‖x‖`` of Ritz pairs, with fresh products ``u ↦ A u``.
 
-    Implicitly restarted Arnoldi (ARPACK, ``scipy.sparse.linalg.eigs``) on
-    :func:`jacobian_operator`. ``which``: ``"LM"`` largest modulus, ``"LR"``/``"SR"`` largest /
-    smallest real part (the least stable directions of the game are ``"SR"``), ``"LI"``/``"SI"``
-    largest / smallest imaginary part in absolute value (the operator is real, so eigenvalues
-    come in conjugate pairs and ARPACK returns both members). ``tol`` is ARPACK's relative
-    accuracy; the returned residuals are recomputed with ``2k`` extra products. ``maxiter``
-    and ``ncv`` (default ``max(2k + 1, 20)``, at most the size) go to ARPACK.
-
-    Raises:
-      NoConvergence: (a ``ValueError``) with the eigenvalues that did converge.
+    ``vectors`` holds the complex ``x`` as rows. ``A`` is real, so a conjugate pair's vectors
+    are conjugate and share one residual: each pair costs two products (``A Re x``, ``A Im x``),
+    each real eigenvalue one.
     """
-    which = _validate.choice("which", which, WHICH)
-    tol = _validate.positive("tol", tol)
-    start = time.perf_counter()
-    products = _products(game, z, method, ops)
+    residuals = np.empty(len(values))
+    for i, (theta, x) in enumerate(zip(values, vectors, strict=True)):
+        tolerance = 1e-12 * (1 + abs(theta))
+        partner = [j for j in range(i) if abs(values[j] - np.conj(theta)) < tolerance]
+        partner = partner if theta.imag != 0 else []
+        if partner:
+            residuals[i] = residuals[partner[0]]
+            continue
+        ax = apply(x.real).to(x.dtype)
+        if theta.imag != 0:
+            ax = ax + 1j * apply(x.imag)
+        lam = torch.as_tensor(complex(theta), dtype=x.dtype, device=x.device)
+        gap = torch.linalg.vector_norm(ax - lam * x) / torch.linalg.vector_norm(x)
+        residuals[i] = float(gap)
+    return residuals
+
+
+def _arpack(
+    products: _Products, k: int, which: str, tol: float, maxiter: int | None, ncv: int | None
+) -> tuple[np.ndarray, np.ndarray, int]:
     op = _linear_operator(products)
-    k = _check_k(k, op.shape[0], 2)
     v0 = np.random.default_rng(0).standard_normal(op.shape[0])
     if ncv is None:  # a longer basis than ARPACK's 2k + 1: fewer restarts, fewer products
         ncv = min(op.shape[0], max(2 * k + 1, 20))
@@ -353,9 +430,117 @@ def top_eigenvalues(
             products.count,
         ) from err
     matvecs = products.count
-    residuals = _residuals(op, values, vectors)
+    return values, _residuals(op, values, vectors), matvecs
+
+
+def _krylov_schur(
+    products: _Products,
+    k: int,
+    which: str,
+    tol: float,
+    maxiter: int | None,
+    ncv: int | None,
+    callback: Callable[[int, int], None] | None,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    s = products.s
+    v0 = torch.as_tensor(np.random.default_rng(0).standard_normal(s.shape[0]))
+    try:
+        r = krylov_schur(  # a float64 basis whatever the products' dtype
+            products.counted_jvp,
+            s.shape[0],
+            k,
+            which,
+            tol=tol,
+            ncv=ncv,
+            max_restarts=300 if maxiter is None else maxiter,
+            v0=v0,
+            dtype=torch.float64,
+            device=s.device,
+            callback=callback,
+            return_vectors=True,
+        )
+    except KrylovNoConvergence as err:
+        values, residuals = _sorted_with(err.partial.values, err.partial.residuals)
+        raise NoConvergence(
+            f"Krylov–Schur did not converge: {err}; the Ritz values so far (sorted): {values}",
+            values,
+            err.partial.matvecs,
+            residuals,
+        ) from err
+
+    def apply(u: Tensor) -> Tensor:
+        return products.jvp(u.to(s.dtype)).to(u.dtype)
+
+    return r.values, ritz_residuals(apply, r.values, r.vectors), r.matvecs
+
+
+def top_eigenvalues(
+    game: Game,
+    k: int = 6,
+    which: str = "LM",
+    method: Method | None = None,
+    z: Any = None,
+    tol: float = 1e-10,
+    maxiter: int | None = None,
+    ncv: int | None = None,
+    ops: MatrixFreeOps | None = None,
+    solver: str = "krylov-schur",
+    callback: Callable[[int, int], None] | None = None,
+    mode: str = "forward",
+) -> TopEigenvalues:
+    """``k`` eigenvalues of the game Jacobian at ``z`` (or of ``method``'s operator Jacobian).
+
+    ``solver="krylov-schur"`` (default): :func:`gamedyn.spectrum.krylov.krylov_schur`, the
+    basis on the game's device, products ``torch.func.jvp`` with no host round trip (fewer
+    products than ARPACK in ``benchmarks/bench_matrix_free.py``, and never slower).
+    ``solver="arpack"``: implicitly restarted Arnoldi (``scipy.sparse.linalg.eigs``) on
+    :func:`jacobian_operator`. ``which``: ``"LM"`` largest modulus, ``"LR"``/``"SR"`` largest /
+    smallest real part (the least stable directions of the game are ``"SR"``), ``"LI"``/``"SI"``
+    largest / smallest imaginary part in absolute value (the operator is real, so eigenvalues
+    come in conjugate pairs and both members are returned). ``tol`` is the relative accuracy
+    ``‖A v − λ v‖ ≤ tol · |λ|`` (ARPACK's meaning for both solvers); the returned residuals are
+    recomputed with fresh products (about ``k`` of them). ``maxiter`` bounds the restarts
+    (default: 300 for Krylov–Schur, ARPACK's own otherwise); ``ncv`` is the basis size (default
+    ``max(2k + 1, 20)``, at most the size). ``callback(converged, k)`` is called after each
+    Krylov–Schur cycle (progress bars). ``mode`` is how ``J u`` is computed (see
+    :func:`jacobian_operator`). The Krylov basis is float64 for both solvers; the products are
+    evaluated in the game's dtype (float32 products are the fast mode, float64 the validation
+    mode).
+
+    Raises:
+      NoConvergence: (a ``ValueError``) with the best estimates so far.
+    """
+    start = time.perf_counter()
+    _validate.choice("which", which, WHICH)  # checked before any product is built
+    _validate.choice("solver", solver, SOLVERS)
+    _validate.positive("tol", tol)
+    products = _products(game, z, method, ops, mode)
+    return solve_top(products, k, which, solver, tol, maxiter, ncv, callback, start)
+
+
+def solve_top(
+    products: _Products,
+    k: int,
+    which: str = "LM",
+    solver: str = "krylov-schur",
+    tol: float = 1e-10,
+    maxiter: int | None = None,
+    ncv: int | None = None,
+    callback: Callable[[int, int], None] | None = None,
+    start: float | None = None,
+) -> TopEigenvalues:
+    """:func:`top_eigenvalues` on products already built (one operator for a whole analysis)."""
+    which = _validate.choice("which", which, WHICH)
+    solver = _validate.choice("solver", solver, SOLVERS)
+    tol = _validate.positive("tol", tol)
+    start = time.perf_counter() if start is None else start
+    k = _check_k(k, products.s.shape[0], 2)
+    if solver == "arpack":
+        values, residuals, matvecs = _arpack(products, k, which, tol, maxiter, ncv)
+    else:
+        values, residuals, matvecs = _krylov_schur(products, k, which, tol, maxiter, ncv, callback)
     values, residuals = _sorted_with(values, residuals)
-    return TopEigenvalues(values, residuals, matvecs, time.perf_counter() - start)
+    return TopEigenvalues(values, residuals, matvecs, time.perf_counter() - start, solver)
 
 
 def _hermitian_eigenvalues(

@@ -7,11 +7,13 @@ evaluated on one fixed batch (``--data mod:fn`` and ``--latent mod:fn``, each ca
 ``fn(batch, seed)``). ``--example mixture|digits|dcgan`` fills in all four paths for the bundled
 examples. The eigenvalues are those of the game Jacobian ``J = ∂v/∂z`` or, with ``--method``,
 of that update operator's Jacobian (the derivative of its one step, matrix-free), found by
-Krylov–Schur (:func:`gamedyn.spectrum.krylov.krylov_schur`) on ``torch.func.jvp`` products, or
-by ARPACK with ``--solver arpack``.
+Krylov–Schur (:func:`gamedyn.spectrum.krylov.krylov_schur`) on ``torch.func`` products, or
+by ARPACK with ``--solver arpack``, after the products pass the adjointness check of
+:func:`gamedyn.spectrum.analysis.analyse`.
 
-Writes to ``--out`` (default ``spectrum/``): ``eigenvalues.json`` (values, residuals, products,
-time and every setting), ``eigenvalues.npz`` (``eigenvalues``, ``residuals``) and
+Writes to ``--out`` (default ``spectrum/``): ``eigenvalues.json`` (the analysis record:
+values, true residuals, products, product mode, dtypes, batch sizes, adjointness error, time,
+peak memory and every setting), ``eigenvalues.npz`` (``eigenvalues``, ``residuals``) and
 ``eigenvalues.png`` (the eigenvalues in the complex plane).
 
 Example:
@@ -52,11 +54,17 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=64, help="fixed evaluation batch size")
     p.add_argument("--seed", type=int, default=0, help="seed of the fixed batch")
     p.add_argument("--k", type=int, default=20, help="number of eigenvalues (default 20)")
-    p.add_argument("--which", choices=("LM", "LR", "SR", "LI"), default="LM")
+    p.add_argument("--which", choices=("LM", "LR", "SR", "LI", "SI"), default="LM")
     p.add_argument("--tol", type=float, default=1e-8, help="relative residual tolerance")
     p.add_argument("--ncv", type=int, default=None, help="Krylov basis size")
     p.add_argument("--max-restarts", type=int, default=300)
     p.add_argument("--solver", choices=("krylov-schur", "arpack"), default="krylov-schur")
+    p.add_argument(
+        "--mode",
+        choices=("forward", "reverse", "linearize"),
+        default="forward",
+        help="how J u is computed (reverse: backward passes on a retained graph)",
+    )
     p.add_argument("--method", choices=METHODS, default="game", help="operator (default: J)")
     p.add_argument("--lr", type=float, default=0.01, help="step size of --method")
     p.add_argument("--beta", type=float, default=0.0, help="momentum of --method momentum")
@@ -128,85 +136,48 @@ def build_game(args: argparse.Namespace) -> Any:
     )
 
 
-def product(game: Any, method: Any) -> tuple[Any, Any]:
-    """``(u ↦ A u, s)``: ``J u`` at ``z0``, or the operator's Jacobian product at its state.
-
-    Both are ``torch.func.jvp`` of a pure function — the game's field, or ``method``'s one step
-    on the flattened state (with the matrix-free backend's iterative solve).
-    """
-    from torch.func import jvp
-
-    from .spectrum.dense import flatten
-    from .spectrum.matrix_free import MatrixFreeOps, matrix_free_step_map
-
-    if method is None:
-        fn, s = game.field, game.z0
-    else:
-        fn, s = matrix_free_step_map(method, MatrixFreeOps(game)), flatten(method.init(game.z0))
-    return (lambda u: jvp(fn, (s,), (u,))[1]), s
-
-
-def _sorted_with(values: np.ndarray, extra: np.ndarray, sort: Any) -> tuple[np.ndarray, Any]:
-    """``values`` in gamedyn's order (``sort``), with ``extra`` permuted alongside."""
-    ordered, free, order = sort(values), np.ones(len(values), dtype=bool), []
-    for w in ordered:
-        i = int(np.argmin(np.where(free, np.abs(values - w), np.inf)))
-        free[i] = False
-        order.append(i)
-    return ordered, extra[order]
-
-
 def compute(args: argparse.Namespace, game: Any, method: Any) -> dict[str, Any]:
-    """Run the eigen-solver; returns values, residuals, products and seconds."""
+    """Run the checked analysis (:func:`gamedyn.spectrum.analysis.analyse`); returns the record
+    as a dict plus ``converged`` (a solver that did not converge leaves its partial result)."""
     from tqdm import tqdm
 
+    from .spectrum.analysis import analyse
+    from .spectrum.matrix_free import NoConvergence
+
     start = time.perf_counter()
-    if args.solver == "arpack":
-        from .spectrum.matrix_free import NoConvergence, top_eigenvalues
+    bar = tqdm(total=args.k, desc="converged eigenvalues", disable=args.no_progress)
 
-        try:
-            r = top_eigenvalues(game, args.k, args.which, method=method, tol=args.tol, ncv=args.ncv)
-            values, residuals, matvecs, converged = r.values, r.residuals, r.matvecs, True
-        except NoConvergence as err:  # keep the partial result (residuals unknown)
-            values, matvecs, converged = err.values, err.matvecs, False
-            residuals = np.full(len(values), np.nan)
-    else:
-        from .spectrum.dense import sort_eigenvalues
-        from .spectrum.krylov import KrylovNoConvergence, krylov_schur
+    def progress(done: int, k: int) -> None:
+        bar.n = done
+        bar.refresh()
 
-        matvec, s = product(game, method)
-        bar = tqdm(total=args.k, desc="converged eigenvalues", disable=args.no_progress)
-
-        def progress(done: int, k: int) -> None:
-            bar.n = done
-            bar.refresh()
-
-        try:
-            r = krylov_schur(
-                matvec,
-                s.shape[0],
-                args.k,
-                args.which,
-                tol=args.tol,
-                ncv=args.ncv,
-                max_restarts=args.max_restarts,
-                dtype=s.dtype,
-                device=s.device,
-                callback=progress,
-            )
-        except KrylovNoConvergence as err:
-            r = err.partial
-        finally:
-            bar.close()
-        values, residuals = _sorted_with(r.values, r.residuals, sort_eigenvalues)
-        matvecs, converged = r.matvecs, r.converged
-    return {
-        "eigenvalues": values,
-        "residuals": residuals,
-        "matvecs": matvecs,
-        "converged": converged,
-        "seconds": time.perf_counter() - start,
-    }
+    try:
+        record = analyse(
+            game,
+            args.k,
+            args.which,
+            method,
+            solver=args.solver,
+            mode=args.mode,
+            tol=args.tol,
+            ncv=args.ncv,
+            maxiter=args.max_restarts,
+            callback=progress,
+        ).to_dict()
+        record["converged"] = True
+    except NoConvergence as err:
+        residuals = err.residuals if err.residuals is not None else np.full(len(err.values), np.nan)
+        record = {
+            "eigenvalues": [[float(w.real), float(w.imag)] for w in err.values],
+            "residuals": [float(r) for r in residuals],
+            "matvecs": err.matvecs,
+            "seconds": time.perf_counter() - start,
+            "converged": False,
+            "message": str(err),
+        }
+    finally:
+        bar.close()
+    return record
 
 
 def plot(values: np.ndarray, title: str, ax: Any = None) -> Any:
@@ -239,7 +210,7 @@ def run(args: argparse.Namespace) -> int:
     result = compute(args, game, method)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    values = np.asarray(result["eigenvalues"], dtype=complex)
+    values = np.array([complex(re, im) for re, im in result["eigenvalues"]], dtype=complex)
     record = {
         "checkpoint": str(args.checkpoint),
         "operator": "game Jacobian" if method is None else repr(method),
@@ -252,17 +223,14 @@ def run(args: argparse.Namespace) -> int:
         "dtype": args.dtype,
         "device": args.device,
         "solver": args.solver,
+        "mode": args.mode,
         "k": args.k,
         "which": args.which,
         "tol": args.tol,
-        "converged": result["converged"],
-        "matvecs": result["matvecs"],
-        "seconds": result["seconds"],
-        "eigenvalues": [[float(w.real), float(w.imag)] for w in values],
-        "residuals": [float(r) for r in result["residuals"]],
+        **result,
     }
     (out / "eigenvalues.json").write_text(json.dumps(record, indent=2))
-    np.savez(out / "eigenvalues.npz", eigenvalues=values, residuals=result["residuals"])
+    np.savez(out / "eigenvalues.npz", eigenvalues=values, residuals=np.array(result["residuals"]))
     ax = plot(values, f"{record['operator']}, {args.which}, k = {args.k}, n = {game.n}")
     ax.figure.savefig(out / "eigenvalues.png", dpi=120, bbox_inches="tight")
     plt.close(ax.figure)

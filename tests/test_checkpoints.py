@@ -185,6 +185,8 @@ def test_train_saves_checkpoints_and_cli_writes_spectrum(tmp_path):
     np.testing.assert_allclose(np.abs(got), np.abs(dense[:4]), rtol=1e-8, atol=1e-10)
     assert max(np.abs(dense - w).min() for w in got) < 1e-8 * np.abs(dense[0])
     assert max(record["residuals"]) <= 1e-12 * np.abs(got).max() * 1.01
+    assert record["adjointness_error"] < 1e-12 and record["product_dtype"] == "float64"
+    assert record["batch_sizes"] == {"real": 16, "latent": 16} and record["converged"]
     # no convergence: the partial result is written, the exit status is 1
     args = parser.parse_args(
         argv[:-3]

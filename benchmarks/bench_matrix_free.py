@@ -8,15 +8,17 @@ Measured in the same run (best of ``--repeat`` after one warm-up; CUDA synchroni
    forward, one discriminator forward on real and fake, ``torch.autograd.grad`` of ``L_D`` and
    ``L_G``) — what a training step costs. The baseline of the ratios.
 2. ``field``: ``TorchGame.field(z)`` (pure, ``torch.func.functional_call``).
-3. ``J u``: ``torch.func.jvp`` of the field (forward-over-reverse), what gamedyn uses; target
-   ``≤ 2.5 ×`` plain. Also ``J u`` by reverse-over-reverse on a graph built once (it holds
-   that graph in memory; not used by the library yet), for comparison.
+3. ``J u`` in each of gamedyn's product modes (:class:`gamedyn.spectrum.matrix_free._Products`):
+   ``forward`` (``torch.func.jvp`` of the field, forward-over-reverse) and ``reverse`` (one
+   backward pass through the retained graph of the pullback, built once; its measured memory
+   is printed); target ``≤ 2.5 ×`` plain.
 4. ``Jᵀ u``: ``torch.func.vjp`` of the field, the pullback built once and reused.
-5. Top-``k`` eigenvalues (``which="LM"``, same ``tol``, ``ncv`` and start vector): gamedyn's
-   Krylov–Schur (:func:`gamedyn.spectrum.krylov.krylov_schur`, basis on the device) against
-   ``scipy.sparse.linalg.eigs`` (ARPACK) on a ``LinearOperator`` whose ``matvec`` is the same
-   ``torch.func.jvp`` (host round trip per product); seconds and the number of products of each,
-   and the largest difference between the two sets of eigenvalues.
+5. Top-``k`` eigenvalues (``which="LM"``, same ``tol``, ``ncv``, start vector and product mode
+   ``--mode``): gamedyn's :func:`~gamedyn.spectrum.matrix_free.top_eigenvalues` (Krylov–Schur,
+   basis on the device, true residuals) against ``scipy.sparse.linalg.eigs`` (ARPACK) on a
+   ``LinearOperator`` whose ``matvec`` is the same product (host round trip per product);
+   seconds and the number of products of each, and the largest difference between the two sets
+   of eigenvalues.
 
 Run:
   python benchmarks/bench_matrix_free.py                         # CPU, everything (slow on CPU)
@@ -34,12 +36,11 @@ from collections.abc import Callable
 import numpy as np
 import torch
 from scipy.sparse.linalg import LinearOperator, eigs
-from torch.func import jvp, vjp
 from torch.nn import functional as F
 
 from gamedyn.examples import dcgan
 from gamedyn.games.torch_game import TorchGame
-from gamedyn.spectrum.krylov import krylov_schur
+from gamedyn.spectrum.matrix_free import _Products, solve_top
 
 
 def best_of(fn: Callable[[], object], repeat: int, device: torch.device) -> float:
@@ -78,23 +79,6 @@ def plain_gradients(
     return run
 
 
-def retained_jvp(game: TorchGame, z: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
-    """``u ↦ J u`` by reverse-over-reverse on a graph built once (for comparison only).
-
-    ``g(w) = Jᵀ w`` is linear in ``w``; its graph is built once with ``create_graph=True`` at a
-    dummy ``w``, and each product is one backward pass through it: ``J u = (∂g/∂w)ᵀ u``.
-    """
-    z = z.detach().requires_grad_(True)
-    field = game.field(z)
-    w = torch.zeros_like(field, requires_grad=True)
-    (g,) = torch.autograd.grad(field, z, w, create_graph=True)
-
-    def product(u: torch.Tensor) -> torch.Tensor:
-        return torch.autograd.grad(g, w, u, retain_graph=True)[0]
-
-    return product
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
@@ -106,6 +90,7 @@ def main() -> None:
     parser.add_argument("--ncv", type=int, default=None)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-eigs", action="store_true", help="only time the products")
+    parser.add_argument("--mode", choices=("forward", "reverse"), default="reverse")
     args = parser.parse_args()
     device, dtype = torch.device(args.device), getattr(torch, args.dtype)
     if args.device == "cpu":
@@ -128,35 +113,33 @@ def main() -> None:
 
     t_plain = best_of(plain_gradients(game, G, D), args.repeat, device)
     t_field = best_of(lambda: game.field(z), args.repeat, device)
-    t_jvp = best_of(lambda: jvp(game.field, (z,), (u,))[1], args.repeat, device)
-    _, pullback = vjp(game.field, z)
-    t_vjp = best_of(lambda: pullback(u), args.repeat, device)
-    retained = retained_jvp(game, z)
-    t_retained = best_of(lambda: retained(u), args.repeat, device)
+    forward = _Products(game.field, z, "forward")
+    t_jvp = best_of(lambda: forward.jvp(u), args.repeat, device)
+    reverse = _Products(game.field, z, "reverse")
+    t_retained = best_of(lambda: reverse.jvp(u), args.repeat, device)
+    t_vjp = best_of(lambda: reverse.vjp(u), args.repeat, device)
     print(f"{'plain autograd (both grads)':30s} {t_plain * 1e3:9.1f} ms   1.00 x")
     for name, t in (
         ("field (functional_call)", t_field),
-        ("J u (jvp, fwd-over-rev)", t_jvp),
-        ("J u (retained double bwd)", t_retained),
+        ("J u (forward: jvp)", t_jvp),
+        ("J u (reverse: retained graph)", t_retained),
         ("J^T u (vjp, reused)", t_vjp),
     ):
         print(f"{name:30s} {t * 1e3:9.1f} ms {t / t_plain:6.2f} x")
+    if reverse.retained_bytes is not None:
+        print(f"retained graphs of the reverse mode: {reverse.retained_bytes / 2**30:.2f} GiB")
     if args.skip_eigs:
         return
 
-    def matvec(v: torch.Tensor) -> torch.Tensor:
-        return jvp(game.field, (z,), (v,))[1]
-
-    v0 = torch.randn(game.n, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    products = _Products(game.field, z, args.mode)
+    matvec = products.jvp
     start = time.perf_counter()
-    ours = krylov_schur(
-        matvec, game.n, args.k, "LM", tol=args.tol, ncv=args.ncv, v0=v0, dtype=dtype, device=device
-    )
+    ours = solve_top(products, args.k, "LM", "krylov-schur", args.tol, None, args.ncv)
     t_ours = time.perf_counter() - start
     print(
-        f"{'Krylov-Schur (torch)':30s} {t_ours:9.1f} s  {ours.matvecs:5d} products "
-        f"({ours.restarts} restarts), max residual/|λ| "
-        f"{np.max(ours.residuals / np.abs(ours.values)):.1e}"
+        f"{'gamedyn Krylov-Schur':30s} {t_ours:9.1f} s  {ours.matvecs:5d} products, "
+        f"max true residual/|λ| {np.max(ours.residuals / np.abs(ours.values)):.1e} "
+        f"(with the residual products)"
     )
 
     count = [0]
@@ -168,15 +151,9 @@ def main() -> None:
 
     op = LinearOperator((game.n, game.n), matvec=scipy_matvec, dtype=np.float64)
     start = time.perf_counter()
-    theirs = eigs(
-        op,
-        k=args.k,
-        which="LM",
-        tol=args.tol,
-        ncv=args.ncv,
-        v0=v0.numpy(),
-        return_eigenvectors=False,
-    )
+    v0 = np.random.default_rng(0).standard_normal(game.n)  # the start vector of solve_top
+    ncv = min(game.n, max(2 * args.k + 1, 20)) if args.ncv is None else args.ncv
+    theirs = eigs(op, k=args.k, which="LM", tol=args.tol, ncv=ncv, v0=v0, return_eigenvectors=False)
     t_theirs = time.perf_counter() - start
     print(f"{'scipy eigs (ARPACK)':30s} {t_theirs:9.1f} s  {count[0]:5d} products")
     print(f"speed-up of Krylov-Schur over eigs: {t_theirs / t_ours:.2f} x")

@@ -35,6 +35,7 @@ from matplotlib.figure import Figure
 
 from . import regions
 from .games.base import Game
+from .landscape import PathAngle
 from .methods.base import Method
 from .trajectory import run
 
@@ -574,6 +575,40 @@ def trajectories(
     ax.set_xlabel("x (first player)")
     ax.set_ylabel("y (second player)")
     ax.legend(loc="best")
+    return ax
+
+
+@_styled
+def path_angle(result: PathAngle, ax: Axes | None = None, norm: bool = True) -> Axes:
+    """Berard et al.'s path-angle plot: ``cos θ(α)`` along ``z(α) = z_0 + α(z_1 − z_0)``.
+
+    Draws the cosine between the field and the path's direction for the whole field and for
+    each player (from :func:`gamedyn.landscape.path_angle`), dashed verticals at the path's ends
+    ``α = 0`` and ``α = 1``, and with ``norm`` the field's norm ``‖v(z(α))‖`` on a log-scaled
+    right axis (returned as ``ax.right``). A bump of the cosine around the norm's minimum is
+    the signature of rotation (Berard et al., ICLR 2020).
+    """
+    if not isinstance(result, PathAngle):
+        raise TypeError(f"result must be a gamedyn.landscape.PathAngle, got {type(result)}")
+    ax = _axes(ax)
+    ax.axhline(0.0, color="0.7", lw=0.8)
+    for a in (0.0, 1.0):
+        ax.axvline(a, color="0.5", lw=0.8, ls="--")
+    ax.plot(result.alpha, result.cosine, color=PALETTE[0], lw=1.5, label="cos θ (both players)")
+    ax.plot(result.alpha, result.cosine_x, color=PALETTE[1], lw=1.0, label="first player")
+    ax.plot(result.alpha, result.cosine_y, color=PALETTE[2], lw=1.0, label="second player")
+    ax.set_xlabel("α  (path z₀ + α (z₁ − z₀))")
+    ax.set_ylabel("cos θ(α)")
+    ax.set_ylim(-1.05, 1.05)
+    if norm:
+        right = ax.twinx()
+        right.semilogy(result.alpha, result.norm, color="0.4", lw=1.0, ls=":", label="‖v‖")
+        right.set_ylabel("‖v(z(α))‖")
+        ax.right = right
+        lines = ax.get_lines() + right.get_lines()
+        ax.legend(lines, [line.get_label() for line in lines], loc="best")
+    else:
+        ax.legend(loc="best")
     return ax
 
 

@@ -236,3 +236,19 @@ def test_save_writes_png_and_pdf(tmp_path):
     assert paths[1].read_bytes()[:5] == b"%PDF-"
     with pytest.raises(ValueError, match="without extension"):
         plot.save(ax.figure, tmp_path / "cloud.png")
+
+
+def test_path_angle_draws_the_cosines_and_the_norm():
+    from gamedyn.landscape import path_angle
+
+    game = Bilinear([[1.0]])
+    result = path_angle(game, [1.0, 1.0], [-1.0, -1.0], num=21)
+    ax = plot.path_angle(result)
+    lines = [line for line in ax.get_lines() if line.get_label().startswith(("cos", "first"))]
+    np.testing.assert_array_equal(lines[0].get_ydata(), result.cosine)
+    np.testing.assert_array_equal(ax.right.get_lines()[0].get_ydata(), result.norm)
+    assert ax.right.get_yscale() == "log"
+    verticals = [line for line in ax.get_lines() if np.ptp(line.get_xdata()) == 0]
+    assert sorted(line.get_xdata()[0] for line in verticals) == [0.0, 1.0]
+    with pytest.raises(TypeError, match="PathAngle"):
+        plot.path_angle(np.zeros(3))

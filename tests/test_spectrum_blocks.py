@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.linalg
 import torch
 
 from gamedyn.games import FunctionGame
@@ -64,6 +65,11 @@ def test_coupling_singular_values(setup):
 def test_schur_complement_eigenvalues(setup, which):
     game, z, J = setup
     Jxx, Jxy, Jyx, Jyy = J[:NX, :NX], J[:NX, NX:], J[NX:, :NX], J[NX:, NX:]
+    assert np.isfinite(J).all(), (
+        np.isfinite(Jxx).all(),
+        np.isfinite(Jyy).all(),
+        np.isfinite(Jyx).all(),
+    )
     S = Jxx - Jxy @ np.linalg.solve(Jyy, Jyx)
     values = np.linalg.eigvals(S)
     key = -np.abs(values) if which == "LM" else -values.real
@@ -80,3 +86,36 @@ def test_block_arguments_are_checked(setup):
         player_hessian_eigenvalues(game, z, k=20)
     with pytest.raises(ValueError, match="unknown which"):
         schur_complement_eigenvalues(game, z, which="XX")
+
+
+def test_blocks_of_a_small_torch_gan_equal_the_dense_blocks():
+    from torch import nn
+
+    from gamedyn.games.torch_game import TorchGame
+
+    torch.manual_seed(0)
+    G = nn.Sequential(nn.Linear(2, 5), nn.Tanh(), nn.Linear(5, 2))
+    D = nn.Sequential(nn.Linear(2, 6), nn.Tanh(), nn.Linear(6, 1))
+    g = torch.Generator().manual_seed(1)
+    game = TorchGame(
+        G,
+        D,
+        "non-saturating",
+        torch.randn(16, 2, generator=g),
+        torch.randn(16, 2, generator=g),
+        reg="r1",
+        reg_weight=2.0,
+    )
+    J = game_jacobian(game, game.z0)
+    nx = game.nx
+    Jxx, Jxy, Jyx, Jyy = J[:nx, :nx], J[:nx, nx:], J[nx:, :nx], J[nx:, nx:]
+    for player, block in (("x", Jxx), ("y", Jyy)):
+        values = np.linalg.eigvalsh(0.5 * (block + block.T))
+        got = player_hessian_eigenvalues(game, None, player, k=3, which="BE")
+        np.testing.assert_allclose(got, np.sort(np.r_[values[:1], values[-2:]])[::-1], atol=1e-8)
+    expected = np.linalg.svd(Jxy, compute_uv=False)[:3]
+    np.testing.assert_allclose(coupling_singular_values(game, None, k=3), expected, atol=1e-8)
+    S = Jxx - Jxy @ scipy.linalg.solve(Jyy, Jyx)
+    dense = np.linalg.eigvals(S)
+    got = schur_complement_eigenvalues(game, None, k=3, which="LM")
+    assert max(np.abs(dense - w).min() for w in got) < 1e-7 * max(np.abs(dense).max(), 1.0)

@@ -13,7 +13,8 @@ players' own Hessians, symmetric; ``J_xy = ∇²_xy L_x`` and ``J_yx = ∇²_yx 
 
 Every block product is a masked product with the whole field's Jacobian (``J (u_x, 0)``, one
 torch.func ``jvp``) or its transpose (``vjp``), so any :class:`~gamedyn.games.base.Game` works,
-from the Dirac-GAN to a GAN checkpoint. Results are sorted: Hessian eigenvalues and singular
+from the Dirac-GAN to a GAN checkpoint (``z=None``: the game's ``z0``, e.g. a TorchGame's
+parameters; products on the game's device). Results are sorted: Hessian eigenvalues and singular
 values descending, Schur eigenvalues in gamedyn's order (see :mod:`gamedyn.spectrum.dense`).
 """
 
@@ -39,18 +40,22 @@ class _Blocks:
 
     def __init__(self, game: Game, z: Any):
         self.game, self.ops = game, TorchOps(game)
+        if z is None:
+            z = getattr(game, "z0", None)
+            if z is None:
+                raise ValueError(f"z is required: {type(game).__name__} has no default point z0")
         self.z = game.point(z)
         self.sizes = {"x": game.nx, "y": game.ny}
 
     def _embed(self, player: str, u: np.ndarray) -> Tensor:
-        u = torch.as_tensor(np.asarray(u, dtype=float).ravel(), dtype=self.z.dtype)
-        zeros = {p: torch.zeros(n, dtype=self.z.dtype) for p, n in self.sizes.items()}
+        u = torch.as_tensor(np.asarray(u, dtype=float).ravel()).to(self.z)
+        zeros = {p: self.z.new_zeros(n) for p, n in self.sizes.items()}
         zeros[player] = u
         return torch.cat([zeros["x"], zeros["y"]])
 
     def _part(self, player: str, w: Tensor) -> np.ndarray:
         x, y = self.game.split(w)
-        return (x if player == "x" else y).detach().numpy()
+        return (x if player == "x" else y).detach().to("cpu", torch.float64).numpy()
 
     def product(self, row: str, col: str, u: np.ndarray) -> np.ndarray:
         """``J_{row,col} u``."""

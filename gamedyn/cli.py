@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     from . import cli_spectrum
 
     cli_spectrum.add_parser(commands)
+    cli_spectrum.add_path_angle_parser(commands)
     return parser
 
 

@@ -35,14 +35,8 @@ LOSSES = ("non-saturating", "saturating", "wgan", "hinge")
 METHODS = ("game", "gda", "altgda", "momentum", "extragradient", "optimistic", "consensus", "cgd")
 
 
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Register ``spectrum`` on an ``argparse`` sub-parser collection; returns its parser."""
-    p = subparsers.add_parser(
-        "spectrum",
-        help="top-k eigenvalues of a GAN checkpoint's game or operator Jacobian (matrix-free)",
-        description=__doc__.split("\n\n")[0],
-    )
-    p.add_argument("checkpoint", help="a .pt/.pth (weights only) or .safetensors checkpoint")
+def _model_arguments(p: argparse.ArgumentParser) -> None:
+    """The options that build the game: model import paths, loss, penalty, batch, dtype."""
     p.add_argument("--example", help="bundled example whose import paths to use (mixture, ...)")
     p.add_argument("--generator", metavar="MOD:FN", help="generator factory import path")
     p.add_argument("--discriminator", metavar="MOD:FN", help="discriminator factory import path")
@@ -53,6 +47,83 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--reg-weight", type=float, default=0.0)
     p.add_argument("--batch", type=int, default=64, help="fixed evaluation batch size")
     p.add_argument("--seed", type=int, default=0, help="seed of the fixed batch")
+    p.add_argument("--dtype", choices=("float64", "float32"), default="float64")
+    p.add_argument("--device", default="cpu")
+
+
+def add_path_angle_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``path-angle CHECKPOINT0 CHECKPOINT1``; returns its parser."""
+    p = subparsers.add_parser(
+        "path-angle",
+        help="Berard et al.'s path-angle between two checkpoints (field along the straight path)",
+    )
+    p.add_argument("checkpoint0", help="the path's start (α = 0)")
+    p.add_argument("checkpoint1", help="the path's end (α = 1)")
+    _model_arguments(p)
+    p.add_argument("--num", type=int, default=101, help="points on α ∈ [−0.5, 1.5]")
+    p.add_argument("--out", default="path_angle", help="output directory (default path_angle/)")
+    p.set_defaults(run=run_path_angle)
+    return p
+
+
+def run_path_angle(args: argparse.Namespace) -> int:
+    """Writes ``path_angle.json`` (α, cosines, norms, settings) and ``path_angle.png``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from . import plot as gplot
+    from .landscape import path_angle
+
+    args.checkpoint = args.checkpoint0
+    start = time.perf_counter()
+    game0 = build_game(args, checkpoint=args.checkpoint0)
+    game1 = build_game(args, checkpoint=args.checkpoint1)
+    result = path_angle(game1, game0.z0, game1.z0, num=args.num)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    record = {
+        "checkpoint0": str(args.checkpoint0),
+        "checkpoint1": str(args.checkpoint1),
+        "game": repr(game1),
+        "batch": args.batch,
+        "seed": args.seed,
+        "dtype": args.dtype,
+        "distance": float(np.linalg.norm((game1.z0 - game0.z0).cpu().numpy())),
+        "seconds": time.perf_counter() - start,
+        **{name: np.asarray(value).tolist() for name, value in result._asdict().items()},
+    }
+    (out / "path_angle.json").write_text(json.dumps(record, indent=2))
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    gplot.path_angle(result, ax=ax)
+    ax.set_title(f"path-angle: {Path(args.checkpoint0).name} → {Path(args.checkpoint1).name}")
+    fig.savefig(out / "path_angle.png", dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    print(f"path-angle at {len(result.alpha)} points, {record['seconds']:.1f} s -> {out}")
+    return 0
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``spectrum`` on an ``argparse`` sub-parser collection; returns its parser."""
+    p = subparsers.add_parser(
+        "spectrum",
+        help="top-k eigenvalues of a GAN checkpoint's game or operator Jacobian (matrix-free)",
+        description=__doc__.split("\n\n")[0],
+    )
+    p.add_argument("checkpoint", help="a .pt/.pth (weights only) or .safetensors checkpoint")
+    _model_arguments(p)
+    p.add_argument(
+        "--batches", type=int, default=1, help="average the field over this many batches"
+    )
+    p.add_argument(
+        "--spread", action="store_true", help="with --batches: also each batch's top-k spread"
+    )
+    p.add_argument(
+        "--blocks",
+        action="store_true",
+        help="also per-player Hessian extremes, coupling singular values, Schur complement",
+    )
     p.add_argument("--k", type=int, default=20, help="number of eigenvalues (default 20)")
     p.add_argument("--which", choices=("LM", "LR", "SR", "LI", "SI"), default="LM")
     p.add_argument("--tol", type=float, default=1e-8, help="relative residual tolerance")
@@ -69,8 +140,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=0.01, help="step size of --method")
     p.add_argument("--beta", type=float, default=0.0, help="momentum of --method momentum")
     p.add_argument("--gamma", type=float, default=0.1, help="weight of --method consensus")
-    p.add_argument("--dtype", choices=("float64", "float32"), default="float64")
-    p.add_argument("--device", default="cpu")
     p.add_argument("--out", default="spectrum", help="output directory (default spectrum/)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
@@ -110,19 +179,24 @@ def _method(args: argparse.Namespace) -> Any:
     return make[args.method]()
 
 
-def build_game(args: argparse.Namespace) -> Any:
-    """The :class:`~gamedyn.games.torch_game.TorchGame` of the checkpoint and fixed batch."""
+def build_game(
+    args: argparse.Namespace, checkpoint: str | None = None, seed: int | None = None
+) -> Any:
+    """The :class:`~gamedyn.games.torch_game.TorchGame` of the checkpoint and fixed batch
+    (``checkpoint`` and ``seed`` default to ``args.checkpoint`` and ``args.seed``)."""
     import torch
 
     from .checkpoints import build, import_factory, load, load_into, player_state_dicts
     from .games.torch_game import TorchGame
 
     paths = _paths(args)
-    g_state, d_state = player_state_dicts(load(args.checkpoint))
+    checkpoint = args.checkpoint if checkpoint is None else checkpoint
+    seed = args.seed if seed is None else seed
+    g_state, d_state = player_state_dicts(load(checkpoint))
     generator = load_into(build(paths["generator"]), g_state, "generator")
     discriminator = load_into(build(paths["discriminator"]), d_state, "discriminator")
-    real = import_factory(paths["data"])(args.batch, args.seed)
-    latent = import_factory(paths["latent"])(args.batch, args.seed)
+    real = import_factory(paths["data"])(args.batch, seed)
+    latent = import_factory(paths["latent"])(args.batch, seed)
     return TorchGame(
         generator,
         discriminator,
@@ -134,6 +208,69 @@ def build_game(args: argparse.Namespace) -> Any:
         dtype=getattr(torch, args.dtype),
         device=args.device,
     )
+
+
+def build_analysed_game(args: argparse.Namespace) -> tuple[Any, list[Any]]:
+    """The game to analyse and its per-batch games: with ``--batches B > 1`` the
+    :class:`~gamedyn.spectrum.analysis.AveragedGame` of the batches of seeds ``seed, …,
+    seed + B − 1``; otherwise the one game (and ``[game]``)."""
+    from .spectrum.analysis import AveragedGame
+
+    if args.batches < 1:
+        raise ValueError(f"--batches must be >= 1, got {args.batches}")
+    games = [build_game(args, seed=args.seed + b) for b in range(args.batches)]
+    return (games[0] if len(games) == 1 else AveragedGame(games)), games
+
+
+def spread(args: argparse.Namespace, games: list[Any], method: Any) -> dict[str, Any]:
+    """The top eigenvalues of each batch's game, and their mean and spread per rank."""
+    from .spectrum.analysis import analyse
+
+    rows = []
+    for game in games:
+        record = analyse(
+            game,
+            args.k,
+            args.which,
+            method,
+            solver=args.solver,
+            mode=args.mode,
+            tol=args.tol,
+            ncv=args.ncv,
+            maxiter=args.max_restarts,
+        )
+        rows.append(record.eigenvalues)
+    rows = np.array(rows)
+    key = np.abs(rows) if args.which == "LM" else rows.real
+    ranked = np.sort(key, axis=1)[:, ::-1]
+    return {
+        "per_batch": [[[float(w.real), float(w.imag)] for w in row] for row in rows],
+        "quantity": "modulus" if args.which == "LM" else "real part",
+        "mean": ranked.mean(axis=0).tolist(),
+        "std": ranked.std(axis=0).tolist(),
+    }
+
+
+def blocks(args: argparse.Namespace, game: Any) -> dict[str, Any]:
+    """Per-player analysis at the checkpoint: own-Hessian extremes, couplings, Schur complement."""
+    from .spectrum.blocks import (
+        coupling_singular_values,
+        player_hessian_eigenvalues,
+        schur_complement_eigenvalues,
+    )
+
+    k = args.k
+    result: dict[str, Any] = {
+        "generator_hessian": player_hessian_eigenvalues(game, None, "x", k, "BE").tolist(),
+        "discriminator_hessian": player_hessian_eigenvalues(game, None, "y", k, "BE").tolist(),
+        "coupling_singular_values": coupling_singular_values(game, None, k).tolist(),
+    }
+    try:
+        schur = schur_complement_eigenvalues(game, None, k)
+        result["schur_complement"] = [[float(w.real), float(w.imag)] for w in schur]
+    except (np.linalg.LinAlgError, ValueError) as err:  # J_yy singular or the solve failed
+        result["schur_complement"] = f"not computed: {err}"
+    return result
 
 
 def compute(args: argparse.Namespace, game: Any, method: Any) -> dict[str, Any]:
@@ -205,9 +342,13 @@ def run(args: argparse.Namespace) -> int:
 
     if args.k < 1:
         raise ValueError(f"--k must be >= 1, got {args.k}")
-    game = build_game(args)
+    game, games = build_analysed_game(args)
     method = _method(args)
     result = compute(args, game, method)
+    if args.spread and len(games) > 1:
+        result["batch_spread"] = spread(args, games, method)
+    if args.blocks:
+        result["blocks"] = blocks(args, game)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     values = np.array([complex(re, im) for re, im in result["eigenvalues"]], dtype=complex)
@@ -219,6 +360,7 @@ def run(args: argparse.Namespace) -> int:
         "reg_weight": args.reg_weight,
         "n": game.n,
         "batch": args.batch,
+        "batches": args.batches,
         "seed": args.seed,
         "dtype": args.dtype,
         "device": args.device,

@@ -133,7 +133,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--mode",
         choices=("forward", "reverse", "linearize"),
-        default="forward",
+        default="reverse",
         help="how J u is computed (reverse: backward passes on a retained graph)",
     )
     p.add_argument("--method", choices=METHODS, default="game", help="operator (default: J)")

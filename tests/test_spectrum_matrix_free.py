@@ -203,9 +203,9 @@ def test_bad_arguments():
         jacobian_operator(game, method="gda")
 
 
-def test_reverse_mode_top_eigenvalues_match_dense(game):
+def test_forward_mode_top_eigenvalues_match_dense(game):
     dense = eigenvalues(game, game.z0)
-    result = top_eigenvalues(game, k=6, which="LM", mode="reverse")
+    result = top_eigenvalues(game, k=6, which="LM", mode="forward")
     _check_top(dense, result.values, "LM", 6)
     assert np.all(result.residuals < 1e-9)
 

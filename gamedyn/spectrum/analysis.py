@@ -3,9 +3,11 @@
 A checkpoint spectrum is only worth having if it is the spectrum of *one* matrix and the
 products that define it are right. An analysis here:
 
-1. builds the products of one operator once (:func:`gamedyn.spectrum.matrix_free.jacobian_operator`
-   semantics: the game Jacobian ``J`` or an update operator's Jacobian, at one point, on the
-   game's fixed batch; the game itself freezes latents, penalty points and buffers);
+1. builds the products of one operator once (the game Jacobian ``J`` or an update operator's
+   Jacobian, at one point, on the game's fixed batch, as
+   :func:`gamedyn.spectrum.matrix_free.jacobian_operator`; the game itself freezes latents,
+   penalty points and buffers), after checking that the map is deterministic (two evaluations
+   at the point are bit-identical, :func:`check_deterministic`);
 2. checks that ``A u`` and ``Aᵀ w`` are adjoint, ``uᵀ(A v) = (Aᵀ u)ᵀ v`` for random ``u, v``
    (:func:`adjointness_error`), and refuses to go on when they are not
    (:class:`AdjointnessError`): a wrong forward- or reverse-mode derivative shows up here;
@@ -105,6 +107,24 @@ def check_adjointness(products: _Products, tol: float | None = None, seed: int =
     return error
 
 
+class NondeterministicError(ValueError):
+    """The map gives different values at the same point: the operator would be random."""
+
+
+def check_deterministic(products: _Products) -> None:
+    """Evaluates the map twice at the analysed point; raises :class:`NondeterministicError`
+    unless the two results are bit-identical (randomness drawn inside the field — dropout,
+    latents or penalty points redrawn per call — or state that changes between calls)."""
+    first, second = products.fn(products.s), products.fn(products.s)
+    if not torch.equal(first, second):
+        gap = float(torch.linalg.vector_norm(first - second) / torch.linalg.vector_norm(first))
+        raise NondeterministicError(
+            f"two evaluations at the same point differ (relative difference {gap:.2e}): the "
+            "field draws randomness or changes state between calls, so every product would be "
+            "a different matrix; freeze latents, penalty points and dropout (TorchGame does)"
+        )
+
+
 @dataclass
 class SpectrumRecord:
     """What an analysis computed and how (JSON-ready except the eigenvalue arrays)."""
@@ -182,7 +202,7 @@ def analyse(
     *,
     z: Any = None,
     solver: str = "krylov-schur",
-    mode: str = "forward",
+    mode: str = "reverse",
     tol: float = 1e-8,
     ncv: int | None = None,
     maxiter: int | None = None,
@@ -192,7 +212,8 @@ def analyse(
 ) -> SpectrumRecord:
     """Top-``k`` eigenvalues of the game Jacobian (or ``method``'s), checked and recorded.
 
-    One operator for the whole analysis: its products are built once, checked for adjointness
+    One operator for the whole analysis: the map is checked to be deterministic
+    (:func:`check_deterministic`), its products are built once and checked for adjointness
     (:func:`check_adjointness`, raises :class:`AdjointnessError`), then handed to the Krylov
     solver (``solver``, ``which``, ``tol``, ``ncv``, ``maxiter`` as in
     :func:`~gamedyn.spectrum.matrix_free.top_eigenvalues`; ``mode`` as in
@@ -200,6 +221,7 @@ def analyse(
     (float32: the fast mode; float64: the validation mode); the Krylov basis is float64.
 
     Raises:
+      NondeterministicError: the map is random (nothing else is computed).
       AdjointnessError: the products are not adjoint (nothing else is computed).
       NoConvergence: the solver did not converge (with the partial result).
     """
@@ -211,6 +233,7 @@ def analyse(
     device = products.s.device
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
+    check_deterministic(products)
     error = check_adjointness(products, adjointness_tol)
     top = solve_top(products, k, which, solver, tol, maxiter, ncv, callback, start)
     return SpectrumRecord(

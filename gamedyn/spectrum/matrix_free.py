@@ -165,12 +165,14 @@ class _Products:
     ``Aᵀ w`` is the pullback of ``torch.func.vjp(f, s)``, built once: the graph of ``f`` at
     ``s`` is retained and each product is one backward pass. ``A u`` by ``mode``:
 
-    * ``"forward"`` (default): ``torch.func.jvp(f, (s,), (u,))``, forward-over-reverse for a
-      game's field; nothing retained between products.
-    * ``"reverse"``: ``w ↦ Aᵀ w`` is linear, so ``A u`` is its vjp with cotangent ``u``: the
-      graph of the pullback is built once (retained; its size is measured in
-      :attr:`retained_bytes`) and each product is one backward pass through it. A fast path
-      for a fixed batch where backward passes are cheaper than forward-mode ones.
+    * ``"forward"``: ``torch.func.jvp(f, (s,), (u,))``, forward-over-reverse for a game's
+      field; nothing retained between products.
+    * ``"reverse"`` (the default of the public functions): ``w ↦ Aᵀ w`` is linear, so ``A u``
+      is its vjp with cotangent ``u``: the graph of the pullback is built once (retained; its
+      size is measured in :attr:`retained_bytes`) and each product is one backward pass
+      through it. The fast path for a fixed batch: on the DCGAN benchmark one product costs
+      0.8 plain gradient evaluations against 3.5 for ``"forward"`` (CPU), for a few times the
+      memory of one training step's graph.
     * ``"linearize"``: ``torch.func.linearize`` traces the forward-mode graph once and replays
       it (not for CGD, whose step itself calls ``jvp``; falls back to ``"forward"``). Tracing
       costs about a second even for tiny models.
@@ -263,7 +265,7 @@ def _products(
     z: Any,
     method: Method | None,
     ops: MatrixFreeOps | None,
-    mode: str = "forward",
+    mode: str = "reverse",
 ) -> _Products:
     z = _base_point(game, z)
     if method is None:
@@ -297,12 +299,13 @@ def jacobian_operator(
     z: Any = None,
     method: Method | None = None,
     ops: MatrixFreeOps | None = None,
-    mode: str = "forward",
+    mode: str = "reverse",
 ) -> LinearOperator:
     """The Jacobian of the game's field at ``z``, or of ``method``'s step, as a LinearOperator.
 
-    ``matvec(u) = J u`` (by ``mode``: ``"forward"`` ``torch.func.jvp``, ``"reverse"`` one
-    backward pass through the retained graph of the pullback, ``"linearize"``), ``rmatvec(w) =
+    ``matvec(u) = J u`` (by ``mode``: ``"reverse"`` one backward pass through the retained
+    graph of the pullback, ``"forward"`` ``torch.func.jvp``, ``"linearize"``; see
+    :class:`_Products`), ``rmatvec(w) =
     Jᵀ w`` (``torch.func.vjp``; the linearisation is built once and reused), ``matmat`` batches
     the columns with ``vmap`` (or loops where the model cannot be batched). For a method the
     operator acts on the flattened state, ``order · n`` entries, in the order
@@ -486,7 +489,7 @@ def top_eigenvalues(
     ops: MatrixFreeOps | None = None,
     solver: str = "krylov-schur",
     callback: Callable[[int, int], None] | None = None,
-    mode: str = "forward",
+    mode: str = "reverse",
 ) -> TopEigenvalues:
     """``k`` eigenvalues of the game Jacobian at ``z`` (or of ``method``'s operator Jacobian).
 

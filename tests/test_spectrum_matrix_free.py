@@ -223,3 +223,18 @@ def test_float32_products_with_float64_basis():
 def test_unknown_mode_is_refused(game):
     with pytest.raises(ValueError, match="mode"):
         jacobian_operator(game, mode="sideways")
+
+
+def test_dense_functions_default_to_the_games_point(game):
+    np.testing.assert_array_equal(game_jacobian(game), game_jacobian(game, game.z0))
+    np.testing.assert_array_equal(eigenvalues(game), eigenvalues(game, game.z0))
+
+
+def test_dense_jacobian_refuses_a_dcgan_with_the_size_it_needs():
+    from gamedyn.examples import dcgan
+
+    big = TorchGame(
+        dcgan.generator(), dcgan.discriminator(), "non-saturating", dcgan.sample(2), dcgan.latent(2)
+    )
+    with pytest.raises(MemoryError, match=r"1731905 x 1731905 float64 game Jacobian needs 2.+ GiB"):
+        game_jacobian(big)

@@ -59,14 +59,30 @@ def step_map(method: Method, game: Game) -> Callable[[Tensor], Tensor]:
     return update
 
 
+def default_point(game: Game, z: Any) -> Any:
+    """``z``, or the game's own point ``game.z0`` (a TorchGame's parameters) when ``z is None``."""
+    if z is not None:
+        return z
+    z0 = getattr(game, "z0", None)
+    if z0 is None:
+        raise ValueError(f"z is required: {type(game).__name__} has no default point z0")
+    return z0
+
+
+def _array(t: Tensor) -> np.ndarray:
+    return t.detach().cpu().numpy()
+
+
 def initial_state(method: Method, game: Game, z: Any) -> Tensor:
     """The flattened state ``method.init(z)`` at a checked point ``z``."""
-    return flatten(method.init(game.point(z)))
+    return flatten(method.init(game.point(default_point(game, z))))
 
 
-def game_jacobian(game: Game, z: Any, *, max_bytes: int = DEFAULT_MAX_BYTES) -> np.ndarray:
-    """The game Jacobian ``J(z) = ∂v/∂z`` as an ``n × n`` float64 array.
+def game_jacobian(game: Game, z: Any = None, *, max_bytes: int = DEFAULT_MAX_BYTES) -> np.ndarray:
+    """The game Jacobian ``J(z) = ∂v/∂z`` as an ``n × n`` float64 array (``z`` defaults to the
+    game's ``z0``, e.g. a TorchGame's parameters).
 
+    Refuses (``MemoryError``, with the size it would need) a matrix over ``max_bytes``.
     For a :class:`~gamedyn.games.symbolic.SymbolicGame` or a symbolic ``z``, the exact sympy
     matrix instead (:func:`gamedyn.spectrum.symbolic.game_jacobian_symbolic`).
     """
@@ -75,11 +91,11 @@ def game_jacobian(game: Game, z: Any, *, max_bytes: int = DEFAULT_MAX_BYTES) -> 
     if symbolic_request(game, z):
         return game_jacobian_symbolic(game, z)
     check_dense_size(game.n, max_bytes, "game Jacobian")
-    return game.jacobian(game.point(z)).detach().numpy()
+    return _array(game.jacobian(game.point(default_point(game, z))))
 
 
 def operator_jacobian(
-    method: Method, game: Game, z: Any, *, max_bytes: int = DEFAULT_MAX_BYTES
+    method: Method, game: Game, z: Any = None, *, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> np.ndarray:
     """The Jacobian of ``method``'s update map at the state built from ``z``.
 
@@ -96,7 +112,7 @@ def operator_jacobian(
         return operator_jacobian_symbolic(method, game, z)
     check_dense_size(method.order * game.n, max_bytes, "operator Jacobian")
     s = initial_state(method, game, z)
-    return jacfwd(step_map(method, game))(s).detach().numpy()
+    return _array(jacfwd(step_map(method, game))(s))
 
 
 def sort_eigenvalues(values: Any) -> np.ndarray:
@@ -110,7 +126,7 @@ def sort_eigenvalues(values: Any) -> np.ndarray:
     return w[order]
 
 
-def eigenvalues(game: Game, z: Any, method: Method | None = None) -> np.ndarray:
+def eigenvalues(game: Game, z: Any = None, method: Method | None = None) -> np.ndarray:
     """Sorted eigenvalues of the game Jacobian at ``z``, or of ``method``'s operator Jacobian."""
     matrix = game_jacobian(game, z) if method is None else operator_jacobian(method, game, z)
     if isinstance(matrix, sp.MatrixBase):
@@ -120,7 +136,7 @@ def eigenvalues(game: Game, z: Any, method: Method | None = None) -> np.ndarray:
     return sort_eigenvalues(np.linalg.eigvals(matrix))
 
 
-def spectral_radius(method: Method, game: Game, z: Any) -> float:
+def spectral_radius(method: Method, game: Game, z: Any = None) -> float:
     """``ρ = max |μ|`` over the eigenvalues ``μ`` of the operator Jacobian at ``z``.
 
     At a fixed point, ``ρ < 1`` means local linear convergence at the asymptotic rate ``ρ`` per

@@ -47,6 +47,12 @@ def _model_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reg-weight", type=float, default=0.0)
     p.add_argument("--batch", type=int, default=64, help="fixed evaluation batch size")
     p.add_argument("--seed", type=int, default=0, help="seed of the fixed batch")
+    p.add_argument(
+        "--batchnorm",
+        choices=("batch", "running"),
+        default="batch",
+        help="BatchNorm statistics: of the evaluation batch (default) or the stored running ones",
+    )
     p.add_argument("--dtype", choices=("float64", "float32"), default="float64")
     p.add_argument("--device", default="cpu")
 
@@ -207,6 +213,7 @@ def build_game(
         reg_weight=args.reg_weight,
         dtype=getattr(torch, args.dtype),
         device=args.device,
+        batchnorm=args.batchnorm,
     )
 
 
@@ -218,8 +225,18 @@ def build_analysed_game(args: argparse.Namespace) -> tuple[Any, list[Any]]:
 
     if args.batches < 1:
         raise ValueError(f"--batches must be >= 1, got {args.batches}")
-    games = [build_game(args, seed=args.seed + b) for b in range(args.batches)]
-    return (games[0] if len(games) == 1 else AveragedGame(games)), games
+    from .checkpoints import import_factory
+
+    first = build_game(args)
+    paths = _paths(args)
+    data, latent = import_factory(paths["data"]), import_factory(paths["latent"])
+    games = [first] + [
+        first.with_batch(
+            data(args.batch, args.seed + b), latent(args.batch, args.seed + b), gp_seed=b
+        )
+        for b in range(1, args.batches)
+    ]
+    return (first if len(games) == 1 else AveragedGame(games)), games
 
 
 def spread(args: argparse.Namespace, games: list[Any], method: Any) -> dict[str, Any]:
@@ -364,6 +381,7 @@ def run(args: argparse.Namespace) -> int:
         "seed": args.seed,
         "dtype": args.dtype,
         "device": args.device,
+        "batchnorm": args.batchnorm,
         "solver": args.solver,
         "mode": args.mode,
         "k": args.k,

@@ -110,11 +110,9 @@ def test_dropout_in_training_mode_is_refused_and_eval_accepted():
     torch.testing.assert_close(game.field(game.z0), game.field(game.z0))
 
 
-def test_spectral_norm_is_refused():
+def test_hook_based_spectral_norm_is_refused():
+    """(``parametrizations.spectral_norm`` is supported: tests/test_games_torch_traps.py.)"""
     G, _ = _pair()
-    D = nn.Sequential(nn.utils.parametrizations.spectral_norm(nn.Linear(2, 5)), nn.Linear(5, 1))
-    with pytest.raises(ValueError, match="discriminator.0 has parametrisations"):
-        TorchGame(G, D, "hinge", torch.randn(4, 2), torch.randn(4, 2))
     D_old = nn.Sequential(nn.utils.spectral_norm(nn.Linear(2, 5)), nn.Linear(5, 1))
     with pytest.raises(ValueError, match="spectral_norm"):
         TorchGame(G, D_old, "hinge", torch.randn(4, 2), torch.randn(4, 2))
@@ -134,3 +132,16 @@ def test_bad_arguments_are_named():
     game = TorchGame(G, D, "wgan", real, latent)
     with pytest.raises(ValueError, match="length n"):
         game.field(game.point(torch.zeros(3, dtype=torch.float64)))
+
+
+def test_with_batch_shares_the_players_and_equals_a_fresh_game():
+    G, D = _pair()
+    g = torch.Generator().manual_seed(5)
+    real, latent = torch.randn(6, 2, generator=g), torch.randn(6, 2, generator=g)
+    game = TorchGame(G, D, "wgan", torch.randn(4, 2), torch.randn(4, 2), reg="gp", reg_weight=1.0)
+    other = game.with_batch(real, latent, gp_seed=3)
+    fresh = TorchGame(G, D, "wgan", real, latent, reg="gp", reg_weight=1.0, gp_seed=3)
+    assert other.generator is game.generator and other.real.shape[0] == 6
+    assert torch.equal(other.field(game.z0), fresh.field(game.z0))
+    assert not torch.equal(other.field(game.z0), game.field(game.z0))
+    assert game.real.shape[0] == 4  # the original is unchanged

@@ -7,17 +7,36 @@ so the field ``v(z) = (∇_x L_G, ∇_y L_D)`` is a deterministic, pure torch fu
 transform applies to it: ``jvp`` gives ``J u`` (forward-over-reverse), ``vjp`` gives ``Jᵀ u``.
 
 Modules are deep-copied and converted to the game's dtype and device; the caller's modules are
-never touched. Layers with state or randomness are handled as follows:
+never touched (every parameter, buffer and ``training`` flag stays bit-identical). In the
+game's private copy, layers with state, randomness or untrustworthy derivatives are handled as
+follows:
 
-* **BatchNorm** in training mode uses the statistics of the evaluation batch and does *not*
-  update running statistics (the copy's ``track_running_stats`` is switched off, so
-  ``running_mean``/``running_var``/``num_batches_tracked`` are never written). In eval mode it
-  uses the stored running statistics, a fixed affine map.
+* **LayerNorm, BatchNorm, InstanceNorm** are replaced by the exact twins of
+  :mod:`gamedyn.games.torch_layers` (same function, same parameter and buffer names, so ``z``
+  and the state dicts do not change). PyTorch's fused kernels return *silently wrong* third
+  derivatives (3–190 % relative error in PyTorch 2.13, float64): ``J u`` needs them as soon as
+  ``L_D`` carries an input-gradient penalty (R1, R2, GP), and the operator Jacobians of
+  consensus optimisation and CGD need them for every loss. The paths replaced are listed in
+  :attr:`TorchGame.replaced_layers`. A module that still calls ``layer_norm``, training-mode
+  ``batch_norm`` or ``instance_norm`` through ``torch.nn.functional`` (a hand-made layer) is
+  refused with a penalty and warned about without one.
+* **BatchNorm** statistics are an explicit choice, ``batchnorm=``: ``"batch"`` (default) uses
+  the mean and biased variance of the evaluation batch (what a training step computes),
+  ``"running"`` the stored running statistics (what an eval-mode module computes), whatever
+  each module's ``training`` flag. Running statistics are never updated.
 * **Dropout** (any ``_DropoutNd`` or ``AlphaDropout`` with ``p > 0``) is refused in training
   mode; call ``module.eval()`` first (dropout is then the identity).
-* **Parametrisations** (``torch.nn.utils.parametrizations.spectral_norm`` and friends) and the
-  hook-based ``torch.nn.utils.spectral_norm`` are refused: spectral normalisation keeps a power
-  iteration in buffers, which a pure field cannot update (a later issue handles them).
+* **Spectral normalisation** (``torch.nn.utils.parametrizations.spectral_norm``) is supported
+  with its power-iteration vectors *frozen* at their checkpoint values: the parametrisation runs
+  in eval mode, ``W_SN = W / σ`` with ``σ = uᵀ W v`` for the stored ``u``, ``v`` (differentiable
+  in ``W``, as in training, where ``u`` and ``v`` are updated without gradient). ``z`` holds the
+  unnormalised weight ``parametrizations.weight.original``. The frozen paths are listed in
+  :attr:`TorchGame.frozen_spectral_norms`. ``parametrizations.weight_norm`` is replaced by its
+  exact twin (PyTorch's fused kernel has no forward-mode derivative); other parametrisations
+  (``orthogonal``, user-defined) are used as they are, subject to the purity check below. The
+  hook-based ``torch.nn.utils.spectral_norm`` is refused.
+* Every forward pass is checked once at construction: two passes must agree and leave every
+  buffer unchanged, so that the field is a deterministic, pure function of ``z``.
 
 Numerics are float64 by default (analysis to 1e-8). ``dtype=torch.float32`` is allowed for
 speed on large models and GPUs; eigenvalues are then accurate only to about ``1e-4`` relative.
@@ -27,6 +46,7 @@ from __future__ import annotations
 
 import copy
 import math
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -34,8 +54,12 @@ import torch
 from torch import nn
 from torch.func import functional_call, vjp
 from torch.nn import functional as F
+from torch.nn.utils import parametrize
+from torch.nn.utils.parametrizations import _SpectralNorm
+from torch.overrides import TorchFunctionMode
 
 from .base import Game
+from .torch_layers import BATCHNORM_MODES, exact_replacement
 
 Tensor = torch.Tensor
 
@@ -97,7 +121,7 @@ def _squared_input_gradient_norms(critic: Callable[[Tensor], Tensor], inputs: Te
 
 
 def _check_module(name: str, module: Any) -> None:
-    """Refuse what a pure field cannot represent: dropout in training mode, parametrisations."""
+    """Refuse what a pure field cannot represent: dropout in training mode, hook spectral norm."""
     if not isinstance(module, nn.Module):
         raise TypeError(f"{name} must be a torch.nn.Module, got {type(module).__name__}")
     for path, sub in module.named_modules():
@@ -108,34 +132,190 @@ def _check_module(name: str, module: Any) -> None:
                 f"{where} is {type(sub).__name__}(p={sub.p}) in training mode: the field would "
                 "be random; call .eval() on the module (dropout off) before building the game"
             )
-        if torch.nn.utils.parametrize.is_parametrized(sub):
-            kinds = {type(p).__name__ for plist in sub.parametrizations.values() for p in plist}
-            raise ValueError(
-                f"{where} has parametrisations {sorted(kinds)} (e.g. spectral_norm): not "
-                "supported yet; remove them (torch.nn.utils.parametrize.remove_parametrizations) "
-                "or fold them into the weights first"
-            )
         for hook in sub._forward_pre_hooks.values():
             if type(hook).__name__ == "SpectralNorm":
                 raise ValueError(
-                    f"{where} uses torch.nn.utils.spectral_norm (a hook with a power "
-                    "iteration in buffers): not supported yet; remove it with "
+                    f"{where} uses the hook-based torch.nn.utils.spectral_norm (a power "
+                    "iteration in buffers, run at every forward): not supported; use "
+                    "torch.nn.utils.parametrizations.spectral_norm, or remove it with "
                     "torch.nn.utils.remove_spectral_norm first"
                 )
 
 
-def _prepare(name: str, module: nn.Module, dtype: torch.dtype, device: Any) -> nn.Module:
-    """A deep copy in ``dtype`` on ``device``; BatchNorm never updates its running statistics."""
+_NORMALISATIONS = (
+    nn.LayerNorm,
+    nn.modules.batchnorm._BatchNorm,
+    nn.modules.instancenorm._InstanceNorm,
+)
+
+
+def _replace_normalisation(name: str, module: nn.Module, batchnorm: str) -> list[str]:
+    """Swap, in place, every module with an exact twin (:func:`exact_replacement`); their paths.
+
+    A module reachable under several paths (shared) is replaced once, by one twin, everywhere.
+    """
+    twins: dict[int, nn.Module | None] = {}
+    replaced: list[str] = []
+    for path, sub in list(module.named_modules(remove_duplicate=False)):
+        if not path:
+            continue
+        where = f"{name}.{path}"
+        if id(sub) not in twins:
+            if parametrize.is_parametrized(sub) and isinstance(sub, _NORMALISATIONS):
+                raise ValueError(f"{where}: a parametrised normalisation layer is not supported")
+            try:
+                twins[id(sub)] = exact_replacement(sub, batchnorm)
+            except ValueError as err:
+                raise ValueError(f"{where}: {err}") from None
+            if twins[id(sub)] is not None:
+                replaced.append(where)
+        twin = twins[id(sub)]
+        if twin is not None:
+            parent_path, _, child = path.rpartition(".")
+            setattr(module.get_submodule(parent_path), child, twin)
+    return replaced
+
+
+def _freeze_spectral_norms(name: str, module: nn.Module) -> list[str]:
+    """Put every ``parametrizations.spectral_norm`` in eval mode (no power iteration); paths."""
+    frozen = []
+    for path, sub in module.named_modules():
+        if not parametrize.is_parametrized(sub):
+            continue
+        prefix = f"{name}.{path}" if path else name
+        for tensor_name, plist in sub.parametrizations.items():
+            for i, p in enumerate(plist):
+                if isinstance(p, _SpectralNorm):
+                    p.eval()
+                    frozen.append(f"{prefix}.parametrizations.{tensor_name}.{i}")
+    return frozen
+
+
+def _prepare(
+    name: str, module: nn.Module, dtype: torch.dtype, device: Any, batchnorm: str
+) -> tuple[nn.Module, list[str], list[str]]:
+    """A deep copy in ``dtype`` on ``device`` whose forward is a pure, exactly differentiable map.
+
+    Returns the copy, the paths of the normalisation layers replaced and of the spectral
+    norms frozen.
+    """
     _check_module(name, module)
     copy_ = copy.deepcopy(module).to(dtype=dtype, device=device)
-    for sub in copy_.modules():
-        if isinstance(sub, nn.modules.batchnorm._BatchNorm):
-            # Training mode with track_running_stats off: batch statistics, no buffer writes.
-            # Eval mode: BatchNorm still reads the (fixed) running statistics.
-            sub.track_running_stats = False
+    replaced = _replace_normalisation(name, copy_, batchnorm)
+    frozen = _freeze_spectral_norms(name, copy_)
     for p in copy_.parameters():
         p.requires_grad_(False)
-    return copy_
+    return copy_, replaced, frozen
+
+
+# Functions whose fused kernels have wrong third derivatives (PyTorch 2.13): a label, and the
+# position, keyword and default of the flag that selects batch/instance statistics (None: always).
+_Flag = tuple[int, str, bool] | None
+_INEXACT: dict[Callable[..., Any], tuple[str, _Flag]] = {
+    F.layer_norm: ("torch.nn.functional.layer_norm", None),
+    torch.layer_norm: ("torch.layer_norm", None),
+    torch.native_layer_norm: ("torch.native_layer_norm", None),
+    F.batch_norm: ("torch.nn.functional.batch_norm (training=True)", (5, "training", False)),
+    torch.batch_norm: ("torch.batch_norm (training=True)", (5, "training", False)),
+    F.instance_norm: ("torch.nn.functional.instance_norm", (5, "use_input_stats", True)),
+    torch.instance_norm: ("torch.instance_norm", (5, "use_input_stats", True)),
+}
+
+
+class _InexactCalls(TorchFunctionMode):
+    """Records, per module path, the calls of the functions in ``_INEXACT``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.found: list[str] = []
+
+    def __torch_function__(
+        self, func: Callable[..., Any], types: Any, args: tuple = (), kwargs: Any = None
+    ) -> Any:
+        kwargs = kwargs or {}
+        entry = _INEXACT.get(func)
+        if entry is not None:
+            label, flag = entry
+            statistics = True  # layer_norm: always; batch/instance norm: only with statistics
+            if flag is not None:
+                position, keyword, default = flag
+                statistics = bool(
+                    args[position] if len(args) > position else kwargs.get(keyword, default)
+                )
+            if statistics:
+                where = self.stack[-1] if self.stack else "?"
+                self.found.append(f"{where} calls {label}")
+        return func(*args, **kwargs)
+
+
+def _agree(a: Tensor, b: Any) -> bool:
+    """``a`` and ``b`` equal up to rounding (``1e-9`` relative: GPU reductions may reorder)."""
+    if not isinstance(b, Tensor) or a.shape != b.shape:
+        return False
+    if a.numel() == 0:
+        return True
+    scale = max(float(a.abs().max()), 1.0)
+    return bool((a - b).abs().max() <= 1e-9 * scale) or torch.equal(a, b)
+
+
+def _audit(name: str, module: nn.Module, inputs: Tensor, penalty: bool) -> None:
+    """One check of the copy's forward on ``inputs``: pure, deterministic, exactly differentiable.
+
+    Two passes must agree (no randomness) and leave every buffer bit-identical (no state
+    updates). A call of a fused normalisation kernel left in the forward (a hand-made layer
+    calling ``F.layer_norm``) is refused with an input-gradient penalty (``J`` would be wrong)
+    and warned about otherwise (third derivatives would be wrong).
+    """
+    buffers = {k: b.clone() for k, b in module.named_buffers()}
+    mode = _InexactCalls()
+    handles = []
+
+    def leave(*_: Any) -> None:
+        mode.stack.pop()
+
+    for path, sub in module.named_modules():
+        label = f"{name}.{path}" if path else name
+        label = f"{label} ({type(sub).__name__})"
+
+        def enter(*_: Any, label: str = label) -> None:
+            mode.stack.append(label)
+
+        handles.append(sub.register_forward_pre_hook(enter))
+        handles.append(sub.register_forward_hook(leave))
+    try:
+        with torch.no_grad(), mode:
+            first = module(inputs)
+        with torch.no_grad():
+            second = module(inputs)
+    finally:
+        for h in handles:
+            h.remove()
+    for k, b in module.named_buffers():
+        if not torch.equal(b, buffers[k]):
+            raise ValueError(
+                f"{name}: the forward pass writes the buffer {k!r}: the field would not be a "
+                "pure function of the parameters; put the layer in eval mode or remove the state"
+            )
+    if isinstance(first, Tensor) and not _agree(first, second):
+        raise ValueError(
+            f"{name}: two forward passes on the same batch differ: the field would be random "
+            "(dropout or other sampling in the forward?); make the module deterministic"
+        )
+    if mode.found:
+        calls = "; ".join(dict.fromkeys(mode.found))
+        if penalty:
+            raise ValueError(
+                f"{calls}: PyTorch's fused normalisation kernels have wrong third derivatives, "
+                "which J needs with an input-gradient penalty; use nn.LayerNorm/BatchNorm/"
+                "InstanceNorm modules (replaced by exact twins) or GroupNorm instead"
+            )
+        warnings.warn(
+            f"{calls}: PyTorch's fused normalisation kernels have wrong third derivatives; the "
+            "field and J are exact, but operator Jacobians that differentiate J (consensus, "
+            "CGD) and derivatives of J through this layer are not",
+            stacklevel=3,
+        )
 
 
 class _Player:
@@ -192,9 +372,22 @@ class TorchGame(Game):
       reg: ``None``, ``"r1"``, ``"r2"`` or ``"gp"``; reg_weight: ``γ ≥ 0``.
       dtype: float64 (default, for analysis) or float32 (faster, ~1e-4 relative accuracy).
       device: where the modules, data and ``z`` live (default: the CPU).
+      gp_seed: the seed of the interpolation weights ``ε`` of ``"gp"``.
+      batchnorm: the statistics of every BatchNorm layer, whatever its ``training`` flag:
+        ``"batch"`` (mean and biased variance of the evaluation batch over ``(N, spatial)``,
+        as a training step computes them) or ``"running"`` (the stored running statistics, as
+        in eval mode; refused for a layer without them). Running statistics are never updated.
 
     Attributes:
-      z0: the modules' current trainable parameters as one flat tensor (the default point).
+      z0: the modules' current trainable parameters as one flat tensor (the default point);
+        for a spectrally normalised weight, the unnormalised ``parametrizations.weight.original``.
+      batchnorm: ``"batch"`` or ``"running"``, as given.
+      replaced_layers: paths (``"discriminator.1"``) of the LayerNorm, BatchNorm and
+        InstanceNorm layers, and of the weight-norm parametrisations
+        (``"discriminator.0.parametrizations.weight.0"``), replaced in the game's copy by their
+        exact twins (:mod:`gamedyn.games.torch_layers`).
+      frozen_spectral_norms: paths of the spectral-norm parametrisations whose power-iteration
+        vectors ``u``, ``v`` are frozen at their stored values.
 
     Example:
       >>> G = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 2))
@@ -216,22 +409,31 @@ class TorchGame(Game):
         dtype: torch.dtype = torch.float64,
         device: Any = None,
         gp_seed: int = 0,
+        batchnorm: str = "batch",
     ):
         if loss not in LOSSES:
             raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
         if reg is not None and reg not in REGULARISERS:
             raise ValueError(f"reg must be None or one of {REGULARISERS}, got {reg!r}")
+        if batchnorm not in BATCHNORM_MODES:
+            raise ValueError(
+                f"batchnorm must be 'batch' (statistics of the evaluation batch) or 'running' "
+                f"(the stored running statistics), got {batchnorm!r}"
+            )
         if dtype not in (torch.float64, torch.float32):
             raise TypeError(f"dtype must be torch.float64 or torch.float32, got {dtype!r}")
         reg_weight = float(reg_weight)
         if not math.isfinite(reg_weight) or reg_weight < 0:
             raise ValueError(f"reg_weight must be finite and >= 0, got {reg_weight!r}")
         self.loss, self.reg, self.reg_weight = loss, reg, reg_weight
+        self.batchnorm = batchnorm
         self.dtype, self.device = dtype, torch.device(device) if device is not None else None
         self.real = self._batch("real", real)
         self.latent = self._batch("latent", latent)
-        g = _prepare("generator", generator, dtype, device)
-        d = _prepare("discriminator", discriminator, dtype, device)
+        g, g_replaced, g_frozen = _prepare("generator", generator, dtype, device, batchnorm)
+        d, d_replaced, d_frozen = _prepare("discriminator", discriminator, dtype, device, batchnorm)
+        self.replaced_layers = g_replaced + d_replaced
+        self.frozen_spectral_norms = g_frozen + d_frozen
         self.generator = _Player(g, _trainable_names(generator))
         self.discriminator = _Player(d, _trainable_names(discriminator))
         self.nx, self.ny = self.generator.n, self.discriminator.n
@@ -241,6 +443,23 @@ class TorchGame(Game):
             )
         self.z0 = torch.cat([self.generator.flat(), self.discriminator.flat()])
         self.epsilon = self._interpolation_weights(gp_seed)
+        penalty = self.reg is not None and self.reg_weight > 0
+        _audit("generator", g, self.latent, penalty)
+        _audit("discriminator", d, self.real, penalty)
+
+    def with_batch(self, real: Any, latent: Any, gp_seed: int = 0) -> TorchGame:
+        """The same game (same players, loss, penalty, dtype, device) on another fixed batch.
+
+        The players' private copies are shared, not copied again (they are never written), so
+        many batches of a large model cost only their data: this is how
+        :class:`gamedyn.spectrum.analysis.AveragedGame` averages a checkpoint's field over a
+        data set. ``gp_seed`` draws the new batch's penalty interpolation weights.
+        """
+        other = copy.copy(self)
+        other.real = self._batch("real", real)
+        other.latent = self._batch("latent", latent)
+        other.epsilon = other._interpolation_weights(gp_seed)
+        return other
 
     # --- construction helpers ----------------------------------------------------------------
 
@@ -336,7 +555,11 @@ class TorchGame(Game):
 
     def __repr__(self) -> str:
         reg = f", reg={self.reg!r}, reg_weight={self.reg_weight}" if self.reg else ""
+        exact = f", replaced_layers={len(self.replaced_layers)}" if self.replaced_layers else ""
+        sn = self.frozen_spectral_norms
+        frozen = f", frozen_spectral_norms={len(sn)}" if sn else ""
         return (
             f"TorchGame(nx={self.nx}, ny={self.ny}, loss={self.loss!r}{reg}, "
-            f"batch={self.real.shape[0]}, dtype={self.dtype})"
+            f"batch={self.real.shape[0]}, batchnorm={self.batchnorm!r}{exact}{frozen}, "
+            f"dtype={self.dtype})"
         )

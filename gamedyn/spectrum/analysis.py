@@ -189,7 +189,7 @@ def _batch_sizes(game: Game) -> dict[str, Any]:
 
 def _game_settings(game: Game) -> dict[str, Any]:
     """Settings a reader of the record needs: loss, penalty, BatchNorm statistics, swaps."""
-    names = ("loss", "reg", "reg_weight", "batchnorm", "replaced_layers")
+    names = ("loss", "reg", "reg_weight", "batchnorm", "replaced_layers", "frozen_spectral_norms")
     source = game.games[0] if isinstance(game, AveragedGame) else game
     return {n: getattr(source, n) for n in names if hasattr(source, n)}
 

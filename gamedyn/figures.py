@@ -287,3 +287,7 @@ def make_all(
     for name in tqdm(names, desc="figures", unit="figure"):
         paths += FIGURES[name](out, small)
     return paths
+
+
+# The GAN-checkpoint figures (mog_eigenvalues, checkpoint_spectrum) register themselves here.
+from . import checkpoint_figures  # noqa: E402, F401

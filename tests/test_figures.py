@@ -121,3 +121,101 @@ def test_every_figure_is_made(tmp_path):
     names = {p.name for p in paths}
     assert {f"{name}.png" for name in figures.FIGURES if name != "momentum_table"} <= names
     assert all(p.stat().st_size > 10_000 for p in paths if p.suffix == ".png")
+
+
+def _matched_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """The largest distance between paired eigenvalues, pairing ``a`` with ``b`` optimally."""
+    from scipy.optimize import linear_sum_assignment
+
+    assert a.shape == b.shape
+    cost = np.abs(a[:, None] - b[None, :])
+    rows, cols = linear_sum_assignment(cost)
+    return float(cost[rows, cols].max())
+
+
+@pytest.fixture(scope="module")
+def mog_small():
+    from gamedyn import checkpoint_figures as cf
+
+    game = cf.mog_game(small=True)
+    return game, cf.mog_spectra(small=True, game=game)
+
+
+def test_mog_consensus_eigenvalues_are_those_of_j_plus_gamma_jtj(mog_small):
+    import torch
+    from torch.func import jacrev
+
+    game, s = mog_small
+    assert s["n"] == game.n and s["game"].size == s["consensus"].size == game.n
+    # Independently: J by reverse mode (the figure uses forward mode), then J + γ JᵀJ.
+    J = jacrev(game.field)(game.z0).numpy()
+    C = J + s["gamma"] * J.T @ J
+    scale = np.abs(C).max()
+    assert _matched_distance(s["game"], np.linalg.eigvals(J)) < 1e-9 * np.abs(J).max()
+    assert _matched_distance(s["consensus"], np.linalg.eigvals(C)) < 1e-8 * scale
+    assert s["field_norm"] == pytest.approx(float(torch.linalg.norm(game.field(game.z0))))
+
+
+def test_mog_consensus_matrix_is_the_consensus_operator_at_a_fixed_point(mog_small):
+    """``Consensus(η, γ)``'s Jacobian is ``I − η (J + γJᵀJ + γ Σ v_i ∇²v_i)``: the figure's matrix
+    plus a symmetric term that vanishes where ``v = 0``."""
+    from torch.func import jacfwd, vjp
+
+    from gamedyn import checkpoint_figures as cf
+
+    game, s = mog_small
+    lr, gamma = 0.5, s["gamma"]
+    A = gamedyn.spectrum.operator_jacobian(gamedyn.methods.Consensus(lr, gamma), game, game.z0)
+    J = gamedyn.spectrum.game_jacobian(game, game.z0)
+    rest = (np.eye(game.n) - A) / lr - cf.consensus_matrix(J, gamma)
+    v = game.field(game.z0).detach()
+    # Σ v_i ∇²v_i = ∂/∂z (J(z)ᵀ c) at c = v held fixed
+    curvature = jacfwd(lambda z: vjp(game.field, z)[1](v)[0])(game.z0).numpy()
+    scale = np.abs(A).max() / lr
+    assert np.abs(rest - gamma * curvature).max() < 1e-9 * scale
+    assert np.abs(rest - rest.T).max() < 1e-9 * scale
+
+
+def test_mog_consensus_moves_the_eigenvalues_right(mog_small):
+    _, s = mog_small
+    lam, mu = s["game"], s["consensus"]
+    # what the figure's titles claim: the leftmost eigenvalue moves right, rotation shrinks ...
+    assert lam.real.min() < -0.1 and mu.real.min() > lam.real.min() + 0.1
+    assert np.abs(mu.imag).max() < np.abs(lam.imag).max()
+    # ... and γ JᵀJ ⪰ 0 moves the real parts' bounds (the symmetric part's spectrum) right
+    tol = 1e-9 * np.abs(mu).max()
+    assert mu.real.max() > lam.real.max() and (mu.real < -tol).sum() <= (lam.real < -tol).sum()
+
+
+@pytest.fixture(scope="module")
+def digits_small():
+    from gamedyn import checkpoint_figures as cf
+
+    games = cf.digits_checkpoint_games(small=True)
+    return games, cf.checkpoint_spectra(small=True, games=games)
+
+
+def test_checkpoint_spectrum_steps_increase_and_residuals_are_small(digits_small):
+    from gamedyn import checkpoint_figures as cf
+
+    games, spectra = digits_small
+    steps = [s.step for s in spectra]
+    size = cf.DIGITS_SMALL
+    assert steps == list(range(0, size["steps"] + 1, size["every"]))
+    assert [step for step, _ in games] == steps
+    for s in spectra:
+        assert s.values.size >= size["k"] and s.residuals.shape == s.values.shape
+        assert s.residuals.max() < 1e-6
+        moduli = np.abs(s.values)
+        assert np.all(np.diff(moduli) <= 1e-12 * moduli[0])  # sorted by decreasing modulus
+    # training moves the spectrum
+    assert not np.allclose(spectra[0].values, spectra[-1].values)
+
+
+def test_checkpoint_spectrum_top_eigenvalues_are_the_dense_ones(digits_small):
+    games, spectra = digits_small
+    for (step, game), s in zip(games, spectra, strict=True):
+        dense = gamedyn.spectrum.eigenvalues(game, game.z0)  # sorted by decreasing modulus
+        k, scale = s.values.size, np.abs(dense[0])
+        assert np.abs(np.abs(s.values) - np.abs(dense[:k])).max() < 1e-8 * scale, step
+        assert _matched_distance(s.values, dense[:k]) < 1e-8 * scale, step

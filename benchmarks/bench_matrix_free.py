@@ -6,7 +6,9 @@ Measured in the same run (best of ``--repeat`` after one warm-up; CUDA synchroni
 
 1. ``plain``: one ordinary autograd evaluation of both players' gradients (one generator
    forward, one discriminator forward on real and fake, ``torch.autograd.grad`` of ``L_D`` and
-   ``L_G``) — what a training step costs. The baseline of the ratios.
+   ``L_G``) — what a training step costs. The baseline of the ratios. Also the same through
+   the game's private copies, whose BatchNorm layers are gamedyn's exact-derivative twins
+   (:mod:`gamedyn.games.torch_layers`; elementary ops instead of PyTorch's fused kernel).
 2. ``field``: ``TorchGame.field(z)`` (pure, ``torch.func.functional_call``).
 3. ``J u`` in each of gamedyn's product modes (:class:`gamedyn.spectrum.matrix_free._Products`):
    ``forward`` (``torch.func.jvp`` of the field, forward-over-reverse) and ``reverse`` (one
@@ -30,6 +32,7 @@ Run:
 from __future__ import annotations
 
 import argparse
+import copy
 import time
 from collections.abc import Callable
 
@@ -112,6 +115,11 @@ def main() -> None:
     print(f"{game}: n = {game.n:,} parameters, device {device}")
 
     t_plain = best_of(plain_gradients(game, G, D), args.repeat, device)
+    # the same, through the game's private copies (exact-derivative normalisation twins)
+    twins = [
+        copy.deepcopy(p.module).requires_grad_(True) for p in (game.generator, game.discriminator)
+    ]
+    t_twins = best_of(plain_gradients(game, *twins), args.repeat, device)
     t_field = best_of(lambda: game.field(z), args.repeat, device)
     forward = _Products(game.field, z, "forward")
     t_jvp = best_of(lambda: forward.jvp(u), args.repeat, device)
@@ -120,6 +128,7 @@ def main() -> None:
     t_vjp = best_of(lambda: reverse.vjp(u), args.repeat, device)
     print(f"{'plain autograd (both grads)':30s} {t_plain * 1e3:9.1f} ms   1.00 x")
     for name, t in (
+        ("plain, the game's layer twins", t_twins),
         ("field (functional_call)", t_field),
         ("J u (forward: jvp)", t_jvp),
         ("J u (reverse: retained graph)", t_retained),

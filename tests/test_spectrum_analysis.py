@@ -174,3 +174,37 @@ def test_averaged_game_checks_its_games():
     b = TorchGame(G2, D, "non-saturating", *batch(1))
     with pytest.raises(ValueError, match="share their players"):
         AveragedGame([a, b])
+
+
+def test_analyses_of_a_batchnorm_spectral_norm_model_are_identical_and_leave_it_unchanged():
+    torch.manual_seed(3)
+    G = nn.Sequential(nn.Linear(2, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Linear(6, 2))
+    D = nn.Sequential(
+        nn.utils.parametrizations.spectral_norm(nn.Linear(2, 8)),
+        nn.LayerNorm(8),
+        nn.Tanh(),
+        nn.Linear(8, 1),
+    )
+    G.train(), D.train()
+    for _ in range(2):  # a few training-mode forwards: running stats and u, v move
+        D(G(torch.randn(8, 2)))
+    before = {
+        f"{name}.{k}": v.clone()
+        for name, m in (("G", G), ("D", D))
+        for k, v in m.state_dict().items()
+    }
+    real, latent = batch(4)
+    records = [
+        analyse(TorchGame(G, D, "wgan", real, latent, reg="gp", reg_weight=1.0), k=4)
+        for _ in range(2)
+    ]
+    np.testing.assert_array_equal(records[0].eigenvalues, records[1].eigenvalues)
+    after = {
+        f"{name}.{k}": v for name, m in (("G", G), ("D", D)) for k, v in m.state_dict().items()
+    }
+    assert before.keys() == after.keys()
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    assert G.training and D.training
+    settings = records[0].settings
+    assert settings["batchnorm"] == "batch" and len(settings["replaced_layers"]) == 2
+    assert len(settings["frozen_spectral_norms"]) == 1

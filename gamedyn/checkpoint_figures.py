@@ -19,7 +19,6 @@ import contextlib
 import re
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -187,23 +186,10 @@ def make_mog_eigenvalues(out_dir: Path, small: bool) -> list[Path]:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _SizedExample(Example):
-    """An example whose players are built with ``width=`` (the digits DCGAN at a chosen width)."""
-
-    width: int = digits.WIDTH
-
-    def generator(self) -> Any:
-        return self.module.generator(width=self.width)
-
-    def discriminator(self) -> Any:
-        return self.module.discriminator(width=self.width)
-
-
 DIGITS_STEPS, DIGITS_EVERY, DIGITS_K, DIGITS_BATCH = 2000, 250, 12, 64
 """Full size: the DCGAN (width 16, ``n = 19,362``), 9 checkpoints, top 12 eigenvalues."""
-DIGITS_SMALL = {"steps": 60, "every": 20, "k": 4, "batch": 32, "width": 2}
-"""Small: width 2 (``n = 630``, small enough for dense checks), 4 checkpoints, top 4."""
+DIGITS_SMALL = {"steps": 60, "every": 20, "k": 4, "batch": 32}
+"""Small: ``digits-small`` (width 2, ``n = 630``: dense checks fit), 4 checkpoints, top 4."""
 DIGITS_TOL = 1e-10
 """ARPACK's relative accuracy for the eigenvalues."""
 
@@ -221,9 +207,8 @@ class CheckpointSpectrum(NamedTuple):
 
 
 def digits_example(small: bool = False) -> Example:
-    """The digits DCGAN at full width (16), or at width 2 when ``small``."""
-    width = DIGITS_SMALL["width"] if small else digits.WIDTH
-    return _SizedExample("digits", "gamedyn.examples.digits", width=width)
+    """The digits DCGAN at full width (16), or at width 2 (``digits-small``) when ``small``."""
+    return EXAMPLES["digits-small" if small else "digits"]
 
 
 def digits_checkpoint_games(small: bool = False) -> list[tuple[int, TorchGame]]:

@@ -239,32 +239,31 @@ def build_analysed_game(args: argparse.Namespace) -> tuple[Any, list[Any]]:
     return (first if len(games) == 1 else AveragedGame(games)), games
 
 
+def _solver_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword arguments of :func:`gamedyn.spectrum.analysis.analyse` set by the options."""
+    return {
+        "solver": args.solver,
+        "mode": args.mode,
+        "tol": args.tol,
+        "ncv": args.ncv,
+        "maxiter": args.max_restarts,
+    }
+
+
 def spread(args: argparse.Namespace, games: list[Any], method: Any) -> dict[str, Any]:
     """The top eigenvalues of each batch's game, and their mean and spread per rank."""
-    from .spectrum.analysis import analyse
+    from .spectrum.analysis import analyse, rank_spread
 
-    rows = []
-    for game in games:
-        record = analyse(
-            game,
-            args.k,
-            args.which,
-            method,
-            solver=args.solver,
-            mode=args.mode,
-            tol=args.tol,
-            ncv=args.ncv,
-            maxiter=args.max_restarts,
-        )
-        rows.append(record.eigenvalues)
-    rows = np.array(rows)
-    key = np.abs(rows) if args.which == "LM" else rows.real
-    ranked = np.sort(key, axis=1)[:, ::-1]
+    options = _solver_options(args)
+    rows = np.array([analyse(g, args.k, args.which, method, **options).eigenvalues for g in games])
+    mean, std = rank_spread(rows, args.which)
     return {
         "per_batch": [[[float(w.real), float(w.imag)] for w in row] for row in rows],
-        "quantity": "modulus" if args.which == "LM" else "real part",
-        "mean": ranked.mean(axis=0).tolist(),
-        "std": ranked.std(axis=0).tolist(),
+        "quantity": {"LM": "modulus", "LR": "real part", "SR": "real part"}.get(
+            args.which, "|imaginary part|"
+        ),
+        "mean": mean.tolist(),
+        "std": std.tolist(),
     }
 
 
@@ -306,18 +305,8 @@ def compute(args: argparse.Namespace, game: Any, method: Any) -> dict[str, Any]:
         bar.refresh()
 
     try:
-        record = analyse(
-            game,
-            args.k,
-            args.which,
-            method,
-            solver=args.solver,
-            mode=args.mode,
-            tol=args.tol,
-            ncv=args.ncv,
-            maxiter=args.max_restarts,
-            callback=progress,
-        ).to_dict()
+        options = _solver_options(args)
+        record = analyse(game, args.k, args.which, method, callback=progress, **options).to_dict()
         record["converged"] = True
     except NoConvergence as err:
         residuals = err.residuals if err.residuals is not None else np.full(len(err.values), np.nan)

@@ -55,6 +55,19 @@ def discriminator(width: int = WIDTH) -> nn.Module:
     )
 
 
+SMALL_WIDTH = 2
+
+
+def small_generator() -> nn.Module:
+    """The generator at width :data:`SMALL_WIDTH` (tests, small figures: dense checks fit)."""
+    return generator(SMALL_WIDTH)
+
+
+def small_discriminator() -> nn.Module:
+    """The discriminator at width :data:`SMALL_WIDTH`."""
+    return discriminator(SMALL_WIDTH)
+
+
 @functools.lru_cache(maxsize=1)
 def _images() -> torch.Tensor:
     from sklearn.datasets import load_digits

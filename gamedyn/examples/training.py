@@ -62,6 +62,7 @@ EXAMPLES = {
     "digits": Example("digits", "gamedyn.examples.digits"),
     "dcgan": Example("dcgan", "gamedyn.examples.dcgan"),
     "mixture-small": Example("mixture-small", "gamedyn.examples.mixture", "small_"),
+    "digits-small": Example("digits-small", "gamedyn.examples.digits", "small_"),
 }
 
 

@@ -326,17 +326,28 @@ class BatchSpectra(NamedTuple):
     averaged: SpectrumRecord
 
 
+def rank_spread(per_batch: np.ndarray, which: str = "LM") -> tuple[np.ndarray, np.ndarray]:
+    """Per rank, the mean and standard deviation across rows (batches) of the quantity that
+    ``which`` sorts by: modulus (``"LM"``), real part (``"LR"``: descending, ``"SR"``:
+    ascending), ``|imaginary part|`` (``"LI"``: descending, ``"SI"``: ascending)."""
+    per_batch = np.atleast_2d(np.asarray(per_batch, dtype=complex))
+    which = _validate.choice("which", which, WHICH)
+    key = {"LM": np.abs, "LR": np.real, "SR": np.real}.get(which, lambda w: np.abs(w.imag))
+    ranked = np.sort(key(per_batch), axis=1)
+    if which in ("LM", "LR", "LI"):
+        ranked = ranked[:, ::-1]
+    return ranked.mean(axis=0), ranked.std(axis=0)
+
+
 def batch_spectra(
     games: Sequence[Game], k: int = 6, which: str = "LM", method: Method | None = None, **kwargs
 ) -> BatchSpectra:
     """Top-``k`` of each game (one batch each) and of their :class:`AveragedGame`.
 
-    ``kwargs`` go to :func:`analyse`. The spread is that of the sorted quantity (modulus for
-    ``"LM"``, real part for ``"LR"``/``"SR"``, ``|imaginary part|`` for ``"LI"``/``"SI"``).
+    ``kwargs`` go to :func:`analyse`. The spread is :func:`rank_spread`'s.
     """
     games = list(games)
     per_batch = np.array([analyse(g, k, which, method, **kwargs).eigenvalues for g in games])
-    key = {"LM": np.abs, "LR": np.real, "SR": np.real}.get(which, lambda w: np.abs(w.imag))
-    ranked = -np.sort(-key(per_batch), axis=1) if which != "SR" else np.sort(key(per_batch), 1)
+    mean, std = rank_spread(per_batch, which)
     averaged = analyse(AveragedGame(games), k, which, method, **kwargs)
-    return BatchSpectra(per_batch, ranked.mean(axis=0), ranked.std(axis=0), averaged)
+    return BatchSpectra(per_batch, mean, std, averaged)

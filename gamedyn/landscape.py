@@ -68,7 +68,7 @@ def path_angle(game: Game, z0: Any, z1: Any, alpha: Any = None, *, num: int = 10
         cosine=_cosine(fields, direction),
         cosine_x=_cosine(vx, dx),
         cosine_y=_cosine(vy, dy),
-        norm=torch.linalg.vector_norm(fields, dim=1).numpy(),
+        norm=torch.linalg.vector_norm(fields, dim=1).cpu().numpy(),
     )
 
 
@@ -76,4 +76,4 @@ def _cosine(rows: torch.Tensor, direction: torch.Tensor) -> np.ndarray:
     """``⟨row, d⟩ / (‖row‖ ‖d‖)`` per row; nan where either norm is zero."""
     norms = torch.linalg.vector_norm(rows, dim=1) * torch.linalg.vector_norm(direction)
     cos = (rows @ direction) / norms
-    return torch.where(norms > 0, cos, torch.full_like(cos, float("nan"))).numpy()
+    return torch.where(norms > 0, cos, torch.full_like(cos, float("nan"))).cpu().numpy()

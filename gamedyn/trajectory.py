@@ -32,11 +32,11 @@ def run(method: Method, game: Game, z0: Any, steps: int) -> np.ndarray:
     ops = TorchOps(game)
     state = method.init(game.point(z0, "z0"))
     out = np.empty((steps + 1, game.n))
-    out[0] = state[0].numpy()
+    out[0] = state[0].detach().cpu().numpy()
     with torch.no_grad():
         for t in range(1, steps + 1):
             state = method.step(ops, state)
-            out[t] = state[0].numpy()
+            out[t] = state[0].detach().cpu().numpy()
     return out
 
 

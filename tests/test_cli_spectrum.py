@@ -75,3 +75,24 @@ def test_batches_must_be_positive(checkpoints, tmp_path):
     args = _args(argv + ["--out", str(tmp_path)])
     with pytest.raises(ValueError, match="--batches must be >= 1, got 0"):
         args.run(args)
+
+
+def test_spectrum_fast_mode_is_recorded(checkpoints, tmp_path):
+    from gamedyn import cli_spectrum
+    from gamedyn.spectrum import eigenvalues
+
+    out = tmp_path / "f"
+    argv = ["spectrum", str(checkpoints[-1]), "--example", "mixture-small", "--batch", "8"]
+    argv += ["--dtype", "float32", "--mode", "forward", "--solver", "arpack", "--k", "3"]
+    argv += ["--tol", "1e-6", "--out", str(out), "--no-progress"]
+    args = _args(argv)
+    assert args.run(args) == 0
+    record = json.loads((out / "eigenvalues.json").read_text())
+    assert record["product_dtype"] == "float32" and record["basis_dtype"] == "float64"
+    assert record["mode"] == "forward" and record["solver"] == "arpack"
+    assert record["adjointness_error"] < 1e-4
+    args.dtype = "float64"
+    game = cli_spectrum.build_game(args)
+    dense = eigenvalues(game)
+    got = np.array([complex(*w) for w in record["eigenvalues"]])
+    assert max(np.abs(dense - w).min() for w in got) < 1e-4 * np.abs(dense).max()

@@ -134,7 +134,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--which", choices=("LM", "LR", "SR", "LI", "SI"), default="LM")
     p.add_argument("--tol", type=float, default=1e-8, help="relative residual tolerance")
     p.add_argument("--ncv", type=int, default=None, help="Krylov basis size")
-    p.add_argument("--max-restarts", type=int, default=300)
+    p.add_argument(
+        "--max-restarts",
+        type=int,
+        default=None,
+        help="restarts before giving up (default: the solver's own, 300 for Krylov–Schur)",
+    )
     p.add_argument("--solver", choices=("krylov-schur", "arpack"), default="krylov-schur")
     p.add_argument(
         "--mode",

@@ -93,6 +93,8 @@ def test_krylov_schur_residuals_are_true_residuals(game):
 def test_unknown_solver_is_refused(game):
     with pytest.raises(ValueError, match="solver"):
         top_eigenvalues(game, solver="lanczos")
+    with pytest.raises(ValueError, match="maxiter"):
+        top_eigenvalues(game, maxiter=-1)
 
 
 @pytest.mark.parametrize("name", list(METHODS))

@@ -29,7 +29,7 @@ from scipy.sparse.linalg import LinearOperator, eigs, eigsh, gmres, svds
 from .. import _validate
 from ..backends.dense import TorchOps
 from ..games.base import Game
-from .dense import sort_eigenvalues
+from .dense import default_point, sort_eigenvalues
 
 Tensor = torch.Tensor
 PLAYERS = ("x", "y")
@@ -40,11 +40,7 @@ class _Blocks:
 
     def __init__(self, game: Game, z: Any):
         self.game, self.ops = game, TorchOps(game)
-        if z is None:
-            z = getattr(game, "z0", None)
-            if z is None:
-                raise ValueError(f"z is required: {type(game).__name__} has no default point z0")
-        self.z = game.point(z)
+        self.z = game.point(default_point(game, z))
         self.sizes = {"x": game.nx, "y": game.ny}
 
     def _embed(self, player: str, u: np.ndarray) -> Tensor:

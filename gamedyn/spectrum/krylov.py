@@ -36,6 +36,8 @@ import torch
 Tensor = torch.Tensor
 WHICH = ("LM", "LR", "SR", "LI", "SI")
 KEEP_DIV = 2
+MAX_RESTARTS = 300
+"""Default number of restarts before :func:`krylov_schur` gives up."""
 
 
 class KrylovResult(NamedTuple):
@@ -171,7 +173,7 @@ def krylov_schur(
     *,
     tol: float = 1e-10,
     ncv: int | None = None,
-    max_restarts: int = 300,
+    max_restarts: int = MAX_RESTARTS,
     v0: Tensor | None = None,
     dtype: torch.dtype = torch.float64,
     device: Any = None,

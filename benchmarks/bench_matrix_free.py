@@ -10,13 +10,13 @@ Measured in the same run (best of ``--repeat`` after one warm-up; CUDA synchroni
    the game's private copies, whose BatchNorm layers are gamedyn's exact-derivative twins
    (:mod:`gamedyn.games.torch_layers`; elementary ops instead of PyTorch's fused kernel).
 2. ``field``: ``TorchGame.field(z)`` (pure, ``torch.func.functional_call``).
-3. ``J u`` in each of gamedyn's product modes (:class:`gamedyn.spectrum.matrix_free._Products`):
+3. ``J u`` in each of gamedyn's product modes (:class:`gamedyn.spectrum.JacobianOperator`):
    ``forward`` (``torch.func.jvp`` of the field, forward-over-reverse) and ``reverse`` (one
    backward pass through the retained graph of the pullback, built once; its measured memory
    is printed); target ``≤ 2.5 ×`` plain.
 4. ``Jᵀ u``: ``torch.func.vjp`` of the field, the pullback built once and reused.
 5. Top-``k`` eigenvalues (``which="LM"``, same ``tol``, ``ncv``, start vector and product mode
-   ``--mode``): the solve of gamedyn's :func:`~gamedyn.spectrum.matrix_free.top_eigenvalues`
+   ``--mode``): the solve of gamedyn's :func:`~gamedyn.spectrum.top_eigenvalues`
    (Krylov–Schur, basis on the device; the true residuals it adds are timed apart) against
    ``scipy.sparse.linalg.eigs`` (ARPACK) on a ``LinearOperator`` whose ``matvec`` is the same
    product (host round trip per product); seconds and the number of products of each, and the
@@ -39,12 +39,12 @@ from collections.abc import Callable
 import numpy as np
 import torch
 from scipy.sparse.linalg import LinearOperator, eigs
-from torch.nn import functional as F
 
 from gamedyn.examples import dcgan
-from gamedyn.games.torch_game import TorchGame
-from gamedyn.spectrum.krylov import krylov_schur
-from gamedyn.spectrum.matrix_free import _Products, ritz_residuals
+from gamedyn.games import TorchGame
+from gamedyn.games.gan_losses import discriminator_loss, generator_loss
+from gamedyn.spectrum import JacobianOperator, krylov_schur
+from gamedyn.spectrum.eigensolvers import ritz_residuals
 
 
 def best_of(fn: Callable[[], object], repeat: int, device: torch.device) -> float:
@@ -74,8 +74,8 @@ def plain_gradients(
     def run() -> object:
         fake = G(game.latent)
         real_logits, fake_logits = D(game.real), D(fake)
-        loss_d = F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
-        loss_g = F.softplus(-fake_logits).mean()
+        loss_d = discriminator_loss(game.loss, real_logits, fake_logits)
+        loss_g = generator_loss(game.loss, fake_logits)
         grad_d = torch.autograd.grad(loss_d, d_params, retain_graph=True)
         grad_g = torch.autograd.grad(loss_g, g_params)
         return grad_d, grad_g
@@ -122,11 +122,11 @@ def main() -> None:
     ]
     t_twins = best_of(plain_gradients(game, *twins), args.repeat, device)
     t_field = best_of(lambda: game.field(z), args.repeat, device)
-    forward = _Products(game.field, z, "forward")
-    t_jvp = best_of(lambda: forward.jvp(u), args.repeat, device)
-    reverse = _Products(game.field, z, "reverse")
-    t_retained = best_of(lambda: reverse.jvp(u), args.repeat, device)
-    t_vjp = best_of(lambda: reverse.vjp(u), args.repeat, device)
+    forward = JacobianOperator(game, z, mode="forward")
+    t_jvp = best_of(lambda: forward.apply(u), args.repeat, device)
+    reverse = JacobianOperator(game, z, mode="reverse")
+    t_retained = best_of(lambda: reverse.apply(u), args.repeat, device)
+    t_vjp = best_of(lambda: reverse.apply_transpose(u), args.repeat, device)
     print(f"{'plain autograd (both grads)':30s} {t_plain * 1e3:9.1f} ms   1.00 x")
     for name, t in (
         ("plain, the game's layer twins", t_twins),
@@ -141,12 +141,12 @@ def main() -> None:
     if args.skip_eigs:
         return
 
-    products = _Products(game.field, z, args.mode)
-    matvec = products.jvp
+    op = JacobianOperator(game, z, mode=args.mode)
+    matvec = op.apply
     v0 = np.random.default_rng(0).standard_normal(game.n)  # the start vector of top_eigenvalues
     start = time.perf_counter()
     found = krylov_schur(  # what top_eigenvalues runs, timed without the residual products
-        products.counted_jvp,
+        op.apply,
         game.n,
         args.k,
         "LM",
@@ -158,9 +158,7 @@ def main() -> None:
     )
     t_ours = time.perf_counter() - start
     start = time.perf_counter()
-    residuals = ritz_residuals(
-        lambda u: matvec(u.to(dtype)).to(u.dtype), found.values, found.vectors
-    )
+    residuals = ritz_residuals(matvec, found.values, found.vectors)
     t_residuals = time.perf_counter() - start
     print(
         f"{'gamedyn Krylov-Schur':30s} {t_ours:9.1f} s  {found.matvecs:5d} products "
@@ -179,10 +177,12 @@ def main() -> None:
         v = torch.as_tensor(np.asarray(x).ravel(), dtype=dtype, device=device)
         return matvec(v).detach().to("cpu", torch.float64).numpy()
 
-    op = LinearOperator((game.n, game.n), matvec=scipy_matvec, dtype=np.float64)
+    arpack_op = LinearOperator((game.n, game.n), matvec=scipy_matvec, dtype=np.float64)
     start = time.perf_counter()
     ncv = min(game.n, max(2 * args.k + 1, 20)) if args.ncv is None else args.ncv
-    theirs = eigs(op, k=args.k, which="LM", tol=args.tol, ncv=ncv, v0=v0, return_eigenvectors=False)
+    theirs = eigs(
+        arpack_op, k=args.k, which="LM", tol=args.tol, ncv=ncv, v0=v0, return_eigenvectors=False
+    )
     t_theirs = time.perf_counter() - start
     print(f"{'scipy eigs (ARPACK)':30s} {t_theirs:9.1f} s  {count[0]:5d} products")
     print(f"speed-up of Krylov-Schur over eigs: {t_theirs / t_ours:.2f} x")

@@ -40,7 +40,7 @@ from gamedyn.methods import (
     OptimisticGDA,
 )
 from gamedyn.spectrum import operator_jacobian
-from gamedyn.spectrum.symbolic import (
+from gamedyn.spectrum.maps import (
     _lambdified_invariants,
     _map_by_running_the_step,
     eigenvalue_map,
@@ -90,7 +90,7 @@ def dirac_sympy() -> SymbolicGame:
 
 def jacobians() -> float:
     xy_sym, xy_num = SymbolicGame([x], [y], x * y, -x * y), Bilinear([[1.0]])
-    dirac_sym, dirac_num = dirac_sympy(), DiracGAN("standard")
+    dirac_sym, dirac_num = dirac_sympy(), DiracGAN("saturating")
     symbolic, numeric = methods(eta, beta, alpha, gamma), methods(0.2, 0.3, 0.5, 0.7)
     origin, point = np.zeros(2), np.array([0.5, -0.5])
     total = 0.0

@@ -1,3 +1,6 @@
+"""``python -m gamedyn``: the command line (:mod:`gamedyn.cli`)."""
+
 from .cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":
+    raise SystemExit(main())

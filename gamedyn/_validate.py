@@ -7,26 +7,42 @@ sympy symbols (for symbolic spectra); numeric checks apply only to values that a
 from __future__ import annotations
 
 import numbers
+import sys
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import sympy
 import torch
 
 DTYPE = torch.float64
 
 
+def _sympy() -> Any:
+    """The sympy module if it has been imported, else ``None``.
+
+    A value can only be a sympy object once sympy is imported, so the checks below never import
+    it themselves (``import gamedyn`` stays free of sympy).
+    """
+    return sys.modules.get("sympy")
+
+
+def is_sympy(value: Any) -> bool:
+    """True for any sympy object (a number, an expression or a matrix)."""
+    sympy = _sympy()
+    return sympy is not None and isinstance(value, (sympy.Basic, sympy.MatrixBase))
+
+
 def is_symbolic(value: Any) -> bool:
     """True for a sympy expression that is not a plain number (a symbol, ``2*eta``, ...)."""
-    return isinstance(value, sympy.Basic) and not value.is_number
+    sympy = _sympy()
+    return sympy is not None and isinstance(value, sympy.Basic) and not value.is_number
 
 
 def real_scalar(name: str, value: Any) -> Any:
     """A real number as ``float``, or a sympy expression unchanged; anything else is refused."""
     if is_symbolic(value):
         return value
-    if isinstance(value, sympy.Basic):
+    if is_sympy(value):
         value = float(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         if isinstance(value, (np.ndarray, torch.Tensor)) and np.ndim(value) == 0:
@@ -66,7 +82,9 @@ def step_size(name: str, value: Any) -> Any:
 
 def integer_at_least(name: str, value: Any, minimum: int) -> int:
     """An integer >= ``minimum`` (bools and floats such as 2.0 are refused)."""
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, sympy.Integer)):
+    sympy = _sympy()
+    integer_types = (numbers.Integral,) if sympy is None else (numbers.Integral, sympy.Integer)
+    if isinstance(value, bool) or not isinstance(value, integer_types):
         raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
     if int(value) < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
@@ -132,3 +150,17 @@ def _finite_tensor(name: str, value: Any) -> torch.Tensor:
 
 def _shape_text(shape: tuple[int | None, int | None]) -> str:
     return "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
+
+
+def bounds(name: str, value: Any) -> tuple[float, float]:
+    """A pair ``(lo, hi)`` of finite real numbers (the caller checks their order)."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) != 2:
+        raise ValueError(f"{name} must be a pair (lo, hi), got {value!r}")
+    out = []
+    for end, b in zip(("lo", "hi"), value, strict=True):
+        if isinstance(b, bool) or not isinstance(b, numbers.Real):
+            raise TypeError(f"{name}: {end} must be a real number, got {b!r}")
+        if not np.isfinite(b):
+            raise ValueError(f"{name}: {end} must be finite, got {b!r}")
+        out.append(float(b))
+    return out[0], out[1]

@@ -13,6 +13,8 @@ Layout of a GAN checkpoint (:func:`save`, :func:`player_state_dicts`): flat keys
 
 Models come from import paths ``"package.module:factory"`` (:func:`import_factory`,
 :func:`build`); :func:`load_into` names every missing, unexpected and mis-shaped key.
+:func:`load_torch_game` is the one way from a checkpoint to a
+:class:`~gamedyn.games.TorchGame`, used by the command line, the figures and the notebooks.
 """
 
 from __future__ import annotations
@@ -20,13 +22,29 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
 
+if TYPE_CHECKING:
+    from .games.torch_game import TorchGame
+
 PLAYERS = ("generator", "discriminator")
 SUFFIXES = (".pt", ".pth", ".safetensors")
+
+__all__ = [
+    "PLAYERS",
+    "SUFFIXES",
+    "load",
+    "save",
+    "player_state_dicts",
+    "load_into",
+    "import_factory",
+    "build",
+    "load_gan",
+    "load_torch_game",
+]
 
 
 def _checked_suffix(path: Path) -> str:
@@ -172,3 +190,50 @@ def load_gan(path: str | Path, generator: nn.Module, discriminator: nn.Module) -
     g_state, d_state = player_state_dicts(load(path))
     load_into(generator, g_state, "generator")
     load_into(discriminator, d_state, "discriminator")
+
+
+def _module(name: str, model: Any) -> nn.Module:
+    """``model`` itself, or the module built by a factory (a callable or an import path)."""
+    if isinstance(model, str):
+        return build(model)
+    if isinstance(model, nn.Module):
+        return model
+    if callable(model):
+        built = model()
+        if not isinstance(built, nn.Module):
+            raise TypeError(f"the {name} factory returned a {type(built).__name__}, not a Module")
+        return built
+    raise TypeError(
+        f"{name} must be an nn.Module, a factory or an import path, got {type(model).__name__}"
+    )
+
+
+def load_torch_game(
+    checkpoint: str | Path,
+    generator: Any,
+    discriminator: Any,
+    real: Any,
+    latent: Any,
+    *,
+    loss: str = "non-saturating",
+    **options: Any,
+) -> TorchGame:
+    """The :class:`~gamedyn.games.TorchGame` of a GAN checkpoint on the fixed batch
+    ``(real, latent)``.
+
+    Args:
+      checkpoint: a ``.pt``/``.pth`` (weights only) or ``.safetensors`` GAN checkpoint
+        (:func:`load_gan`'s layouts).
+      generator, discriminator: the players' architectures: ``nn.Module``s (the checkpoint is
+        loaded into them, strictly), zero-argument factories, or import paths
+        ``"package.module:factory"``.
+      real, latent: the fixed evaluation batch.
+      loss: the GAN loss (:data:`gamedyn.vocabulary.GAN_LOSSES`).
+      **options: the other arguments of :class:`~gamedyn.games.TorchGame` (``reg``,
+        ``reg_weight``, ``dtype``, ``device``, ``batchnorm``, ``gp_seed``).
+    """
+    from .games.torch_game import TorchGame
+
+    g, d = _module("generator", generator), _module("discriminator", discriminator)
+    load_gan(checkpoint, g, d)
+    return TorchGame(g, d, loss, real, latent, **options)

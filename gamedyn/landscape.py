@@ -27,6 +27,8 @@ import torch
 from . import _validate
 from .games.base import Game
 
+__all__ = ["PathAngle", "path_angle"]
+
 
 class PathAngle(NamedTuple):
     """The field along ``z(α) = z_0 + α(z_1 − z_0)``, one entry per ``α``."""

@@ -11,9 +11,13 @@ One style throughout (:data:`STYLE`, applied with :func:`style` inside each func
 boundary always as a solid black line. :func:`save` writes PNG and PDF.
 
 Example:
+  >>> import tempfile
   >>> from gamedyn.methods import ExtraGradient
   >>> ax = rate_region(ExtraGradient(0.5), re=(-1, 3), im=(-3, 3), eigenvalues=[1j, -1j])
-  >>> save(ax.figure, "figures/extragradient_region")      # .png and .pdf
+  >>> with tempfile.TemporaryDirectory() as out:                # .png and .pdf
+  ...     [p.name for p in save(ax.figure, f"{out}/extragradient_region")]
+  ['extragradient_region.png', 'extragradient_region.pdf']
+  >>> plt.close("all")
 """
 
 from __future__ import annotations
@@ -33,11 +37,28 @@ from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from . import regions
+from . import _validate, regions
+from ._atomic import write_with
 from .games.base import Game
 from .landscape import PathAngle
 from .methods.base import Method
 from .trajectory import run
+
+__all__ = [
+    "OKABE_ITO",
+    "PALETTE",
+    "STYLE",
+    "style",
+    "save",
+    "eigenvalue_cloud",
+    "eigenvalue_paths",
+    "rate_region",
+    "hyperparameter_map",
+    "field_on_grid",
+    "vector_field",
+    "trajectories",
+    "path_angle",
+]
 
 OKABE_ITO = {
     "blue": "#0072B2",
@@ -108,7 +129,8 @@ def save(
 ) -> list[Path]:
     """Save ``fig`` as ``path.png`` and ``path.pdf`` (``path`` without extension); the paths.
 
-    Parent folders are created. Saved with :data:`STYLE`'s resolution and tight bounding box.
+    Parent folders are created. Saved with :data:`STYLE`'s resolution and tight bounding box,
+    each file atomically (a temporary file, then a rename).
     """
     figure = fig.figure if isinstance(fig, Axes) else fig
     if not isinstance(figure, Figure):
@@ -121,7 +143,7 @@ def save(
     with style():
         for fmt in formats:
             target = base.with_name(f"{base.name}.{fmt}")
-            figure.savefig(target, format=fmt)
+            write_with(target, lambda tmp, fmt=fmt: figure.savefig(tmp, format=fmt))
             out.append(target)
     return out
 
@@ -264,8 +286,13 @@ def eigenvalue_paths(
     :func:`gamedyn.regions.operator_eigenvalues`. A dense sweep draws the paths.
 
     Example:
-      >>> eigenvalue_paths(lambda b: Momentum(0.5, b, alternating=True), np.linspace(0, -1, 101),
-      ...                  game=Bilinear([[1.0]]), z=[0, 0], label="β")
+      >>> from gamedyn.games import Bilinear
+      >>> from gamedyn.methods import Momentum
+      >>> ax = eigenvalue_paths(lambda b: Momentum(0.5, b, alternating=True),
+      ...                       np.linspace(0, -1, 101), game=Bilinear([[1.0]]), label="β")
+      >>> len(ax.collections) >= 3
+      True
+      >>> plt.close("all")
     """
     ax = _axes(ax)
     values = np.asarray(values, dtype=float).ravel()
@@ -312,7 +339,7 @@ def eigenvalue_paths(
 
 
 def _linspace(name: str, bounds: Any, resolution: int) -> np.ndarray:
-    lo, hi = regions._pair(name, bounds)
+    lo, hi = _validate.bounds(name, bounds)
     if not lo < hi:
         raise ValueError(f"{name} must satisfy lo < hi, got {bounds!r}")
     return np.linspace(lo, hi, resolution)

@@ -17,6 +17,8 @@ from .backends.dense import TorchOps
 from .games.base import Game
 from .methods.base import Method
 
+__all__ = ["run", "contraction_rate"]
+
 
 def run(method: Method, game: Game, z0: Any, steps: int) -> np.ndarray:
     """Iterate ``method`` on ``game`` from ``z0``; returns ``z_0, ..., z_steps``.

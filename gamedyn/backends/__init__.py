@@ -1,5 +1,16 @@
-"""Backends: the primitives of :class:`gamedyn.methods.base.Ops` for one game and one array type."""
+"""Backends: every implementation of the step primitives of :class:`gamedyn.methods.base.Ops`.
+
+* :mod:`.dense`: :class:`TorchOps`, torch tensors, linear solves by a dense matrix (runs and
+  dense Jacobians by ``jacfwd``).
+* :mod:`.matrix_free`: :class:`MatrixFreeOps`, torch tensors, linear solves by a differentiable
+  fixed-length GMRES (matrix-free Jacobians of large games).
+* :mod:`.symbolic`: ``SympyOps``, ``TangentOps`` (exact ``jacfwd``) and ``EigenOps`` (one
+  eigendirection, for eigenvalue maps), on sympy matrices; loaded with sympy, on first use.
+* :mod:`.state`: :func:`step_map`, a method's step on the flattened state for any backend.
+"""
 
 from .dense import TorchOps
+from .matrix_free import MatrixFreeOps, gmres
+from .state import flatten, step_map, unflatten
 
-__all__ = ["TorchOps"]
+__all__ = ["TorchOps", "MatrixFreeOps", "gmres", "step_map", "flatten", "unflatten"]

@@ -11,6 +11,8 @@ from ..games.base import Game
 
 Tensor = torch.Tensor
 
+__all__ = ["TorchOps"]
+
 
 class TorchOps:
     """Primitives for running and differentiating steps on one game with torch tensors.

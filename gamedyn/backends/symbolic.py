@@ -34,6 +34,8 @@ from ..games.symbolic import SymbolicGame
 
 Matrix = sp.MutableDenseMatrix
 
+__all__ = ["SympyOps", "Tangent", "TangentOps", "EigenOps", "NoEigenvalueMap", "tidier"]
+
 
 def expand_products(expr: Any) -> Any:
     """Distribute products and collect terms, without rewriting ``exp``/``log``/powers."""

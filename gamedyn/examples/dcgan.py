@@ -16,6 +16,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+__all__ = ["LATENT_DIM", "WIDTH", "generator", "discriminator", "sample", "latent"]
+
 LATENT_DIM, WIDTH = 100, 64
 
 

@@ -14,6 +14,18 @@ import functools
 import torch
 from torch import nn
 
+__all__ = [
+    "LATENT_DIM",
+    "WIDTH",
+    "SMALL_WIDTH",
+    "generator",
+    "discriminator",
+    "small_generator",
+    "small_discriminator",
+    "sample",
+    "latent",
+]
+
 LATENT_DIM, WIDTH = 16, 16
 
 

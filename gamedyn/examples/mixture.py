@@ -15,6 +15,21 @@ import math
 import torch
 from torch import nn
 
+__all__ = [
+    "RADIUS",
+    "STD",
+    "MODES",
+    "LATENT_DIM",
+    "WIDTH",
+    "DEPTH",
+    "generator",
+    "discriminator",
+    "small_generator",
+    "small_discriminator",
+    "sample",
+    "latent",
+]
+
 RADIUS, STD, MODES = 2.0, 0.02, 8
 LATENT_DIM, WIDTH, DEPTH = 16, 16, 4
 

@@ -24,10 +24,15 @@ from types import ModuleType
 from typing import Any
 
 import torch
-from torch.nn import functional as F
 
 from .. import _validate
-from ..checkpoints import save
+from ..checkpoints import load_torch_game, save
+from ..games.gan_losses import discriminator_loss, generator_loss
+
+LOSS = "non-saturating"
+"""The loss the examples are trained with (:mod:`gamedyn.games.gan_losses`)."""
+
+__all__ = ["Example", "EXAMPLES", "LOSS", "train", "main"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,27 @@ class Example:
 
     def discriminator(self) -> Any:
         return getattr(self.module, self.prefix + "discriminator")()
+
+    def sample(self, batch: int, seed: int = 0) -> torch.Tensor:
+        """``batch`` real samples, fixed by ``seed``."""
+        return self.module.sample(batch, seed)
+
+    def latent(self, batch: int, seed: int = 0) -> torch.Tensor:
+        """``batch`` latents, fixed by ``seed``."""
+        return self.module.latent(batch, seed)
+
+    def load_game(
+        self, checkpoint: str | Path, batch: int = 64, seed: int = 0, **options: Any
+    ) -> Any:
+        """The :class:`~gamedyn.games.TorchGame` of a checkpoint of this example on a fixed
+        batch of ``batch`` real samples and latents drawn with ``seed``
+        (:func:`gamedyn.checkpoints.load_torch_game`; ``options`` go to the game, the loss
+        defaults to :data:`LOSS`)."""
+        options.setdefault("loss", LOSS)
+        real, latent = self.sample(batch, seed), self.latent(batch, seed)
+        return load_torch_game(
+            checkpoint, self.generator, self.discriminator, real, latent, **options
+        )
 
 
 EXAMPLES = {
@@ -105,12 +131,12 @@ def train(
         real = mod.sample(batch, seed + step)
         z = mod.latent(batch, seed + step)
         # discriminator: L_D = E softplus(−D(x)) + E softplus(D(G(z)))
-        loss_d = F.softplus(-D(real)).mean() + F.softplus(D(G(z).detach())).mean()
+        loss_d = discriminator_loss(LOSS, D(real), D(G(z).detach()))
         opt_d.zero_grad()
         loss_d.backward()
         opt_d.step()
         # generator (non-saturating): L_G = E softplus(−D(G(z)))
-        loss_g = F.softplus(-D(G(z))).mean()
+        loss_g = generator_loss(LOSS, D(G(z)))
         opt_g.zero_grad()
         loss_g.backward()
         opt_g.step()

@@ -11,6 +11,7 @@ Conventions (used throughout gamedyn):
   ``[[∇²_xx L_x, ∇²_xy L_x], [∇²_yx L_y, ∇²_yy L_y]]``. A fixed point ``v(z*) = 0`` is locally
   stable for small enough steps of gradient descent when every eigenvalue of ``J(z*)`` has positive
   real part.
+* ``z=None`` anywhere means the game's :meth:`Game.default_point`.
 * Numerics are float64. A game's ``field`` is a pure torch function of a 1-D tensor, so torch.func
   transforms (``jvp``, ``vjp``, ``jacfwd``, ``vmap``) apply to it.
 """
@@ -24,6 +25,8 @@ import torch
 from torch.func import grad, jacfwd
 
 from .. import _validate
+
+__all__ = ["Game", "point_or_default", "Tensor"]
 
 Tensor = torch.Tensor
 
@@ -78,5 +81,21 @@ class Game(ABC):
             )
         return tensor
 
+    def default_point(self) -> Tensor:
+        """The point every analysis linearises at when none is given (``z=None``).
+
+        A :class:`~gamedyn.games.TorchGame`'s parameters ``z0``, a quadratic game's fixed point,
+        the Dirac-GAN's equilibrium. Games without one raise ``ValueError`` (pass ``z``).
+        """
+        raise ValueError(
+            f"z is required: {type(self).__name__} has no default point (a checkpoint's "
+            "parameters, a fixed point or an equilibrium); pass z, the point to linearise at"
+        )
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(nx={self.nx}, ny={self.ny})"
+
+
+def point_or_default(game: Game, z: Any, name: str = "z") -> Tensor:
+    """``game.point(z)``, or the game's :meth:`Game.default_point` when ``z is None``."""
+    return game.point(game.default_point() if z is None else z, name)

@@ -10,7 +10,7 @@ which for ``σ = 0`` is ``L(θ, ψ) = f(ψθ) + f(0)``, with ``f(t) = −log(1 +
 standard GAN and ``f(t) = t`` for the WGAN. In gamedyn's convention (each player minimises its
 own loss), with ``x = θ`` and ``y = ψ``:
 
-* generator: ``L_x = L`` (``loss="standard"`` or ``"wgan"``), or ``L_x = −E_ε f(−ψ(θ + ε))``
+* generator: ``L_x = L`` (``loss="saturating"`` or ``"wgan"``), or ``L_x = −E_ε f(−ψ(θ + ε))``
   (``loss="non-saturating"``);
 * discriminator: ``L_y = −L + R(ψ)``, where the regulariser ``R`` is
   ``(γ/2) ψ²`` for ``reg="r1"`` and ``reg="r2"`` (the two coincide here: ``∇_x D_ψ = ψ``),
@@ -41,27 +41,32 @@ import numpy as np
 import torch
 
 from .. import _validate
+from ..vocabulary import GAN_REGULARISERS, gan_loss
 from .base import Game, Tensor
 
-LOSSES = ("standard", "non-saturating", "wgan")
-REGULARISERS = (None, "r1", "r2", "gp", "consensus")
+__all__ = ["DiracGAN", "LOSSES", "REGULARISERS"]
+
+LOSSES = ("saturating", "non-saturating", "wgan")
+"""The losses of :data:`gamedyn.vocabulary.GAN_LOSSES` the Dirac-GAN has (hinge is not smooth)."""
+REGULARISERS = (None, *GAN_REGULARISERS, "consensus")
 
 
 class DiracGAN(Game):
     """The Dirac-GAN game in ``z = (θ, ψ)``; see the module docstring for the exact losses.
 
     Args:
-      loss: ``"standard"``, ``"non-saturating"`` or ``"wgan"``.
+      loss: ``"saturating"`` (the minimax GAN, Mescheder et al.'s "standard GAN"; the alias
+        ``"standard"`` is accepted), ``"non-saturating"`` or ``"wgan"``.
       reg: ``None``, ``"r1"``, ``"r2"``, ``"gp"`` or ``"consensus"``.
       gamma: the regularisation weight ``γ ≥ 0``.
       noise_std: instance-noise standard deviation ``σ ≥ 0``.
       quadrature_nodes: Gauss–Hermite nodes for the expectations over the noise.
 
     Example:
-      >>> game = DiracGAN("standard", reg="r1", gamma=0.3)
-      >>> game.jacobian(torch.zeros(2, dtype=torch.float64))
-      tensor([[ 0.0000,  0.5000],
-              [-0.5000,  0.3000]], dtype=torch.float64)
+      >>> game = DiracGAN("saturating", reg="r1", gamma=0.3)
+      >>> J = game.jacobian(game.equilibrium)          # [[0, f′(0)], [−f′(0), γ]]
+      >>> float(J[0, 1]), float(J[1, 0]), float(J[1, 1])
+      (0.5, -0.5, 0.3)
     """
 
     nx = 1
@@ -69,13 +74,13 @@ class DiracGAN(Game):
 
     def __init__(
         self,
-        loss: str = "standard",
+        loss: str = "saturating",
         reg: str | None = None,
         gamma: float = 0.0,
         noise_std: float = 0.0,
         quadrature_nodes: int = 64,
     ):
-        self.loss = _validate.choice("loss", loss, LOSSES)
+        self.loss = _validate.choice("loss", gan_loss(loss), LOSSES)
         self.reg = _validate.choice("reg", reg, REGULARISERS)
         self.gamma = _validate.nonnegative("gamma", gamma)
         self.noise_std = _validate.nonnegative("noise_std", noise_std)
@@ -89,7 +94,7 @@ class DiracGAN(Game):
             eps, weights = self.noise_std * eps, weights / weights.sum()
         self._eps = torch.as_tensor(eps, dtype=_validate.DTYPE)
         self._w = torch.as_tensor(weights, dtype=_validate.DTYPE)
-        # The generator's loss uses f(a ψ(θ+ε)): a = +1 (standard, wgan), −1 (non-saturating).
+        # The generator's loss uses f(a ψ(θ+ε)): a = +1 (saturating, wgan), −1 (non-saturating).
         self._a = -1.0 if self.loss == "non-saturating" else 1.0
 
     def __repr__(self) -> str:
@@ -102,6 +107,10 @@ class DiracGAN(Game):
     def equilibrium(self) -> Tensor:
         """The equilibrium ``(θ, ψ) = (0, 0)``."""
         return torch.zeros(2, dtype=_validate.DTYPE)
+
+    def default_point(self) -> Tensor:
+        """The equilibrium ``(0, 0)``."""
+        return self.equilibrium
 
     # f and its derivatives -------------------------------------------------------------------
     def f(self, t: Tensor, order: int = 0) -> Tensor:

@@ -9,6 +9,8 @@ import torch
 from .. import _validate
 from .base import Game, Tensor
 
+__all__ = ["FunctionGame"]
+
 Loss = Callable[[Tensor, Tensor], Tensor]
 
 

@@ -13,6 +13,8 @@ import torch
 from .. import _validate
 from .base import Game, Tensor
 
+__all__ = ["Quadratic", "Bilinear"]
+
 
 class Quadratic(Game):
     """General-sum quadratic game.
@@ -76,6 +78,19 @@ class Quadratic(Game):
                 f"{type(self).__name__} has a singular Jacobian: its fixed points are not unique"
             )
         return torch.linalg.solve(J, -self.b)
+
+    def default_point(self) -> Tensor:
+        """The fixed point (:meth:`fixed_point`); for a singular ``J``, the fixed point of
+        least norm, ``z* = −J⁺ b`` (the origin when ``b = 0``), if ``J z + b = 0`` is solvable."""
+        J, b = self.J, self.b
+        if torch.linalg.matrix_rank(J) == self.n:
+            return torch.linalg.solve(J, -b)
+        z = -torch.linalg.pinv(J) @ b
+        if torch.linalg.vector_norm(J @ z + b) > 1e-10 * (1 + torch.linalg.vector_norm(b)):
+            raise ValueError(
+                f"{type(self).__name__} has no fixed point (J z + b = 0 has no solution); pass z"
+            )
+        return z
 
 
 class Bilinear(Quadratic):

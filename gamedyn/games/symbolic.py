@@ -21,6 +21,8 @@ import torch
 from .base import Game, Tensor
 from .quadratic import Quadratic
 
+__all__ = ["SymbolicGame"]
+
 
 class SymbolicGame(Game):
     """The game ``L_x = loss_x``, ``L_y = loss_y`` with players given as lists of sympy symbols.

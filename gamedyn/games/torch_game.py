@@ -46,308 +46,21 @@ from __future__ import annotations
 
 import copy
 import math
-import warnings
-from collections.abc import Callable
 from typing import Any
 
 import torch
 from torch import nn
-from torch.func import functional_call, vjp
-from torch.nn import functional as F
-from torch.nn.utils import parametrize
-from torch.nn.utils.parametrizations import _SpectralNorm
-from torch.overrides import TorchFunctionMode
+from torch.func import vjp
 
+from ..vocabulary import BATCHNORM, GAN_REGULARISERS, gan_loss
 from .base import Game
-from .torch_layers import BATCHNORM_MODES, exact_replacement
+from .gan_losses import discriminator_loss, generator_loss, squared_input_gradient_norms
+from .torch_players import Player, prepare, trainable_names
+from .torch_purity import audit
 
 Tensor = torch.Tensor
 
-LOSSES = ("non-saturating", "saturating", "wgan", "hinge")
-REGULARISERS = ("r1", "r2", "gp")
-
-
-# ---------------------------------------------------------------------------------------------
-# Losses on logits
-# ---------------------------------------------------------------------------------------------
-
-
-def discriminator_loss(loss: str, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
-    """``L_D`` from the logits on real and fake data (without regulariser).
-
-    * non-saturating, saturating: ``E softplus(−D(x)) + E softplus(D(G(z)))``
-    * wgan: ``E D(G(z)) − E D(x)``
-    * hinge: ``E relu(1 − D(x)) + E relu(1 + D(G(z)))``
-    """
-    if loss in ("non-saturating", "saturating"):
-        return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
-    if loss == "wgan":
-        return fake_logits.mean() - real_logits.mean()
-    if loss == "hinge":
-        return F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
-    raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
-
-
-def generator_loss(loss: str, fake_logits: Tensor) -> Tensor:
-    """``L_G`` from the logits on fake data.
-
-    * non-saturating: ``E softplus(−D(G(z)))``
-    * saturating: ``−E softplus(D(G(z)))`` (minus ``L_D``'s fake term: zero-sum in ``x``)
-    * wgan, hinge: ``−E D(G(z))``
-    """
-    if loss == "non-saturating":
-        return F.softplus(-fake_logits).mean()
-    if loss == "saturating":
-        return -F.softplus(fake_logits).mean()
-    if loss in ("wgan", "hinge"):
-        return -fake_logits.mean()
-    raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
-
-
-def _squared_input_gradient_norms(critic: Callable[[Tensor], Tensor], inputs: Tensor) -> Tensor:
-    """``‖∇_u D(u)‖²`` per sample: one vjp of ``Σ D(u)`` with respect to the input batch.
-
-    Per-sample gradients are exact for a critic that treats samples independently (no
-    BatchNorm in training mode); otherwise this is the usual ``∇ Σ D`` approximation.
-    """
-    logits, pull = vjp(critic, inputs)
-    (g,) = pull(torch.ones_like(logits))
-    return g.reshape(g.shape[0], -1).square().sum(dim=1)
-
-
-# ---------------------------------------------------------------------------------------------
-# Module checks
-# ---------------------------------------------------------------------------------------------
-
-
-def _check_module(name: str, module: Any) -> None:
-    """Refuse what a pure field cannot represent: dropout in training mode, hook spectral norm."""
-    if not isinstance(module, nn.Module):
-        raise TypeError(f"{name} must be a torch.nn.Module, got {type(module).__name__}")
-    for path, sub in module.named_modules():
-        where = f"{name}.{path}" if path else name
-        dropout = isinstance(sub, (nn.modules.dropout._DropoutNd, nn.AlphaDropout))
-        if dropout and sub.training and sub.p > 0:
-            raise ValueError(
-                f"{where} is {type(sub).__name__}(p={sub.p}) in training mode: the field would "
-                "be random; call .eval() on the module (dropout off) before building the game"
-            )
-        for hook in sub._forward_pre_hooks.values():
-            if type(hook).__name__ == "SpectralNorm":
-                raise ValueError(
-                    f"{where} uses the hook-based torch.nn.utils.spectral_norm (a power "
-                    "iteration in buffers, run at every forward): not supported; use "
-                    "torch.nn.utils.parametrizations.spectral_norm, or remove it with "
-                    "torch.nn.utils.remove_spectral_norm first"
-                )
-
-
-_NORMALISATIONS = (
-    nn.LayerNorm,
-    nn.modules.batchnorm._BatchNorm,
-    nn.modules.instancenorm._InstanceNorm,
-)
-
-
-def _replace_normalisation(name: str, module: nn.Module, batchnorm: str) -> list[str]:
-    """Swap, in place, every module with an exact twin (:func:`exact_replacement`); their paths.
-
-    A module reachable under several paths (shared) is replaced once, by one twin, everywhere.
-    """
-    twins: dict[int, nn.Module | None] = {}
-    replaced: list[str] = []
-    for path, sub in list(module.named_modules(remove_duplicate=False)):
-        if not path:
-            continue
-        where = f"{name}.{path}"
-        if id(sub) not in twins:
-            if parametrize.is_parametrized(sub) and isinstance(sub, _NORMALISATIONS):
-                raise ValueError(f"{where}: a parametrised normalisation layer is not supported")
-            try:
-                twins[id(sub)] = exact_replacement(sub, batchnorm)
-            except ValueError as err:
-                raise ValueError(f"{where}: {err}") from None
-            if twins[id(sub)] is not None:
-                replaced.append(where)
-        twin = twins[id(sub)]
-        if twin is not None:
-            parent_path, _, child = path.rpartition(".")
-            setattr(module.get_submodule(parent_path), child, twin)
-    return replaced
-
-
-def _freeze_spectral_norms(name: str, module: nn.Module) -> list[str]:
-    """Put every ``parametrizations.spectral_norm`` in eval mode (no power iteration); paths."""
-    frozen = []
-    for path, sub in module.named_modules():
-        if not parametrize.is_parametrized(sub):
-            continue
-        prefix = f"{name}.{path}" if path else name
-        for tensor_name, plist in sub.parametrizations.items():
-            for i, p in enumerate(plist):
-                if isinstance(p, _SpectralNorm):
-                    p.eval()
-                    frozen.append(f"{prefix}.parametrizations.{tensor_name}.{i}")
-    return frozen
-
-
-def _prepare(
-    name: str, module: nn.Module, dtype: torch.dtype, device: Any, batchnorm: str
-) -> tuple[nn.Module, list[str], list[str]]:
-    """A deep copy in ``dtype`` on ``device`` whose forward is a pure, exactly differentiable map.
-
-    Returns the copy, the paths of the normalisation layers replaced and of the spectral
-    norms frozen.
-    """
-    _check_module(name, module)
-    copy_ = copy.deepcopy(module).to(dtype=dtype, device=device)
-    replaced = _replace_normalisation(name, copy_, batchnorm)
-    frozen = _freeze_spectral_norms(name, copy_)
-    for p in copy_.parameters():
-        p.requires_grad_(False)
-    return copy_, replaced, frozen
-
-
-# Functions whose fused kernels have wrong third derivatives (PyTorch 2.13): a label, and the
-# position, keyword and default of the flag that selects batch/instance statistics (None: always).
-_Flag = tuple[int, str, bool] | None
-_INEXACT: dict[Callable[..., Any], tuple[str, _Flag]] = {
-    F.layer_norm: ("torch.nn.functional.layer_norm", None),
-    torch.layer_norm: ("torch.layer_norm", None),
-    torch.native_layer_norm: ("torch.native_layer_norm", None),
-    F.batch_norm: ("torch.nn.functional.batch_norm (training=True)", (5, "training", False)),
-    torch.batch_norm: ("torch.batch_norm (training=True)", (5, "training", False)),
-    F.instance_norm: ("torch.nn.functional.instance_norm", (5, "use_input_stats", True)),
-    torch.instance_norm: ("torch.instance_norm", (5, "use_input_stats", True)),
-}
-
-
-class _InexactCalls(TorchFunctionMode):
-    """Records, per module path, the calls of the functions in ``_INEXACT``."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.stack: list[str] = []
-        self.found: list[str] = []
-
-    def __torch_function__(
-        self, func: Callable[..., Any], types: Any, args: tuple = (), kwargs: Any = None
-    ) -> Any:
-        kwargs = kwargs or {}
-        entry = _INEXACT.get(func)
-        if entry is not None:
-            label, flag = entry
-            statistics = True  # layer_norm: always; batch/instance norm: only with statistics
-            if flag is not None:
-                position, keyword, default = flag
-                statistics = bool(
-                    args[position] if len(args) > position else kwargs.get(keyword, default)
-                )
-            if statistics:
-                where = self.stack[-1] if self.stack else "?"
-                self.found.append(f"{where} calls {label}")
-        return func(*args, **kwargs)
-
-
-def _agree(a: Tensor, b: Any) -> bool:
-    """``a`` and ``b`` equal up to rounding (``1e-9`` relative: GPU reductions may reorder)."""
-    if not isinstance(b, Tensor) or a.shape != b.shape:
-        return False
-    if a.numel() == 0:
-        return True
-    scale = max(float(a.abs().max()), 1.0)
-    return bool((a - b).abs().max() <= 1e-9 * scale) or torch.equal(a, b)
-
-
-def _audit(name: str, module: nn.Module, inputs: Tensor, penalty: bool) -> None:
-    """One check of the copy's forward on ``inputs``: pure, deterministic, exactly differentiable.
-
-    Two passes must agree (no randomness) and leave every buffer bit-identical (no state
-    updates). A call of a fused normalisation kernel left in the forward (a hand-made layer
-    calling ``F.layer_norm``) is refused with an input-gradient penalty (``J`` would be wrong)
-    and warned about otherwise (third derivatives would be wrong).
-    """
-    buffers = {k: b.clone() for k, b in module.named_buffers()}
-    mode = _InexactCalls()
-    handles = []
-
-    def leave(*_: Any) -> None:
-        mode.stack.pop()
-
-    for path, sub in module.named_modules():
-        label = f"{name}.{path}" if path else name
-        label = f"{label} ({type(sub).__name__})"
-
-        def enter(*_: Any, label: str = label) -> None:
-            mode.stack.append(label)
-
-        handles.append(sub.register_forward_pre_hook(enter))
-        handles.append(sub.register_forward_hook(leave))
-    try:
-        with torch.no_grad(), mode:
-            first = module(inputs)
-        with torch.no_grad():
-            second = module(inputs)
-    finally:
-        for h in handles:
-            h.remove()
-    for k, b in module.named_buffers():
-        if not torch.equal(b, buffers[k]):
-            raise ValueError(
-                f"{name}: the forward pass writes the buffer {k!r}: the field would not be a "
-                "pure function of the parameters; put the layer in eval mode or remove the state"
-            )
-    if isinstance(first, Tensor) and not _agree(first, second):
-        raise ValueError(
-            f"{name}: two forward passes on the same batch differ: the field would be random "
-            "(dropout or other sampling in the forward?); make the module deterministic"
-        )
-    if mode.found:
-        calls = "; ".join(dict.fromkeys(mode.found))
-        if penalty:
-            raise ValueError(
-                f"{calls}: PyTorch's fused normalisation kernels have wrong third derivatives, "
-                "which J needs with an input-gradient penalty; use nn.LayerNorm/BatchNorm/"
-                "InstanceNorm modules (replaced by exact twins) or GroupNorm instead"
-            )
-        warnings.warn(
-            f"{calls}: PyTorch's fused normalisation kernels have wrong third derivatives; the "
-            "field and J are exact, but operator Jacobians that differentiate J (consensus, "
-            "CGD) and derivatives of J through this layer are not",
-            stacklevel=3,
-        )
-
-
-class _Player:
-    """One player's trainable parameters: names, shapes and their place in the flat vector."""
-
-    def __init__(self, module: nn.Module, trainable: list[str]):
-        self.module = module
-        params = dict(module.named_parameters())
-        self.names = trainable
-        self.shapes = [params[n].shape for n in trainable]
-        self.sizes = [math.prod(s) for s in self.shapes]
-        self.n = sum(self.sizes)
-
-    def flat(self) -> Tensor:
-        params = dict(self.module.named_parameters())
-        return torch.cat([params[n].detach().reshape(-1) for n in self.names])
-
-    def unflatten(self, w: Tensor) -> dict[str, Tensor]:
-        pieces = torch.split(w, self.sizes)
-        return {n: p.reshape(s) for n, p, s in zip(self.names, pieces, self.shapes, strict=True)}
-
-    def __call__(self, w: Tensor, inputs: Tensor) -> Tensor:
-        return functional_call(self.module, self.unflatten(w), (inputs,))
-
-
-def _trainable_names(module: nn.Module) -> list[str]:
-    return [n for n, p in module.named_parameters() if p.requires_grad]
-
-
-# ---------------------------------------------------------------------------------------------
-# The game
-# ---------------------------------------------------------------------------------------------
+__all__ = ["TorchGame"]
 
 
 class TorchGame(Game):
@@ -367,7 +80,8 @@ class TorchGame(Game):
     Args:
       generator, discriminator: the players (``nn.Module``); deep-copied, never modified.
         Parameters with ``requires_grad=False`` are held fixed and are not part of ``z``.
-      loss: ``"non-saturating"``, ``"saturating"``, ``"wgan"`` or ``"hinge"``.
+      loss: ``"non-saturating"``, ``"saturating"`` (alias ``"standard"``), ``"wgan"`` or
+        ``"hinge"`` (:mod:`gamedyn.games.gan_losses`).
       real: a batch of real data ``(B, ...)``; latent: a batch of latents ``(B', ...)``.
       reg: ``None``, ``"r1"``, ``"r2"`` or ``"gp"``; reg_weight: ``γ ≥ 0``.
       dtype: float64 (default, for analysis) or float32 (faster, ~1e-4 relative accuracy).
@@ -411,11 +125,10 @@ class TorchGame(Game):
         gp_seed: int = 0,
         batchnorm: str = "batch",
     ):
-        if loss not in LOSSES:
-            raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
-        if reg is not None and reg not in REGULARISERS:
-            raise ValueError(f"reg must be None or one of {REGULARISERS}, got {reg!r}")
-        if batchnorm not in BATCHNORM_MODES:
+        loss = gan_loss(loss)
+        if reg is not None and reg not in GAN_REGULARISERS:
+            raise ValueError(f"reg must be None or one of {GAN_REGULARISERS}, got {reg!r}")
+        if batchnorm not in BATCHNORM:
             raise ValueError(
                 f"batchnorm must be 'batch' (statistics of the evaluation batch) or 'running' "
                 f"(the stored running statistics), got {batchnorm!r}"
@@ -430,12 +143,12 @@ class TorchGame(Game):
         self.dtype, self.device = dtype, torch.device(device) if device is not None else None
         self.real = self._batch("real", real)
         self.latent = self._batch("latent", latent)
-        g, g_replaced, g_frozen = _prepare("generator", generator, dtype, device, batchnorm)
-        d, d_replaced, d_frozen = _prepare("discriminator", discriminator, dtype, device, batchnorm)
+        g, g_replaced, g_frozen = prepare("generator", generator, dtype, device, batchnorm)
+        d, d_replaced, d_frozen = prepare("discriminator", discriminator, dtype, device, batchnorm)
         self.replaced_layers = g_replaced + d_replaced
         self.frozen_spectral_norms = g_frozen + d_frozen
-        self.generator = _Player(g, _trainable_names(generator))
-        self.discriminator = _Player(d, _trainable_names(discriminator))
+        self.generator = Player(g, trainable_names(generator))
+        self.discriminator = Player(d, trainable_names(discriminator))
         self.nx, self.ny = self.generator.n, self.discriminator.n
         if self.nx == 0 or self.ny == 0:
             raise ValueError(
@@ -444,8 +157,8 @@ class TorchGame(Game):
         self.z0 = torch.cat([self.generator.flat(), self.discriminator.flat()])
         self.epsilon = self._interpolation_weights(gp_seed)
         penalty = self.reg is not None and self.reg_weight > 0
-        _audit("generator", g, self.latent, penalty)
-        _audit("discriminator", d, self.real, penalty)
+        audit("generator", g, self.latent, penalty)
+        audit("discriminator", d, self.real, penalty)
 
     def with_batch(self, real: Any, latent: Any, gp_seed: int = 0) -> TorchGame:
         """The same game (same players, loss, penalty, dtype, device) on another fixed batch.
@@ -460,6 +173,10 @@ class TorchGame(Game):
         other.latent = self._batch("latent", latent)
         other.epsilon = other._interpolation_weights(gp_seed)
         return other
+
+    def default_point(self) -> Tensor:
+        """``z0``: the checkpoint's parameters (where every analysis linearises by default)."""
+        return self.z0
 
     # --- construction helpers ----------------------------------------------------------------
 
@@ -509,13 +226,13 @@ class TorchGame(Game):
             return self.discriminator(y, u)
 
         if self.reg == "r1":
-            return 0.5 * self.reg_weight * _squared_input_gradient_norms(critic, self.real).mean()
+            return 0.5 * self.reg_weight * squared_input_gradient_norms(critic, self.real).mean()
         if self.reg == "r2":
-            return 0.5 * self.reg_weight * _squared_input_gradient_norms(critic, fake).mean()
+            return 0.5 * self.reg_weight * squared_input_gradient_norms(critic, fake).mean()
         n = min(self.real.shape[0], fake.shape[0])
         eps = self.epsilon[:n]
         mixed = eps * self.real[:n] + (1 - eps) * fake[:n]
-        norms = _squared_input_gradient_norms(critic, mixed).sqrt()
+        norms = squared_input_gradient_norms(critic, mixed).sqrt()
         return self.reg_weight * (norms - 1).square().mean()
 
     def player_losses(self, y: Tensor, fake: Tensor) -> tuple[Tensor, Tensor]:

@@ -1,4 +1,10 @@
-"""Update operators, each defined by one step (see :mod:`gamedyn.methods.base`)."""
+"""Update operators, each defined by one step (see :mod:`gamedyn.methods.base`).
+
+One module per family: :mod:`.gda` (simultaneous and alternating GDA), :mod:`.momentum`
+(heavy ball, either sign), :mod:`.extragradient` (extragradient, optimistic GDA),
+:mod:`.lookahead` (around any base), :mod:`.consensus`, :mod:`.cgd`; :mod:`.names` builds them
+by name.
+"""
 
 from .base import Method, Ops, off_diagonal_jvp, scale
 from .cgd import CGD
@@ -7,6 +13,7 @@ from .extragradient import ExtraGradient, OptimisticGDA
 from .gda import GDA, AltGDA
 from .lookahead import Lookahead
 from .momentum import Momentum
+from .names import METHODS, build
 
 PastExtraGradient = OptimisticGDA
 """Past extragradient (Popov 1980) is the same operator as optimistic GDA."""
@@ -25,4 +32,6 @@ __all__ = [
     "Lookahead",
     "Consensus",
     "CGD",
+    "METHODS",
+    "build",
 ]

@@ -22,6 +22,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, Protocol
 
+__all__ = ["Vec", "State", "Ops", "Method", "scale", "off_diagonal_jvp"]
+
 Vec = Any
 """A vector of the backend: a 1-D torch tensor or a sympy column matrix."""
 

@@ -7,6 +7,8 @@ from typing import Any
 from .. import _validate
 from .base import Method, Ops, State, off_diagonal_jvp, scale
 
+__all__ = ["CGD"]
+
 
 class CGD(Method):
     """Competitive gradient descent: each player anticipates the other's reply.

@@ -7,6 +7,8 @@ from typing import Any
 from .. import _validate
 from .base import Method, Ops, State, scale
 
+__all__ = ["Consensus"]
+
 
 class Consensus(Method):
     """Gradient descent on ``v + γ ∇(½‖v‖²)``: ``z⁺ = z − η (v(z) + γ J(z)ᵀ v(z))``.

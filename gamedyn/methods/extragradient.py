@@ -7,6 +7,8 @@ from typing import Any
 from .. import _validate
 from .base import Method, Ops, State, scale
 
+__all__ = ["ExtraGradient", "OptimisticGDA"]
+
 
 class ExtraGradient(Method):
     """Extragradient: a look-ahead step, then the update with the field seen there.

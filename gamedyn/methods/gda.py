@@ -7,6 +7,8 @@ from typing import Any
 from .. import _validate
 from .base import Method, Ops, State, Vec, scale
 
+__all__ = ["GDA", "AltGDA", "alternating_update"]
+
 
 def alternating_update(ops: Ops, z: Vec, lr: Any, shift: Vec | None = None) -> Vec:
     """One alternating sweep: the first player steps, the second sees its new value.

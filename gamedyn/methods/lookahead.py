@@ -7,6 +7,8 @@ from typing import Any
 from .. import _validate
 from .base import Method, Ops, State
 
+__all__ = ["Lookahead"]
+
 
 class Lookahead(Method):
     """Lookahead: ``k`` fast steps of ``base`` from the slow weights, then a partial pull back.

@@ -13,6 +13,8 @@ from .. import _validate
 from .base import Method, Ops, State, scale
 from .gda import alternating_update
 
+__all__ = ["Momentum"]
+
 
 class Momentum(Method):
     """Heavy-ball momentum on the augmented state ``(z_t, z_{t−1})``.

@@ -1,35 +1,47 @@
-"""Spectra of games and update operators.
+"""Spectra of games and update operators: Jacobians, eigenvalues and what is computed from them.
 
-* Dense (:mod:`.dense`): ``jacfwd`` through the field and through each method's step.
-* Symbolic (:mod:`.symbolic`): the same steps on sympy matrices; eigenvalue maps ``μ(λ)``.
-* Matrix-free (:mod:`.matrix_free`, :mod:`.krylov`): ``jvp``/``vjp`` products, Krylov.
-* Per-player blocks (:mod:`.blocks`): own-Hessian eigenvalues, couplings, Schur complements.
+Every Jacobian here is derived from a method's one step (:mod:`gamedyn.methods`) through a
+backend (:mod:`gamedyn.backends`):
+
+* Dense (:mod:`.dense`): ``jacfwd`` through the field and through each method's step;
+  :func:`eigenvalues`, :func:`spectral_radius`.
+* Symbolic (:mod:`.symbolic`): the same steps on sympy matrices, exact; eigenvalue maps
+  ``μ(λ)`` (:mod:`.maps`). Loaded with sympy on first use.
+* Matrix-free (:mod:`.operator`): :class:`JacobianOperator`, a ``scipy.sparse.linalg``
+  ``LinearOperator`` of ``J u`` and ``Jᵀ u`` products by ``torch.func``; Krylov–Schur
+  (:mod:`.krylov`) and ARPACK behind :func:`top_eigenvalues` (:mod:`.eigensolvers`).
+* Structure: symmetric and antisymmetric parts (:mod:`.parts`), per-player blocks and the Schur
+  complement (:mod:`.blocks`).
+* Checked, recorded analyses (:mod:`.analysis`, :mod:`.records`).
+* The order of eigenvalues (:mod:`.ordering`); ``which`` is :mod:`gamedyn.vocabulary`'s.
+
+Argument order: a function of an update operator takes ``(method, game, z)``; a function of
+the game Jacobian that can also take an operator takes ``(game, ...)`` with ``method=`` and
+``z=`` by keyword; ``z=None`` is the game's default point.
 """
 
-from .dense import (
-    eigenvalues,
-    game_jacobian,
-    operator_jacobian,
-    sort_eigenvalues,
-    spectral_radius,
-    step_map,
-)
+from typing import Any
+
+from .analysis import analyse, batch_spectra
+from .dense import eigenvalues, game_jacobian, operator_jacobian, spectral_radius
+from .eigensolvers import NoConvergence, TopEigenvalues, solve_top, top_eigenvalues
 from .krylov import KrylovNoConvergence, KrylovResult, krylov_schur
-from .matrix_free import (
-    MatrixFreeOps,
-    NoConvergence,
-    antisymmetric_part_eigenvalues,
-    jacobian_operator,
-    symmetric_part_eigenvalues,
-    top_eigenvalues,
-)
-from .symbolic import (
-    bilinear_rates,
-    characteristic_polynomial,
-    eigenvalue_map,
-    latex,
-    operator_jacobian_symbolic,
-)
+from .operator import JacobianOperator
+from .ordering import sort_eigenvalues
+from .parts import antisymmetric_part_eigenvalues, symmetric_part_eigenvalues
+from .records import SpectrumRecord
+
+_LAZY = {  # name -> module: these import sympy, so only when asked for
+    "eigenvalue_map": "maps",
+    "numeric_eigenvalue_map": "maps",
+    "characteristic_polynomial": "maps",
+    "bilinear_rates": "maps",
+    "bilinear_spectral_radius": "maps",
+    "latex": "maps",
+    "NoEigenvalueMap": "maps",
+    "operator_jacobian_symbolic": "symbolic",
+    "game_jacobian_symbolic": "symbolic",
+}
 
 __all__ = [
     "game_jacobian",
@@ -37,19 +49,26 @@ __all__ = [
     "eigenvalues",
     "spectral_radius",
     "sort_eigenvalues",
-    "step_map",
-    "eigenvalue_map",
-    "characteristic_polynomial",
-    "operator_jacobian_symbolic",
-    "bilinear_rates",
-    "latex",
+    "JacobianOperator",
+    "top_eigenvalues",
+    "solve_top",
+    "TopEigenvalues",
+    "NoConvergence",
     "krylov_schur",
     "KrylovResult",
     "KrylovNoConvergence",
-    "MatrixFreeOps",
-    "NoConvergence",
-    "jacobian_operator",
-    "top_eigenvalues",
     "symmetric_part_eigenvalues",
     "antisymmetric_part_eigenvalues",
+    "analyse",
+    "batch_spectra",
+    "SpectrumRecord",
+    *_LAZY,
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

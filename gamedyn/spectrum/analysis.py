@@ -3,45 +3,71 @@
 A checkpoint spectrum is only worth having if it is the spectrum of *one* matrix and the
 products that define it are right. An analysis here:
 
-1. builds the products of one operator once (the game Jacobian ``J`` or an update operator's
-   Jacobian, at one point, on the game's fixed batch, as
-   :func:`gamedyn.spectrum.matrix_free.jacobian_operator`; the game itself freezes latents,
+1. builds one :class:`~gamedyn.spectrum.operator.JacobianOperator` (the game Jacobian ``J`` or
+   an update operator's Jacobian, at one point, on the game's fixed batch; the game itself
+   freezes latents,
    penalty points and buffers), after checking that the map is deterministic (two evaluations
    at the point are bit-identical, :func:`check_deterministic`);
 2. checks that ``A u`` and ``Aᵀ w`` are adjoint, ``uᵀ(A v) = (Aᵀ u)ᵀ v`` for random ``u, v``
    (:func:`adjointness_error`), and refuses to go on when they are not
    (:class:`AdjointnessError`): a wrong forward- or reverse-mode derivative shows up here;
-3. runs the Krylov solver (:func:`gamedyn.spectrum.matrix_free.solve_top`) with true residuals;
-4. returns a :class:`SpectrumRecord` of what was computed and how — product mode, dtype of the
-   products and of the Krylov basis, batch sizes, residuals, products, timing and peak memory —
-   which :meth:`SpectrumRecord.save` writes as JSON beside an ``.npz`` of the eigenvalues.
+3. runs the Krylov solver (:func:`gamedyn.spectrum.eigensolvers.solve_top`) with true
+   residuals;
+4. returns a :class:`~gamedyn.spectrum.records.SpectrumRecord` of what was computed and how —
+   product mode, dtype of the products and of the Krylov basis, batch sizes, residuals,
+   products, timing and peak memory — which ``SpectrumRecord.save`` writes as JSON beside an
+   ``.npz`` of the eigenvalues. A solver that does not converge raises
+   :class:`~gamedyn.spectrum.eigensolvers.NoConvergence` carrying the partial record.
 
-:class:`AveragedGame` averages the field over several games (the same players on several
-batches): its Jacobian is the average Jacobian, the full-data Jacobian when the batches cover
-the data set. :func:`batch_spectra` reports the spread of the top eigenvalues across batches
-(small batches give noisy spectra) next to the averaged operator's.
+:class:`~gamedyn.games.averaged.AveragedGame` averages the field over several games (the same
+players on several batches): its Jacobian is the average Jacobian, the full-data Jacobian when
+the batches cover the data set. :func:`batch_spectra` reports the spread of the top eigenvalues
+across batches (small batches give noisy spectra) next to the averaged operator's.
+
+Example:
+  >>> import numpy as np
+  >>> from gamedyn.games import Bilinear
+  >>> from gamedyn.methods import GDA
+  >>> record = analyse(Bilinear(np.diag([3.0, 2.0, 1.0])), k=2, method=GDA(0.1))
+  >>> record.operator, np.round(np.abs(record.eigenvalues), 8).tolist()   # |1 − 0.1·3i|
+  ('GDA(lr=0.1)', [1.04403065, 1.04403065])
 """
 
 from __future__ import annotations
 
-import json
 import resource
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 import torch
 
 from .. import _validate
+from ..backends.matrix_free import MatrixFreeOps
+from ..games.averaged import AveragedGame
 from ..games.base import Game
 from ..methods.base import Method
-from .matrix_free import MODES, SOLVERS, WHICH, MatrixFreeOps, _Products, _products, solve_top
+from ..vocabulary import KRYLOV_WHICH, PRODUCT_MODES, SOLVERS
+from .eigensolvers import NoConvergence, solve_top
+from .operator import JacobianOperator
+from .records import SpectrumRecord
 
 Tensor = torch.Tensor
+
+__all__ = [
+    "ADJOINTNESS_TOL",
+    "AdjointnessError",
+    "adjointness_error",
+    "check_adjointness",
+    "NondeterministicError",
+    "check_deterministic",
+    "analyse",
+    "BatchSpectra",
+    "rank_spread",
+    "batch_spectra",
+]
 
 ADJOINTNESS_TOL = {torch.float64: 1e-10, torch.float32: 1e-4}
 """Default largest accepted :func:`adjointness_error` for each product dtype."""
@@ -85,20 +111,19 @@ def adjointness_error(
     return float(torch.abs(left - right) / scale)
 
 
-def check_adjointness(products: _Products, tol: float | None = None, seed: int = 0) -> float:
-    """:func:`adjointness_error` of the products; raises :class:`AdjointnessError` above ``tol``.
+def check_adjointness(op: JacobianOperator, tol: float | None = None, seed: int = 0) -> float:
+    """:func:`adjointness_error` of the operator's products; raises :class:`AdjointnessError`
+    above ``tol``.
 
     ``tol`` defaults to :data:`ADJOINTNESS_TOL` for the products' dtype. Returns the error.
     """
-    dtype = products.s.dtype
+    dtype = op.product_dtype
     tol = ADJOINTNESS_TOL[dtype] if tol is None else _validate.positive("tol", tol)
-    error = adjointness_error(
-        products.jvp, products.vjp, products.s.shape[0], dtype, products.s.device, seed
-    )
+    error = adjointness_error(op.apply, op.apply_transpose, op.shape[0], dtype, op.device, seed)
     if not error <= tol:
         raise AdjointnessError(
             f"the Jacobian products are not adjoint: |uᵀ(Av) − (Aᵀu)ᵀv| / (‖u‖‖Av‖ + ‖Aᵀu‖‖v‖)"
-            f" = {error:.3e} > tol = {tol:.1e} ({products.mode} mode, {dtype}); A u or Aᵀ u is "
+            f" = {error:.3e} > tol = {tol:.1e} ({op.mode} mode, {dtype}); A u or Aᵀ u is "
             "wrong (a layer whose derivatives PyTorch gets wrong, randomness or state changing "
             "between products, or a non-differentiable operation); no eigenvalues were computed",
             error,
@@ -111,11 +136,11 @@ class NondeterministicError(ValueError):
     """The map gives different values at the same point: the operator would be random."""
 
 
-def check_deterministic(products: _Products) -> None:
+def check_deterministic(op: JacobianOperator) -> None:
     """Evaluates the map twice at the analysed point; raises :class:`NondeterministicError`
     unless the two results are bit-identical (randomness drawn inside the field — dropout,
     latents or penalty points redrawn per call — or state that changes between calls)."""
-    first, second = products.fn(products.s), products.fn(products.s)
+    first, second = op.fn(op.point), op.fn(op.point)
     if not torch.equal(first, second):
         gap = float(torch.linalg.vector_norm(first - second) / torch.linalg.vector_norm(first))
         raise NondeterministicError(
@@ -123,49 +148,6 @@ def check_deterministic(products: _Products) -> None:
             "field draws randomness or changes state between calls, so every product would be "
             "a different matrix; freeze latents, penalty points and dropout (TorchGame does)"
         )
-
-
-@dataclass
-class SpectrumRecord:
-    """What an analysis computed and how (JSON-ready except the eigenvalue arrays)."""
-
-    operator: str
-    n: int
-    k: int
-    which: str
-    solver: str
-    mode: str
-    product_dtype: str
-    basis_dtype: str
-    device: str
-    batch_sizes: dict[str, Any]
-    eigenvalues: np.ndarray
-    residuals: np.ndarray
-    matvecs: int
-    seconds: float
-    adjointness_error: float
-    tol: float
-    peak_memory_bytes: int | None
-    retained_graph_bytes: int | None
-    game: str
-    settings: dict[str, Any] = field(default_factory=dict)
-    versions: dict[str, str] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The record with eigenvalues as ``[re, im]`` pairs and residuals as floats."""
-        record = asdict(self)
-        record["eigenvalues"] = [[float(w.real), float(w.imag)] for w in self.eigenvalues]
-        record["residuals"] = [float(r) for r in self.residuals]
-        return record
-
-    def save(self, out_dir: str | Path, name: str = "spectrum") -> tuple[Path, Path]:
-        """Writes ``NAME.json`` (the record) and ``NAME.npz`` (``eigenvalues``, ``residuals``)."""
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        path_json, path_npz = out / f"{name}.json", out / f"{name}.npz"
-        path_json.write_text(json.dumps(self.to_dict(), indent=2))
-        np.savez(path_npz, eigenvalues=self.eigenvalues, residuals=self.residuals)
-        return path_json, path_npz
 
 
 def _peak_memory(device: torch.device) -> int | None:
@@ -198,14 +180,14 @@ def analyse(
     game: Game,
     k: int = 6,
     which: str = "LM",
-    method: Method | None = None,
     *,
+    method: Method | None = None,
     z: Any = None,
     solver: str = "krylov-schur",
     mode: str = "reverse",
     tol: float = 1e-8,
     ncv: int | None = None,
-    maxiter: int | None = None,
+    max_restarts: int | None = None,
     ops: MatrixFreeOps | None = None,
     adjointness_tol: float | None = None,
     callback: Callable[[int, int], None] | None = None,
@@ -215,98 +197,60 @@ def analyse(
     One operator for the whole analysis: the map is checked to be deterministic
     (:func:`check_deterministic`), its products are built once and checked for adjointness
     (:func:`check_adjointness`, raises :class:`AdjointnessError`), then handed to the Krylov
-    solver (``solver``, ``which``, ``tol``, ``ncv``, ``maxiter`` as in
-    :func:`~gamedyn.spectrum.matrix_free.top_eigenvalues`; ``mode`` as in
-    :func:`~gamedyn.spectrum.matrix_free.jacobian_operator`). Products run in the game's dtype
+    solver (``solver``, ``which``, ``tol``, ``ncv``, ``max_restarts`` as in
+    :func:`~gamedyn.spectrum.eigensolvers.top_eigenvalues`; ``mode`` as in
+    :class:`~gamedyn.spectrum.operator.JacobianOperator`). Products run in the game's dtype
     (float32: the fast mode; float64: the validation mode); the Krylov basis is float64.
 
     Raises:
       NondeterministicError: the map is random (nothing else is computed).
       AdjointnessError: the products are not adjoint (nothing else is computed).
-      NoConvergence: the solver did not converge (with the partial result).
+      NoConvergence: the solver did not converge; ``err.record`` is the partial record
+        (``converged=False``, the Ritz values so far and their residual estimates).
     """
-    _validate.choice("which", which, WHICH)
+    _validate.choice("which", which, KRYLOV_WHICH)
     _validate.choice("solver", solver, SOLVERS)
-    _validate.choice("mode", mode, MODES)
+    _validate.choice("mode", mode, PRODUCT_MODES)
     start = time.perf_counter()
-    products = _products(game, z, method, ops, mode)
-    device = products.s.device
-    if device.type == "cuda":
-        torch.cuda.reset_peak_memory_stats(device)
-    check_deterministic(products)
-    error = check_adjointness(products, adjointness_tol)
-    top = solve_top(products, k, which, solver, tol, maxiter, ncv, callback, start)
-    return SpectrumRecord(
-        operator="game Jacobian" if method is None else repr(method),
-        n=int(products.s.shape[0]),
-        k=len(top.values),
-        which=which,
-        solver=solver,
-        mode=products.mode,
-        product_dtype=str(products.s.dtype).removeprefix("torch."),
-        basis_dtype="float64",
-        device=str(device),
-        batch_sizes=_batch_sizes(game),
-        eigenvalues=top.values,
-        residuals=top.residuals,
-        matvecs=top.matvecs,
-        seconds=time.perf_counter() - start,
-        adjointness_error=error,
-        tol=tol,
-        peak_memory_bytes=_peak_memory(device),
-        retained_graph_bytes=products.retained_bytes,
-        game=repr(game),
-        settings=_game_settings(game),
-        versions={"torch": torch.__version__, "numpy": np.__version__},
-    )
+    op = JacobianOperator(game, z, method, mode, ops=ops)
+    if op.device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(op.device)
+    check_deterministic(op)
+    error = check_adjointness(op, adjointness_tol)
 
+    def record(values: np.ndarray, residuals: np.ndarray, matvecs: int, **status: Any):
+        return SpectrumRecord(
+            operator=op.operator,
+            n=int(op.shape[0]),
+            k=int(k),
+            which=which,
+            solver=solver,
+            mode=op.mode,
+            product_dtype=str(op.product_dtype).removeprefix("torch."),
+            basis_dtype="float64",
+            device=str(op.device),
+            batch_sizes=_batch_sizes(game),
+            eigenvalues=values,
+            residuals=residuals,
+            matvecs=matvecs,
+            seconds=time.perf_counter() - start,
+            adjointness_error=error,
+            tol=tol,
+            peak_memory_bytes=_peak_memory(op.device),
+            retained_graph_bytes=op.retained_bytes,
+            game=repr(game),
+            settings=_game_settings(game),
+            versions={"torch": torch.__version__, "numpy": np.__version__},
+            **status,
+        )
 
-# ---------------------------------------------------------------------------------------------
-# Averaging over batches
-# ---------------------------------------------------------------------------------------------
-
-
-class AveragedGame(Game):
-    """The average of several games' fields: ``v̄(z) = (1/B) Σ_b v_b(z)``.
-
-    With the same players on ``B`` batches (e.g. :meth:`TorchGame.with_batch`), ``v̄`` is the
-    field of the loss averaged over the batches, and its Jacobian ``J̄ = (1/B) Σ_b J_b`` (the
-    Jacobian is linear in the field); over batches that cover the data set, the full-data
-    Jacobian. Every game must have the same ``nx`` and ``ny``; points, dtype and device are the
-    first game's.
-    """
-
-    def __init__(self, games: Sequence[Game]):
-        games = list(games)
-        if not games:
-            raise ValueError("games must hold at least one game, got none")
-        for i, g in enumerate(games):
-            if not isinstance(g, Game):
-                raise TypeError(f"games[{i}] must be a gamedyn Game, got {type(g).__name__}")
-            if (g.nx, g.ny) != (games[0].nx, games[0].ny):
-                raise ValueError(
-                    f"games[{i}] has (nx, ny) = ({g.nx}, {g.ny}), games[0] has "
-                    f"({games[0].nx}, {games[0].ny}): averaged games must share their players"
-                )
-        self.games = games
-        self.nx, self.ny = games[0].nx, games[0].ny
-        if hasattr(games[0], "z0"):
-            self.z0 = games[0].z0
-
-    def losses(self, z: Tensor) -> tuple[Tensor, Tensor]:
-        """The average of the games' losses."""
-        pairs = [g.losses(z) for g in self.games]
-        return tuple(torch.stack(p).mean() for p in zip(*pairs, strict=True))
-
-    def field(self, z: Tensor) -> Tensor:
-        """``(1/B) Σ_b v_b(z)``."""
-        return torch.stack([g.field(z) for g in self.games]).mean(dim=0)
-
-    def point(self, z: Any, name: str = "z") -> Tensor:
-        return self.games[0].point(z, name)
-
-    def __repr__(self) -> str:
-        return f"AveragedGame({len(self.games)} × {self.games[0]!r})"
+    try:
+        top = solve_top(op, k, which, solver, tol, max_restarts, ncv, callback, start)
+    except NoConvergence as err:
+        residuals = np.full(len(err.values), np.nan) if err.residuals is None else err.residuals
+        err.record = record(err.values, residuals, err.matvecs, converged=False, message=str(err))
+        raise
+    return record(top.values, top.residuals, top.matvecs)
 
 
 class BatchSpectra(NamedTuple):
@@ -331,7 +275,7 @@ def rank_spread(per_batch: np.ndarray, which: str = "LM") -> tuple[np.ndarray, n
     ``which`` sorts by: modulus (``"LM"``), real part (``"LR"``: descending, ``"SR"``:
     ascending), ``|imaginary part|`` (``"LI"``: descending, ``"SI"``: ascending)."""
     per_batch = np.atleast_2d(np.asarray(per_batch, dtype=complex))
-    which = _validate.choice("which", which, WHICH)
+    which = _validate.choice("which", which, KRYLOV_WHICH)
     key = {"LM": np.abs, "LR": np.real, "SR": np.real}.get(which, lambda w: np.abs(w.imag))
     ranked = np.sort(key(per_batch), axis=1)
     if which in ("LM", "LR", "LI"):
@@ -340,14 +284,16 @@ def rank_spread(per_batch: np.ndarray, which: str = "LM") -> tuple[np.ndarray, n
 
 
 def batch_spectra(
-    games: Sequence[Game], k: int = 6, which: str = "LM", method: Method | None = None, **kwargs
+    games: Sequence[Game], k: int = 6, which: str = "LM", **kwargs: Any
 ) -> BatchSpectra:
-    """Top-``k`` of each game (one batch each) and of their :class:`AveragedGame`.
+    """Top-``k`` of each game (one batch each) and of their
+    :class:`~gamedyn.games.averaged.AveragedGame`.
 
-    ``kwargs`` go to :func:`analyse`. The spread is :func:`rank_spread`'s.
+    ``kwargs`` (``method=``, ``z=``, solver options) go to :func:`analyse`. The spread is
+    :func:`rank_spread`'s.
     """
     games = list(games)
-    per_batch = np.array([analyse(g, k, which, method, **kwargs).eigenvalues for g in games])
+    per_batch = np.array([analyse(g, k, which, **kwargs).eigenvalues for g in games])
     mean, std = rank_spread(per_batch, which)
-    averaged = analyse(AveragedGame(games), k, which, method, **kwargs)
+    averaged = analyse(AveragedGame(games), k, which, **kwargs)
     return BatchSpectra(per_batch, mean, std, averaged)

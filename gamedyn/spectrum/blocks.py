@@ -13,7 +13,7 @@ players' own Hessians, symmetric; ``J_xy = ∇²_xy L_x`` and ``J_yx = ∇²_yx 
 
 Every block product is a masked product with the whole field's Jacobian (``J (u_x, 0)``, one
 torch.func ``jvp``) or its transpose (``vjp``), so any :class:`~gamedyn.games.base.Game` works,
-from the Dirac-GAN to a GAN checkpoint (``z=None``: the game's ``z0``, e.g. a TorchGame's
+from the Dirac-GAN to a GAN checkpoint (``z=None``: the game's default point, e.g. a TorchGame's
 parameters; products on the game's device). Results are sorted: Hessian eigenvalues and singular
 values descending, Schur eigenvalues in gamedyn's order (see :mod:`gamedyn.spectrum.dense`).
 """
@@ -28,11 +28,18 @@ from scipy.sparse.linalg import LinearOperator, eigs, eigsh, gmres, svds
 
 from .. import _validate
 from ..backends.dense import TorchOps
-from ..games.base import Game
-from .dense import default_point, sort_eigenvalues
+from ..games.base import Game, point_or_default
+from ..vocabulary import WHICH, select
+from .ordering import sort_eigenvalues
 
 Tensor = torch.Tensor
 PLAYERS = ("x", "y")
+
+__all__ = [
+    "player_hessian_eigenvalues",
+    "coupling_singular_values",
+    "schur_complement_eigenvalues",
+]
 
 
 class _Blocks:
@@ -40,7 +47,7 @@ class _Blocks:
 
     def __init__(self, game: Game, z: Any):
         self.game, self.ops = game, TorchOps(game)
-        self.z = game.point(default_point(game, z))
+        self.z = point_or_default(game, z)
         self.sizes = {"x": game.nx, "y": game.ny}
 
     def _embed(self, player: str, u: np.ndarray) -> Tensor:
@@ -86,7 +93,13 @@ def _dense(op: LinearOperator) -> np.ndarray:
 
 
 def player_hessian_eigenvalues(
-    game: Game, z: Any, player: str = "x", k: int = 6, which: str = "LA", tol: float = 1e-10
+    game: Game,
+    player: str = "x",
+    k: int = 6,
+    which: str = "LA",
+    *,
+    z: Any = None,
+    tol: float = 1e-10,
 ) -> np.ndarray:
     """``k`` extreme eigenvalues of a player's own Hessian block (``J_xx`` or ``J_yy``).
 
@@ -111,7 +124,9 @@ def player_hessian_eigenvalues(
     return np.sort(eigsh(sym, k=k, which=which, tol=tol, return_eigenvectors=False))[::-1]
 
 
-def coupling_singular_values(game: Game, z: Any, k: int = 6, tol: float = 1e-10) -> np.ndarray:
+def coupling_singular_values(
+    game: Game, k: int = 6, *, z: Any = None, tol: float = 1e-10
+) -> np.ndarray:
     """The ``k`` largest singular values of the coupling ``J_xy = ∇²_xy L_x``, descending."""
     blocks = _Blocks(game, z)
     op = blocks.operator("x", "y")
@@ -122,18 +137,20 @@ def coupling_singular_values(game: Game, z: Any, k: int = 6, tol: float = 1e-10)
 
 
 def schur_complement_eigenvalues(
-    game: Game, z: Any, k: int = 6, which: str = "LM", tol: float = 1e-10
+    game: Game, k: int = 6, which: str = "LM", *, z: Any = None, tol: float = 1e-10
 ) -> np.ndarray:
     """``k`` eigenvalues of ``S = J_xx − J_xy J_yy⁻¹ J_yx`` (the second player eliminated).
 
     ``J_yy`` must be invertible (e.g. a discriminator at a strict local minimum of its loss).
     Each product solves ``J_yy w = J_yx u`` by GMRES to relative tolerance ``tol·1e-2``. Small
-    first players are materialised and solved densely. Sorted in gamedyn's order.
+    first players are materialised and solved densely. ``which`` has ARPACK's meaning
+    (:mod:`gamedyn.vocabulary`: ``"LI"``/``"SI"`` by the absolute imaginary part, conjugate
+    pairs kept whole) on both paths. Sorted in gamedyn's order.
     """
     blocks = _Blocks(game, z)
     nx, ny = blocks.sizes["x"], blocks.sizes["y"]
     k = _count(k, nx)
-    which = _validate.choice("which", which, ("LM", "SM", "LR", "SR", "LI", "SI"))
+    which = _validate.choice("which", which, WHICH)
     j_yy = blocks.operator("y", "y")
 
     def matvec(u: np.ndarray) -> np.ndarray:
@@ -145,18 +162,5 @@ def schur_complement_eigenvalues(
 
     op = LinearOperator((nx, nx), matvec=matvec, dtype=float)
     if nx <= max(2 * k + 1, 8):
-        return sort_eigenvalues(_select(np.linalg.eigvals(_dense(op)), k, which))
+        return sort_eigenvalues(select(np.linalg.eigvals(_dense(op)), k, which))
     return sort_eigenvalues(eigs(op, k=k, which=which, tol=tol, return_eigenvectors=False))
-
-
-def _select(values: np.ndarray, k: int, which: str) -> np.ndarray:
-    """The ``k`` eigenvalues ARPACK's ``which`` would pick, from all of them."""
-    key = {
-        "LM": -np.abs(values),
-        "SM": np.abs(values),
-        "LR": -values.real,
-        "SR": values.real,
-        "LI": -values.imag,
-        "SI": values.imag,
-    }[which]
-    return values[np.argsort(key, kind="stable")[:k]]

@@ -1,29 +1,54 @@
 """Dense Jacobians of games and of update operators, and their sorted eigenvalues.
 
 The operator Jacobian is never written by hand: it is forward-mode autograd (``jacfwd``) of the
-method's one step, applied to the flattened state ``s = (z_t, z_{t−1})`` (or ``s = z_t``) built
-from ``z`` by ``method.init(z)`` — at any ``z``, not only at fixed points.
+method's one step (:func:`gamedyn.backends.step_map`), applied to the flattened state
+``s = (z_t, z_{t−1})`` (or ``s = z_t``) built from ``z`` by ``method.init(z)`` — at any ``z``,
+not only at fixed points. ``z=None`` is the game's default point (a checkpoint's parameters, a
+quadratic game's fixed point, the Dirac-GAN's equilibrium).
 
-Eigenvalues are returned sorted by **decreasing modulus**, ties (to 1e-10 relative) broken by
-decreasing real part, then decreasing imaginary part; a conjugate pair therefore appears as
-``a + bi`` before ``a − bi``.
+Eigenvalues are returned in gamedyn's order (:mod:`gamedyn.spectrum.ordering`): decreasing
+modulus, then decreasing real part, then decreasing imaginary part.
+
+Argument order: functions of an update operator take ``(method, game, z)``
+(:func:`operator_jacobian`, :func:`spectral_radius`); functions of the game Jacobian that can
+also take an operator take ``(game, ...)`` with ``method=`` and ``z=`` by keyword
+(:func:`eigenvalues`).
+
+Example:
+  >>> from gamedyn.games import Bilinear
+  >>> from gamedyn.methods import GDA
+  >>> eigenvalues(Bilinear([[1.0]]))
+  array([0.+1.j, 0.-1.j])
+  >>> round(spectral_radius(GDA(0.1), Bilinear([[1.0]])), 6)      # √(1 + 0.1²)
+  1.004988
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sys
 from typing import Any
 
 import numpy as np
-import sympy as sp
 import torch
 from torch.func import jacfwd
 
 from ..backends.dense import TorchOps
-from ..games.base import Game
-from ..methods.base import Method, State
+from ..backends.state import flatten, step_map
+from ..games.base import Game, point_or_default
+from ..methods.base import Method
+from .ordering import sort_eigenvalues
 
 Tensor = torch.Tensor
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "check_dense_size",
+    "initial_state",
+    "game_jacobian",
+    "operator_jacobian",
+    "eigenvalues",
+    "spectral_radius",
+]
 
 DEFAULT_MAX_BYTES = 4 * 2**30
 """Largest dense Jacobian (in bytes) built without ``max_bytes`` raised explicitly."""
@@ -39,64 +64,44 @@ def check_dense_size(size: int, max_bytes: int = DEFAULT_MAX_BYTES, what: str = 
         )
 
 
-def flatten(state: State) -> Tensor:
-    """The state ``(z_t, z_{t−1}, ...)`` as one vector."""
-    return torch.cat(state)
-
-
-def unflatten(s: Tensor, order: int) -> State:
-    """Inverse of :func:`flatten` for a state of ``order`` iterates."""
-    return tuple(torch.chunk(s, order))
-
-
-def step_map(method: Method, game: Game) -> Callable[[Tensor], Tensor]:
-    """The update as a pure function of the flattened state: ``s ↦ flatten(step(unflatten(s)))``."""
-    ops = TorchOps(game)
-
-    def update(s: Tensor) -> Tensor:
-        return flatten(method.step(ops, unflatten(s, method.order)))
-
-    return update
-
-
-def default_point(game: Game, z: Any) -> Any:
-    """``z``, or the game's own point ``game.z0`` (a TorchGame's parameters) when ``z is None``."""
-    if z is not None:
-        return z
-    z0 = getattr(game, "z0", None)
-    if z0 is None:
-        raise ValueError(f"z is required: {type(game).__name__} has no default point z0")
-    return z0
-
-
 def _array(t: Tensor) -> np.ndarray:
     return t.detach().cpu().numpy()
 
 
-def initial_state(method: Method, game: Game, z: Any) -> Tensor:
-    """The flattened state ``method.init(z)`` at a checked point ``z``."""
-    return flatten(method.init(game.point(default_point(game, z))))
+def _exact(game: Game, z: Any, method: Method | None = None) -> bool:
+    """Whether the Jacobian must be the exact sympy matrix (a symbolic game, ``z`` or
+    hyperparameter). Without sympy imported there can be no sympy object: no import here."""
+    if "sympy" not in sys.modules:
+        return False
+    from .symbolic import symbolic_request
+
+    return symbolic_request(game, z, method)
 
 
-def game_jacobian(game: Game, z: Any = None, *, max_bytes: int = DEFAULT_MAX_BYTES) -> np.ndarray:
-    """The game Jacobian ``J(z) = ∂v/∂z`` as an ``n × n`` float64 array (``z`` defaults to the
-    game's ``z0``, e.g. a TorchGame's parameters).
+def initial_state(method: Method, game: Game, z: Any = None) -> Tensor:
+    """The flattened state ``method.init(z)`` at a checked point ``z`` (default: the game's)."""
+    return flatten(method.init(point_or_default(game, z)))
 
-    Refuses (``MemoryError``, with the size it would need) a matrix over ``max_bytes``.
-    For a :class:`~gamedyn.games.symbolic.SymbolicGame` or a symbolic ``z``, the exact sympy
-    matrix instead (:func:`gamedyn.spectrum.symbolic.game_jacobian_symbolic`).
+
+def game_jacobian(game: Game, z: Any = None, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
+    """The game Jacobian ``J(z) = ∂v/∂z`` as an ``n × n`` float64 array.
+
+    ``z`` defaults to the game's default point. Refuses (``MemoryError``, with the size it
+    would need) a matrix over ``max_bytes``. For a
+    :class:`~gamedyn.games.symbolic.SymbolicGame` or a symbolic ``z``, the exact sympy matrix
+    instead (:func:`gamedyn.spectrum.symbolic.game_jacobian_symbolic`).
     """
-    from .symbolic import game_jacobian_symbolic, symbolic_request
+    if _exact(game, z):
+        from .symbolic import game_jacobian_symbolic
 
-    if symbolic_request(game, z):
         return game_jacobian_symbolic(game, z)
     check_dense_size(game.n, max_bytes, "game Jacobian")
-    return _array(game.jacobian(game.point(default_point(game, z))))
+    return _array(game.jacobian(point_or_default(game, z)))
 
 
 def operator_jacobian(
     method: Method, game: Game, z: Any = None, *, max_bytes: int = DEFAULT_MAX_BYTES
-) -> np.ndarray:
+) -> Any:
     """The Jacobian of ``method``'s update map at the state built from ``z``.
 
     ``n × n`` for one-step methods, ``2n × 2n`` for augmented ones, in the order
@@ -106,30 +111,24 @@ def operator_jacobian(
     (:func:`gamedyn.spectrum.symbolic.operator_jacobian_symbolic`; quadratic and bilinear games
     are converted exactly, other numeric games are refused with a ``TypeError``).
     """
-    from .symbolic import operator_jacobian_symbolic, symbolic_request
+    if not isinstance(method, Method):
+        raise TypeError(f"method must be an update operator (a Method), got {method!r}")
+    if _exact(game, z, method):
+        from .symbolic import operator_jacobian_symbolic
 
-    if symbolic_request(game, z, method):
         return operator_jacobian_symbolic(method, game, z)
     check_dense_size(method.order * game.n, max_bytes, "operator Jacobian")
     s = initial_state(method, game, z)
-    return _array(jacfwd(step_map(method, game))(s))
+    return _array(jacfwd(step_map(method, TorchOps(game)))(s))
 
 
-def sort_eigenvalues(values: Any) -> np.ndarray:
-    """Eigenvalues as complex numbers in gamedyn's order (see the module docstring)."""
-    w = np.asarray(values, dtype=complex).ravel()
-    if w.size == 0:
-        return w
-    scale = max(np.abs(w).max(), np.finfo(float).tiny)
-    modulus = np.round(np.abs(w) / scale, 10)
-    order = np.lexsort((-w.imag, -w.real, -modulus))
-    return w[order]
-
-
-def eigenvalues(game: Game, z: Any = None, method: Method | None = None) -> np.ndarray:
+def eigenvalues(game: Game, *, method: Method | None = None, z: Any = None) -> np.ndarray:
     """Sorted eigenvalues of the game Jacobian at ``z``, or of ``method``'s operator Jacobian."""
-    matrix = game_jacobian(game, z) if method is None else operator_jacobian(method, game, z)
-    if isinstance(matrix, sp.MatrixBase):
+    if method is None:
+        matrix = game_jacobian(game, z)
+    else:
+        matrix = operator_jacobian(method, game, z)
+    if not isinstance(matrix, np.ndarray):  # an exact sympy matrix
         if matrix.free_symbols:
             raise ValueError(f"the Jacobian has free symbols {matrix.free_symbols}: no numbers")
         matrix = np.array(matrix.evalf(), dtype=complex)
@@ -142,4 +141,4 @@ def spectral_radius(method: Method, game: Game, z: Any = None) -> float:
     At a fixed point, ``ρ < 1`` means local linear convergence at the asymptotic rate ``ρ`` per
     step; ``ρ > 1`` means divergence from almost every nearby start.
     """
-    return float(np.abs(eigenvalues(game, z, method)).max())
+    return float(np.abs(eigenvalues(game, method=method, z=z)).max())

@@ -33,11 +33,14 @@ import scipy.linalg
 import scipy.linalg.lapack
 import torch
 
+from ..vocabulary import KRYLOV_WHICH, which_score
+
 Tensor = torch.Tensor
-WHICH = ("LM", "LR", "SR", "LI", "SI")
 KEEP_DIV = 2
 MAX_RESTARTS = 300
 """Default number of restarts before :func:`krylov_schur` gives up."""
+
+__all__ = ["krylov_schur", "KrylovResult", "KrylovNoConvergence", "MAX_RESTARTS"]
 
 
 class KrylovResult(NamedTuple):
@@ -70,21 +73,6 @@ class KrylovNoConvergence(RuntimeError):
         self.partial = partial
 
 
-def score(values: np.ndarray, which: str) -> np.ndarray:
-    """The ``which`` criterion, larger = more wanted; equal for the two members of a pair."""
-    if which == "LM":
-        return np.abs(values)
-    if which == "LR":
-        return values.real
-    if which == "SR":
-        return -values.real
-    if which == "LI":
-        return np.abs(values.imag)
-    if which == "SI":
-        return -np.abs(values.imag)
-    raise ValueError(f"which must be one of {WHICH}, got {which!r}")
-
-
 def _orthogonalise(basis: Tensor, w: Tensor) -> tuple[Tensor, Tensor]:
     """``w`` minus its projection on the orthonormal rows of ``basis`` (twice: CGS2).
 
@@ -102,7 +90,7 @@ def _ritz(hbar: np.ndarray, m: int, which: str) -> tuple[np.ndarray, np.ndarray,
     theta, y = np.linalg.eig(hbar[:m, :m])
     y = y / np.linalg.norm(y, axis=0)
     residuals = np.abs(hbar[m, :m] @ y)
-    order = np.argsort(-score(theta, which), kind="stable")
+    order = np.argsort(-which_score(theta, which), kind="stable")
     return theta[order], residuals[order], y[:, order]
 
 
@@ -129,7 +117,7 @@ def _restart(hbar: np.ndarray, m: int, which: str, keep: int) -> tuple[np.ndarra
     """
     t, z = scipy.linalg.schur(hbar[:m, :m], output="real")
     blocks = _schur_blocks(t)
-    scores = score(np.array([b[2] for b in blocks]), which)
+    scores = which_score(np.array([b[2] for b in blocks]), which)
     select = np.zeros(m, dtype=np.int32)
     p = 0
     for b in np.argsort(-scores, kind="stable"):
@@ -191,7 +179,9 @@ def krylov_schur(
       which: ``"LM"`` largest modulus, ``"LR"``/``"SR"`` largest/smallest real part,
         ``"LI"``/``"SI"`` largest/smallest ``|imaginary part|``.
       tol: relative accuracy, ``‖A v − θ v‖ ≤ tol · |θ|`` (as ARPACK).
-      ncv: Krylov basis size ``m`` (default ``min(n − 1, max(2k + 1, 20))``, ARPACK's choice).
+      ncv: Krylov basis size ``m`` (default ``min(n, max(2k + 1, 20))``, ARPACK's choice). With
+        ``m = n`` the basis spans the whole space after ``n`` products and every eigenvalue is
+        exact (small operators).
       max_restarts: restarts before giving up.
       v0: the starting vector (default: standard normal from ``seed``, reproducible).
       callback: called as ``callback(converged, k)`` after every cycle (progress bars).
@@ -210,12 +200,12 @@ def krylov_schur(
       >>> np.round(r.values.real, 8).tolist()
       [100.0, 99.0, 98.0]
     """
-    if which not in WHICH:
-        raise ValueError(f"which must be one of {WHICH}, got {which!r}")
+    if which not in KRYLOV_WHICH:
+        raise ValueError(f"which must be one of {KRYLOV_WHICH}, got {which!r}")
     matvec = _as_torch_matvec(matvec, n, dtype, device)
     if not 1 <= k <= n - 2:
         raise ValueError(f"k must satisfy 1 <= k <= n - 2 = {n - 2}, got {k}")
-    m = min(n - 1, max(2 * k + 1, 20)) if ncv is None else int(ncv)
+    m = min(n, max(2 * k + 1, 20)) if ncv is None else int(ncv)
     if not k + 2 <= m <= n:
         raise ValueError(f"ncv must satisfy k + 2 = {k + 2} <= ncv <= n = {n}, got {ncv}")
     if v0 is None:
@@ -236,6 +226,10 @@ def krylov_schur(
             hbar[: j + 1, j] = h_host
             hbar[j + 1, j] = beta_host
             scale = max(scale, float(np.abs(h_host).max(initial=0.0)), beta_host)
+            if j + 1 == n:  # V spans the whole space: A V_n = V_n H_n exactly, nothing is left
+                hbar[n, j] = 0.0
+                v[n] = 0.0
+                continue
             if beta_host <= 1e-14 * max(scale, 1e-300):
                 # invariant subspace: continue with a fresh random direction (A V_j ⊂ V_j)
                 hbar[j + 1, j] = 0.0

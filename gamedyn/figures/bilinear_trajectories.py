@@ -1,0 +1,64 @@
+"""``bilinear_trajectories``: every method on ``x·y`` from ``(1, 1)``, with its spectral radius."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..games import Bilinear
+from ..methods import (
+    CGD,
+    GDA,
+    AltGDA,
+    Consensus,
+    ExtraGradient,
+    Lookahead,
+    Method,
+    Momentum,
+    OptimisticGDA,
+)
+from ..spectrum import spectral_radius
+from .registry import figure
+
+__all__ = ["BILINEAR_LR", "BILINEAR_START", "bilinear_methods", "bilinear_rates"]
+
+BILINEAR_LR = 0.3
+BILINEAR_START = (1.0, 1.0)
+
+
+def bilinear_methods(lr: float = BILINEAR_LR) -> dict[str, Method]:
+    """The methods of the bilinear-trajectories figure, by label."""
+    return {
+        "simultaneous GDA": GDA(lr),
+        "alternating GDA": AltGDA(lr),
+        "extragradient": ExtraGradient(lr),
+        "optimistic GDA": OptimisticGDA(lr),
+        "alternating momentum β = −0.5": Momentum(lr, -0.5, alternating=True),
+        "lookahead-GDA (k = 5, α = 0.5)": Lookahead(GDA(lr), k=5, alpha=0.5),
+        "consensus (γ = 1)": Consensus(lr, 1.0),
+        "CGD": CGD(lr),
+    }
+
+
+def bilinear_rates(lr: float = BILINEAR_LR) -> dict[str, float]:
+    """The spectral radius at the equilibrium of each method of :func:`bilinear_methods`."""
+    game = Bilinear([[1.0]])
+    return {label: spectral_radius(m, game) for label, m in bilinear_methods(lr).items()}
+
+
+@figure
+def make_bilinear_trajectories(out_dir: Path, small: bool) -> list[Path]:
+    """On x·y from (1, 1): GDA spirals out, alternating GDA cycles, the others converge."""
+    from .. import plot
+    from .layout import grid, save
+
+    game, steps = Bilinear([[1.0]]), 60 if small else 200
+    methods, rates = bilinear_methods(), bilinear_rates()
+    fig, axes = grid(len(methods), 4)
+    for ax, (label, method) in zip(axes, methods.items(), strict=False):
+        plot.trajectories(
+            {label: method}, game, BILINEAR_START, steps, xlim=(-2.5, 2.5), ylim=(-2.5, 2.5), ax=ax
+        )
+        ax.set_title(f"{label}\nρ = {rates[label]:.4f}")
+        ax.get_legend().remove()
+    fig.suptitle(f"Bilinear game x·y, lr = {BILINEAR_LR}, {steps} steps")
+    return save(fig, out_dir, "bilinear_trajectories")

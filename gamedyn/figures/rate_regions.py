@@ -1,0 +1,60 @@
+"""``rate_regions``: convergence regions in the λ-plane, with the Dirac-GAN's eigenvalues."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..games import DiracGAN
+from ..methods import GDA, Consensus, ExtraGradient, Lookahead, Method, Momentum, OptimisticGDA
+from ..spectrum import eigenvalues
+from .registry import figure
+
+__all__ = ["REGION_LR", "region_methods", "region_game", "region_eigenvalues"]
+
+REGION_LR = 0.5
+
+
+def region_methods(lr: float = REGION_LR) -> dict[str, Method]:
+    """The methods of the rate-regions figure, at the same step size."""
+    return {
+        "GDA": GDA(lr),
+        "extragradient": ExtraGradient(lr),
+        "optimistic GDA": OptimisticGDA(lr),
+        "momentum β = −0.3": Momentum(lr, -0.3),
+        "lookahead-GDA k=5, α=0.5": Lookahead(GDA(lr), k=5, alpha=0.5),
+        "consensus γ = 0.5": Consensus(lr, 0.5),
+    }
+
+
+def region_game() -> DiracGAN:
+    """The Dirac-GAN with R1, ``γ = 0.3``, whose eigenvalues are marked in each region."""
+    return DiracGAN("saturating", reg="r1", gamma=0.3)
+
+
+def region_eigenvalues() -> np.ndarray:
+    """The eigenvalues of :func:`region_game`'s Jacobian at its equilibrium."""
+    return eigenvalues(region_game())
+
+
+@figure
+def make_rate_regions(out_dir: Path, small: bool) -> list[Path]:
+    """Convergence regions in the λ-plane at lr = 0.5, with the Dirac-GAN's eigenvalues."""
+    from .. import plot
+    from .layout import grid, save
+
+    lam, methods = region_eigenvalues(), region_methods()
+    fig, axes = grid(len(methods), 3, 3.6)
+    for ax, (label, method) in zip(axes, methods.items(), strict=True):
+        plot.rate_region(
+            method,
+            re=(-1.0, 3.0),
+            im=(-2.5, 2.5),
+            eigenvalues=lam,
+            resolution=120 if small else 400,
+            ax=ax,
+        )
+        ax.set_title(label)
+    fig.suptitle("Predicted rate ρ(λ) per step; ρ < 1 inside the black curve")
+    return save(fig, out_dir, "rate_regions")

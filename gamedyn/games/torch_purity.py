@@ -1,0 +1,158 @@
+"""Purity checks of a player's forward pass: what a deterministic field cannot represent.
+
+* :func:`check_module` (before copying): dropout in training mode and the hook-based
+  ``torch.nn.utils.spectral_norm`` (a power iteration in buffers, run at every forward) are
+  refused with the module path.
+* :func:`audit` (on the prepared copy): two forward passes on the same batch must agree (no
+  randomness) and leave every buffer bit-identical (no state updates); a call of a fused
+  normalisation kernel left in the forward (a hand-made layer calling ``F.layer_norm``), whose
+  third derivatives PyTorch gets wrong, is refused under an input-gradient penalty and warned
+  about otherwise.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+from torch.overrides import TorchFunctionMode
+
+Tensor = torch.Tensor
+
+__all__ = ["check_module", "audit"]
+
+
+def check_module(name: str, module: Any) -> None:
+    """Refuse what a pure field cannot represent: dropout in training mode, hook spectral norm."""
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"{name} must be a torch.nn.Module, got {type(module).__name__}")
+    for path, sub in module.named_modules():
+        where = f"{name}.{path}" if path else name
+        dropout = isinstance(sub, (nn.modules.dropout._DropoutNd, nn.AlphaDropout))
+        if dropout and sub.training and sub.p > 0:
+            raise ValueError(
+                f"{where} is {type(sub).__name__}(p={sub.p}) in training mode: the field would "
+                "be random; call .eval() on the module (dropout off) before building the game"
+            )
+        for hook in sub._forward_pre_hooks.values():
+            if type(hook).__name__ == "SpectralNorm":
+                raise ValueError(
+                    f"{where} uses the hook-based torch.nn.utils.spectral_norm (a power "
+                    "iteration in buffers, run at every forward): not supported; use "
+                    "torch.nn.utils.parametrizations.spectral_norm, or remove it with "
+                    "torch.nn.utils.remove_spectral_norm first"
+                )
+
+
+# Functions whose fused kernels have wrong third derivatives (PyTorch 2.13): a label, and the
+# position, keyword and default of the flag that selects batch/instance statistics (None: always).
+_Flag = tuple[int, str, bool] | None
+_INEXACT: dict[Callable[..., Any], tuple[str, _Flag]] = {
+    F.layer_norm: ("torch.nn.functional.layer_norm", None),
+    torch.layer_norm: ("torch.layer_norm", None),
+    torch.native_layer_norm: ("torch.native_layer_norm", None),
+    F.batch_norm: ("torch.nn.functional.batch_norm (training=True)", (5, "training", False)),
+    torch.batch_norm: ("torch.batch_norm (training=True)", (5, "training", False)),
+    F.instance_norm: ("torch.nn.functional.instance_norm", (5, "use_input_stats", True)),
+    torch.instance_norm: ("torch.instance_norm", (5, "use_input_stats", True)),
+}
+
+
+class _InexactCalls(TorchFunctionMode):
+    """Records, per module path, the calls of the functions in ``_INEXACT``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.found: list[str] = []
+
+    def __torch_function__(
+        self, func: Callable[..., Any], types: Any, args: tuple = (), kwargs: Any = None
+    ) -> Any:
+        kwargs = kwargs or {}
+        entry = _INEXACT.get(func)
+        if entry is not None:
+            label, flag = entry
+            statistics = True  # layer_norm: always; batch/instance norm: only with statistics
+            if flag is not None:
+                position, keyword, default = flag
+                statistics = bool(
+                    args[position] if len(args) > position else kwargs.get(keyword, default)
+                )
+            if statistics:
+                where = self.stack[-1] if self.stack else "?"
+                self.found.append(f"{where} calls {label}")
+        return func(*args, **kwargs)
+
+
+def _agree(a: Tensor, b: Any) -> bool:
+    """``a`` and ``b`` equal up to rounding (``1e-9`` relative: GPU reductions may reorder)."""
+    if not isinstance(b, Tensor) or a.shape != b.shape:
+        return False
+    if a.numel() == 0:
+        return True
+    scale = max(float(a.abs().max()), 1.0)
+    return bool((a - b).abs().max() <= 1e-9 * scale) or torch.equal(a, b)
+
+
+def audit(name: str, module: nn.Module, inputs: Tensor, penalty: bool) -> None:
+    """One check of the copy's forward on ``inputs``: pure, deterministic, exactly differentiable.
+
+    Two passes must agree (no randomness) and leave every buffer bit-identical (no state
+    updates). A call of a fused normalisation kernel left in the forward (a hand-made layer
+    calling ``F.layer_norm``) is refused with an input-gradient penalty (``J`` would be wrong)
+    and warned about otherwise (third derivatives would be wrong).
+    """
+    buffers = {k: b.clone() for k, b in module.named_buffers()}
+    mode = _InexactCalls()
+    handles = []
+
+    def leave(*_: Any) -> None:
+        mode.stack.pop()
+
+    for path, sub in module.named_modules():
+        label = f"{name}.{path}" if path else name
+        label = f"{label} ({type(sub).__name__})"
+
+        def enter(*_: Any, label: str = label) -> None:
+            mode.stack.append(label)
+
+        handles.append(sub.register_forward_pre_hook(enter))
+        handles.append(sub.register_forward_hook(leave))
+    try:
+        with torch.no_grad(), mode:
+            first = module(inputs)
+        with torch.no_grad():
+            second = module(inputs)
+    finally:
+        for h in handles:
+            h.remove()
+    for k, b in module.named_buffers():
+        if not torch.equal(b, buffers[k]):
+            raise ValueError(
+                f"{name}: the forward pass writes the buffer {k!r}: the field would not be a "
+                "pure function of the parameters; put the layer in eval mode or remove the state"
+            )
+    if isinstance(first, Tensor) and not _agree(first, second):
+        raise ValueError(
+            f"{name}: two forward passes on the same batch differ: the field would be random "
+            "(dropout or other sampling in the forward?); make the module deterministic"
+        )
+    if mode.found:
+        calls = "; ".join(dict.fromkeys(mode.found))
+        if penalty:
+            raise ValueError(
+                f"{calls}: PyTorch's fused normalisation kernels have wrong third derivatives, "
+                "which J needs with an input-gradient penalty; use nn.LayerNorm/BatchNorm/"
+                "InstanceNorm modules (replaced by exact twins) or GroupNorm instead"
+            )
+        warnings.warn(
+            f"{calls}: PyTorch's fused normalisation kernels have wrong third derivatives; the "
+            "field and J are exact, but operator Jacobians that differentiate J (consensus, "
+            "CGD) and derivatives of J through this layer are not",
+            stacklevel=3,
+        )

@@ -1,0 +1,299 @@
+"""Top eigenvalues of a matrix-free Jacobian: Krylov–Schur or ARPACK, with true residuals.
+
+* :func:`top_eigenvalues`: ``k`` eigenvalues of the game Jacobian (or of a method's operator
+  Jacobian) by ``which``, from a :class:`~gamedyn.spectrum.operator.JacobianOperator` built for
+  the call; :func:`solve_top` does the same on an operator already built (one operator for a
+  whole analysis).
+* :func:`ritz_residuals`: the true residuals ``‖A x − θ x‖/‖x‖``, recomputed with fresh
+  products (a conjugate pair costs two products, a real eigenvalue one).
+* :func:`hermitian_eigenvalues`: Lanczos (ARPACK ``eigsh``) on a symmetric/Hermitian
+  ``LinearOperator`` (the parts of :mod:`gamedyn.spectrum.parts`).
+
+Results are sorted in gamedyn's order (:mod:`gamedyn.spectrum.ordering`); ``which`` has ARPACK's
+meaning (:mod:`gamedyn.vocabulary`). :class:`NoConvergence` (a ``ValueError``) carries the
+partial result of every solver.
+
+Example:
+  >>> from gamedyn.games import Bilinear
+  >>> import numpy as np
+  >>> game = Bilinear(np.diag([3.0, 2.0, 1.0, 0.5]))
+  >>> r = top_eigenvalues(game, k=2)
+  >>> np.round(r.values, 8)
+  array([0.+3.j, 0.-3.j])
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy as np
+import torch
+from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigs, eigsh
+
+from .. import _validate
+from ..backends.matrix_free import MatrixFreeOps
+from ..games.base import Game
+from ..methods.base import Method
+from ..vocabulary import HERMITIAN_WHICH, KRYLOV_WHICH, SOLVERS
+from .krylov import MAX_RESTARTS, KrylovNoConvergence, krylov_schur
+from .operator import JacobianOperator
+from .ordering import sort_eigenvalues, sorted_with
+
+Tensor = torch.Tensor
+
+__all__ = [
+    "TopEigenvalues",
+    "NoConvergence",
+    "top_eigenvalues",
+    "solve_top",
+    "ritz_residuals",
+    "hermitian_eigenvalues",
+    "check_k",
+]
+
+
+class TopEigenvalues(NamedTuple):
+    """Eigenvalues from a Krylov solver and how far they are to be trusted.
+
+    ``values``: sorted in gamedyn's order (decreasing modulus); ``residuals``: the true
+    ``‖A v − λ v‖/‖v‖`` for each value's eigenvector, recomputed with fresh products, in the same
+    order; ``matvecs``: products used by the solver (the residuals' own products not included);
+    ``seconds``: wall time of the whole call; ``solver``: ``"krylov-schur"`` or ``"arpack"``.
+    """
+
+    values: np.ndarray
+    residuals: np.ndarray
+    matvecs: int
+    seconds: float
+    solver: str = "krylov-schur"
+
+
+class NoConvergence(ValueError):
+    """A solver stopped before all ``k`` eigenvalues converged.
+
+    Attributes:
+      values: the best estimates so far (sorted; Krylov–Schur gives all ``k`` Ritz values,
+        ARPACK and Lanczos only the converged ones, possibly none).
+      matvecs: the products used.
+      residuals: the Ritz residual estimates of ``values`` where the solver has them, else
+        ``None``.
+      record: the partial :class:`~gamedyn.spectrum.records.SpectrumRecord`, when the solver
+        ran inside :func:`~gamedyn.spectrum.analysis.analyse`.
+    """
+
+    def __init__(
+        self, message: str, values: np.ndarray, matvecs: int, residuals: np.ndarray | None = None
+    ):
+        super().__init__(message)
+        self.values = values
+        self.matvecs = matvecs
+        self.residuals = residuals
+        self.record: Any = None
+
+
+def check_k(k: int, size: int, limit: int) -> int:
+    """``k`` as an integer with ``1 ≤ k ≤ size − limit`` (what a Krylov solver can find)."""
+    k = _validate.integer_at_least("k", k, 1)
+    if k > size - limit:
+        raise ValueError(
+            f"k = {k} is too large for an operator of size {size}: the Krylov solver needs "
+            f"k <= {size - limit}; use gamedyn.spectrum.eigenvalues for the full dense spectrum"
+        )
+    return k
+
+
+def _residuals(op: LinearOperator, values: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """``‖A v − λ v‖/‖v‖`` per eigenpair (real and imaginary parts multiplied separately)."""
+    parts = np.concatenate([vectors.real, vectors.imag], axis=1)
+    images = op.matmat(parts)
+    k = vectors.shape[1]
+    av = images[:, :k] + 1j * images[:, k:]
+    return np.linalg.norm(av - vectors * values, axis=0) / np.linalg.norm(vectors, axis=0)
+
+
+def ritz_residuals(
+    apply: Callable[[Tensor], Tensor], values: np.ndarray, vectors: Tensor
+) -> np.ndarray:
+    """True residuals ``‖A x − θ x‖/‖x‖`` of Ritz pairs, with fresh products ``u ↦ A u``.
+
+    ``vectors`` holds the complex ``x`` as rows. ``A`` is real, so a conjugate pair's vectors
+    are conjugate and share one residual: each pair costs two products (``A Re x``, ``A Im x``),
+    each real eigenvalue one.
+    """
+    residuals = np.empty(len(values))
+    for i, (theta, x) in enumerate(zip(values, vectors, strict=True)):
+        tolerance = 1e-12 * (1 + abs(theta))
+        partner = [j for j in range(i) if abs(values[j] - np.conj(theta)) < tolerance]
+        partner = partner if theta.imag != 0 else []
+        if partner:
+            residuals[i] = residuals[partner[0]]
+            continue
+        ax = apply(x.real).to(x.dtype)
+        if theta.imag != 0:
+            ax = ax + 1j * apply(x.imag)
+        lam = torch.as_tensor(complex(theta), dtype=x.dtype, device=x.device)
+        gap = torch.linalg.vector_norm(ax - lam * x) / torch.linalg.vector_norm(x)
+        residuals[i] = float(gap)
+    return residuals
+
+
+def _arpack(
+    op: JacobianOperator,
+    k: int,
+    which: str,
+    tol: float,
+    max_restarts: int | None,
+    ncv: int | None,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    v0 = np.random.default_rng(0).standard_normal(op.shape[0])
+    if ncv is None:  # a longer basis than ARPACK's 2k + 1: fewer restarts, fewer products
+        ncv = min(op.shape[0], max(2 * k + 1, 20))
+    start = op.count
+    try:
+        values, vectors = eigs(op, k=k, which=which, tol=tol, maxiter=max_restarts, ncv=ncv, v0=v0)
+    except ArpackNoConvergence as err:
+        partial = sort_eigenvalues(err.eigenvalues)
+        raise NoConvergence(
+            f"ARPACK did not converge: {len(partial)} of k = {k} eigenvalues ({which}) after "
+            f"{op.count - start} products (max_restarts = {max_restarts}); partial values: "
+            f"{partial}",
+            partial,
+            op.count - start,
+        ) from err
+    matvecs = op.count - start
+    return values, _residuals(op, values, vectors), matvecs
+
+
+def _krylov_schur(
+    op: JacobianOperator,
+    k: int,
+    which: str,
+    tol: float,
+    max_restarts: int | None,
+    ncv: int | None,
+    callback: Callable[[int, int], None] | None,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    v0 = torch.as_tensor(np.random.default_rng(0).standard_normal(op.shape[0]))
+    try:
+        r = krylov_schur(  # a float64 basis whatever the products' dtype
+            op.apply,
+            op.shape[0],
+            k,
+            which,
+            tol=tol,
+            ncv=ncv,
+            max_restarts=MAX_RESTARTS if max_restarts is None else max_restarts,
+            v0=v0,
+            dtype=torch.float64,
+            device=op.device,
+            callback=callback,
+            return_vectors=True,
+        )
+    except KrylovNoConvergence as err:
+        values, residuals = sorted_with(err.partial.values, err.partial.residuals)
+        raise NoConvergence(
+            f"Krylov–Schur did not converge: {err}; the Ritz values so far (sorted): {values}",
+            values,
+            err.partial.matvecs,
+            residuals,
+        ) from err
+    return r.values, ritz_residuals(op.apply, r.values, r.vectors), r.matvecs
+
+
+def top_eigenvalues(
+    game: Game,
+    k: int = 6,
+    which: str = "LM",
+    *,
+    method: Method | None = None,
+    z: Any = None,
+    tol: float = 1e-10,
+    max_restarts: int | None = None,
+    ncv: int | None = None,
+    ops: MatrixFreeOps | None = None,
+    solver: str = "krylov-schur",
+    callback: Callable[[int, int], None] | None = None,
+    mode: str = "reverse",
+) -> TopEigenvalues:
+    """``k`` eigenvalues of the game Jacobian at ``z`` (or of ``method``'s operator Jacobian).
+
+    ``solver="krylov-schur"`` (default): :func:`gamedyn.spectrum.krylov.krylov_schur`, the
+    basis on the game's device, products with no host round trip (fewer products than ARPACK in
+    ``benchmarks/bench_matrix_free.py``, and never slower). ``solver="arpack"``: implicitly
+    restarted Arnoldi (``scipy.sparse.linalg.eigs``) on the
+    :class:`~gamedyn.spectrum.operator.JacobianOperator`. ``which``: ``"LM"`` largest modulus,
+    ``"LR"``/``"SR"`` largest / smallest real part (the least stable directions of the game are
+    ``"SR"``), ``"LI"``/``"SI"`` largest / smallest imaginary part in absolute value (the
+    operator is real, so eigenvalues come in conjugate pairs and both members are returned).
+    ``tol`` is the relative accuracy ``‖A v − λ v‖ ≤ tol · |λ|`` (ARPACK's meaning for both
+    solvers); the returned residuals are recomputed with fresh products (about ``k`` of them).
+    ``max_restarts`` bounds the restarts (default: 300 for Krylov–Schur, ARPACK's own
+    otherwise); ``ncv`` is the basis size (default ``max(2k + 1, 20)``, at most the size).
+    ``callback(converged, k)`` is called after each Krylov–Schur cycle (progress bars).
+    ``mode`` is how ``J u`` is computed (:class:`~gamedyn.spectrum.operator.JacobianOperator`).
+    The Krylov basis is float64 for both solvers; the products are evaluated in the game's
+    dtype (float32 products are the fast mode, float64 the validation mode).
+
+    Raises:
+      NoConvergence: (a ``ValueError``) with the best estimates so far.
+    """
+    start = time.perf_counter()
+    _validate.choice("which", which, KRYLOV_WHICH)  # checked before any product is built
+    _validate.choice("solver", solver, SOLVERS)
+    _validate.positive("tol", tol)
+    op = JacobianOperator(game, z, method, mode, ops=ops)
+    return solve_top(op, k, which, solver, tol, max_restarts, ncv, callback, start)
+
+
+def solve_top(
+    op: JacobianOperator,
+    k: int,
+    which: str = "LM",
+    solver: str = "krylov-schur",
+    tol: float = 1e-10,
+    max_restarts: int | None = None,
+    ncv: int | None = None,
+    callback: Callable[[int, int], None] | None = None,
+    start: float | None = None,
+) -> TopEigenvalues:
+    """:func:`top_eigenvalues` of an operator already built (one operator for a whole analysis)."""
+    if not isinstance(op, JacobianOperator):
+        raise TypeError(f"op must be a JacobianOperator, got {type(op).__name__}")
+    which = _validate.choice("which", which, KRYLOV_WHICH)
+    solver = _validate.choice("solver", solver, SOLVERS)
+    tol = _validate.positive("tol", tol)
+    if max_restarts is not None:
+        max_restarts = _validate.integer_at_least("max_restarts", max_restarts, 0)
+    start = time.perf_counter() if start is None else start
+    k = check_k(k, op.shape[0], 2)
+    if solver == "arpack":
+        values, residuals, matvecs = _arpack(op, k, which, tol, max_restarts, ncv)
+    else:
+        values, residuals, matvecs = _krylov_schur(op, k, which, tol, max_restarts, ncv, callback)
+    values, residuals = sorted_with(values, residuals)
+    return TopEigenvalues(values, residuals, matvecs, time.perf_counter() - start, solver)
+
+
+def hermitian_eigenvalues(
+    op: LinearOperator, k: int, which: str, tol: float = 1e-10, max_restarts: int | None = None
+) -> np.ndarray:
+    """``k`` eigenvalues of a symmetric/Hermitian ``op`` by Lanczos (``eigsh``), descending.
+
+    ``which`` is :data:`gamedyn.vocabulary.HERMITIAN_WHICH`'s.
+    """
+    which = _validate.choice("which", which, HERMITIAN_WHICH)
+    k = check_k(k, op.shape[0], 1)
+    v0 = np.random.default_rng(0).standard_normal(op.shape[0]).astype(op.dtype)
+    try:
+        values = eigsh(
+            op, k=k, which=which, tol=tol, maxiter=max_restarts, v0=v0, return_eigenvectors=False
+        )
+    except ArpackNoConvergence as err:
+        raise NoConvergence(
+            f"Lanczos (ARPACK eigsh) did not converge: {len(err.eigenvalues)} of k = {k}",
+            np.sort(np.real(err.eigenvalues))[::-1],
+            -1,
+        ) from err
+    return np.sort(np.real(values))[::-1]

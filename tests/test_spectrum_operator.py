@@ -1,0 +1,124 @@
+"""``JacobianOperator``: products equal the dense Jacobian, and scipy's operator algebra works."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse.linalg as sla
+import torch
+from torch import nn
+
+from gamedyn.games import Bilinear, TorchGame
+from gamedyn.methods import CGD, ExtraGradient, Lookahead, Momentum, OptimisticGDA
+from gamedyn.spectrum import JacobianOperator, game_jacobian, operator_jacobian
+from gamedyn.vocabulary import PRODUCT_MODES
+
+
+@pytest.fixture(scope="module")
+def gan() -> TorchGame:
+    """A small float64 GAN (53 parameters) with an R1 penalty, off equilibrium."""
+    torch.manual_seed(0)
+    G = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 2))
+    D = nn.Sequential(nn.Linear(2, 5), nn.Tanh(), nn.Linear(5, 1))
+    real, latent = torch.randn(12, 2), torch.randn(12, 2)
+    return TorchGame(G, D, "non-saturating", real, latent, reg="r1", reg_weight=0.5)
+
+
+METHODS = [None, ExtraGradient(0.1), Momentum(0.1, -0.3), Lookahead(OptimisticGDA(0.1), 3, 0.5)]
+
+
+def _dense(game, method):
+    if method is None:
+        return game_jacobian(game)
+    return operator_jacobian(method, game)
+
+
+@pytest.mark.parametrize("mode", PRODUCT_MODES)
+@pytest.mark.parametrize("method", METHODS, ids=lambda m: "game" if m is None else repr(m))
+def test_products_equal_the_dense_jacobian_and_its_transpose(gan, method, mode):
+    J = _dense(gan, method)
+    A = JacobianOperator(gan, method=method, mode=mode)
+    assert A.shape == J.shape and A.dtype == np.float64
+    eye = np.eye(A.shape[0])
+    scale = np.abs(J).max()
+    np.testing.assert_allclose(A @ eye, J, atol=1e-10 * scale, rtol=0)
+    np.testing.assert_allclose(A.T @ eye, J.T, atol=1e-10 * scale, rtol=0)
+    u = np.random.default_rng(1).standard_normal(A.shape[0])
+    np.testing.assert_allclose(A.matvec(u), J @ u, atol=1e-10 * scale * np.abs(u).sum())
+    np.testing.assert_allclose(A.rmatvec(u), J.T @ u, atol=1e-10 * scale * np.abs(u).sum())
+    torch_u = torch.as_tensor(u)
+    np.testing.assert_allclose(A.apply(torch_u).numpy(), J @ u, atol=1e-10 * scale * 10)
+    np.testing.assert_allclose(A.apply_transpose(torch_u).numpy(), J.T @ u, atol=1e-9 * scale)
+
+
+def test_scipy_algebra_gives_the_parts_and_the_consensus_matrix(gan):
+    J = game_jacobian(gan)
+    A = JacobianOperator(gan)
+    eye, gamma = np.eye(gan.n), 3.0
+    scale = np.abs(J).max() ** 2 * gamma
+    np.testing.assert_allclose((0.5 * (A + A.T)) @ eye, 0.5 * (J + J.T), atol=1e-10 * scale)
+    np.testing.assert_allclose((0.5 * (A - A.H)) @ eye, 0.5 * (J - J.T), atol=1e-10 * scale)
+    consensus = (A + gamma * (A.T @ A)) @ eye
+    np.testing.assert_allclose(consensus, J + gamma * J.T @ J, atol=1e-10 * scale)
+    assert (A.T).T is A and A.H.H is A
+
+
+def test_scipy_solvers_take_the_operator(gan):
+    J = game_jacobian(gan)
+    A = JacobianOperator(gan)
+    values = sla.eigs(A, k=4, which="LM", tol=1e-12, return_eigenvectors=False)
+    dense = np.linalg.eigvals(J)
+    assert max(np.abs(dense - w).min() for w in values) < 1e-9 * np.abs(dense).max()
+    b = np.random.default_rng(2).standard_normal(gan.n)
+    shifted = A + 5.0 * sla.aslinearoperator(np.eye(gan.n))
+    x, info = sla.gmres(shifted, b, rtol=1e-12, atol=0.0, restart=gan.n, maxiter=10)
+    assert info == 0
+    np.testing.assert_allclose((J + 5.0 * np.eye(gan.n)) @ x, b, atol=1e-9)
+
+
+def test_complex_vectors_are_multiplied_by_parts():
+    game = Bilinear([[2.0, 0.0], [0.0, 1.0]])
+    A, J = JacobianOperator(game), game_jacobian(game)
+    u = np.array([1 + 1j, 2 - 1j, 0.5j, -1.0])
+    np.testing.assert_allclose(A.matvec(u), J @ u, atol=1e-14)
+    np.testing.assert_allclose(A.rmatvec(u), J.T @ u, atol=1e-14)
+    np.testing.assert_allclose(A @ np.stack([u, u.conj()], 1), J @ np.stack([u, u.conj()], 1))
+
+
+def test_products_are_counted_and_described(gan):
+    A = JacobianOperator(gan, method=ExtraGradient(0.1))
+    assert A.count == 0 and A.operator == "ExtraGradient(lr=0.1)"
+    A.matvec(np.ones(gan.n))
+    A.T.matvec(np.ones(gan.n))
+    A @ np.ones((gan.n, 3))
+    assert A.count == 5
+    assert "ExtraGradient" in repr(A) and "5 products" in repr(A)
+    assert A.product_dtype == torch.float64 and A.device.type == "cpu"
+    assert A.retained_bytes is None or A.retained_bytes >= 0
+
+
+def test_the_point_defaults_to_the_games_and_operators_act_on_the_state(gan):
+    A = JacobianOperator(gan, method=Momentum(0.1, 0.5))
+    assert A.shape == (2 * gan.n, 2 * gan.n)
+    torch.testing.assert_close(A.point, torch.cat([gan.z0, gan.z0]))
+    B = JacobianOperator(Bilinear([[1.0]]))  # the fixed point (0, 0)
+    torch.testing.assert_close(B.point, torch.zeros(2, dtype=torch.float64))
+
+
+def test_cgd_operator_checks_its_solves_and_matches_dense():
+    game = Bilinear(np.diag([1.0, 0.5]))
+    method = CGD(0.2)
+    z = np.array([0.3, -0.2, 0.1, 0.4])
+    A = JacobianOperator(game, z, method)
+    np.testing.assert_allclose(A @ np.eye(4), operator_jacobian(method, game, z), atol=1e-12)
+
+
+def test_bad_arguments_are_refused(gan):
+    with pytest.raises(ValueError, match="unknown mode 'sideways'"):
+        JacobianOperator(gan, mode="sideways")
+    with pytest.raises(TypeError, match="method must be a gamedyn Method"):
+        JacobianOperator(gan, method="gda")
+    with pytest.raises(TypeError, match="game must be a gamedyn Game"):
+        JacobianOperator(np.eye(3))
+    with pytest.raises(ValueError, match="length"):
+        JacobianOperator(gan, z=np.zeros(3))

@@ -120,6 +120,7 @@ def test_import_gamedyn_loads_neither_sympy_nor_matplotlib():
     assert "scipy.optimize" not in loaded
 
 
+@pytest.mark.slow
 def test_the_figures_numbers_need_no_matplotlib():
     loaded = _fresh_imports(
         "import gamedyn.figures as f; f.momentum_rows(); f.lookahead_panels(); f.bilinear_rates()"
@@ -154,6 +155,7 @@ def test_every_dotted_name_in_the_readme_exists():
             break
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", [[], ["figures"], ["spectrum"], ["path-angle"]])
 def test_help_works_for_every_command(command):
     out = subprocess.run(
@@ -163,6 +165,7 @@ def test_help_works_for_every_command(command):
     assert out.stdout.startswith("usage: gamedyn") and "Traceback" not in out.stderr
 
 
+@pytest.mark.slow
 def test_python_m_gamedyn_examples_help():
     out = subprocess.run(
         [sys.executable, "-m", "gamedyn.examples", "--help"], capture_output=True, text=True

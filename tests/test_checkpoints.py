@@ -1,19 +1,26 @@
-"""Checkpoints: safe loading (no code runs from a .pt), key reporting, examples and the CLI."""
+"""Checkpoints (gamedyn.checkpoints): safe loading (no code runs from a .pt), key reporting,
+factories, and a checkpoint's game."""
 
 from __future__ import annotations
 
-import argparse
 import builtins
-import json
 import pickle
 
-import numpy as np
 import pytest
 import torch
+from helpers import mlp
 from torch import nn
 
 from gamedyn import checkpoints
-from gamedyn.checkpoints import build, import_factory, load, load_into, player_state_dicts, save
+from gamedyn.checkpoints import (
+    build,
+    import_factory,
+    load,
+    load_into,
+    load_torch_game,
+    player_state_dicts,
+    save,
+)
 
 
 class _WritesMarker:
@@ -28,7 +35,7 @@ class _WritesMarker:
 
 def _small_pair() -> tuple[nn.Module, nn.Module]:
     torch.manual_seed(0)
-    return nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)), nn.Linear(2, 1)
+    return mlp(3, 4, 2), nn.Linear(2, 1)
 
 
 # --- malicious pickles are refused without running ------------------------------------------
@@ -129,81 +136,29 @@ def test_import_factory_and_build():
         build("gamedyn.examples.mixture:sample", 3)
 
 
-# --- examples, training and the CLI ---------------------------------------------------------
+# --- a checkpoint's game --------------------------------------------------------------------
 
 
-def test_samplers_are_deterministic():
-    from gamedyn.examples import digits, mixture
-
-    torch.testing.assert_close(mixture.sample(16, 3), mixture.sample(16, 3))
-    torch.testing.assert_close(digits.latent(4, 1), digits.latent(4, 1))
-    images = digits.sample(8, 0)
-    assert images.shape == (8, 1, 8, 8) and images.min() >= -1 and images.max() <= 1
-    radii = mixture.sample(256, 0).norm(dim=1)
-    np.testing.assert_allclose(radii.numpy(), mixture.RADIUS, atol=0.1)
-
-
-def test_train_saves_checkpoints_and_cli_writes_spectrum(tmp_path):
-    from gamedyn import cli_spectrum
-    from gamedyn.examples import train
-    from gamedyn.spectrum.dense import eigenvalues
-
-    paths = train("mixture-small", 3, tmp_path / "ckpt", save_every=2, batch=16)
-    assert [p.name for p in paths] == [
-        "step_000000.safetensors",
-        "step_000002.safetensors",
-        "step_000003.safetensors",
-    ]
-    parser = argparse.ArgumentParser(prog="gamedyn")
-    cli_spectrum.add_parser(parser.add_subparsers(dest="command", required=True))
-    out = tmp_path / "spectrum"
-    argv = [
-        "spectrum",
-        str(paths[-1]),
-        "--example",
-        "mixture-small",
-        "--batch",
-        "16",
-        "--k",
-        "4",
-        "--tol",
-        "1e-12",
-        "--out",
-        str(out),
-        "--no-progress",
-    ]
-    args = parser.parse_args(argv)
-    assert args.run(args) == 0
-    record = json.loads((out / "eigenvalues.json").read_text())
-    got = np.array([complex(*w) for w in record["eigenvalues"]])
-    npz = np.load(out / "eigenvalues.npz")
-    np.testing.assert_array_equal(npz["eigenvalues"], got)
-    assert (out / "eigenvalues.png").stat().st_size > 1000
-    # against the dense Jacobian of the same checkpoint and batch
-    game = cli_spectrum.build_game(args)
-    dense = eigenvalues(game, game.z0)
-    np.testing.assert_allclose(np.abs(got), np.abs(dense[:4]), rtol=1e-8, atol=1e-10)
-    assert max(np.abs(dense - w).min() for w in got) < 1e-8 * np.abs(dense[0])
-    assert max(record["residuals"]) <= 1e-12 * np.abs(got).max() * 1.01
-    assert record["adjointness_error"] < 1e-12 and record["product_dtype"] == "float64"
-    assert record["batch_sizes"] == {"real": 16, "latent": 16} and record["converged"]
-    # no convergence: the partial result is written, the exit status is 1
-    args = parser.parse_args(
-        argv[:-3]
-        + ["--out", str(tmp_path / "p"), "--no-progress", "--tol", "1e-16", "--max-restarts", "0"]
-    )
-    assert args.run(args) == 1
-    assert json.loads((tmp_path / "p" / "eigenvalues.json").read_text())["converged"] is False
+def test_load_torch_game_builds_the_checkpoints_game(tmp_path):
+    G, D = _small_pair()
+    path = save(tmp_path / "ckpt.safetensors", G, D)
+    real, latent = torch.randn(5, 2), torch.randn(5, 3)
+    flat = torch.cat([p.detach().reshape(-1) for p in (*G.parameters(), *D.parameters())])
+    G2, D2 = _small_pair()
+    with torch.no_grad():  # modules with other values than the checkpoint's: loaded into
+        for p in list(G2.parameters()) + list(D2.parameters()):
+            p.add_(1.0)
+    game = load_torch_game(path, G2, D2, real, latent, loss="wgan", reg="r1")
+    assert torch.equal(game.z0, flat.double())
+    assert game.loss == "wgan" and game.reg == "r1" and game.real.shape == (5, 2)
+    # zero-argument factories; the loss defaults to non-saturating
+    game = load_torch_game(path, lambda: mlp(3, 4, 2), lambda: nn.Linear(2, 1), real, latent)
+    assert game.loss == "non-saturating" and torch.equal(game.z0, flat.double())
+    with pytest.raises(TypeError, match="not a Module"):
+        load_torch_game(path, lambda: 3, D, real, latent)
 
 
-def test_cli_needs_paths(tmp_path):
-    from gamedyn import cli_spectrum
-
-    parser = argparse.ArgumentParser(prog="gamedyn")
-    cli_spectrum.add_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["spectrum", "x.pt", "--generator", "a:b"])
-    with pytest.raises(ValueError, match="--discriminator, --data, --latent"):
-        cli_spectrum.run(args)
+# --- the module itself ----------------------------------------------------------------------
 
 
 def test_checkpoints_module_never_calls_unsafe_torch_load():

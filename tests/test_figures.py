@@ -38,6 +38,14 @@ def test_momentum_table_cells_agree_with_runs(tmp_path):
         bounded, converges = norms.max() < 10 * norms[0], norms[-1] < 1e-3 * norms[0]
         assert row["bounded"] == ("yes" if bounded else "no"), row
         assert row["converges"] == ("yes" if converges else "no"), row
+    # ... and the table prints the numbers of momentum_rows
+    computed = figures.momentum_rows()
+    assert len(computed) == len(rows)
+    for row, numbers in zip(rows, computed, strict=True):
+        assert row["update"] == numbers["update"] and float(row["beta"]) == numbers["beta"]
+        assert float(row["spectral radius"]) == pytest.approx(numbers["spectral radius"], abs=5e-7)
+        assert row["bounded"] == ("yes" if numbers["bounded"] else "no")
+        assert row["converges"] == ("yes" if numbers["converges"] else "no")
     table = {(r["update"], float(r["beta"])): r for r in rows}
     assert all(table[("simultaneous", b)]["converges"] == "no" for b in figures.MOMENTUM_BETAS)
     assert table[("alternating", 0.0)]["bounded"] == "yes"
@@ -56,12 +64,16 @@ def test_list_names_every_figure(capsys):
     assert all(name in out for name in figures.FIGURES)
 
 
+@pytest.mark.slow
 def test_bilinear_trajectories_end_where_the_rates_say(tmp_path):
     paths = figures.make_bilinear_trajectories(tmp_path, small=True)
     assert [p.name for p in paths] == ["bilinear_trajectories.png"] and paths[0].stat().st_size > 0
     game, z0, steps = Bilinear([[1.0]]), np.array(figures.BILINEAR_START), 200
+    rates = figures.bilinear_rates()
+    assert list(rates) == list(figures.bilinear_methods())
     for label, method in figures.bilinear_methods().items():
         rho = gamedyn.spectral_radius(method, game, np.zeros(2))
+        assert rates[label] == pytest.approx(rho, abs=1e-14), label
         trajectory = gamedyn.run(method, game, z0, steps)
         final = np.linalg.norm(trajectory[-1]) / np.linalg.norm(z0)
         if label == "simultaneous GDA":
@@ -74,6 +86,41 @@ def test_bilinear_trajectories_end_where_the_rates_say(tmp_path):
             assert 0.05 < final / rho**steps < 20, label
 
 
+def test_negative_momentum_sets_are_the_operator_spectra():
+    from gamedyn.figures.negative_momentum import NEGATIVE_MOMENTUM_GAME, NEGATIVE_MOMENTUM_LR
+
+    sets = figures.negative_momentum_sets()
+    game, lr, z = NEGATIVE_MOMENTUM_GAME, NEGATIVE_MOMENTUM_LR, np.zeros(12)
+    methods = {
+        "alternating, β = 0": Momentum(lr, 0.0, alternating=True),
+        "alternating, β = −0.5": Momentum(lr, -0.5, alternating=True),
+        "simultaneous, β = +0.5": Momentum(lr, 0.5),
+    }
+    assert list(sets) == list(methods)
+    for label, method in methods.items():
+        mu = np.linalg.eigvals(gamedyn.spectrum.operator_jacobian(method, game, z))
+        np.testing.assert_allclose(sets[label], gamedyn.spectrum.sort_eigenvalues(mu), atol=1e-12)
+    rho = {label: np.abs(mu).max() for label, mu in sets.items()}
+    # what the figure shows: alternating GDA on the unit circle, pulled in by β < 0; simultaneous
+    # momentum outside it (Gidel et al. 2019)
+    assert rho["alternating, β = 0"] == pytest.approx(1.0, abs=1e-12)
+    assert rho["alternating, β = −0.5"] < 1
+    assert rho["simultaneous, β = +0.5"] >= 1 - 1e-12
+
+
+def test_lookahead_panels_follow_the_closed_form():
+    panels = figures.lookahead_panels()
+    assert len(panels) == 4
+    for p in panels:
+        # lookahead around GDA: μ = 1 − α + α m^k for each eigenvalue m of GDA's operator
+        expected = gamedyn.spectrum.sort_eigenvalues(1 - p.alpha + p.alpha * p.base**p.k)
+        np.testing.assert_allclose(p.lookahead, expected, atol=1e-12)
+        assert p.base_rate == pytest.approx(np.abs(p.base).max(), abs=1e-14)
+        assert p.rate == pytest.approx(np.abs(p.lookahead).max(), abs=1e-14)
+        assert p.base_rate > 1  # GDA diverges on a bilinear game
+
+
+@pytest.mark.slow
 def test_dirac_gan_panel_matches_the_local_analysis(tmp_path):
     paths = figures.make_dirac_gan(tmp_path, small=True)
     assert paths[0].name == "dirac_gan.png"
@@ -100,13 +147,15 @@ def test_dirac_gan_panel_matches_the_local_analysis(tmp_path):
                 assert distance > 0.1, (label, method)  # no convergence without regularisation
 
 
+@pytest.mark.slow
 def test_rate_regions_figure_reads_the_operator_spectra(tmp_path):
     import matplotlib.pyplot as plt
 
     paths = figures.make_rate_regions(tmp_path, small=True)
     assert paths[0].name == "rate_regions.png"
     game = gamedyn.games.DiracGAN("standard", reg="r1", gamma=0.3)
-    lam = gamedyn.spectrum.eigenvalues(game, [0.0, 0.0])
+    lam = gamedyn.spectrum.eigenvalues(game, z=[0.0, 0.0])
+    np.testing.assert_allclose(figures.region_eigenvalues(), lam, atol=1e-15)
     for label, method in figures.region_methods().items():
         predicted = gamedyn.regions.predicted_rate(method, eigenvalues=lam)
         exact = gamedyn.spectral_radius(method, game, [0.0, 0.0])
@@ -116,6 +165,7 @@ def test_rate_regions_figure_reads_the_operator_spectra(tmp_path):
     plt.close("all")
 
 
+@pytest.mark.slow
 def test_every_figure_is_made(tmp_path):
     paths = figures.make_all(tmp_path, small=True)
     names = {p.name for p in paths}
@@ -135,10 +185,8 @@ def _matched_distance(a: np.ndarray, b: np.ndarray) -> float:
 
 @pytest.fixture(scope="module")
 def mog_small():
-    from gamedyn import checkpoint_figures as cf
-
-    game = cf.mog_game(small=True)
-    return game, cf.mog_spectra(small=True, game=game)
+    game = figures.mog_game(small=True)
+    return game, figures.mog_spectra(small=True, game=game)
 
 
 def test_mog_consensus_eigenvalues_are_those_of_j_plus_gamma_jtj(mog_small):
@@ -161,13 +209,11 @@ def test_mog_consensus_matrix_is_the_consensus_operator_at_a_fixed_point(mog_sma
     plus a symmetric term that vanishes where ``v = 0``."""
     from torch.func import jacfwd, vjp
 
-    from gamedyn import checkpoint_figures as cf
-
     game, s = mog_small
     lr, gamma = 0.5, s["gamma"]
     A = gamedyn.spectrum.operator_jacobian(gamedyn.methods.Consensus(lr, gamma), game, game.z0)
     J = gamedyn.spectrum.game_jacobian(game, game.z0)
-    rest = (np.eye(game.n) - A) / lr - cf.consensus_matrix(J, gamma)
+    rest = (np.eye(game.n) - A) / lr - (J + gamma * J.T @ J)
     v = game.field(game.z0).detach()
     # Σ v_i ∇²v_i = ∂/∂z (J(z)ᵀ c) at c = v held fixed
     curvature = jacfwd(lambda z: vjp(game.field, z)[1](v)[0])(game.z0).numpy()
@@ -189,18 +235,17 @@ def test_mog_consensus_moves_the_eigenvalues_right(mog_small):
 
 @pytest.fixture(scope="module")
 def digits_small():
-    from gamedyn import checkpoint_figures as cf
-
-    games = cf.digits_checkpoint_games(small=True)
-    return games, cf.checkpoint_spectra(small=True, games=games)
+    games = figures.digits_checkpoint_games(small=True)
+    return games, figures.checkpoint_spectra(small=True, games=games)
 
 
+@pytest.mark.slow
 def test_checkpoint_spectrum_steps_increase_and_residuals_are_small(digits_small):
-    from gamedyn import checkpoint_figures as cf
+    from gamedyn.figures.checkpoint_spectrum import DIGITS_SMALL
 
     games, spectra = digits_small
     steps = [s.step for s in spectra]
-    size = cf.DIGITS_SMALL
+    size = DIGITS_SMALL
     assert steps == list(range(0, size["steps"] + 1, size["every"]))
     assert [step for step, _ in games] == steps
     for s in spectra:
@@ -212,10 +257,11 @@ def test_checkpoint_spectrum_steps_increase_and_residuals_are_small(digits_small
     assert not np.allclose(spectra[0].values, spectra[-1].values)
 
 
+@pytest.mark.slow
 def test_checkpoint_spectrum_top_eigenvalues_are_the_dense_ones(digits_small):
     games, spectra = digits_small
     for (step, game), s in zip(games, spectra, strict=True):
-        dense = gamedyn.spectrum.eigenvalues(game, game.z0)  # sorted by decreasing modulus
+        dense = gamedyn.spectrum.eigenvalues(game, z=game.z0)  # sorted by decreasing modulus
         k, scale = s.values.size, np.abs(dense[0])
         assert np.abs(np.abs(s.values) - np.abs(dense[:k])).max() < 1e-8 * scale, step
         assert _matched_distance(s.values, dense[:k]) < 1e-8 * scale, step

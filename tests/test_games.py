@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 import torch
-from conftest import central_gradient, central_jacobian, random_bilinear, random_quadratic, tensor
+from helpers import central_gradient, central_jacobian, random_bilinear, random_quadratic, tensor
 from torch.func import jacfwd
 
 from gamedyn.games import Bilinear, DiracGAN, FunctionGame, Game, Quadratic

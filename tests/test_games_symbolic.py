@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import sympy as sp
 import torch
-from conftest import central_jacobian, random_quadratic, tensor
+from helpers import central_jacobian, random_quadratic, tensor
 
 from gamedyn import run
 from gamedyn.games import Bilinear, SymbolicGame

@@ -1,41 +1,32 @@
-"""TorchGame: the field against autograd and finite differences, every loss and regulariser,
-BatchNorm without running-stat updates, and what is refused (dropout, spectral norm)."""
+"""TorchGame (gamedyn.games.torch_game): the field against autograd and finite differences,
+every loss and regulariser, BatchNorm without running-stat updates, and what is refused
+(dropout, spectral norm)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
+from helpers import central_gradient, central_jacobian, tiny_gan, tiny_players
 from torch import nn
 
 from gamedyn.games.base import Game
-from gamedyn.games.torch_game import LOSSES, TorchGame
+from gamedyn.games.torch_game import TorchGame
+from gamedyn.vocabulary import GAN_LOSSES
 
 REGS = (None, "r1", "r2", "gp")
 
 
 def _pair(bn: bool = False) -> tuple[nn.Module, nn.Module]:
-    torch.manual_seed(0)
-    G = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 2))
-    layers = [nn.Linear(2, 5)] + ([nn.BatchNorm1d(5)] if bn else []) + [nn.Tanh(), nn.Linear(5, 1)]
-    return G, nn.Sequential(*layers)
+    return tiny_players(discriminator_width=5, discriminator_norm=nn.BatchNorm1d(5) if bn else None)
 
 
 def _game(loss="non-saturating", reg=None, bn=False, **kwargs) -> TorchGame:
-    G, D = _pair(bn)
-    g = torch.Generator().manual_seed(1)
-    real = torch.randn(6, 2, generator=g)
-    latent = torch.randn(6, 2, generator=g)
-    return TorchGame(G, D, loss, real, latent, reg=reg, reg_weight=0.7, **kwargs)
-
-
-def _central_difference_gradient(fn, z: torch.Tensor, h: float = 1e-6) -> torch.Tensor:
-    eye = torch.eye(z.shape[0], dtype=z.dtype)
-    return torch.stack([(fn(z + h * e) - fn(z - h * e)) / (2 * h) for e in eye])
+    return tiny_gan(loss, players=_pair(bn), batch_size=6, reg=reg, reg_weight=0.7, **kwargs)
 
 
 @pytest.mark.parametrize("reg", REGS)
-@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("loss", GAN_LOSSES)
 def test_field_is_the_gradient_of_the_losses(loss, reg):
     game = _game(loss, reg)
     z = game.z0 + 0.1 * torch.randn(game.n, dtype=torch.float64)
@@ -43,8 +34,8 @@ def test_field_is_the_gradient_of_the_losses(loss, reg):
     # autograd of the losses (the base class's generic field)
     torch.testing.assert_close(v, Game.field(game, z), rtol=1e-12, atol=1e-13)
     # central finite differences of each player's loss in its own parameters
-    gx = _central_difference_gradient(lambda w: game.losses(w)[0], z)[: game.nx]
-    gy = _central_difference_gradient(lambda w: game.losses(w)[1], z)[game.nx :]
+    gx = central_gradient(lambda w: game.losses(w)[0], z)[: game.nx]
+    gy = central_gradient(lambda w: game.losses(w)[1], z)[game.nx :]
     np.testing.assert_allclose(v.numpy(), torch.cat([gx, gy]).numpy(), atol=1e-7)
 
 
@@ -53,7 +44,7 @@ def test_jacobian_matches_finite_differences_of_the_field(loss, reg):
     game = _game(loss, reg)
     z = game.z0
     J = game.jacobian(z)
-    fd = _central_difference_gradient(game.field, z, h=1e-5).T
+    fd = central_jacobian(game.field, z, h=1e-5)
     np.testing.assert_allclose(J.numpy(), fd.numpy(), atol=1e-7)
 
 

@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from helpers import central_jacobian, mlp, tiny_batch, tiny_gan
 from torch import nn
 from torch.func import jacfwd, jvp, vjp, vmap
 from torch.nn.utils.parametrizations import spectral_norm, weight_norm
@@ -32,9 +33,8 @@ F64 = torch.float64
 
 
 def _fd_jacobian(f, z: torch.Tensor, h: float = 1e-5) -> torch.Tensor:
-    """Central differences, column by column: ``J[:, i] ≈ (f(z + h eᵢ) − f(z − h eᵢ)) / 2h``."""
-    eye = torch.eye(z.shape[0], dtype=z.dtype)
-    return torch.stack([(f(z + h * e) - f(z - h * e)) / (2 * h) for e in eye], dim=1)
+    """Central differences with this file's step ``h = 1e-5`` (helpers.central_jacobian)."""
+    return central_jacobian(f, z, h)
 
 
 def _relative_error(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -52,23 +52,18 @@ def _perturb(module: nn.Module, scale: float = 0.3, seed: int = 3) -> nn.Module:
 
 def _generator(width: int = 4) -> nn.Module:
     torch.manual_seed(0)
-    return nn.Sequential(nn.Linear(2, width), nn.Tanh(), nn.Linear(width, 2))
+    return mlp(2, width, 2)
 
 
 def _discriminator(norm: nn.Module) -> nn.Module:
     torch.manual_seed(1)
-    return _perturb(nn.Sequential(nn.Linear(2, 5), norm, nn.Tanh(), nn.Linear(5, 1)))
-
-
-def _batch(n: int = 6) -> tuple[torch.Tensor, torch.Tensor]:
-    g = torch.Generator().manual_seed(2)
-    return torch.randn(n, 2, generator=g), torch.randn(n, 2, generator=g)
+    return _perturb(mlp(2, 5, 1, norm=norm))
 
 
 def _game(D: nn.Module, reg: str | None = "gp", G: nn.Module | None = None, **kw) -> TorchGame:
-    real, latent = _batch()
     G = _generator() if G is None else G
-    return TorchGame(G, D, "wgan", real, latent, reg=reg, reg_weight=0.7, **kw)
+    batch = tiny_batch(seed=2, size=6)
+    return tiny_gan("wgan", players=(G, D), batch=batch, reg=reg, reg_weight=0.7, **kw)
 
 
 def _native_twin(twin: nn.Module) -> nn.Module:
@@ -119,6 +114,7 @@ def test_pytorch_fused_normalisation_third_derivatives_are_wrong(label, norm, re
     assert _relative_error(jacfwd(game.field)(z), fd) > 1e-3
 
 
+@pytest.mark.slow
 def test_instance_norm_with_penalty_matches_finite_differences():
     """InstanceNorm (training mode, instance statistics) is wrong in PyTorch too; replaced."""
     torch.manual_seed(0)
@@ -196,6 +192,7 @@ def test_replacement_keeps_names_and_z0():
     assert "replaced_layers=2" in repr(game)
 
 
+@pytest.mark.slow
 def test_shared_normalisation_layer_is_replaced_once():
     norm = nn.LayerNorm(5)
     D = _perturb(nn.Sequential(nn.Linear(2, 5), norm, nn.Tanh(), nn.Linear(5, 5), norm))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import random_quadratic
+from helpers import random_quadratic
 
 from gamedyn.games import Bilinear, DiracGAN, FunctionGame
 from gamedyn.landscape import path_angle

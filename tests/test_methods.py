@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from conftest import central_jacobian, random_bilinear, random_quadratic, tensor
+from helpers import central_jacobian, random_bilinear, random_quadratic, tensor
 from torch.func import jacrev
 
 import gamedyn
+from gamedyn.backends import TorchOps, step_map
 from gamedyn.games import Bilinear, DiracGAN
 from gamedyn.methods import (
     CGD,
@@ -21,7 +22,7 @@ from gamedyn.methods import (
     OptimisticGDA,
     PastExtraGradient,
 )
-from gamedyn.spectrum import operator_jacobian, spectral_radius, step_map
+from gamedyn.spectrum import operator_jacobian, spectral_radius
 
 
 def all_methods(lr: float) -> list:
@@ -58,7 +59,7 @@ def test_operator_jacobian_three_ways(method, game_name):
     game = GAMES[game_name]
     z = np.random.default_rng(5).uniform(-1, 1, game.n)
     J = operator_jacobian(method, game, z)
-    update = step_map(method, game)
+    update = step_map(method, TorchOps(game))
     s = np.tile(z, method.order)
     assert J.shape == (method.order * game.n,) * 2
     np.testing.assert_allclose(J, jacrev(update)(tensor(s)).numpy(), rtol=1e-12, atol=1e-12)
@@ -67,16 +68,20 @@ def test_operator_jacobian_three_ways(method, game_name):
 
 
 LINEAR_GAMES = {"bilinear": random_bilinear(0), "quadratic": random_quadratic(2)}
+RUNS = [  # CGD's runs solve a linear system per step: thousands of steps take seconds
+    pytest.param(m, marks=pytest.mark.slow) if isinstance(m, CGD) else m for m in all_methods(0.15)
+]
 
 
 @pytest.mark.parametrize("game_name", LINEAR_GAMES)
-@pytest.mark.parametrize("method", all_methods(0.15), ids=repr)
+@pytest.mark.parametrize("method", RUNS, ids=repr)
 def test_predicted_rate_equals_measured_rate(method, game_name):
     """The spectral radius of the operator Jacobian is the rate at which the iterates contract."""
     game = LINEAR_GAMES[game_name]
     z0 = np.random.default_rng(7).standard_normal(game.n)
     predicted = spectral_radius(method, game, np.zeros(game.n))
-    steps = steps_until_dominant(gamedyn.spectrum.eigenvalues(game, np.zeros(game.n), method))
+    mu = gamedyn.spectrum.eigenvalues(game, method=method, z=np.zeros(game.n))
+    steps = steps_until_dominant(mu)
     trajectory = gamedyn.run(method, game, z0, steps)
     assert trajectory.shape == (steps + 1, game.n)
     measured = gamedyn.contraction_rate(trajectory, rtol=1e-10)
@@ -129,7 +134,7 @@ def test_closed_forms_on_bilinear(lr):
 def test_alternating_gda_stays_on_the_unit_circle_below_two():
     game = Bilinear([[1.0]])
     for lr in [0.1, 1.0, 1.9]:
-        mu = gamedyn.spectrum.eigenvalues(game, [0.0, 0.0], AltGDA(lr))
+        mu = gamedyn.spectrum.eigenvalues(game, method=AltGDA(lr), z=[0.0, 0.0])
         np.testing.assert_allclose(np.abs(mu), 1.0, atol=1e-12)
     assert spectral_radius(AltGDA(2.1), game, [0.0, 0.0]) > 1.0
 
@@ -174,7 +179,10 @@ def test_simultaneous_momentum_never_converges_on_bilinear(lr, beta):
     assert spectral_radius(Momentum(lr, beta), random_bilinear(0), np.zeros(4)) >= 1 - 1e-12
 
 
-@pytest.mark.parametrize("lr", [0.1, 0.3, 0.6])
+@pytest.mark.parametrize(
+    "lr",
+    [pytest.param(0.1, marks=pytest.mark.slow), pytest.param(0.3, marks=pytest.mark.slow), 0.6],
+)
 def test_alternating_momentum_on_bilinear(lr):
     game, z0 = random_bilinear(0), np.array([1.0, -0.5, 0.3, 0.8])
     rho = {
@@ -241,7 +249,7 @@ def test_steps_are_pure():
     game, method = random_quadratic(1), Lookahead(Momentum(0.1, 0.5), k=3, alpha=0.5)
     z = torch.ones(4, dtype=torch.float64)
     state = method.init(z)
-    ops = gamedyn.backends.TorchOps(game)
+    ops = TorchOps(game)
     a, b = method.step(ops, state), method.step(ops, state)
     assert all(torch.equal(p, q) for p, q in zip(a, b, strict=True))
     assert torch.equal(state[0], z) and torch.equal(state[1], z)

@@ -3,34 +3,18 @@
 from __future__ import annotations
 
 import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.collections import LineCollection, PathCollection, QuadMesh
+from matplotlib.contour import ContourSet
+from matplotlib.quiver import Quiver
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.collections import LineCollection, PathCollection, QuadMesh  # noqa: E402
-from matplotlib.contour import ContourSet  # noqa: E402
-from matplotlib.quiver import Quiver  # noqa: E402
-
-import gamedyn  # noqa: E402
-from gamedyn import plot, regions  # noqa: E402
-from gamedyn.games import Bilinear, DiracGAN  # noqa: E402
-from gamedyn.methods import GDA, ExtraGradient, Momentum  # noqa: E402
-from gamedyn.spectrum import eigenvalues as dense_eigenvalues  # noqa: E402
-
-
-def _have_eigenvalue_maps() -> bool:
-    try:
-        from gamedyn.spectrum.symbolic import eigenvalue_map  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-needs_maps = pytest.mark.skipif(
-    not _have_eigenvalue_maps(), reason="gamedyn.spectrum.symbolic.eigenvalue_map is not available"
-)
+import gamedyn
+from gamedyn import plot, regions
+from gamedyn.games import Bilinear, DiracGAN
+from gamedyn.methods import GDA, ExtraGradient, Momentum
+from gamedyn.spectrum import eigenvalues as dense_eigenvalues
 
 
 @pytest.fixture(autouse=True)
@@ -104,13 +88,12 @@ def test_eigenvalue_paths_through_the_operator_jacobian():
     path, start, end = scatters(ax)
     assert len(path.get_offsets()) == 11 * 4  # 2n = 4 operator eigenvalues per β
     np.testing.assert_array_equal(path.get_array(), np.repeat(betas, 4))
-    mu = dense_eigenvalues(game, [0, 0], Momentum(0.5, -1.0, alternating=True))
+    mu = dense_eigenvalues(game, method=Momentum(0.5, -1.0, alternating=True), z=[0, 0])
     np.testing.assert_allclose(end.get_offsets(), np.c_[mu.real, mu.imag], atol=1e-12)
     assert colorbar_of(path).ax.get_ylabel() == "β"
     assert legend_labels(ax) == ["β = 0", "β = -1", "|μ| = 1"]
 
 
-@needs_maps
 def test_eigenvalue_paths_through_eigenvalue_maps():
     betas = np.linspace(0.0, -0.9, 7)
     ax = plot.eigenvalue_paths(lambda b: Momentum(0.5, b), betas, eigenvalues=[1j, -1j])
@@ -123,7 +106,6 @@ def test_eigenvalue_paths_through_eigenvalue_maps():
 # --- rate regions and hyperparameter maps --------------------------------------------------------
 
 
-@needs_maps
 def test_rate_region_of_gda_draws_its_disk():
     lr, lam = 1.0, np.array([0.5 + 0.5j, 0.5 - 0.5j, 2.5])
     ax = plot.rate_region(GDA(lr), re=(-0.5, 2.5), im=(-1.5, 1.5), eigenvalues=lam, resolution=151)

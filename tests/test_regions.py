@@ -1,4 +1,5 @@
-"""Rates over the λ-plane and over hyperparameters, and tuning (gamedyn.regions).
+"""Rates over the λ-plane and over hyperparameters, and tuning (gamedyn.regions: rates,
+hyperparameters, tuning).
 
 Independent checks: textbook closed forms (GDA's ``|1 − ηλ|`` and its disk, extragradient on the
 imaginary axis, the Jury conditions for the two-step operators on the real axis, Polyak's heavy
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import normal_game
 
 from gamedyn import regions
 from gamedyn.games import Bilinear, Quadratic
@@ -25,36 +27,6 @@ from gamedyn.methods import (
 )
 from gamedyn.spectrum import eigenvalues as dense_eigenvalues
 from gamedyn.spectrum import spectral_radius
-
-
-def _have_eigenvalue_maps() -> bool:
-    try:
-        from gamedyn.spectrum.symbolic import eigenvalue_map  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-needs_maps = pytest.mark.skipif(
-    not _have_eigenvalue_maps(),
-    reason="gamedyn.spectrum.symbolic.eigenvalue_map is not available",
-)
-
-
-def normal_game(a, sigma, seed: int = 0) -> Quadratic:
-    """A quadratic game with normal ``J`` and eigenvalues ``a_j ± iσ_j`` (``J`` real).
-
-    In the bases ``U`` (first player) and ``W`` (second), ``J`` is ``[[diag a, diag σ],
-    [−diag σ, diag a]]``, an orthogonal sum of ``2 × 2`` blocks ``a I + σ [[0, 1], [−1, 0]]``.
-    """
-    a, sigma = np.atleast_1d(a).astype(float), np.atleast_1d(sigma).astype(float)
-    rng = np.random.default_rng(seed)
-    m = a.size
-    U, _ = np.linalg.qr(rng.standard_normal((m, m)))
-    W, _ = np.linalg.qr(rng.standard_normal((m, m)))
-    Axx, Ayy = U @ np.diag(a) @ U.T, W @ np.diag(a) @ W.T
-    Axy = U @ np.diag(sigma) @ W.T
-    return Quadratic((Axx + Axx.T) / 2, (Ayy + Ayy.T) / 2, Axy, -Axy.T)
 
 
 def same_multiset(a, b, atol):
@@ -83,7 +55,6 @@ MAPPED = [
 # --- rate over the λ-plane ----------------------------------------------------------------
 
 
-@needs_maps
 def test_rate_grid_of_gda_is_the_distance_to_one():
     lr, re, im = 0.7, np.linspace(-1, 3, 41), np.linspace(-2, 2, 31)
     rho = regions.rate_grid(GDA(lr), re, im)
@@ -93,13 +64,11 @@ def test_rate_grid_of_gda_is_the_distance_to_one():
     np.testing.assert_array_equal(regions.lambda_grid(re, im), lam)
 
 
-@needs_maps
 def test_rate_keeps_the_shape_of_lam():
     assert regions.rate(Momentum(0.1, 0.3), np.ones((2, 3, 4))).shape == (2, 3, 4)
     assert regions.rate(ExtraGradient(0.1), 1.0 + 0.5j).shape == ()
 
 
-@needs_maps
 @pytest.mark.parametrize("method", MAPPED, ids=repr)
 def test_rate_is_the_spectral_radius_of_the_operator_jacobian(method):
     # One 2-D normal game per λ = a + iσ: its operator Jacobian (jacfwd through the step) has
@@ -111,26 +80,24 @@ def test_rate_is_the_spectral_radius_of_the_operator_jacobian(method):
         assert regions.rate(method, lam) == pytest.approx(expected, rel=1e-10, abs=1e-12)
 
 
-@needs_maps
 @pytest.mark.parametrize("method", MAPPED, ids=repr)
 def test_operator_eigenvalues_match_the_numeric_spectrum_on_a_random_normal_game(method):
     game = normal_game([0.2, 0.9, 0.05], [1.0, 0.3, 0.6], seed=3)
     z = np.zeros(game.n)
-    lam = dense_eigenvalues(game, z)
+    lam = dense_eigenvalues(game, z=z)
     np.testing.assert_allclose(
         np.sort_complex(lam),
         np.sort_complex([0.2 + 1j, 0.2 - 1j, 0.9 + 0.3j, 0.9 - 0.3j, 0.05 + 0.6j, 0.05 - 0.6j]),
         atol=1e-12,
     )
     mu_map = regions.operator_eigenvalues(method, eigenvalues=lam)
-    mu_dense = dense_eigenvalues(game, z, method)
+    mu_dense = dense_eigenvalues(game, method=method, z=z)
     same_multiset(mu_map, mu_dense, atol=1e-7)  # double roots (augmented states) lose digits
     assert regions.predicted_rate(method, eigenvalues=lam) == pytest.approx(
         spectral_radius(method, game, z), rel=1e-9
     )
 
 
-@needs_maps
 def test_methods_without_an_eigenvalue_map_point_to_the_operator_jacobian():
     for method in (AltGDA(0.1), Momentum(0.1, -0.5, alternating=True), CGD(0.1), GDA((0.1, 0.2))):
         with pytest.raises(ValueError, match="game="):
@@ -140,7 +107,6 @@ def test_methods_without_an_eigenvalue_map_point_to_the_operator_jacobian():
 # --- stability boundaries known in closed form -----------------------------------------------
 
 
-@needs_maps
 def test_gda_region_is_the_disk_centred_at_one_over_lr():
     lr = 0.8
     theta = np.linspace(0, 2 * np.pi, 50)
@@ -150,7 +116,6 @@ def test_gda_region_is_the_disk_centred_at_one_over_lr():
     assert np.all(regions.rate(GDA(lr), 1 / lr + 1.01 * np.exp(1j * theta) / lr) > 1)
 
 
-@needs_maps
 def test_extragradient_converges_on_the_imaginary_axis_up_to_one_over_lr():
     # μ = 1 − ηλ + η²λ² at λ = iy: |μ|² = (1 − η²y²)² + η²y², < 1 iff η|y| < 1.
     lr, y = 0.5, np.linspace(-3, 3, 121)
@@ -160,7 +125,6 @@ def test_extragradient_converges_on_the_imaginary_axis_up_to_one_over_lr():
     assert regions.rate(ExtraGradient(lr), 1j / lr) == pytest.approx(1.0, abs=1e-14)
 
 
-@needs_maps
 def test_consensus_boundary_on_the_imaginary_axis():
     # |1 − η(iy + γy²)|² < 1  iff  y² < (2γ − η)/(ηγ²).
     lr, gamma = 0.3, 0.8
@@ -170,7 +134,6 @@ def test_consensus_boundary_on_the_imaginary_axis():
     assert rate[1] < 1 < rate[2]
 
 
-@needs_maps
 @pytest.mark.parametrize(
     "method, edge",
     [
@@ -194,10 +157,9 @@ def test_real_axis_stability_interval(method, edge):
 # --- hyperparameter maps ---------------------------------------------------------------------
 
 
-@needs_maps
 def test_hyperparameter_map_from_eigenvalues_and_from_the_game_agree():
     game = normal_game([0.1, 0.8], [0.7, 0.2], seed=1)
-    lam = dense_eigenvalues(game, np.zeros(4))
+    lam = dense_eigenvalues(game, z=np.zeros(4))
     grids = {"lr": np.linspace(0.1, 1.5, 5), "beta": np.array([-0.5, 0.0, 0.4])}
     by_map = regions.hyperparameter_map(lambda lr, beta: Momentum(lr, beta), lam, **grids)
     by_game = regions.hyperparameter_map(
@@ -237,7 +199,6 @@ def test_hyperparameter_map_marks_refused_hyperparameters_as_nan():
 # --- tuning ----------------------------------------------------------------------------------
 
 
-@needs_maps
 def test_tune_gda_on_a_real_spectrum_finds_two_over_m_plus_l():
     m, L = 0.1, 1.0
     tuned = regions.tune(lambda lr: GDA(lr), np.linspace(m, L, 9), lr=(1e-3, 2.0))
@@ -253,7 +214,6 @@ def test_tune_gda_through_the_operator_jacobian():
     assert tuned.rate == pytest.approx((L - m) / (L + m), rel=1e-10)
 
 
-@needs_maps
 def test_tune_momentum_finds_polyaks_heavy_ball():
     # Optimum at the double root: η = 4/(√L + √m)², β = ((√L − √m)/(√L + √m))², ρ = √β.
     m, L = 0.05, 1.0
@@ -282,7 +242,6 @@ def brute_force_min(f, lo, hi, levels=5, points=401):
     return best
 
 
-@needs_maps
 def test_tune_consensus_on_a_bilinear_spectrum_matches_brute_force():
     sigmas = np.array([0.5, 1.0])
     lam = np.concatenate([1j * sigmas, -1j * sigmas])
@@ -306,7 +265,6 @@ def test_tune_consensus_on_a_bilinear_spectrum_matches_brute_force():
     assert tuned.hyperparameters["gamma"] == pytest.approx(gamma_b, abs=1e-6)
 
 
-@needs_maps
 def test_tune_searches_integer_hyperparameters_over_integers():
     lam = np.array([0.05 + 1.0j, 0.05 - 1.0j, 0.3 + 0.2j, 0.3 - 0.2j])
     lr = 0.5
@@ -324,6 +282,7 @@ def test_tune_searches_integer_hyperparameters_over_integers():
     assert tuned.rate == pytest.approx(best[0], abs=1e-6)
 
 
+@pytest.mark.slow
 def test_tune_cgd_through_the_operator_jacobian_takes_the_largest_step():
     # CGD on x^T A y: ρ = 1/√(1 + η²σ_min²), decreasing in η: the optimum is the upper bound.
     game = Bilinear(np.diag([1.0, 0.5]))

@@ -1,56 +1,40 @@
-"""Checked, recorded analyses: adjointness, determinism, records, batch averaging."""
+"""Checked, recorded analyses (gamedyn.spectrum.analysis): adjointness, determinism, batch
+spectra."""
 
 from __future__ import annotations
-
-import json
 
 import numpy as np
 import pytest
 import torch
+from helpers import spectrum_distance, tiny_batch, tiny_gan, tiny_players
 from torch import nn
 
 from gamedyn.games import FunctionGame
-from gamedyn.games.torch_game import TorchGame
-from gamedyn.methods import GDA, ExtraGradient
-from gamedyn.spectrum import eigenvalues, game_jacobian, operator_jacobian
+from gamedyn.methods import ExtraGradient
+from gamedyn.spectrum import JacobianOperator, eigenvalues, game_jacobian
 from gamedyn.spectrum.analysis import (
     AdjointnessError,
-    AveragedGame,
     NondeterministicError,
     adjointness_error,
     analyse,
     batch_spectra,
     check_adjointness,
 )
-from gamedyn.spectrum.matrix_free import _products
-
-
-def players(seed: int = 0, dim: int = 2) -> tuple[nn.Module, nn.Module]:
-    torch.manual_seed(seed)
-    G = nn.Sequential(nn.Linear(dim, 4), nn.Tanh(), nn.Linear(4, dim))
-    D = nn.Sequential(nn.Linear(dim, 6), nn.Tanh(), nn.Linear(6, 1))
-    return G, D
-
-
-def batch(seed: int, size: int = 8, dim: int = 2) -> tuple[torch.Tensor, torch.Tensor]:
-    g = torch.Generator().manual_seed(seed)
-    return torch.randn(size, dim, generator=g) + 1.0, torch.randn(size, dim, generator=g)
 
 
 @pytest.fixture(scope="module")
-def game() -> TorchGame:
-    G, D = players()
-    return TorchGame(G, D, "non-saturating", *batch(1))
+def game():
+    return tiny_gan(shift=1.0)
 
 
 def _close_to_dense(values: np.ndarray, dense: np.ndarray, tol: float = 1e-8) -> None:
     scale = max(np.abs(dense).max(), 1.0)
-    assert max(np.abs(dense - w).min() for w in values) < tol * scale
+    assert spectrum_distance(values, dense) < tol * scale
 
 
 def test_analysis_matches_dense_and_records_how(game):
     record = analyse(game, k=6, which="LM")
-    _close_to_dense(record.eigenvalues, eigenvalues(game, game.z0))
+    _close_to_dense(record.eigenvalues, eigenvalues(game, z=game.z0))
     assert record.adjointness_error < 1e-13
     assert np.all(record.residuals < 1e-7)
     assert record.product_dtype == "float64" and record.basis_dtype == "float64"
@@ -63,38 +47,26 @@ def test_analysis_matches_dense_and_records_how(game):
 def test_operator_analysis_matches_dense(game):
     method = ExtraGradient(0.1)
     record = analyse(game, k=4, which="LM", method=method, mode="forward")
-    _close_to_dense(record.eigenvalues, eigenvalues(game, game.z0, method))
+    _close_to_dense(record.eigenvalues, eigenvalues(game, method=method, z=game.z0))
     assert record.operator == repr(method) and record.n == game.n
     assert record.mode == "forward"
 
 
-def test_record_saves_json_and_npz(game, tmp_path):
-    record = analyse(game, k=4)
-    path_json, path_npz = record.save(tmp_path, "mlp")
-    saved = json.loads(path_json.read_text())
-    assert saved["k"] == 4 and saved["product_dtype"] == "float64"
-    back = np.array([complex(re, im) for re, im in saved["eigenvalues"]])
-    np.testing.assert_array_equal(back, record.eigenvalues)
-    with np.load(path_npz) as npz:
-        np.testing.assert_array_equal(npz["eigenvalues"], record.eigenvalues)
-        np.testing.assert_array_equal(npz["residuals"], record.residuals)
-
-
 def test_two_analyses_give_identical_eigenvalues():
-    G, D = players()
-    first = analyse(TorchGame(G, D, "wgan", *batch(1), reg="gp", reg_weight=1.0), k=4)
-    second = analyse(TorchGame(G, D, "wgan", *batch(1), reg="gp", reg_weight=1.0), k=4)
+    players = tiny_players()
+    first = analyse(tiny_gan("wgan", players=players, shift=1.0, reg="gp", reg_weight=1.0), k=4)
+    second = analyse(tiny_gan("wgan", players=players, shift=1.0, reg="gp", reg_weight=1.0), k=4)
     np.testing.assert_array_equal(first.eigenvalues, second.eigenvalues)
     np.testing.assert_array_equal(first.residuals, second.residuals)
 
 
 def test_adjointness_check_fails_loudly_on_a_broken_product(game):
-    products = _products(game, None, None, None)
-    assert check_adjointness(products) < 1e-13
-    exact = products.jvp
-    products.jvp = lambda u: exact(u) + 1e-3 * torch.roll(u, 1)  # not the transpose of vjp
+    op = JacobianOperator(game)
+    assert check_adjointness(op) < 1e-13
+    exact = op.apply
+    op.apply = lambda u: exact(u) + 1e-3 * torch.roll(u, 1)  # not the transpose of vjp
     with pytest.raises(AdjointnessError, match="not adjoint") as err:
-        check_adjointness(products)
+        check_adjointness(op)
     assert err.value.error > 1e-6
 
 
@@ -113,9 +85,9 @@ def test_analysis_refuses_a_random_operator():
     with pytest.raises(NondeterministicError, match="differ"):
         analyse(game, k=2, z=np.ones(n))
     # forward-mode products of a random map are not even adjoint
-    products = _products(game, np.ones(n), None, None, "forward")
+    op = JacobianOperator(game, np.ones(n), mode="forward")
     with pytest.raises(AdjointnessError):
-        check_adjointness(products)
+        check_adjointness(op)
 
 
 def test_adjointness_error_is_roundoff_for_a_matrix():
@@ -125,37 +97,22 @@ def test_adjointness_error_is_roundoff_for_a_matrix():
 
 
 def test_float32_products_are_recorded_as_the_fast_mode():
-    G, D = players()
-    game32 = TorchGame(G, D, "non-saturating", *batch(1), dtype=torch.float32)
+    players = tiny_players()
+    game32 = tiny_gan(players=players, shift=1.0, dtype=torch.float32)
     record = analyse(game32, k=4, tol=1e-5)
-    game64 = TorchGame(G, D, "non-saturating", *batch(1))
-    _close_to_dense(record.eigenvalues, eigenvalues(game64, game64.z0), tol=1e-4)
+    game64 = tiny_gan(players=players, shift=1.0)
+    _close_to_dense(record.eigenvalues, eigenvalues(game64, z=game64.z0), tol=1e-4)
     assert record.product_dtype == "float32" and record.basis_dtype == "float64"
     assert record.adjointness_error < 1e-5
 
 
-def test_averaged_game_has_the_average_jacobian():
-    G, D = players()
-    games = [TorchGame(G, D, "non-saturating", *batch(seed)) for seed in (1, 2, 3)]
-    averaged = AveragedGame(games)
-    z = games[0].z0
-    expected = np.mean([game_jacobian(g, z) for g in games], axis=0)
-    np.testing.assert_allclose(game_jacobian(averaged, z), expected, atol=1e-13)
-    # GDA's operator I − ηJ is affine in the field, so it averages too
-    np.testing.assert_allclose(
-        operator_jacobian(GDA(0.1), averaged, z),
-        np.mean([operator_jacobian(GDA(0.1), g, z) for g in games], axis=0),
-        atol=1e-13,
-    )
-
-
 def test_batch_spectra_report_spread_and_average():
-    G, D = players()
-    games = [TorchGame(G, D, "non-saturating", *batch(seed, size=4)) for seed in range(1, 5)]
+    players = tiny_players()
+    games = [tiny_gan(players=players, batch_seed=s, batch_size=4, shift=1.0) for s in range(1, 5)]
     spectra = batch_spectra(games, k=4)
     assert spectra.per_batch.shape == (4, 4)
     for g, row in zip(games, spectra.per_batch, strict=True):
-        _close_to_dense(row, eigenvalues(g, g.z0))
+        _close_to_dense(row, eigenvalues(g, z=g.z0))
     moduli = -np.sort(-np.abs(spectra.per_batch), axis=1)
     np.testing.assert_allclose(spectra.mean, moduli.mean(axis=0))
     np.testing.assert_allclose(spectra.std, moduli.std(axis=0))
@@ -163,17 +120,6 @@ def test_batch_spectra_report_spread_and_average():
     mean_jacobian = np.mean([game_jacobian(g, g.z0) for g in games], axis=0)
     _close_to_dense(spectra.averaged.eigenvalues, np.linalg.eigvals(mean_jacobian))
     assert spectra.averaged.batch_sizes["batches"] == 4
-
-
-def test_averaged_game_checks_its_games():
-    G, D = players()
-    with pytest.raises(ValueError, match="at least one"):
-        AveragedGame([])
-    G2 = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 2))
-    a = TorchGame(G, D, "non-saturating", *batch(1))
-    b = TorchGame(G2, D, "non-saturating", *batch(1))
-    with pytest.raises(ValueError, match="share their players"):
-        AveragedGame([a, b])
 
 
 def test_analyses_of_a_batchnorm_spectral_norm_model_are_identical_and_leave_it_unchanged():
@@ -193,9 +139,9 @@ def test_analyses_of_a_batchnorm_spectral_norm_model_are_identical_and_leave_it_
         for name, m in (("G", G), ("D", D))
         for k, v in m.state_dict().items()
     }
-    real, latent = batch(4)
+    batch = tiny_batch(4, shift=1.0)
     records = [
-        analyse(TorchGame(G, D, "wgan", real, latent, reg="gp", reg_weight=1.0), k=4)
+        analyse(tiny_gan("wgan", players=(G, D), batch=batch, reg="gp", reg_weight=1.0), k=4)
         for _ in range(2)
     ]
     np.testing.assert_array_equal(records[0].eigenvalues, records[1].eigenvalues)

@@ -1,4 +1,5 @@
-"""Per-player blocks, matrix-free (Lanczos, svds, GMRES-in-Arnoldi) against the dense Jacobian."""
+"""Per-player blocks, matrix-free (Lanczos, svds, GMRES-in-Arnoldi) against the dense Jacobian
+(gamedyn.spectrum.blocks)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import numpy as np
 import pytest
 import scipy.linalg
 import torch
+from helpers import spectrum_distance, tiny_gan
 
 from gamedyn.games import FunctionGame
 from gamedyn.spectrum import game_jacobian
@@ -51,16 +53,17 @@ def test_player_hessian_eigenvalues(setup, player, which):
     values = np.linalg.eigvalsh(block)
     k = 3
     expected = {"LA": values[-k:], "SA": values[:k], "BE": np.r_[values[:1], values[-2:]]}[which]
-    got = player_hessian_eigenvalues(game, z, player, k=k, which=which)
+    got = player_hessian_eigenvalues(game, player, k=k, which=which, z=z)
     np.testing.assert_allclose(got, np.sort(expected)[::-1], atol=1e-8)
 
 
 def test_coupling_singular_values(setup):
     game, z, J = setup
     expected = np.linalg.svd(J[:NX, NX:], compute_uv=False)[:4]
-    np.testing.assert_allclose(coupling_singular_values(game, z, k=4), expected, atol=1e-8)
+    np.testing.assert_allclose(coupling_singular_values(game, k=4, z=z), expected, atol=1e-8)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["LM", "LR"])
 def test_schur_complement_eigenvalues(setup, which):
     game, z, J = setup
@@ -74,48 +77,51 @@ def test_schur_complement_eigenvalues(setup, which):
     values = np.linalg.eigvals(S)
     key = -np.abs(values) if which == "LM" else -values.real
     expected = np.sort_complex(values[np.argsort(key)[:3]])
-    got = np.sort_complex(schur_complement_eigenvalues(game, z, k=3, which=which))
+    got = np.sort_complex(schur_complement_eigenvalues(game, k=3, which=which, z=z))
     np.testing.assert_allclose(got, expected, atol=1e-7)
 
 
 def test_block_arguments_are_checked(setup):
     game, z, _ = setup
     with pytest.raises(ValueError, match="unknown player 'g'"):
-        player_hessian_eigenvalues(game, z, player="g")
+        player_hessian_eigenvalues(game, player="g", z=z)
     with pytest.raises(ValueError, match="k = 20 exceeds the block size 14"):
-        player_hessian_eigenvalues(game, z, k=20)
+        player_hessian_eigenvalues(game, k=20, z=z)
     with pytest.raises(ValueError, match="unknown which"):
-        schur_complement_eigenvalues(game, z, which="XX")
+        schur_complement_eigenvalues(game, which="XX", z=z)
 
 
+@pytest.mark.slow
 def test_blocks_of_a_small_torch_gan_equal_the_dense_blocks():
-    from torch import nn
-
-    from gamedyn.games.torch_game import TorchGame
-
-    torch.manual_seed(0)
-    G = nn.Sequential(nn.Linear(2, 5), nn.Tanh(), nn.Linear(5, 2))
-    D = nn.Sequential(nn.Linear(2, 6), nn.Tanh(), nn.Linear(6, 1))
-    g = torch.Generator().manual_seed(1)
-    game = TorchGame(
-        G,
-        D,
-        "non-saturating",
-        torch.randn(16, 2, generator=g),
-        torch.randn(16, 2, generator=g),
-        reg="r1",
-        reg_weight=2.0,
-    )
+    game = tiny_gan(generator_width=5, batch_size=16, reg="r1", reg_weight=2.0)
     J = game_jacobian(game, game.z0)
     nx = game.nx
     Jxx, Jxy, Jyx, Jyy = J[:nx, :nx], J[:nx, nx:], J[nx:, :nx], J[nx:, nx:]
     for player, block in (("x", Jxx), ("y", Jyy)):
         values = np.linalg.eigvalsh(0.5 * (block + block.T))
-        got = player_hessian_eigenvalues(game, None, player, k=3, which="BE")
+        got = player_hessian_eigenvalues(game, player, k=3, which="BE")
         np.testing.assert_allclose(got, np.sort(np.r_[values[:1], values[-2:]])[::-1], atol=1e-8)
     expected = np.linalg.svd(Jxy, compute_uv=False)[:3]
-    np.testing.assert_allclose(coupling_singular_values(game, None, k=3), expected, atol=1e-8)
+    np.testing.assert_allclose(coupling_singular_values(game, k=3), expected, atol=1e-8)
     S = Jxx - Jxy @ scipy.linalg.solve(Jyy, Jyx)
     dense = np.linalg.eigvals(S)
-    got = schur_complement_eigenvalues(game, None, k=3, which="LM")
-    assert max(np.abs(dense - w).min() for w in got) < 1e-7 * max(np.abs(dense).max(), 1.0)
+    got = schur_complement_eigenvalues(game, k=3, which="LM")
+    assert spectrum_distance(got, dense) < 1e-7 * max(np.abs(dense).max(), 1.0)
+
+
+def test_schur_complement_which_has_arpacks_meaning_on_the_dense_path():
+    """``"LI"``/``"SI"`` rank by the absolute imaginary part and keep conjugate pairs whole, as
+    ARPACK does, also where a small block is solved densely (here ``S`` is 3 × 3)."""
+    from gamedyn.games import Quadratic
+
+    rotation = np.array([[0.0, 2.0, 0.0], [-2.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    game = Quadratic(np.diag([1.0, 1.0, 3.0]), np.eye(3), rotation, np.eye(3))
+    J = game_jacobian(game)
+    S = J[:3, :3] - J[:3, 3:] @ np.linalg.solve(J[3:, 3:], J[3:, :3])
+    np.testing.assert_allclose(
+        np.sort_complex(np.linalg.eigvals(S)), [1 - 2j, 1 + 2j, 3], atol=1e-12
+    )
+    np.testing.assert_allclose(
+        schur_complement_eigenvalues(game, k=2, which="LI"), [1 + 2j, 1 - 2j], atol=1e-12
+    )
+    np.testing.assert_allclose(schur_complement_eigenvalues(game, k=1, which="SI"), [3], atol=1e-12)

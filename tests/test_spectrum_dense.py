@@ -1,12 +1,13 @@
-"""Dense spectra: ordering, size guard, Jacobians away from fixed points."""
+"""Dense spectra (gamedyn.spectrum.dense): Jacobians away from fixed points, default points,
+the size guard."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import central_jacobian, random_quadratic, tensor
+from helpers import central_jacobian, random_quadratic, tensor, tiny_gan
 
-from gamedyn.games import DiracGAN
+from gamedyn.games import DiracGAN, FunctionGame, TorchGame
 from gamedyn.methods import GDA, Consensus, Momentum
 from gamedyn.spectrum import (
     eigenvalues,
@@ -18,25 +19,13 @@ from gamedyn.spectrum import (
 from gamedyn.spectrum.dense import check_dense_size
 
 
-def test_sort_order_is_modulus_then_real_then_imaginary():
-    w = [0.5, 1j, -1j, -1.0, 1.0, 0.3 + 0.4j, 0.3 - 0.4j, 2.0]
-    expected = [2.0, 1.0, 1j, -1j, -1.0, 0.5, 0.3 + 0.4j, 0.3 - 0.4j]
-    np.testing.assert_array_equal(sort_eigenvalues(w), np.array(expected, dtype=complex))
-
-
-def test_sort_keeps_conjugate_pairs_together_despite_roundoff():
-    w = [1 + 1j + 1e-15, 1 - 1j, 1.4142135623730951 + 0j]
-    out = sort_eigenvalues(w)
-    assert out[0] == 1.4142135623730951 and out[1].imag > 0 and out[2].imag < 0
-
-
 def test_game_eigenvalues_of_the_dirac_gan_away_from_equilibrium():
     game, z = DiracGAN("standard", reg="r1", gamma=0.5), np.array([1.0, 1.0])
     J = game_jacobian(game, z)
     fd = central_jacobian(lambda p: game.field(tensor(p)).numpy(), z)
     np.testing.assert_allclose(J, fd, rtol=1e-8, atol=1e-9)
     np.testing.assert_allclose(
-        eigenvalues(game, z), sort_eigenvalues(np.linalg.eigvals(fd)), atol=1e-7
+        eigenvalues(game, z=z), sort_eigenvalues(np.linalg.eigvals(fd)), atol=1e-7
     )
 
 
@@ -76,3 +65,33 @@ def test_dense_jacobian_too_large_is_refused_with_its_size():
 def test_spectrum_checks_the_point():
     with pytest.raises(ValueError, match="z has length 3"):
         spectral_radius(GDA(0.1), random_quadratic(0), np.zeros(3))
+
+
+def test_dense_functions_default_to_the_games_point():
+    game = tiny_gan()
+    np.testing.assert_array_equal(game_jacobian(game), game_jacobian(game, game.z0))
+    np.testing.assert_array_equal(eigenvalues(game), eigenvalues(game, z=game.z0))
+
+
+def test_z_none_is_the_default_point_or_refused():
+    game = random_quadratic(3, linear=True)
+    z_star = game.fixed_point().numpy()
+    np.testing.assert_array_equal(game_jacobian(game), game_jacobian(game, z_star))
+    np.testing.assert_array_equal(eigenvalues(game), eigenvalues(game, z=z_star))
+    dirac = DiracGAN("non-saturating", reg="r1", gamma=0.3)
+    assert spectral_radius(GDA(0.1), dirac) == spectral_radius(GDA(0.1), dirac, np.zeros(2))
+    no_default = FunctionGame(lambda x, y: (x * y).sum(), lambda x, y: -(x * y).sum(), 1, 1)
+    with pytest.raises(ValueError, match="z is required"):
+        eigenvalues(no_default)
+    with pytest.raises(ValueError, match="z is required"):
+        spectral_radius(GDA(0.1), no_default)
+
+
+def test_dense_jacobian_refuses_a_dcgan_with_the_size_it_needs():
+    from gamedyn.examples import dcgan
+
+    big = TorchGame(
+        dcgan.generator(), dcgan.discriminator(), "non-saturating", dcgan.sample(2), dcgan.latent(2)
+    )
+    with pytest.raises(MemoryError, match=r"1731905 x 1731905 float64 game Jacobian needs 2.+ GiB"):
+        game_jacobian(big)

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 import scipy.sparse.linalg as sla
 import torch
-from torch import nn
+from helpers import tiny_gan
 
+from gamedyn.backends import MatrixFreeOps
 from gamedyn.games import Bilinear, TorchGame
-from gamedyn.methods import CGD, ExtraGradient, Lookahead, Momentum, OptimisticGDA
+from gamedyn.methods import CGD, Consensus, ExtraGradient, Lookahead, Momentum, OptimisticGDA
 from gamedyn.spectrum import JacobianOperator, game_jacobian, operator_jacobian
 from gamedyn.vocabulary import PRODUCT_MODES
 
@@ -17,11 +18,12 @@ from gamedyn.vocabulary import PRODUCT_MODES
 @pytest.fixture(scope="module")
 def gan() -> TorchGame:
     """A small float64 GAN (53 parameters) with an R1 penalty, off equilibrium."""
-    torch.manual_seed(0)
-    G = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 2))
-    D = nn.Sequential(nn.Linear(2, 5), nn.Tanh(), nn.Linear(5, 1))
-    real, latent = torch.randn(12, 2), torch.randn(12, 2)
-    return TorchGame(G, D, "non-saturating", real, latent, reg="r1", reg_weight=0.5)
+    return tiny_gan(discriminator_width=5, batch_size=12, reg="r1", reg_weight=0.5)
+
+
+@pytest.fixture(scope="module")
+def tanh_gan() -> TorchGame:
+    return tiny_gan()
 
 
 METHODS = [None, ExtraGradient(0.1), Momentum(0.1, -0.3), Lookahead(OptimisticGDA(0.1), 3, 0.5)]
@@ -33,7 +35,10 @@ def _dense(game, method):
     return operator_jacobian(method, game)
 
 
-@pytest.mark.parametrize("mode", PRODUCT_MODES)
+MODES = [pytest.param(m, marks=pytest.mark.slow) if m == "linearize" else m for m in PRODUCT_MODES]
+
+
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("method", METHODS, ids=lambda m: "game" if m is None else repr(m))
 def test_products_equal_the_dense_jacobian_and_its_transpose(gan, method, mode):
     J = _dense(gan, method)
@@ -122,3 +127,36 @@ def test_bad_arguments_are_refused(gan):
         JacobianOperator(np.eye(3))
     with pytest.raises(ValueError, match="length"):
         JacobianOperator(gan, z=np.zeros(3))
+
+
+@pytest.mark.parametrize(
+    "mode", ["forward", "reverse", pytest.param("linearize", marks=pytest.mark.slow)]
+)
+@pytest.mark.parametrize(
+    "method",
+    [None, Momentum(0.5, -0.3), Consensus(0.5, 0.3)],
+    ids=["game", "momentum", "consensus"],
+)
+def test_products_are_adjoint_and_match_dense(tanh_gan, method, mode):
+    game = tanh_gan
+    op = JacobianOperator(game, method=method, mode=mode)
+    dense = (
+        game_jacobian(game, game.z0) if method is None else operator_jacobian(method, game, game.z0)
+    )
+    rng = np.random.default_rng(1)
+    for _ in range(3):
+        u, v = rng.standard_normal((2, op.shape[0]))
+        left, right = u @ op.matvec(v), op.rmatvec(u) @ v
+        assert abs(left - right) <= 1e-12 * max(abs(left), 1e-300) + 1e-15
+    w = rng.standard_normal((op.shape[0], 3))
+    np.testing.assert_allclose(op.matmat(w), dense @ w, atol=1e-12)
+    np.testing.assert_allclose(op.rmatvec(w[:, 0]), dense.T @ w[:, 0], atol=1e-12)
+
+
+def test_cgd_operator_products_match_dense_jacobian():
+    game = tiny_gan(discriminator_width=3, dim=1)
+    A = operator_jacobian(CGD(0.1), game, game.z0)
+    op = JacobianOperator(game, method=CGD(0.1), ops=MatrixFreeOps(game, solve_iterations=8))
+    u = np.random.default_rng(0).standard_normal((game.n, 2))
+    np.testing.assert_allclose(op.matmat(u), A @ u, atol=1e-11)
+    np.testing.assert_allclose(op.rmatvec(u[:, 0]), A.T @ u[:, 0], atol=1e-11)

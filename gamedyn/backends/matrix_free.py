@@ -60,8 +60,8 @@ class MatrixFreeOps(TorchOps):
     """The :class:`~gamedyn.methods.base.Ops` primitives for large games, with no dense matrix.
 
     ``field`` is the game's; ``jvp``/``vjp`` are torch.func transforms of it; ``solve`` is
-    :func:`gmres` with a fixed number of steps ``maxiter`` (default ``min(n, 64)``), so a step
-    using it (CGD) can be differentiated by torch.func. ``tol`` is the relative residual
+    :func:`gmres` with a fixed number of steps ``solve_iterations`` (default ``min(n, 64)``),
+    so a step using it (CGD) can be differentiated by torch.func. ``tol`` is the relative residual
     ``‖A u − b‖/‖b‖`` a solve must reach when :attr:`check` is on (eager evaluation only;
     :class:`~gamedyn.spectrum.JacobianOperator` checks the solve at the analysed state once
     before any product).

@@ -149,12 +149,17 @@ def analysis(args: argparse.Namespace, game: Any, games: list[Any], method: Any)
             record = spread.averaged
             record.extras["batch_spread"] = {
                 "per_batch": [_pairs(row) for row in spread.per_batch],
+                "converged": spread.converged.tolist(),
                 "quantity": {"LM": "modulus", "LR": "real part", "SR": "real part"}.get(
                     args.which, "|imaginary part|"
                 ),
                 "mean": spread.mean.tolist(),
                 "std": spread.std.tolist(),
             }
+            if not spread.converged.all():
+                failed = np.flatnonzero(~spread.converged).tolist()
+                record.converged = False
+                record.message = f"the solver did not converge on batches {failed}"
         else:
             record = analyse(game, args.k, args.which, **options)
     except NoConvergence as err:

@@ -165,7 +165,7 @@ class TorchGame(Game):
 
         The players' private copies are shared, not copied again (they are never written), so
         many batches of a large model cost only their data: this is how
-        :class:`gamedyn.spectrum.analysis.AveragedGame` averages a checkpoint's field over a
+        :class:`gamedyn.games.averaged.AveragedGame` averages a checkpoint's field over a
         data set. ``gp_seed`` draws the new batch's penalty interpolation weights.
         """
         other = copy.copy(self)

@@ -34,6 +34,7 @@ from .records import SpectrumRecord
 _LAZY = {  # name -> module: these import sympy, so only when asked for
     "eigenvalue_map": "maps",
     "numeric_eigenvalue_map": "maps",
+    "eigenvalue_matrix": "maps",
     "characteristic_polynomial": "maps",
     "bilinear_rates": "maps",
     "bilinear_spectral_radius": "maps",

@@ -257,17 +257,21 @@ class BatchSpectra(NamedTuple):
     """Top eigenvalues per batch, their spread, and the averaged operator's.
 
     Attributes:
-      per_batch: ``B × k`` complex, row ``b`` the top-``k`` of batch ``b`` in gamedyn's order.
-      mean, std: per rank (column), the mean and standard deviation across batches of the
-        modulus (``which="LM"``) or real part (``"LR"``/``"SR"``) — the sorted quantity, so
-        ranks are comparable.
-      averaged: the :class:`SpectrumRecord` of the averaged game's operator.
+      per_batch: ``B × k`` complex, row ``b`` the top-``k`` of batch ``b`` in gamedyn's order
+        (for a batch whose solver did not converge, its best estimates, padded with ``nan``).
+      mean, std: per rank (column), the mean and standard deviation across the *converged*
+        batches of the modulus (``which="LM"``) or real part (``"LR"``/``"SR"``) — the sorted
+        quantity, so ranks are comparable.
+      averaged: the :class:`~gamedyn.spectrum.records.SpectrumRecord` of the averaged game's
+        operator.
+      converged: per batch, whether its solver converged.
     """
 
     per_batch: np.ndarray
     mean: np.ndarray
     std: np.ndarray
     averaged: SpectrumRecord
+    converged: np.ndarray
 
 
 def rank_spread(per_batch: np.ndarray, which: str = "LM") -> tuple[np.ndarray, np.ndarray]:
@@ -286,14 +290,30 @@ def rank_spread(per_batch: np.ndarray, which: str = "LM") -> tuple[np.ndarray, n
 def batch_spectra(
     games: Sequence[Game], k: int = 6, which: str = "LM", **kwargs: Any
 ) -> BatchSpectra:
-    """Top-``k`` of each game (one batch each) and of their
-    :class:`~gamedyn.games.averaged.AveragedGame`.
+    """Top-``k`` of the :class:`~gamedyn.games.averaged.AveragedGame` of ``games`` (one batch
+    each) and of each game.
 
     ``kwargs`` (``method=``, ``z=``, solver options) go to :func:`analyse`. The spread is
-    :func:`rank_spread`'s.
+    :func:`rank_spread`'s over the batches whose solver converged.
+
+    Raises:
+      NoConvergence: the averaged game's solver did not converge (``err.record`` is its
+        partial record); a batch that does not converge is reported in ``converged``
+        instead.
     """
     games = list(games)
-    per_batch = np.array([analyse(g, k, which, **kwargs).eigenvalues for g in games])
-    mean, std = rank_spread(per_batch, which)
     averaged = analyse(AveragedGame(games), k, which, **kwargs)
-    return BatchSpectra(per_batch, mean, std, averaged)
+    rows, converged = [], []
+    for game in games:
+        try:
+            values, ok = analyse(game, k, which, **kwargs).eigenvalues, True
+        except NoConvergence as err:
+            values, ok = np.asarray(err.values, dtype=complex)[:k], False
+        rows.append(np.concatenate([values, np.full(k - len(values), np.nan + 0j)]))
+        converged.append(ok)
+    per_batch, converged = np.array(rows), np.array(converged)
+    if converged.any():
+        mean, std = rank_spread(per_batch[converged], which)
+    else:
+        mean = std = np.full(k, np.nan)
+    return BatchSpectra(per_batch, mean, std, averaged, converged)

@@ -1,0 +1,259 @@
+"""Helpers the test files share: finite differences (independent of gamedyn's autograd), random
+games, a tiny GAN factory, and sympy references.
+
+Imported as ``from helpers import ...`` (``tests/`` is on ``sys.path`` under pytest's default
+rootdir-based import: it has no ``__init__.py``). sympy is imported only inside the functions
+that need it, so importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from gamedyn.games import Bilinear, Quadratic, TorchGame
+from gamedyn.methods import (
+    CGD,
+    GDA,
+    AltGDA,
+    Consensus,
+    ExtraGradient,
+    Lookahead,
+    Method,
+    Momentum,
+    OptimisticGDA,
+)
+
+# --- finite differences -----------------------------------------------------------------------
+
+
+def central_jacobian(f: Callable[[Any], Any], x: Any, h: float = 1e-6) -> Any:
+    """``∂f/∂x`` by central differences, column ``i`` = ``(f(x + h eᵢ) − f(x − h eᵢ)) / 2h``.
+
+    numpy input (converted to float64): ``f`` returns a 1-D array and so does the result's every
+    column (a numpy array). A torch tensor: ``f`` returns a 1-D tensor and the result is a tensor
+    in ``x``'s dtype.
+    """
+    if isinstance(x, torch.Tensor):
+        eye = torch.eye(x.shape[0], dtype=x.dtype)
+        return torch.stack([(f(x + h * e) - f(x - h * e)) / (2 * h) for e in eye], dim=1)
+    x = np.asarray(x, dtype=float)
+    cols = []
+    for i in range(x.size):
+        e = np.zeros_like(x)
+        e[i] = h
+        cols.append((np.asarray(f(x + e)) - np.asarray(f(x - e))) / (2 * h))
+    return np.stack(cols, axis=1)
+
+
+def central_gradient(f: Callable[[Any], Any], x: Any, h: float = 1e-6) -> Any:
+    """``∇f`` of a scalar function by central differences (numpy or torch, as
+    :func:`central_jacobian`)."""
+    if isinstance(x, torch.Tensor):
+        return central_jacobian(lambda p: f(p).reshape(1), x, h)[0]
+    return central_jacobian(lambda p: np.atleast_1d(f(p)), x, h)[0]
+
+
+def tensor(x: Any) -> torch.Tensor:
+    """``x`` as a float64 torch tensor."""
+    return torch.as_tensor(np.asarray(x, dtype=float), dtype=torch.float64)
+
+
+def spectrum_distance(values: Any, dense: Any) -> float:
+    """The largest distance from one of ``values`` to the nearest eigenvalue in ``dense``."""
+    dense = np.asarray(dense)
+    return max(float(np.abs(dense - w).min()) for w in np.ravel(values))
+
+
+# --- random games -----------------------------------------------------------------------------
+
+
+def random_bilinear(seed: int, nx: int = 2, ny: int = 2, linear: bool = False) -> Bilinear:
+    """A bilinear game with well-separated singular values ``1`` and ``0.5`` (for ``2 × 2``)."""
+    rng = np.random.default_rng(seed)
+    u, _ = np.linalg.qr(rng.standard_normal((nx, nx)))
+    w, _ = np.linalg.qr(rng.standard_normal((ny, ny)))
+    s = np.zeros((nx, ny))
+    np.fill_diagonal(s, np.linspace(1.0, 0.5, min(nx, ny)))
+    A = u @ s @ w.T
+    if linear:
+        return Bilinear(A, rng.standard_normal(nx), rng.standard_normal(ny))
+    return Bilinear(A)
+
+
+def random_quadratic(seed: int, nx: int = 2, ny: int = 2, linear: bool = False) -> Quadratic:
+    """A general-sum quadratic game with a non-normal Jacobian whose eigenvalues lie in Re > 0."""
+    rng = np.random.default_rng(seed)
+    Px = rng.standard_normal((nx, nx))
+    Py = rng.standard_normal((ny, ny))
+    Axx = 0.3 * Px @ Px.T / nx + 0.2 * np.eye(nx)
+    Ayy = 0.3 * Py @ Py.T / ny + 0.2 * np.eye(ny)
+    Axy = rng.standard_normal((nx, ny))
+    Ayx = -Axy.T + 0.3 * rng.standard_normal((ny, nx))
+    bx, by = (rng.standard_normal(nx), rng.standard_normal(ny)) if linear else (None, None)
+    return Quadratic(Axx, Ayy, Axy, Ayx, bx, by)
+
+
+def normal_game(a: Any, sigma: Any, seed: int = 0) -> Quadratic:
+    """A quadratic game with normal ``J`` and eigenvalues ``a_j ± iσ_j`` (``J`` real).
+
+    In the bases ``U`` (first player) and ``W`` (second), the first two draws of
+    ``default_rng(seed)``, ``J`` is ``[[diag a, diag σ], [−diag σ, diag a]]``, an orthogonal sum
+    of ``2 × 2`` blocks ``a I + σ [[0, 1], [−1, 0]]``.
+    """
+    a, sigma = np.atleast_1d(a).astype(float), np.atleast_1d(sigma).astype(float)
+    rng = np.random.default_rng(seed)
+    m = a.size
+    U, _ = np.linalg.qr(rng.standard_normal((m, m)))
+    W, _ = np.linalg.qr(rng.standard_normal((m, m)))
+    Axx, Ayy = U @ np.diag(a) @ U.T, W @ np.diag(a) @ W.T
+    Axy = U @ np.diag(sigma) @ W.T
+    return Quadratic((Axx + Axx.T) / 2, (Ayy + Ayy.T) / 2, Axy, -Axy.T)
+
+
+def every_operator(lr: Any, b: Any, a: Any, g: Any) -> list[Method]:
+    """Every operator, augmented and lookahead ones included; ``b`` enters as negative momentum.
+
+    The hyperparameters may be numbers or sympy symbols (step size ``lr``, momentum ``b``,
+    lookahead ``a``, consensus ``g``).
+    """
+    return [
+        GDA(lr),
+        AltGDA(lr),
+        ExtraGradient(lr),
+        OptimisticGDA(lr),
+        Momentum(lr, -b),
+        Momentum(lr, -b, alternating=True),
+        Lookahead(ExtraGradient(lr), k=3, alpha=a),
+        Lookahead(Momentum(lr, b), k=2, alpha=a),
+        Lookahead(OptimisticGDA(lr), k=2, alpha=a),
+        Consensus(lr, g),
+        CGD(lr),
+    ]
+
+
+# --- a tiny GAN -------------------------------------------------------------------------------
+
+
+def mlp(
+    inputs: int,
+    width: int,
+    outputs: int,
+    activation: Callable[[], nn.Module] = nn.Tanh,
+    norm: nn.Module | None = None,
+) -> nn.Sequential:
+    """``Linear(inputs, width) [→ norm] → activation → Linear(width, outputs)``."""
+    layers = [nn.Linear(inputs, width)] + ([norm] if norm is not None else [])
+    return nn.Sequential(*layers, activation(), nn.Linear(width, outputs))
+
+
+def tiny_players(
+    *,
+    dim: int = 2,
+    generator_width: int = 4,
+    discriminator_width: int = 6,
+    activation: Callable[[], nn.Module] = nn.Tanh,
+    discriminator_norm: nn.Module | None = None,
+    seed: int = 0,
+) -> tuple[nn.Module, nn.Module]:
+    """One-hidden-layer MLP players on ``dim``-D data, initialised under ``manual_seed(seed)``
+    (the generator first); ``discriminator_norm`` goes after the discriminator's first layer."""
+    torch.manual_seed(seed)
+    G = mlp(dim, generator_width, dim, activation)
+    D = mlp(dim, discriminator_width, 1, activation, discriminator_norm)
+    return G, D
+
+
+def tiny_batch(
+    seed: int = 1, size: int = 8, dim: int = 2, shift: float = 0.0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(real, latent)``: standard normal ``size × dim`` batches (``real`` shifted by ``shift``)
+    drawn from one generator seeded with ``seed``, real first."""
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(size, dim, generator=g) + shift, torch.randn(size, dim, generator=g)
+
+
+PLAYER_OPTIONS = (
+    "generator_width",
+    "discriminator_width",
+    "activation",
+    "discriminator_norm",
+    "seed",
+)
+"""The keyword arguments of :func:`tiny_gan` that go to :func:`tiny_players`."""
+
+
+def tiny_gan(
+    loss: str = "non-saturating",
+    *,
+    players: tuple[nn.Module, nn.Module] | None = None,
+    batch: tuple[torch.Tensor, torch.Tensor] | None = None,
+    dim: int = 2,
+    batch_seed: int = 1,
+    batch_size: int = 8,
+    shift: float = 0.0,
+    **options: Any,
+) -> TorchGame:
+    """A :class:`TorchGame` of tiny MLP players on a fixed batch, at its (non-equilibrium) ``z0``.
+
+    The defaults make the 47-parameter GAN many tests use. ``players`` default to
+    :func:`tiny_players` of the :data:`PLAYER_OPTIONS` among ``options`` (widths,
+    ``activation``, ``discriminator_norm``, ``seed``), ``batch`` to :func:`tiny_batch`
+    (``batch_seed``, ``batch_size``, ``shift``); the other ``options`` go to
+    :class:`TorchGame` (``reg``, ``reg_weight``, ``dtype``, ``batchnorm``, ``gp_seed``).
+    """
+    player_options = {k: options.pop(k) for k in PLAYER_OPTIONS if k in options}
+    if players is None:
+        players = tiny_players(dim=dim, **player_options)
+    elif player_options:
+        raise TypeError(f"players are given: {sorted(player_options)} would be ignored")
+    if batch is None:
+        batch = tiny_batch(batch_seed, batch_size, dim, shift)
+    return TorchGame(*players, loss, *batch, **options)
+
+
+# --- sympy references -------------------------------------------------------------------------
+
+
+def dirac_gan_sympy() -> Any:
+    """The standard Dirac-GAN in sympy: ``L = f(ψθ) + f(0)``, ``f(t) = −log(1 + e^{−t})``,
+    ``L_y = −L``."""
+    import sympy as sp
+
+    from gamedyn.games import SymbolicGame
+
+    theta, psi = sp.symbols("theta psi", real=True)
+
+    def f(t):
+        return -sp.log(1 + sp.exp(-t))
+
+    loss = f(psi * theta) + f(0)
+    return SymbolicGame([theta], [psi], loss, -loss)
+
+
+def as_float(matrix: Any) -> np.ndarray:
+    """A sympy matrix of numbers as a float64 array (evaluated to 20 digits)."""
+    return np.array(matrix.evalf(20), dtype=float)
+
+
+__all__ = [
+    "central_jacobian",
+    "central_gradient",
+    "tensor",
+    "spectrum_distance",
+    "random_bilinear",
+    "random_quadratic",
+    "normal_game",
+    "every_operator",
+    "mlp",
+    "tiny_players",
+    "tiny_batch",
+    "PLAYER_OPTIONS",
+    "tiny_gan",
+    "dirac_gan_sympy",
+    "as_float",
+]

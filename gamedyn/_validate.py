@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numbers
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -124,6 +125,8 @@ def matrix(
 def vector(name: str, value: Any, length: int | None = None) -> torch.Tensor:
     """A finite real 1-D array as a float64 tensor, with an optional required length."""
     tensor = _finite_tensor(name, value)
+    if tensor.ndim == 0:
+        raise ValueError(f"{name} must be a 1-D vector, got the scalar {value!r}")
     if tensor.ndim != 1:
         raise ValueError(f"{name} must be a 1-D vector, got shape {tuple(tensor.shape)}")
     if length is not None and tensor.shape[0] != length:
@@ -132,19 +135,32 @@ def vector(name: str, value: Any, length: int | None = None) -> torch.Tensor:
 
 
 def _finite_tensor(name: str, value: Any) -> torch.Tensor:
+    return real_tensor(name, value, DTYPE)
+
+
+def real_tensor(name: str, value: Any, dtype: torch.dtype = DTYPE, device: Any = None) -> Any:
+    """A finite real array (tensor, numpy array, nested lists) as a tensor of ``dtype``.
+
+    Refused: complex, boolean and non-numeric data (never cast silently), and non-finite
+    entries. NumPy arrays of any layout are accepted (negative strides are copied).
+    """
     if isinstance(value, torch.Tensor):
         if value.is_complex():
-            raise TypeError(f"{name} must be real, got a complex tensor")
-        tensor = value.detach().to(DTYPE)
+            raise TypeError(f"{name} must be real, got a complex tensor ({value.dtype})")
+        if value.dtype == torch.bool:
+            raise TypeError(f"{name} must be real numbers, got a boolean tensor")
+        tensor = value.detach().to(dtype=dtype, device=device)
     else:
         array = np.asarray(value)
         if array.dtype == object or not np.issubdtype(array.dtype, np.number):
-            raise TypeError(f"{name} must be a real numeric array, got {value!r}")
+            kind = "boolean" if array.dtype == bool else repr(value)[:80]
+            raise TypeError(f"{name} must be a real numeric array, got {kind}")
         if np.iscomplexobj(array):
             raise TypeError(f"{name} must be real, got complex values")
-        tensor = torch.as_tensor(array, dtype=DTYPE)
+        tensor = torch.as_tensor(np.ascontiguousarray(array), dtype=dtype, device=device)
     if not torch.isfinite(tensor).all():
-        raise ValueError(f"{name} has non-finite entries (nan or inf): {value!r}")
+        bad = int((~torch.isfinite(tensor)).sum())
+        raise ValueError(f"{name} has non-finite entries (nan or inf): {bad} of {tensor.numel()}")
     return tensor
 
 
@@ -164,3 +180,60 @@ def bounds(name: str, value: Any) -> tuple[float, float]:
             raise ValueError(f"{name}: {end} must be finite, got {b!r}")
         out.append(float(b))
     return out[0], out[1]
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available now (Linux ``MemAvailable``), or ``None`` where unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def allocation(what: str, nbytes: float, fraction: float = 0.8) -> None:
+    """Refuse, before allocating, ``nbytes`` for ``what`` when they exceed ``fraction`` of the
+    memory available now; the message says how much is needed and how much there is."""
+    free = available_memory()
+    if free is not None and nbytes > fraction * free:
+        raise MemoryError(
+            f"{what} needs {nbytes / 2**30:.3g} GiB, more than the {free / 2**30:.3g} GiB "
+            "available on this machine"
+        )
+
+
+def unused_regulariser(reg: Any, weight_name: str, weight: Any, stacklevel: int = 3) -> None:
+    """Warn that a regulariser named with weight 0 does nothing (a sweep may start at 0)."""
+    if reg is not None and not is_symbolic(weight) and weight == 0:
+        warnings.warn(
+            f"reg={reg!r} with {weight_name} = 0 adds nothing: the game is unregularised; give "
+            f"{weight_name} > 0 for the penalty, or reg=None",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+
+
+def device(name: str, value: Any) -> torch.device:
+    """A torch device that exists on this machine (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ...)."""
+    try:
+        dev = torch.device(value)
+    except (RuntimeError, TypeError) as err:
+        raise ValueError(f"{name} {value!r} is not a torch device: {err}") from None
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"{name} {value!r} is not available: this torch build has no CUDA or no GPU "
+                "is visible (torch.cuda.is_available() is False); use 'cpu'"
+            )
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ValueError(
+                f"{name} {value!r} does not exist: {torch.cuda.device_count()} CUDA device(s)"
+            )
+    elif dev.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"{name} {value!r} is not available on this machine")
+    elif dev.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"{name} {value!r} is not supported: use 'cpu' or 'cuda'")
+    return dev

@@ -7,6 +7,7 @@ Jacobian, so that predicted spectral radii can be checked against what the metho
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,9 @@ __all__ = ["run", "contraction_rate"]
 def run(method: Method, game: Game, z0: Any, steps: int) -> np.ndarray:
     """Iterate ``method`` on ``game`` from ``z0``; returns ``z_0, ..., z_steps``.
 
-    Augmented methods start from the state ``(z_0, z_0)``. Computation is float64.
+    Augmented methods start from the state ``(z_0, z_0)``. Computation is float64. A run
+    whose iterates overflow to nan or inf (a divergent method) stops there with a
+    ``RuntimeWarning`` naming the step; the rows after it are nan.
 
     Returns:
       An array of shape ``(steps + 1, n)``; row ``t`` is ``z_t``.
@@ -31,14 +34,25 @@ def run(method: Method, game: Game, z0: Any, steps: int) -> np.ndarray:
     if not isinstance(method, Method):
         raise TypeError(f"method must be an update operator (a Method), got {method!r}")
     steps = _validate.integer_at_least("steps", steps, 0)
+    _validate.allocation(f"{steps + 1} iterates of n = {game.n}", 8.0 * (steps + 1) * game.n)
     ops = TorchOps(game)
     state = method.init(game.point(z0, "z0"))
-    out = np.empty((steps + 1, game.n))
+    out = np.full((steps + 1, game.n), np.nan)
     out[0] = state[0].detach().cpu().numpy()
     with torch.no_grad():
         for t in range(1, steps + 1):
             state = method.step(ops, state)
             out[t] = state[0].detach().cpu().numpy()
+            if not np.isfinite(out[t]).all():
+                warnings.warn(
+                    f"{method!r} diverged: the iterates are not finite from step {t} of {steps} "
+                    f"(‖z_{t - 1}‖ = {np.linalg.norm(out[t - 1]):.3g}); the run stops there and "
+                    "the rows after it are nan",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+                out[t:] = np.nan
+                break
     return out
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from helpers import spectrum_distance
 
-from gamedyn.cli import build_parser
+from gamedyn.cli import build_parser, main
 from gamedyn.cli import spectrum as cli_spectrum
 from gamedyn.cli.options import build_game, build_games
 from gamedyn.games import AveragedGame
@@ -51,7 +51,7 @@ def test_spectrum_averages_batches_and_reports_spread_and_blocks(mixture_checkpo
     assert record["batch_sizes"]["batches"] == 3 and record["settings"]["batches"] == 3
 
 
-def test_batches_must_be_positive(mixture_checkpoints, tmp_path):
+def test_batches_must_be_positive(mixture_checkpoints, tmp_path, capsys):
     argv = [
         "spectrum",
         str(mixture_checkpoints[-1]),
@@ -60,9 +60,10 @@ def test_batches_must_be_positive(mixture_checkpoints, tmp_path):
         "--batches",
         "0",
     ]
-    args = _args(argv + ["--out", str(tmp_path)])
-    with pytest.raises(ValueError, match="--batches must be >= 1, got 0"):
-        args.run(args)
+    with pytest.raises(SystemExit) as exit_:
+        main(argv + ["--out", str(tmp_path)])
+    assert exit_.value.code == 2
+    assert "argument --batches: must be an integer >= 1, got 0" in capsys.readouterr().err
 
 
 def test_spectrum_fast_mode_is_recorded(mixture_checkpoints, tmp_path):

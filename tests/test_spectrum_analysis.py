@@ -9,7 +9,7 @@ import torch
 from helpers import spectrum_distance, tiny_batch, tiny_gan, tiny_players
 from torch import nn
 
-from gamedyn.games import FunctionGame
+from gamedyn.games import Game
 from gamedyn.methods import ExtraGradient
 from gamedyn.spectrum import JacobianOperator, eigenvalues, game_jacobian
 from gamedyn.spectrum.analysis import (
@@ -75,13 +75,15 @@ def test_analysis_refuses_a_random_operator():
     eigensolver does) is a different matrix at every product: the check catches it."""
     n = 6
 
-    def loss_x(x, y):
-        return (x * (torch.randn(3, 3, dtype=x.dtype) @ y)).sum() + x.square().sum()
+    class RandomGame(Game):  # FunctionGame refuses random losses at construction
+        nx = ny = 3
 
-    def loss_y(x, y):
-        return -(y * (torch.randn(3, 3, dtype=x.dtype) @ x)).sum() + y.square().sum()
+        def losses(self, z):
+            x, y = self.split(z)
+            coupling = (x * (torch.randn(3, 3, dtype=x.dtype) @ y)).sum()
+            return coupling + x.square().sum(), -coupling + y.square().sum()
 
-    game = FunctionGame(loss_x, loss_y, 3, 3)
+    game = RandomGame()
     with pytest.raises(NondeterministicError, match="differ"):
         analyse(game, k=2, z=np.ones(n))
     # forward-mode products of a random map are not even adjoint

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import torch
 from torch.func import jvp, vjp, vmap
 
+from .. import _validate
 from ..games.base import Game
 
 Tensor = torch.Tensor
@@ -20,7 +21,8 @@ class TorchOps:
     ``jvp`` and ``vjp`` are torch.func transforms of the game's field, so a step that uses them
     (consensus, CGD) can itself be differentiated by ``jacfwd``/``jacrev``/``jvp``. ``solve``
     assembles the ``n × n`` matrix of the linear map (its columns batched with ``vmap``) and
-    solves it directly: suitable for games small enough for a dense Jacobian.
+    solves it directly: suitable for games small enough for a dense Jacobian (a matrix larger
+    than the memory available is refused up front, with its size).
     """
 
     def __init__(self, game: Game):
@@ -42,7 +44,9 @@ class TorchOps:
         return torch.cat([x, y])
 
     def solve(self, linear_map: Callable[[Tensor], Tensor], rhs: Tensor) -> Tensor:
-        eye = torch.eye(rhs.shape[0], dtype=rhs.dtype, device=rhs.device)
+        n = rhs.shape[0]
+        _validate.allocation(f"the dense {n} x {n} matrix of a linear solve", 8.0 * n * n * 2)
+        eye = torch.eye(n, dtype=rhs.dtype, device=rhs.device)
         try:
             matrix = vmap(linear_map, out_dims=1)(eye)
         except RuntimeError:  # a field torch.func cannot batch: build the columns one by one

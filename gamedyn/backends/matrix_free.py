@@ -91,6 +91,13 @@ class MatrixFreeOps(TorchOps):
         if self.check:
             residual = float(torch.linalg.vector_norm(linear_map(u) - rhs))
             scale = float(torch.linalg.vector_norm(rhs))
+            if scale == 0.0:
+                raise ValueError(
+                    "the step's linear system has a zero right-hand side at this state (CGD at "
+                    "a fixed point of the game, where v = 0): the differentiable GMRES of the "
+                    "matrix-free backend needs b ≠ 0; use the dense operator_jacobian for small "
+                    "games, or analyse a point where v ≠ 0"
+                )
             if not residual <= self.tol * scale:
                 raise ValueError(
                     f"the linear solve reached relative residual {residual / scale:.3e} > tol = "

@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import sympy as sp
 
 from ..games.symbolic import SymbolicGame
@@ -242,3 +243,27 @@ class EigenOps:
 
     def solve(self, linear_map: Callable[[Any], Any], rhs: Any) -> Any:
         return rhs / linear_map(1)
+
+    def repeat(self, step: Callable[[tuple], tuple], k: int, state: tuple) -> tuple:
+        """``k`` steps at once: on numbers the step is a linear map ``M(λ)`` of the ``r``
+        state entries, so ``k`` steps are ``M(λ)ᵏ``, by repeated squaring (``O(log k)``
+        products of ``r × r`` arrays, vectorised over ``λ``). Sympy states run the loop."""
+        if not all(isinstance(entry, np.ndarray) for entry in state):
+            for _ in range(k):
+                state = step(state)
+            return state
+        r = len(state)
+        shape = np.broadcast_shapes(*(np.shape(entry) for entry in state), np.shape(self.lam))
+        one, zero = np.ones(shape, dtype=complex), np.zeros(shape, dtype=complex)
+        columns = [step(tuple(one if i == j else zero for i in range(r))) for j in range(r)]
+        M = np.stack(
+            [
+                np.stack([np.broadcast_to(columns[j][i], shape) for j in range(r)], -1)
+                for i in range(r)
+            ],
+            -2,
+        )  # (..., r, r): M[..., i, j] = entry i of the step of unit state j
+        power = np.linalg.matrix_power(M, k)
+        vector = np.stack([np.broadcast_to(entry, shape) for entry in state], -1)[..., None]
+        result = (power @ vector)[..., 0]
+        return tuple(result[..., i] for i in range(r))

@@ -3,21 +3,32 @@
 * ``gamedyn figures`` (:mod:`.figures`): regenerate the gallery (the main job);
 * ``gamedyn spectrum`` (:mod:`.spectrum`): top eigenvalues of a GAN checkpoint's Jacobian;
 * ``gamedyn path-angle`` (:mod:`.path_angle`): Berard et al.'s path-angle between checkpoints;
+* ``gamedyn examples`` (:mod:`.examples`, also ``python -m gamedyn.examples``): train an
+  example GAN;
 
-with the options that build a game from a checkpoint in :mod:`.options`. The matplotlib
-backend is chosen here, once (``Agg`` unless ``MPLBACKEND`` says otherwise), before any command
-draws.
+with the options that build a game from a checkpoint in :mod:`.options` and the argument types
+and early checks in :mod:`.arguments`. The matplotlib backend is chosen here, once (``Agg``
+unless ``MPLBACKEND`` says otherwise), before any command draws.
+
+Exit status: 0 success; 1 an eigen-solver did not converge (the partial result is written);
+2 a user error — a bad option, a missing or unreadable file, a model or data that does not fit —
+reported as one line ``gamedyn <command>: error: <what and which value>`` on stderr, with no
+traceback (``--debug`` shows it).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Sequence
 
-from . import figures, path_angle, spectrum
+from . import examples, figures, path_angle, spectrum
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "main", "USER_ERRORS"]
+
+USER_ERRORS = (ValueError, TypeError, OSError, MemoryError, FloatingPointError)
+"""What a user's mistake raises in the library (with a message that names the argument)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,13 +37,32 @@ def build_parser() -> argparse.ArgumentParser:
         prog="gamedyn", description="Numerical analysis of smooth two-player game dynamics."
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    for command in (figures, spectrum, path_angle):
-        command.add_parser(commands)
+    for command in (figures, spectrum, path_angle, examples):
+        sub = command.add_parser(commands)
+        sub.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     return parser
+
+
+def _one_line(err: BaseException) -> str:
+    """The error's message on one line (an OSError from the system: its reason and path)."""
+    if isinstance(err, OSError) and err.strerror and err.filename:
+        text = f"{err.strerror}: {str(err.filename)!r}"
+    else:
+        text = str(err) or type(err).__name__
+    return " ".join(text.split())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` (default: ``sys.argv[1:]``) and run the command; its exit status."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except USER_ERRORS as err:
+        if args.debug:
+            raise
+        print(f"gamedyn {args.command}: error: {_one_line(err)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"gamedyn {args.command}: interrupted", file=sys.stderr)
+        return 130

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from .arguments import output_directory
+
 __all__ = ["add_parser", "run"]
 
 
@@ -29,5 +31,10 @@ def run(args: argparse.Namespace) -> int:
         for name, doc in figures.catalogue().items():
             print(f"{name:32s} {doc}")
         return 0
-    figures.make_all(args.out, only=args.only, small=args.small)
+    unknown = [name for name in args.only or () if name not in figures.FIGURES]
+    if unknown:
+        raise ValueError(
+            f"unknown figure(s) {', '.join(unknown)}; choose from {', '.join(figures.FIGURES)}"
+        )
+    figures.make_all(output_directory(args.out), only=args.only, small=args.small)
     return 0

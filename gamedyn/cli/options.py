@@ -13,12 +13,20 @@ from typing import Any
 
 import torch
 
+from .. import _validate
 from ..checkpoints import import_factory, load_torch_game
 from ..examples import EXAMPLES
 from ..games import AveragedGame, TorchGame
 from ..vocabulary import BATCHNORM, DTYPES, GAN_LOSS_ALIASES, GAN_LOSSES, GAN_REGULARISERS
+from .arguments import input_file, nonnegative_float, positive_int
 
-__all__ = ["add_model_arguments", "factory_paths", "build_game", "build_games"]
+__all__ = [
+    "add_model_arguments",
+    "check_model_arguments",
+    "factory_paths",
+    "build_game",
+    "build_games",
+]
 
 FACTORIES = ("generator", "discriminator", "data", "latent")
 """The four import paths a game needs."""
@@ -35,8 +43,8 @@ def add_model_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--latent", metavar="MOD:FN", help="latent sampler fn(batch, seed)")
     p.add_argument("--loss", choices=GAN_LOSSES + tuple(GAN_LOSS_ALIASES), default="non-saturating")
     p.add_argument("--reg", choices=GAN_REGULARISERS, default=None, help="regulariser of L_D")
-    p.add_argument("--reg-weight", type=float, default=0.0)
-    p.add_argument("--batch", type=int, default=64, help="fixed evaluation batch size")
+    p.add_argument("--reg-weight", type=nonnegative_float, default=0.0, help="its weight γ > 0")
+    p.add_argument("--batch", type=positive_int, default=64, help="fixed evaluation batch size")
     p.add_argument("--seed", type=int, default=0, help="seed of the fixed batch")
     p.add_argument(
         "--batchnorm",
@@ -46,6 +54,21 @@ def add_model_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--dtype", choices=DTYPES, default="float64")
     p.add_argument("--device", default="cpu")
+
+
+def check_model_arguments(args: argparse.Namespace, *checkpoints: str) -> None:
+    """The model options' combinations, the device and the checkpoint files, checked before
+    any work: a penalty without a weight, a device that does not exist, a missing file."""
+    if args.reg is not None and args.reg_weight == 0:
+        raise ValueError(f"--reg {args.reg} needs --reg-weight > 0 (it is 0: no penalty)")
+    if args.reg is None and args.reg_weight != 0:
+        raise ValueError(f"--reg-weight {args.reg_weight:g} needs --reg (r1, r2 or gp)")
+    paths = factory_paths(args)
+    _validate.device("--device", args.device)
+    for checkpoint in checkpoints:
+        input_file(checkpoint, "checkpoint")
+    for name in FACTORIES:
+        import_factory(paths[name])
 
 
 def factory_paths(args: argparse.Namespace) -> dict[str, str]:
@@ -93,8 +116,6 @@ def build_games(args: argparse.Namespace) -> tuple[Any, list[TorchGame]]:
     ``seed, …, seed + B − 1`` (the players shared, :meth:`~gamedyn.games.TorchGame.with_batch`);
     otherwise the one game (and ``[game]``).
     """
-    if args.batches < 1:
-        raise ValueError(f"--batches must be >= 1, got {args.batches}")
     first = build_game(args)
     paths = factory_paths(args)
     data, latent = import_factory(paths["data"]), import_factory(paths["latent"])

@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 
 from .._atomic import write_text
-from .options import add_model_arguments, build_game
+from ..spectrum.records import json_safe
+from .arguments import output_directory, positive_int
+from .options import add_model_arguments, build_game, check_model_arguments
 
 __all__ = ["add_parser", "run"]
 
@@ -31,7 +33,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("checkpoint0", help="the path's start (α = 0)")
     p.add_argument("checkpoint1", help="the path's end (α = 1)")
     add_model_arguments(p)
-    p.add_argument("--num", type=int, default=101, help="points on α ∈ [−0.5, 1.5]")
+    p.add_argument("--num", type=positive_int, default=101, help="points on α ∈ [−0.5, 1.5]")
     p.add_argument("--out", default="path_angle", help="output directory (default path_angle/)")
     p.set_defaults(run=run)
     return p
@@ -44,11 +46,14 @@ def run(args: argparse.Namespace) -> int:
     from .. import plot
     from ..landscape import path_angle
 
+    check_model_arguments(args, args.checkpoint0, args.checkpoint1)
+    if args.num < 2:
+        raise ValueError(f"--num must be at least 2 (points on the path), got {args.num}")
+    out = output_directory(args.out)
     start = time.perf_counter()
     game0 = build_game(args, checkpoint=args.checkpoint0)
     game1 = build_game(args, checkpoint=args.checkpoint1)
     result = path_angle(game1, game0.z0, game1.z0, num=args.num)
-    out = Path(args.out)
     record = {
         "checkpoint0": str(args.checkpoint0),
         "checkpoint1": str(args.checkpoint1),
@@ -60,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         "seconds": time.perf_counter() - start,
         **{name: np.asarray(value).tolist() for name, value in result._asdict().items()},
     }
-    write_text(out / "path_angle.json", json.dumps(record, indent=2))
+    write_text(out / "path_angle.json", json.dumps(json_safe(record), indent=2, allow_nan=False))
     ax = plot.path_angle(result)
     ax.set_title(f"path-angle: {Path(args.checkpoint0).name} → {Path(args.checkpoint1).name}")
     plot.save(ax.figure, out / "path_angle", formats=("png",))

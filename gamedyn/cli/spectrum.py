@@ -24,7 +24,6 @@ Example:
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,7 +31,15 @@ import numpy as np
 from ..methods import METHODS
 from ..methods import build as build_method
 from ..vocabulary import KRYLOV_WHICH, PRODUCT_MODES, SOLVERS
-from .options import add_model_arguments, build_games
+from .arguments import (
+    finite_float,
+    nonnegative_float,
+    nonnegative_int,
+    output_directory,
+    positive_float,
+    positive_int,
+)
+from .options import add_model_arguments, build_games, check_model_arguments
 
 __all__ = ["add_parser", "run"]
 
@@ -47,7 +54,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("checkpoint", help="a .pt/.pth (weights only) or .safetensors checkpoint")
     add_model_arguments(p)
     p.add_argument(
-        "--batches", type=int, default=1, help="average the field over this many batches"
+        "--batches", type=positive_int, default=1, help="average the field over this many batches"
     )
     p.add_argument(
         "--spread", action="store_true", help="with --batches: also each batch's top-k spread"
@@ -57,13 +64,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         action="store_true",
         help="also per-player Hessian extremes, coupling singular values, Schur complement",
     )
-    p.add_argument("--k", type=int, default=20, help="number of eigenvalues (default 20)")
+    p.add_argument("--k", type=positive_int, default=20, help="number of eigenvalues (default 20)")
     p.add_argument("--which", choices=KRYLOV_WHICH, default="LM")
-    p.add_argument("--tol", type=float, default=1e-8, help="relative residual tolerance")
-    p.add_argument("--ncv", type=int, default=None, help="Krylov basis size")
+    p.add_argument("--tol", type=positive_float, default=1e-8, help="relative residual tolerance")
+    p.add_argument("--ncv", type=positive_int, default=None, help="Krylov basis size")
     p.add_argument(
         "--max-restarts",
-        type=int,
+        type=nonnegative_int,
         default=None,
         help="restarts before giving up (default: the solver's own, 300 for Krylov–Schur)",
     )
@@ -77,13 +84,27 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--method", choices=("game", *METHODS), default="game", help="operator (default: J)"
     )
-    p.add_argument("--lr", type=float, default=0.01, help="step size of --method")
-    p.add_argument("--beta", type=float, default=0.0, help="momentum of --method momentum")
-    p.add_argument("--gamma", type=float, default=0.1, help="weight of --method consensus")
+    p.add_argument("--lr", type=positive_float, default=0.01, help="step size of --method")
+    p.add_argument("--beta", type=finite_float, default=0.0, help="momentum of --method momentum")
+    p.add_argument(
+        "--gamma", type=nonnegative_float, default=0.1, help="weight of --method consensus"
+    )
     p.add_argument("--out", default="spectrum", help="output directory (default spectrum/)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
     return p
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """The options' combinations, checked before any work."""
+    check_model_arguments(args, args.checkpoint)
+    if args.spread and args.batches < 2:
+        raise ValueError("--spread needs --batches B with B >= 2 (the spread across batches)")
+    if args.blocks and args.k < 2:
+        raise ValueError(f"--blocks needs --k >= 2 (both ends of each Hessian), got {args.k}")
+    if args.ncv is not None and args.ncv < args.k + 2:
+        raise ValueError(f"--ncv {args.ncv} must be at least --k + 2 = {args.k + 2}")
+    method_of(args)  # a method that refuses its hyperparameters says so now
 
 
 def method_of(args: argparse.Namespace) -> Any:
@@ -176,9 +197,13 @@ def run(args: argparse.Namespace) -> int:
     when the eigen-solver did not converge (the partial record is still written)."""
     from .. import plot
 
-    if args.k < 1:
-        raise ValueError(f"--k must be >= 1, got {args.k}")
+    check_arguments(args)
+    out = output_directory(args.out)
     game, games = build_games(args)
+    if args.k > game.n - 2:
+        raise ValueError(f"--k {args.k} is too large for n = {game.n} parameters: at most n − 2")
+    if args.ncv is not None and not args.k + 2 <= args.ncv <= game.n:
+        raise ValueError(f"--ncv {args.ncv} must lie in [k + 2, n] = [{args.k + 2}, {game.n}]")
     method = method_of(args)
     record = analysis(args, game, games, method)
     if args.blocks:
@@ -189,7 +214,6 @@ def run(args: argparse.Namespace) -> int:
         batches=args.batches,
         seed=args.seed,
     )
-    out = Path(args.out)
     record.save(out, "eigenvalues")
     title = f"{record.operator}, {args.which}, k = {args.k}, n = {record.n}"
     ax = plot.eigenvalue_cloud(record.eigenvalues, title=title)

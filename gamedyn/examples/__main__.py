@@ -1,6 +1,11 @@
-"""``python -m gamedyn.examples EXAMPLE --steps N --save-every M --out DIR``."""
+"""``python -m gamedyn.examples EXAMPLE --steps N --save-every M --out DIR``.
 
-from .training import main
+The same command as ``gamedyn examples`` (:mod:`gamedyn.cli.examples`).
+"""
+
+import sys
+
+from ..cli import main
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(["examples", *sys.argv[1:]]))

@@ -1,6 +1,6 @@
 """Train the example GANs and save checkpoints along the way (CI trains a few steps only).
 
-Run:
+Run (``gamedyn examples`` is the same command):
   python -m gamedyn.examples mixture --steps 2000 --save-every 500 --out checkpoints
   python -m gamedyn.examples digits --steps 3000 --save-every 1000 --out checkpoints
 
@@ -15,9 +15,7 @@ batches drawn with seed ``seed + step`` (so a run is reproducible). Checkpoints 
 
 from __future__ import annotations
 
-import argparse
 import importlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -29,10 +27,13 @@ from .. import _validate
 from ..checkpoints import load_torch_game, save
 from ..games.gan_losses import discriminator_loss, generator_loss
 
+SUFFIXES = (".safetensors", ".pt")
+"""The checkpoint formats :func:`train` writes."""
+
 LOSS = "non-saturating"
 """The loss the examples are trained with (:mod:`gamedyn.games.gan_losses`)."""
 
-__all__ = ["Example", "EXAMPLES", "LOSS", "train", "main"]
+__all__ = ["Example", "EXAMPLES", "LOSS", "SUFFIXES", "train"]
 
 
 @dataclass(frozen=True)
@@ -113,14 +114,18 @@ def train(
 
     Returns:
       The checkpoint paths, in order (step 0, every ``save_every`` steps, and the last step).
+
+    Raises:
+      FloatingPointError: a loss became non-finite (training diverged); no checkpoint is
+        written from that step on.
     """
     ex = _example(example)
     steps = _validate.integer_at_least("steps", steps, 0)
     save_every = _validate.integer_at_least("save_every", save_every, 1)
     batch = _validate.integer_at_least("batch", batch, 1)
     lr = _validate.positive("lr", lr)
-    if suffix not in (".safetensors", ".pt"):
-        raise ValueError(f"suffix must be '.safetensors' or '.pt', got {suffix!r}")
+    if suffix not in SUFFIXES:
+        raise ValueError(f"suffix must be one of {SUFFIXES}, got {suffix!r}")
     out = Path(out_dir)
     mod = ex.module
     G, D = ex.generator(), ex.discriminator()
@@ -140,36 +145,12 @@ def train(
         opt_g.zero_grad()
         loss_g.backward()
         opt_g.step()
+        if not (torch.isfinite(loss_d) and torch.isfinite(loss_g)):
+            raise FloatingPointError(
+                f"training {ex.name} diverged at step {step}: L_D = {float(loss_d):.3g}, "
+                f"L_G = {float(loss_g):.3g} (lr = {lr:g}); no checkpoint was written for it, "
+                f"the last one is {paths[-1]}"
+            )
         if step % save_every == 0 or step == steps:
             paths.append(save(out / f"step_{step:06d}{suffix}", G, D))
     return paths
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Train an example GAN, saving checkpoints.")
-    parser.add_argument("example", choices=sorted(EXAMPLES))
-    parser.add_argument("--steps", type=int, default=2000)
-    parser.add_argument("--save-every", type=int, default=500)
-    parser.add_argument("--out", default="checkpoints")
-    parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=1e-4)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--format", choices=("safetensors", "pt"), default="safetensors")
-    args = parser.parse_args(argv)
-    paths = train(
-        args.example,
-        args.steps,
-        Path(args.out) / args.example,
-        args.save_every,
-        batch=args.batch,
-        lr=args.lr,
-        seed=args.seed,
-        suffix="." + args.format,
-    )
-    for path in paths:
-        print(path)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

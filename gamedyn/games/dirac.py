@@ -44,11 +44,13 @@ from .. import _validate
 from ..vocabulary import GAN_REGULARISERS, gan_loss
 from .base import Game, Tensor
 
-__all__ = ["DiracGAN", "LOSSES", "REGULARISERS"]
+__all__ = ["DiracGAN", "LOSSES", "REGULARISERS", "MAX_QUADRATURE_NODES"]
 
 LOSSES = ("saturating", "non-saturating", "wgan")
 """The losses of :data:`gamedyn.vocabulary.GAN_LOSSES` the Dirac-GAN has (hinge is not smooth)."""
 REGULARISERS = (None, *GAN_REGULARISERS, "consensus")
+MAX_QUADRATURE_NODES = 1000
+"""The most Gauss–Hermite nodes :class:`DiracGAN` takes."""
 
 
 class DiracGAN(Game):
@@ -85,6 +87,13 @@ class DiracGAN(Game):
         self.gamma = _validate.nonnegative("gamma", gamma)
         self.noise_std = _validate.nonnegative("noise_std", noise_std)
         nodes = _validate.integer_at_least("quadrature_nodes", quadrature_nodes, 1)
+        if nodes > MAX_QUADRATURE_NODES:
+            raise ValueError(
+                f"quadrature_nodes = {nodes} is more than {MAX_QUADRATURE_NODES}: the rule is "
+                f"exact for polynomials of degree < {2 * MAX_QUADRATURE_NODES} already, and its "
+                f"nodes would need {8 * nodes**2 / 2**30:.3g} GiB and O(nodes³) time"
+            )
+        _validate.unused_regulariser(self.reg, "gamma", self.gamma)
         if self.reg == "consensus" and self.noise_std > 0:
             raise ValueError("reg='consensus' with noise_std > 0 is not supported")
         if self.noise_std == 0:

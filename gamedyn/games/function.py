@@ -36,13 +36,69 @@ class FunctionGame(Game):
         self._check_scalar_losses()
 
     def _check_scalar_losses(self) -> None:
-        x = torch.zeros(self.nx, dtype=_validate.DTYPE)
-        y = torch.zeros(self.ny, dtype=_validate.DTYPE)
+        """Each loss returns a scalar and its autograd gradient is its derivative.
+
+        At a fixed random point (seed 0), the derivative of each loss along three random
+        directions by central differences must match the autograd gradient: a loss that leaves
+        the autograd graph (``float()``, ``.item()``, ``torch.tensor(...)`` of its inputs) would
+        give a wrong field and Jacobian without a word.
+        """
+        gen = torch.Generator().manual_seed(0)
+        z = torch.randn(self.n, generator=gen, dtype=_validate.DTYPE)
+        directions = torch.randn(3, self.n, generator=gen, dtype=_validate.DTYPE)
+        for index, name in enumerate(("loss_x", "loss_y")):
+
+            def loss(w: Tensor, index: int = index) -> Tensor:
+                return self._evaluate(w, checked=True)[index]
+
+            point = z.clone().requires_grad_(True)
+            value = loss(point)
+            with torch.no_grad():
+                again = loss(z)
+            if not torch.equal(value.detach(), again):
+                raise ValueError(
+                    f"{name} gives different values at the same point ({float(value):.6g} and "
+                    f"{float(again):.6g}): a random loss has no Jacobian; fix its randomness"
+                )
+            if not value.requires_grad:
+                raise ValueError(
+                    f"{name} does not depend on x or y through torch operations (did it call "
+                    "float(), .item() or torch.tensor(...) on them?): its gradient would be zero"
+                )
+            (gradient,) = torch.autograd.grad(value, point)
+            h = 1e-5 * (1.0 + float(z.abs().max()))
+            for u in directions:
+                with torch.no_grad():
+                    numeric = (loss(z + h * u) - loss(z - h * u)) / (2 * h)
+                exact = gradient @ u
+                scale = 1.0 + abs(float(exact)) + abs(float(value))
+                if not abs(float(numeric - exact)) <= 1e-3 * scale:
+                    raise ValueError(
+                        f"{name}'s autograd gradient disagrees with its finite differences "
+                        f"({float(exact):.6g} vs {float(numeric):.6g} along a random direction): "
+                        "part of the loss leaves the autograd graph (float(), .item(), "
+                        "torch.tensor(...), numpy) or is not differentiable there"
+                    )
+
+    def _evaluate(self, z: Tensor, checked: bool = False) -> tuple[Tensor, Tensor]:
+        """The two losses at ``z``; with ``checked``, a failing loss is reported by name."""
+        x, y = self.split(z)
+        values = []
         for name, fn in (("loss_x", self.loss_x), ("loss_y", self.loss_y)):
-            value = fn(x, y)
+            if not checked:
+                values.append(fn(x, y).reshape(()))
+                continue
+            try:
+                value = fn(x, y)
+            except Exception as err:  # the user's function: say which one failed, and how
+                raise ValueError(
+                    f"{name}(x, y) raised {type(err).__name__}: {err} (x has nx = {self.nx} "
+                    f"entries, y has ny = {self.ny})"
+                ) from err
             if not isinstance(value, torch.Tensor) or value.numel() != 1:
                 raise ValueError(f"{name} must return a scalar tensor, got {value!r}")
+            values.append(value.reshape(()))
+        return values[0], values[1]
 
     def losses(self, z: Tensor) -> tuple[Tensor, Tensor]:
-        x, y = self.split(z)
-        return self.loss_x(x, y).reshape(()), self.loss_y(x, y).reshape(())
+        return self._evaluate(z)

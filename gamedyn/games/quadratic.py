@@ -41,6 +41,7 @@ class Quadratic(Game):
         self.Axx = _symmetric("Axx", Axx)
         self.Ayy = _symmetric("Ayy", Ayy)
         self.nx, self.ny = self.Axx.shape[0], self.Ayy.shape[0]
+        _players_not_empty(type(self).__name__, self.nx, self.ny)
         self.Axy = _validate.matrix("Axy", Axy, (self.nx, self.ny))
         self.Ayx = _validate.matrix("Ayx", Ayx, (self.ny, self.nx))
         self.bx = _linear_term("bx", bx, self.nx)
@@ -109,6 +110,7 @@ class Bilinear(Quadratic):
     def __init__(self, A: Any, b: Any = None, c: Any = None):
         A = _validate.matrix("A", A)
         nx, ny = A.shape
+        _players_not_empty("Bilinear", nx, ny)
         b = _linear_term("b", b, nx)
         c = _linear_term("c", c, ny)
         super().__init__(torch.zeros(nx, nx), torch.zeros(ny, ny), A, -A.T, b, -c)
@@ -118,6 +120,11 @@ class Bilinear(Quadratic):
         x, y = self.split(z)
         loss = x @ self.A @ y + self.b_x @ x + self.c_y @ y
         return loss, -loss
+
+
+def _players_not_empty(game: str, nx: int, ny: int) -> None:
+    if nx == 0 or ny == 0:
+        raise ValueError(f"{game}: both players need parameters, got nx = {nx}, ny = {ny}")
 
 
 def _symmetric(name: str, value: Any) -> Tensor:

@@ -45,18 +45,18 @@ speed on large models and GPUs; eigenvalues are then accurate only to about ``1e
 from __future__ import annotations
 
 import copy
-import math
 from typing import Any
 
 import torch
 from torch import nn
 from torch.func import vjp
 
+from .. import _validate
 from ..vocabulary import BATCHNORM, GAN_REGULARISERS, gan_loss
 from .base import Game
 from .gan_losses import discriminator_loss, generator_loss, squared_input_gradient_norms
 from .torch_players import Player, prepare, trainable_names
-from .torch_purity import audit
+from .torch_purity import audit, forward
 
 Tensor = torch.Tensor
 
@@ -135,12 +135,13 @@ class TorchGame(Game):
             )
         if dtype not in (torch.float64, torch.float32):
             raise TypeError(f"dtype must be torch.float64 or torch.float32, got {dtype!r}")
-        reg_weight = float(reg_weight)
-        if not math.isfinite(reg_weight) or reg_weight < 0:
-            raise ValueError(f"reg_weight must be finite and >= 0, got {reg_weight!r}")
+        reg_weight = _validate.nonnegative("reg_weight", reg_weight)
+        _validate.unused_regulariser(reg, "reg_weight", reg_weight)
         self.loss, self.reg, self.reg_weight = loss, reg, reg_weight
         self.batchnorm = batchnorm
-        self.dtype, self.device = dtype, torch.device(device) if device is not None else None
+        self.dtype = dtype
+        self.device = None if device is None else _validate.device("device", device)
+        device = self.device
         self.real = self._batch("real", real)
         self.latent = self._batch("latent", latent)
         g, g_replaced, g_frozen = prepare("generator", generator, dtype, device, batchnorm)
@@ -157,8 +158,9 @@ class TorchGame(Game):
         self.z0 = torch.cat([self.generator.flat(), self.discriminator.flat()])
         self.epsilon = self._interpolation_weights(gp_seed)
         penalty = self.reg is not None and self.reg_weight > 0
-        audit("generator", g, self.latent, penalty)
-        audit("discriminator", d, self.real, penalty)
+        audit("generator", g, self.latent, penalty, "latent batch")
+        audit("discriminator", d, self.real, penalty, "real batch")
+        self._check_shapes(self.real, self.latent)
 
     def with_batch(self, real: Any, latent: Any, gp_seed: int = 0) -> TorchGame:
         """The same game (same players, loss, penalty, dtype, device) on another fixed batch.
@@ -171,6 +173,7 @@ class TorchGame(Game):
         other = copy.copy(self)
         other.real = self._batch("real", real)
         other.latent = self._batch("latent", latent)
+        other._check_shapes(other.real, other.latent)
         other.epsilon = other._interpolation_weights(gp_seed)
         return other
 
@@ -183,12 +186,24 @@ class TorchGame(Game):
     def _batch(self, name: str, value: Any) -> Tensor:
         if value is None:
             raise ValueError(f"{name} must be a batch tensor, got None")
-        tensor = torch.as_tensor(value).detach().to(dtype=self.dtype, device=self.device)
+        tensor = _validate.real_tensor(name, value, self.dtype, self.device)
         if tensor.ndim < 1 or tensor.shape[0] == 0:
-            raise ValueError(f"{name} must have a non-empty batch dimension, got {tensor.shape}")
-        if not torch.isfinite(tensor).all():
-            raise ValueError(f"{name} has non-finite entries")
+            raise ValueError(
+                f"{name} must have a non-empty batch dimension, got shape {tuple(tensor.shape)}"
+            )
         return tensor
+
+    def _check_shapes(self, real: Tensor, latent: Tensor) -> None:
+        """The generator takes the latents and its fakes have the real samples' shape (the
+        discriminator sees both, and the gradient penalty mixes them sample by sample)."""
+        fake = forward("generator", self.generator.module, latent, "latent batch")
+        if not isinstance(fake, Tensor) or tuple(fake.shape[1:]) != tuple(real.shape[1:]):
+            shape = tuple(fake.shape) if isinstance(fake, Tensor) else type(fake).__name__
+            raise ValueError(
+                f"the generator's fake batch has shape {shape} but the real batch has shape "
+                f"{tuple(real.shape)}: the samples must have the same shape (the discriminator "
+                "sees both)"
+            )
 
     def _interpolation_weights(self, seed: int) -> Tensor | None:
         if self.reg != "gp":

@@ -23,7 +23,7 @@ from torch.overrides import TorchFunctionMode
 
 Tensor = torch.Tensor
 
-__all__ = ["check_module", "audit"]
+__all__ = ["check_module", "check_finite", "forward", "audit"]
 
 
 def check_module(name: str, module: Any) -> None:
@@ -99,14 +99,44 @@ def _agree(a: Tensor, b: Any) -> bool:
     return bool((a - b).abs().max() <= 1e-9 * scale) or torch.equal(a, b)
 
 
-def audit(name: str, module: nn.Module, inputs: Tensor, penalty: bool) -> None:
+def check_finite(name: str, module: nn.Module) -> None:
+    """Refuse non-finite parameters or floating buffers (a diverged or corrupt checkpoint),
+    naming them, before any forward pass would blame the layer for its NaNs."""
+    bad = [
+        f"{name}.{key}"
+        for key, tensor in [*module.named_parameters(), *module.named_buffers()]
+        if tensor.is_floating_point() and not torch.isfinite(tensor).all()
+    ]
+    if bad:
+        raise ValueError(
+            f"{name} has non-finite (nan or inf) parameters or buffers: {', '.join(bad)}; the "
+            "checkpoint is corrupt or its training diverged"
+        )
+
+
+def forward(name: str, module: nn.Module, inputs: Tensor, what: str) -> Any:
+    """``module(inputs)`` without gradients; a failure names the player and the input's shape."""
+    try:
+        with torch.no_grad():
+            return module(inputs)
+    except Exception as err:  # the user's model: say what it was given
+        raise ValueError(
+            f"the {name} cannot take the {what} of shape {tuple(inputs.shape)}: "
+            f"{type(err).__name__}: {str(err).strip().splitlines()[0] if str(err) else ''}"
+        ) from err
+
+
+def audit(name: str, module: nn.Module, inputs: Tensor, penalty: bool, what: str = "") -> None:
     """One check of the copy's forward on ``inputs``: pure, deterministic, exactly differentiable.
 
-    Two passes must agree (no randomness) and leave every buffer bit-identical (no state
-    updates). A call of a fused normalisation kernel left in the forward (a hand-made layer
-    calling ``F.layer_norm``) is refused with an input-gradient penalty (``J`` would be wrong)
-    and warned about otherwise (third derivatives would be wrong).
+    Parameters and buffers must be finite; two passes must agree (no randomness) and leave
+    every buffer bit-identical (no state updates). A call of a fused normalisation kernel left
+    in the forward (a hand-made layer calling ``F.layer_norm``) is refused with an
+    input-gradient penalty (``J`` would be wrong) and warned about otherwise (third
+    derivatives would be wrong). ``what`` names the inputs in errors (``"latent batch"``).
     """
+    check_finite(name, module)
+    forward(name, module, inputs, what or "batch")  # a model that cannot run: a clear error
     buffers = {k: b.clone() for k, b in module.named_buffers()}
     mode = _InexactCalls()
     handles = []
@@ -137,6 +167,11 @@ def audit(name: str, module: nn.Module, inputs: Tensor, penalty: bool) -> None:
                 f"{name}: the forward pass writes the buffer {k!r}: the field would not be a "
                 "pure function of the parameters; put the layer in eval mode or remove the state"
             )
+    if isinstance(first, Tensor) and not torch.isfinite(first).all():
+        raise ValueError(
+            f"{name}: the forward pass on the {what or 'batch'} of shape {tuple(inputs.shape)} "
+            "gives non-finite outputs (nan or inf)"
+        )
     if isinstance(first, Tensor) and not _agree(first, second):
         raise ValueError(
             f"{name}: two forward passes on the same batch differ: the field would be random "

@@ -22,7 +22,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, Protocol
 
-__all__ = ["Vec", "State", "Ops", "Method", "scale", "off_diagonal_jvp"]
+__all__ = ["Vec", "State", "Ops", "Method", "scale", "repeat", "off_diagonal_jvp"]
 
 Vec = Any
 """A vector of the backend: a 1-D torch tensor or a sympy column matrix."""
@@ -66,6 +66,11 @@ class Method(ABC):
     def step(self, ops: Ops, state: State) -> State:
         """One update, ``state_t ↦ state_{t+1}``."""
 
+    def field_evaluations(self) -> int:
+        """About how many field evaluations one step makes (cost estimates only; wrappers that
+        repeat a base step, such as lookahead, multiply it)."""
+        return 1
+
     def hyperparameters(self) -> dict[str, Any]:
         """The hyperparameters by name (for display and for rebuilding with other values)."""
         return dict(vars(self))
@@ -81,6 +86,22 @@ def scale(ops: Ops, lr: Any, z: Vec) -> Vec:
         x, y = ops.split(z)
         return ops.join(lr[0] * x, lr[1] * y)
     return lr * z
+
+
+def repeat(ops: Ops, step: Callable[[State], State], k: int, state: State) -> State:
+    """``step`` applied ``k`` times to ``state``.
+
+    A backend may compose the steps faster where they are linear — one eigendirection of a
+    linear field (:class:`~gamedyn.backends.symbolic.EigenOps` on numbers) composes by matrix
+    powers in ``O(log k)`` — by defining ``ops.repeat(step, k, state)``; every other backend
+    runs the loop, so the result and its derivatives are those of ``k`` plain steps.
+    """
+    compose = getattr(ops, "repeat", None)
+    if compose is not None:
+        return compose(step, k, state)
+    for _ in range(k):
+        state = step(state)
+    return state
 
 
 def off_diagonal_jvp(ops: Ops, z: Vec, u: Vec) -> Vec:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _validate
-from .base import Method, Ops, State
+from .base import Method, Ops, State, repeat
 
 __all__ = ["Lookahead"]
 
@@ -44,8 +44,9 @@ class Lookahead(Method):
     def hyperparameters(self) -> dict[str, Any]:
         return {"base": self.base, "k": self.k, "alpha": self.alpha}
 
+    def field_evaluations(self) -> int:
+        return self.k * self.base.field_evaluations()
+
     def step(self, ops: Ops, state: State) -> State:
-        fast = state
-        for _ in range(self.k):
-            fast = self.base.step(ops, fast)
+        fast = repeat(ops, lambda s: self.base.step(ops, s), self.k, state)
         return tuple(s + self.alpha * (f - s) for s, f in zip(state, fast, strict=True))

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import itertools
 import numbers
+import os
+import traceback
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
@@ -74,15 +76,35 @@ def _grid_axis(name: str, values: Any) -> np.ndarray:
     return array
 
 
+PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _refusal(err: ValueError) -> bool:
+    """Whether ``err`` is gamedyn refusing hyperparameters (raised by a method's validation),
+    not a bug in ``make_method`` that happens to be a ``ValueError`` (``math.log(-1)``)."""
+    frames = traceback.extract_tb(err.__traceback__)
+    return bool(frames) and os.path.abspath(frames[-1].filename).startswith(PACKAGE + os.sep)
+
+
 def _build(make_method: MakeMethod, params: Mapping[str, Any]) -> Method | None:
-    """``make_method(**params)``, or ``None`` when it refuses them with a ``ValueError``."""
+    """``make_method(**params)``, or ``None`` when gamedyn refuses the hyperparameters (a method
+    raising ``ValueError`` in its validation); any other error of ``make_method`` is raised."""
     try:
         method = make_method(**params)
-    except ValueError:
-        return None
+    except ValueError as err:
+        if _refusal(err):
+            return None
+        raise ValueError(
+            f"make_method({_arguments(params)}) raised ValueError: {err} (an error of "
+            "make_method itself, not gamedyn refusing the hyperparameters)"
+        ) from err
     if not isinstance(method, Method):
         raise TypeError(f"make_method must return a Method, got {method!r} for {dict(params)}")
     return method
+
+
+def _arguments(params: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in params.items())
 
 
 def _check_make_method(make_method: Any) -> None:
@@ -130,9 +152,21 @@ def hyperparameter_map(
     names = tuple(grids)
     axes = tuple(_grid_axis(n, g) for n, g in grids.items())
     out = np.full(tuple(a.size for a in axes), np.nan)
+    refused = None
     for index in itertools.product(*(range(a.size) for a in axes)):
         params = {n: _python(a[i]) for n, a, i in zip(names, axes, index, strict=True)}
         method = _build(make_method, params)
         if method is not None:
             out[index] = spectrum.radius(method)
+        elif refused is None:
+            refused = params
+    if np.isnan(out).all():
+        try:
+            make_method(**refused)
+        except ValueError as err:
+            reason = str(err)
+        raise ValueError(
+            f"make_method refused every grid point ({out.size} of them); the first, "
+            f"{_arguments(refused)}: {reason}"
+        )
     return RateMap(names, axes, out)

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _validate
 from ..games.base import Game, point_or_default
 from ..methods.base import Method
 from ..spectrum.dense import eigenvalues as dense_eigenvalues
@@ -83,6 +84,9 @@ def lambda_grid(re: Any, im: Any) -> np.ndarray:
     """
     re = _axis("re", re)
     im = _axis("im", im)
+    _validate.allocation(  # the grid and the operator eigenvalues computed on it
+        f"a {len(im)} x {len(re)} grid of the λ-plane", 16.0 * 8 * len(re) * len(im)
+    )
     return re[None, :] + 1j * im[:, None]
 
 

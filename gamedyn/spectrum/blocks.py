@@ -112,6 +112,8 @@ def player_hessian_eigenvalues(
     size = blocks.sizes[player]
     k = _count(k, size)
     which = _validate.choice("which", which, ("LA", "SA", "BE"))
+    if which == "BE" and k < 2:
+        raise ValueError("which='BE' (both ends) needs k >= 2, got k = 1")
     block = blocks.operator(player, player)
     sym = LinearOperator(
         block.shape, matvec=lambda u: 0.5 * (block.matvec(u) + block.rmatvec(u)), dtype=float

@@ -68,6 +68,37 @@ def _array(t: Tensor) -> np.ndarray:
     return t.detach().cpu().numpy()
 
 
+def _finite(matrix: np.ndarray, what: str, z: Tensor) -> np.ndarray:
+    """``matrix``, or a ``FloatingPointError`` when any entry is nan or inf."""
+    if not np.isfinite(matrix).all():
+        bad = int((~np.isfinite(matrix)).sum())
+        where = f"z = {z.tolist()}" if z.numel() <= 6 else f"the given z (n = {z.numel()})"
+        raise FloatingPointError(
+            f"the {what} has {bad} non-finite entries (nan or inf) at {where}: the field or its "
+            "derivatives are not finite there"
+        )
+    return matrix
+
+
+MAX_DENSE_WORK = 2 * 10**8
+"""Most state-coordinate × field-evaluation products a dense operator Jacobian may cost
+(``jacfwd`` pushes one tangent per state coordinate through every field evaluation)."""
+
+
+def _check_dense_work(method: Method, size: int) -> None:
+    """Refuse, up front and with the estimate, an operator Jacobian that cannot finish soon:
+    ``jacfwd`` through a step that evaluates the field many times (lookahead's ``k`` steps)."""
+    evaluations = method.field_evaluations() if hasattr(method, "field_evaluations") else 1
+    work = evaluations * size
+    if work > MAX_DENSE_WORK:
+        raise ValueError(
+            f"the dense Jacobian of {method!r} pushes {size} tangents through {evaluations:,} "
+            f"field evaluations per step ({work:.2g} > {MAX_DENSE_WORK:.0g}): it would not "
+            "finish in reasonable time; use the eigenvalue map (gamedyn.regions.rate) at a "
+            "fixed point, or fewer steps"
+        )
+
+
 def _exact(game: Game, z: Any, method: Method | None = None) -> bool:
     """Whether the Jacobian must be the exact sympy matrix (a symbolic game, ``z`` or
     hyperparameter). Without sympy imported there can be no sympy object: no import here."""
@@ -96,7 +127,8 @@ def game_jacobian(game: Game, z: Any = None, *, max_bytes: int = DEFAULT_MAX_BYT
 
         return game_jacobian_symbolic(game, z)
     check_dense_size(game.n, max_bytes, "game Jacobian")
-    return _array(game.jacobian(point_or_default(game, z)))
+    point = point_or_default(game, z)
+    return _finite(_array(game.jacobian(point)), "game Jacobian", point)
 
 
 def operator_jacobian(
@@ -118,8 +150,10 @@ def operator_jacobian(
 
         return operator_jacobian_symbolic(method, game, z)
     check_dense_size(method.order * game.n, max_bytes, "operator Jacobian")
+    _check_dense_work(method, method.order * game.n)
     s = initial_state(method, game, z)
-    return _array(jacfwd(step_map(method, TorchOps(game)))(s))
+    jacobian = _array(jacfwd(step_map(method, TorchOps(game)))(s))
+    return _finite(jacobian, f"operator Jacobian of {method!r}", s[: game.n])
 
 
 def eigenvalues(game: Game, *, method: Method | None = None, z: Any = None) -> np.ndarray:

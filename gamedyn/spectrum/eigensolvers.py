@@ -39,7 +39,7 @@ from ..methods.base import Method
 from ..vocabulary import HERMITIAN_WHICH, KRYLOV_WHICH, SOLVERS
 from .krylov import MAX_RESTARTS, KrylovNoConvergence, krylov_schur
 from .operator import JacobianOperator
-from .ordering import sort_eigenvalues, sorted_with
+from .ordering import sorted_with
 
 Tensor = torch.Tensor
 
@@ -148,19 +148,24 @@ def _arpack(
     ncv: int | None,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     v0 = np.random.default_rng(0).standard_normal(op.shape[0])
+    n = op.shape[0]
     if ncv is None:  # a longer basis than ARPACK's 2k + 1: fewer restarts, fewer products
-        ncv = min(op.shape[0], max(2 * k + 1, 20))
+        ncv = min(n, max(2 * k + 1, 20))
     start = op.count
     try:
         values, vectors = eigs(op, k=k, which=which, tol=tol, maxiter=max_restarts, ncv=ncv, v0=v0)
     except ArpackNoConvergence as err:
-        partial = sort_eigenvalues(err.eigenvalues)
+        matvecs = op.count - start
+        values, residuals = np.asarray(err.eigenvalues), np.zeros(0)
+        if len(values):
+            residuals = _residuals(op, values, np.asarray(err.eigenvectors))
+            values, residuals = sorted_with(values, residuals)
         raise NoConvergence(
-            f"ARPACK did not converge: {len(partial)} of k = {k} eigenvalues ({which}) after "
-            f"{op.count - start} products (max_restarts = {max_restarts}); partial values: "
-            f"{partial}",
-            partial,
-            op.count - start,
+            f"ARPACK did not converge: {len(values)} of k = {k} eigenvalues ({which}) after "
+            f"{matvecs} products (max_restarts = {max_restarts}); partial values: {values}",
+            values,
+            matvecs,
+            residuals,
         ) from err
     matvecs = op.count - start
     return values, _residuals(op, values, vectors), matvecs
@@ -268,6 +273,12 @@ def solve_top(
         max_restarts = _validate.integer_at_least("max_restarts", max_restarts, 0)
     start = time.perf_counter() if start is None else start
     k = check_k(k, op.shape[0], 2)
+    if ncv is not None:
+        ncv = _validate.integer_at_least("ncv", ncv, 1)
+        if not k + 2 <= ncv <= op.shape[0]:
+            raise ValueError(
+                f"ncv must satisfy k + 2 = {k + 2} <= ncv <= n = {op.shape[0]}, got {ncv}"
+            )
     if solver == "arpack":
         values, residuals, matvecs = _arpack(op, k, which, tol, max_restarts, ncv)
     else:
@@ -285,15 +296,48 @@ def hermitian_eigenvalues(
     """
     which = _validate.choice("which", which, HERMITIAN_WHICH)
     k = check_k(k, op.shape[0], 1)
+    if which == "BE" and k < 2:
+        raise ValueError("which='BE' (both ends) needs k >= 2, got k = 1")
     v0 = np.random.default_rng(0).standard_normal(op.shape[0]).astype(op.dtype)
+    counter = _Counted(op)
     try:
         values = eigsh(
-            op, k=k, which=which, tol=tol, maxiter=max_restarts, v0=v0, return_eigenvectors=False
+            counter,
+            k=k,
+            which=which,
+            tol=tol,
+            maxiter=max_restarts,
+            v0=v0,
+            return_eigenvectors=False,
         )
     except ArpackNoConvergence as err:
+        values = np.real(np.asarray(err.eigenvalues))
+        vectors = np.asarray(err.eigenvectors)
+        residuals = np.array(
+            [
+                np.linalg.norm(op.matvec(vectors[:, i]) - values[i] * vectors[:, i])
+                / np.linalg.norm(vectors[:, i])
+                for i in range(len(values))
+            ]
+        )
+        order = np.argsort(values)[::-1]
         raise NoConvergence(
-            f"Lanczos (ARPACK eigsh) did not converge: {len(err.eigenvalues)} of k = {k}",
-            np.sort(np.real(err.eigenvalues))[::-1],
-            -1,
+            f"Lanczos (ARPACK eigsh) did not converge: {len(values)} of k = {k} eigenvalues "
+            f"({which}) after {counter.count} products",
+            values[order],
+            counter.count,
+            residuals[order],
         ) from err
     return np.sort(np.real(values))[::-1]
+
+
+class _Counted(LinearOperator):
+    """``op`` with its products counted (any LinearOperator)."""
+
+    def __init__(self, op: LinearOperator):
+        self.op, self.count = op, 0
+        super().__init__(dtype=op.dtype, shape=op.shape)
+
+    def _matvec(self, u: np.ndarray) -> np.ndarray:
+        self.count += 1
+        return self.op.matvec(u)

@@ -33,6 +33,7 @@ import scipy.linalg
 import scipy.linalg.lapack
 import torch
 
+from .. import _validate
 from ..vocabulary import KRYLOV_WHICH, which_score
 
 Tensor = torch.Tensor
@@ -203,14 +204,28 @@ def krylov_schur(
     if which not in KRYLOV_WHICH:
         raise ValueError(f"which must be one of {KRYLOV_WHICH}, got {which!r}")
     matvec = _as_torch_matvec(matvec, n, dtype, device)
-    if not 1 <= k <= n - 2:
+    n = _validate.integer_at_least("n", n, 3)
+    k = _validate.integer_at_least("k", k, 1)
+    if k > n - 2:
         raise ValueError(f"k must satisfy 1 <= k <= n - 2 = {n - 2}, got {k}")
-    m = min(n, max(2 * k + 1, 20)) if ncv is None else int(ncv)
+    m = min(n, max(2 * k + 1, 20)) if ncv is None else _validate.integer_at_least("ncv", ncv, 1)
     if not k + 2 <= m <= n:
         raise ValueError(f"ncv must satisfy k + 2 = {k + 2} <= ncv <= n = {n}, got {ncv}")
+    _validate.positive("tol", tol)
+    max_restarts = _validate.integer_at_least("max_restarts", max_restarts, 0)
+    itemsize = torch.empty((), dtype=dtype).element_size()
+    if device is None or torch.device(device).type == "cpu":
+        _validate.allocation(
+            f"a Krylov basis of ncv + 1 = {m + 1} vectors of n = {n}", (m + 1) * n * itemsize
+        )
     if v0 is None:
         gen = torch.Generator().manual_seed(seed)
         v0 = torch.randn(n, generator=gen, dtype=torch.float64)
+    v0 = torch.as_tensor(v0)
+    if v0.shape != (n,):
+        raise ValueError(f"v0 must be a vector of length n = {n}, got shape {tuple(v0.shape)}")
+    if not torch.isfinite(v0).all() or not bool(torch.any(v0 != 0)):
+        raise ValueError("v0 must be finite and non-zero (the start vector of the Krylov basis)")
     v = torch.zeros(m + 1, n, dtype=dtype, device=device)  # rows: the basis vectors
     v[0] = v0.to(dtype=dtype, device=device) / torch.linalg.vector_norm(v0)
     hbar = np.zeros((m + 1, m))

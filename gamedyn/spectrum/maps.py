@@ -41,6 +41,9 @@ from .symbolic import has_symbolic_hyperparameters
 
 Matrix = sp.MutableDenseMatrix
 
+LAMBDIFY_MAX_EVALUATIONS = 8
+"""Steps with more field evaluations than this are mapped numerically, not lambdified."""
+
 __all__ = [
     "NoEigenvalueMap",
     "eigenvalue_matrix",
@@ -56,6 +59,11 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 # Eigenvalue maps
 # ---------------------------------------------------------------------------------------------
+
+
+def _check_map(method: Method) -> None:
+    """Raise :class:`NoEigenvalueMap` now if ``method`` has no map (a step on one number)."""
+    eigenvalue_matrix(method, np.zeros(1, dtype=complex))
 
 
 def _no_map(method: Method, reason: Exception) -> NoEigenvalueMap:
@@ -164,10 +172,16 @@ def numeric_eigenvalue_map(method: Method) -> Callable[[Any], np.ndarray]:
     derive again. ``r = 1``: ``μ = M(λ)``; ``r = 2``: the roots of ``μ² − tr M μ + det M`` in
     the cancellation-free form ``q = t/2 ± √(t²/4 − d)`` (the larger), ``d/q``; ``r > 2``:
     batched ``numpy.linalg.eigvals``. Methods that cannot be rebuilt from their
-    ``hyperparameters()`` run the step on the arrays directly.
+    ``hyperparameters()``, and methods whose step evaluates the field more than
+    :data:`LAMBDIFY_MAX_EVALUATIONS` times (lookahead with many fast steps, whose symbolic
+    ``M(λ)`` would have degree ``k``), run the step on the arrays directly, where repeated base
+    steps compose by matrix powers (:meth:`~gamedyn.backends.symbolic.EigenOps.repeat`).
     """
     if has_symbolic_hyperparameters(method):
         raise ValueError(f"{method!r} has symbolic hyperparameters: no numeric map")
+    if method.field_evaluations() > LAMBDIFY_MAX_EVALUATIONS:
+        _check_map(method)
+        return functools.partial(_map_by_running_the_step, method)
     try:
         key, values = _kind(method)
         invariants = _lambdified_invariants(key)

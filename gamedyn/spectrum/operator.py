@@ -75,6 +75,15 @@ def memory_in_use(device: torch.device) -> int | None:
         return None
 
 
+def _finite(t: Tensor, what: str) -> Tensor:
+    if not torch.isfinite(t).all():
+        raise FloatingPointError(
+            f"the product {what} has non-finite entries (nan or inf): the field's derivatives "
+            "are not finite at the point analysed"
+        )
+    return t
+
+
 class JacobianOperator(LinearOperator):
     """The Jacobian of ``game``'s field at ``z``, or of ``method``'s step, as a LinearOperator.
 
@@ -129,6 +138,12 @@ class JacobianOperator(LinearOperator):
                 self.fn(self.point)
             finally:
                 ops.check = False
+        value = self.fn(self.point)
+        if not torch.isfinite(value).all():
+            raise FloatingPointError(
+                f"the {'field' if method is None else 'step'} is not finite (nan or inf) at the "
+                "point analysed: no Jacobian there; check the parameters and the batch"
+            )
         self.count = 0
         self.retained_bytes: int | None = None
         self._pullback: Callable[[Tensor], tuple[Tensor]] | None = None
@@ -208,14 +223,15 @@ class JacobianOperator(LinearOperator):
 
     def apply(self, u: Tensor) -> Tensor:
         """``A u`` for a 1-D tensor ``u`` (any float dtype, on the operator's device), computed in
-        the product dtype and returned in ``u``'s dtype; counted."""
+        the product dtype and returned in ``u``'s dtype; counted. A non-finite product raises
+        ``FloatingPointError`` (a Krylov solver would otherwise return garbage)."""
         self.count += 1
-        return self._jvp(u.to(self.product_dtype)).to(u.dtype)
+        return _finite(self._jvp(u.to(self.product_dtype)), "A u").to(u.dtype)
 
     def apply_transpose(self, w: Tensor) -> Tensor:
         """``Aᵀ w``, as :meth:`apply`; counted."""
         self.count += 1
-        return self._vjp(w.to(self.product_dtype)).to(w.dtype)
+        return _finite(self._vjp(w.to(self.product_dtype)), "Aᵀ w").to(w.dtype)
 
     # --- the LinearOperator interface (float64 numpy) ---------------------------------------
 

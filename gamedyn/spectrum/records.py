@@ -23,7 +23,25 @@ import numpy as np
 
 from .._atomic import write_npz, write_text
 
-__all__ = ["SpectrumRecord"]
+__all__ = ["SpectrumRecord", "json_safe"]
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by ``None`` (JSON has no nan or inf), and
+    numpy scalars and arrays turned into Python numbers and lists."""
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return json_safe(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, complex):
+        return [json_safe(value.real), json_safe(value.imag)]
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
 
 
 @dataclass
@@ -63,17 +81,19 @@ class SpectrumRecord:
     extras: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """The record with eigenvalues as ``[re, im]`` pairs and residuals as floats."""
+        """The record with eigenvalues as ``[re, im]`` pairs and residuals as floats; every
+        number that is not finite (a residual a solver did not estimate) becomes ``None``, so
+        the JSON is standard."""
         record = asdict(self)
         record["eigenvalues"] = [[float(w.real), float(w.imag)] for w in self.eigenvalues]
         record["residuals"] = [float(r) for r in self.residuals]
-        return record
+        return json_safe(record)
 
     def save(self, out_dir: str | Path, name: str = "spectrum") -> tuple[Path, Path]:
         """Writes ``NAME.json`` (the record) and ``NAME.npz`` (``eigenvalues``, ``residuals``),
         each atomically (a temporary file, then a rename)."""
         out = Path(out_dir)
         path_json, path_npz = out / f"{name}.json", out / f"{name}.npz"
-        write_text(path_json, json.dumps(self.to_dict(), indent=2))
+        write_text(path_json, json.dumps(self.to_dict(), indent=2, allow_nan=False))
         write_npz(path_npz, eigenvalues=self.eigenvalues, residuals=self.residuals)
         return path_json, path_npz

@@ -46,7 +46,7 @@ def run(method: Method, game: Game, z0: Any, steps: int) -> np.ndarray:
             if not np.isfinite(out[t]).all():
                 warnings.warn(
                     f"{method!r} diverged: the iterates are not finite from step {t} of {steps} "
-                    f"(‖z_{t - 1}‖ = {np.linalg.norm(out[t - 1]):.3g}); the run stops there and "
+                    f"(max |z_{t - 1}| = {np.abs(out[t - 1]).max():.3g}); the run stops there and "
                     "the rows after it are nan",
                     RuntimeWarning,
                     stacklevel=2,

@@ -148,7 +148,7 @@ def test_load_torch_game_builds_the_checkpoints_game(tmp_path):
     with torch.no_grad():  # modules with other values than the checkpoint's: loaded into
         for p in list(G2.parameters()) + list(D2.parameters()):
             p.add_(1.0)
-    game = load_torch_game(path, G2, D2, real, latent, loss="wgan", reg="r1")
+    game = load_torch_game(path, G2, D2, real, latent, loss="wgan", reg="r1", reg_weight=0.5)
     assert torch.equal(game.z0, flat.double())
     assert game.loss == "wgan" and game.reg == "r1" and game.real.shape == (5, 2)
     # zero-argument factories; the loss defaults to non-saturating

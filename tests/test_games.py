@@ -161,7 +161,7 @@ def test_dirac_consensus_regulariser_is_the_consensus_field():
         (lambda: DiracGAN(reg="r3"), "unknown reg 'r3'"),
         (lambda: DiracGAN(gamma=-1.0), "gamma must be >= 0"),
         (lambda: DiracGAN(noise_std=float("nan")), "noise_std must be finite"),
-        (lambda: DiracGAN(reg="consensus", noise_std=0.1), "consensus"),
+        (lambda: DiracGAN(reg="consensus", gamma=1.0, noise_std=0.1), "consensus"),
         (lambda: FunctionGame(lambda x, y: x, lambda x, y: y.sum(), 2, 1), "loss_x must return"),
         (lambda: FunctionGame(lambda x, y: x.sum(), lambda x, y: y.sum(), 0, 1), "nx must be"),
     ],

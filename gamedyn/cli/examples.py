@@ -38,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     """Train and print the checkpoints' paths; 0."""
     from ..examples import train
 
+    output_directory(args.out)
     out = output_directory(Path(args.out) / args.example)
     paths = train(
         args.example,

@@ -145,10 +145,11 @@ def train(
         opt_g.zero_grad()
         loss_g.backward()
         opt_g.step()
+        loss_d, loss_g = loss_d.detach(), loss_g.detach()
         if not (torch.isfinite(loss_d) and torch.isfinite(loss_g)):
             raise FloatingPointError(
-                f"training {ex.name} diverged at step {step}: L_D = {float(loss_d):.3g}, "
-                f"L_G = {float(loss_g):.3g} (lr = {lr:g}); no checkpoint was written for it, "
+                f"training {ex.name} diverged at step {step}: L_D = {loss_d.item():.3g}, "
+                f"L_G = {loss_g.item():.3g} (lr = {lr:g}); no checkpoint was written for it, "
                 f"the last one is {paths[-1]}"
             )
         if step % save_every == 0 or step == steps:

@@ -111,6 +111,10 @@ class Bilinear(Quadratic):
         A = _validate.matrix("A", A)
         nx, ny = A.shape
         _players_not_empty("Bilinear", nx, ny)
+        _validate.allocation(
+            f"the dense blocks of a Bilinear game with nx = {nx}, ny = {ny}",
+            8.0 * (nx + ny) ** 2,
+        )
         b = _linear_term("b", b, nx)
         c = _linear_term("c", c, ny)
         super().__init__(torch.zeros(nx, nx), torch.zeros(ny, ny), A, -A.T, b, -c)

@@ -84,18 +84,23 @@ MAX_DENSE_WORK = 2 * 10**8
 """Most state-coordinate × field-evaluation products a dense operator Jacobian may cost
 (``jacfwd`` pushes one tangent per state coordinate through every field evaluation)."""
 
+MAX_FIELD_EVALUATIONS = 50_000
+"""Most field evaluations per step a dense operator Jacobian may trace (each costs about
+0.1 ms of overhead however small the game: 50,000 of them take seconds)."""
+
 
 def _check_dense_work(method: Method, size: int) -> None:
     """Refuse, up front and with the estimate, an operator Jacobian that cannot finish soon:
     ``jacfwd`` through a step that evaluates the field many times (lookahead's ``k`` steps)."""
     evaluations = method.field_evaluations() if hasattr(method, "field_evaluations") else 1
     work = evaluations * size
-    if work > MAX_DENSE_WORK:
+    if work > MAX_DENSE_WORK or evaluations > MAX_FIELD_EVALUATIONS:
         raise ValueError(
             f"the dense Jacobian of {method!r} pushes {size} tangents through {evaluations:,} "
-            f"field evaluations per step ({work:.2g} > {MAX_DENSE_WORK:.0g}): it would not "
-            "finish in reasonable time; use the eigenvalue map (gamedyn.regions.rate) at a "
-            "fixed point, or fewer steps"
+            f"field evaluations per step (at most {MAX_FIELD_EVALUATIONS:,} evaluations and "
+            f"{MAX_DENSE_WORK:.0g} tangent-evaluations are traced): it would not finish in "
+            "reasonable time; use the eigenvalue map (gamedyn.regions.rate) at a fixed point, "
+            "or fewer steps"
         )
 
 

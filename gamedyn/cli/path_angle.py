@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .._atomic import write_text
-from .options import add_model_arguments, build_game
+from .options import add_model_arguments, build_game, loaded_summary
 
 __all__ = ["add_parser", "run"]
 
@@ -47,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     game0 = build_game(args, checkpoint=args.checkpoint0)
     game1 = build_game(args, checkpoint=args.checkpoint1)
+    print(loaded_summary(game0))
+    print(loaded_summary(game1))
     result = path_angle(game1, game0.z0, game1.z0, num=args.num)
     out = Path(args.out)
     record = {
@@ -56,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         "batch": args.batch,
         "seed": args.seed,
         "dtype": args.dtype,
+        "loaded": [game0.checkpoint_report.to_dict(), game1.checkpoint_report.to_dict()],
         "distance": float(np.linalg.norm((game1.z0 - game0.z0).cpu().numpy())),
         "seconds": time.perf_counter() - start,
         **{name: np.asarray(value).tolist() for name, value in result._asdict().items()},

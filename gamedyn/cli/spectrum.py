@@ -1,13 +1,16 @@
 """``gamedyn spectrum CHECKPOINT ...``: top eigenvalues of a GAN checkpoint's Jacobian.
 
-The checkpoint (``.pt`` read with ``weights_only=True``, or ``.safetensors``) becomes a game
-(:mod:`gamedyn.cli.options`, :func:`gamedyn.checkpoints.load_torch_game`). The eigenvalues are
-those of the game Jacobian ``J = ∂v/∂z`` or, with ``--method``, of that update operator's
-Jacobian (the derivative of its one step, matrix-free), found by Krylov–Schur (or ARPACK with
-``--solver arpack``) after the products pass the checks of
-:func:`gamedyn.spectrum.analysis.analyse`; with ``--batches B`` the field is averaged over
-``B`` batches, and ``--spread`` adds each batch's top-k (:func:`~gamedyn.spectrum.analysis.
-batch_spectra`); ``--blocks`` adds the per-player analysis (:mod:`gamedyn.spectrum.blocks`).
+The checkpoint (``.pt`` read with ``weights_only=True``, or ``.safetensors``; one file with both
+players, or ``--generator-checkpoint`` and ``--discriminator-checkpoint``, found wherever they
+are: :mod:`gamedyn.checkpoints.layouts`) becomes a game (:mod:`gamedyn.cli.options`,
+:func:`gamedyn.checkpoints.load_torch_game`); what was loaded is printed and recorded
+(``settings.loaded``). The eigenvalues are those of the game Jacobian ``J = ∂v/∂z`` or, with
+``--method``, of that update operator's Jacobian (the derivative of its one step,
+matrix-free), found by Krylov–Schur (or ARPACK with ``--solver arpack``) after the products
+pass the checks of :func:`gamedyn.spectrum.analysis.analyse`; with ``--batches B`` the field
+is averaged over ``B`` batches, and ``--spread`` adds each batch's top-k
+(:func:`~gamedyn.spectrum.analysis.batch_spectra`); ``--blocks`` adds the per-player analysis
+(:mod:`gamedyn.spectrum.blocks`).
 
 Writes to ``--out`` (default ``spectrum/``), each file atomically: ``eigenvalues.json`` (the
 :class:`~gamedyn.spectrum.records.SpectrumRecord`: values, true residuals, products, product
@@ -19,6 +22,9 @@ partial record is written, ``converged: false``).
 Example:
   gamedyn spectrum checkpoints/mixture/step_002000.safetensors --example mixture --k 20 \\
       --out spectrum/mixture
+  gamedyn spectrum ckpt.pt --generator models.py:Generator \\
+      --discriminator models.py:Discriminator --data real.pt \\
+      --latent gamedyn.checkpoints:standard_normal --latent-kwargs '{"shape": [100, 1, 1]}'
 """
 
 from __future__ import annotations
@@ -32,7 +38,13 @@ import numpy as np
 from ..methods import METHODS
 from ..methods import build as build_method
 from ..vocabulary import KRYLOV_WHICH, PRODUCT_MODES, SOLVERS
-from .options import add_model_arguments, build_games
+from .options import (
+    add_checkpoint_files,
+    add_model_arguments,
+    build_games,
+    checkpoint_source,
+    loaded_summary,
+)
 
 __all__ = ["add_parser", "run"]
 
@@ -44,7 +56,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="top-k eigenvalues of a GAN checkpoint's game or operator Jacobian (matrix-free)",
         description=__doc__.split("\n\n")[0],
     )
-    p.add_argument("checkpoint", help="a .pt/.pth (weights only) or .safetensors checkpoint")
+    p.add_argument(
+        "checkpoint",
+        nargs="?",
+        help="a .pt/.pth (weights only) or .safetensors checkpoint (both players)",
+    )
+    add_checkpoint_files(p)
     add_model_arguments(p)
     p.add_argument(
         "--batches", type=int, default=1, help="average the field over this many batches"
@@ -171,6 +188,10 @@ def analysis(args: argparse.Namespace, game: Any, games: list[Any], method: Any)
     return record
 
 
+def _paths(source: Any) -> Any:
+    return str(source) if isinstance(source, (str, Path)) else [str(p) for p in source]
+
+
 def run(args: argparse.Namespace) -> int:
     """Load, analyse, write ``eigenvalues.{json,npz,png}`` to ``args.out``; 0 on success, 1
     when the eigen-solver did not converge (the partial record is still written)."""
@@ -179,12 +200,13 @@ def run(args: argparse.Namespace) -> int:
     if args.k < 1:
         raise ValueError(f"--k must be >= 1, got {args.k}")
     game, games = build_games(args)
+    print(loaded_summary(games[0]))
     method = method_of(args)
     record = analysis(args, game, games, method)
     if args.blocks:
         record.extras["blocks"] = blocks(game, args.k)
     record.settings.update(
-        checkpoint=str(args.checkpoint),
+        checkpoint=_paths(checkpoint_source(args)),
         batch=args.batch,
         batches=args.batches,
         seed=args.seed,

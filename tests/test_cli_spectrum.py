@@ -1,13 +1,17 @@
 """``gamedyn spectrum`` (gamedyn.cli.spectrum, gamedyn.cli.options): the written record against
-the library, batch averaging, spread, blocks, the fast mode and partial results."""
+the library, batch averaging, spread, blocks, the fast mode and partial results; every
+checkpoint layout gives the record of gamedyn's own; the README's "Your own checkpoint"."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
+import helpers
 import numpy as np
 import pytest
+import torch
 from helpers import spectrum_distance
 
 from gamedyn.cli import build_parser
@@ -140,3 +144,102 @@ def test_cli_needs_paths():
     args = parser.parse_args(["spectrum", "x.pt", "--generator", "a:b"])
     with pytest.raises(ValueError, match="--discriminator, --data, --latent"):
         cli_spectrum.run(args)
+
+
+# --- checkpoints as people save them --------------------------------------------------------
+
+HELPERS = Path(helpers.__file__)
+QUICK_LAYOUTS = ("netG-netD", "two-files", "lightning", "ema")
+"""The layouts the quick loop runs through the command line (all of them: ``-m slow``)."""
+
+
+def _layout_argv(source, options: dict, real: Path, out: Path) -> list[str]:
+    """``gamedyn spectrum`` on a layout: the models from tests/helpers.py (a file path), real
+    samples from a tensor file, standard normal latents, R1, top 4 of J."""
+    if isinstance(source, tuple):
+        argv = ["spectrum", "--generator-checkpoint", str(source[0])]
+        argv += ["--discriminator-checkpoint", str(source[1])]
+    else:
+        argv = ["spectrum", str(source)]
+    for name in ("generator_key", "discriminator_key"):
+        if name in options:
+            argv += [f"--{name.replace('_', '-')}", options[name]]
+    if "ema" in options:
+        argv += ["--ema" if options["ema"] else "--no-ema"]
+    argv += ["--generator", f"{HELPERS}:checkpoint_generator", "--generator-kwargs", '{"width": 4}']
+    argv += ["--discriminator", f"{HELPERS}:checkpoint_discriminator", "--data", str(real)]
+    argv += ["--latent", "gamedyn.checkpoints:standard_normal", "--latent-kwargs", '{"shape": [2]}']
+    argv += ["--batch", "8", "--reg", "r1", "--reg-weight", "0.5", "--k", "4", "--tol", "1e-10"]
+    return argv + ["--out", str(out), "--no-progress"]
+
+
+def _run(argv: list[str]) -> dict:
+    args = _args(argv)
+    assert args.run(args) == 0
+    return json.loads((Path(args.out) / "eigenvalues.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def own_layout(tmp_path_factory):
+    """Trained players, a tensor file of 16 real samples, and the record of gamedyn's own
+    layout of them."""
+    folder = tmp_path_factory.mktemp("layouts")
+    G, D, opt = helpers.trained_checkpoint_players()
+    real = folder / "real.pt"
+    torch.save(torch.randn(16, 2, generator=torch.Generator().manual_seed(4)), real)
+    source, options, _ = helpers.write_layout("gamedyn", folder, G, D, opt)
+    return G, D, opt, real, _run(_layout_argv(source, options, real, folder / "own"))
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        layout if layout in QUICK_LAYOUTS else pytest.param(layout, marks=pytest.mark.slow)
+        for layout in helpers.LAYOUTS[1:]
+    ],
+)
+def test_every_layout_gives_the_record_of_gamedyns_layout(layout, own_layout, tmp_path, capsys):
+    G, D, opt, real, own = own_layout
+    source, options, _ = helpers.write_layout(layout, tmp_path, G, D, opt)
+    record = _run(_layout_argv(source, options, real, tmp_path / "out"))
+    assert record["eigenvalues"] == own["eigenvalues"]  # bit for bit
+    np.testing.assert_allclose(record["residuals"], own["residuals"], rtol=1e-6, atol=1e-14)
+    assert record["n"] == own["n"] and record["game"] == own["game"]
+    settings = {k: v for k, v in record["settings"].items() if k not in ("loaded", "checkpoint")}
+    assert settings == {
+        k: v for k, v in own["settings"].items() if k not in ("loaded", "checkpoint")
+    }
+    assert settings["frozen_spectral_norms"] == [
+        "discriminator.3.parametrizations.weight.0",
+        "discriminator.0.weight",
+    ]
+    loaded = record["settings"]["loaded"]
+    assert loaded["generator"]["ema"] == layout.startswith("ema")
+    assert loaded["discriminator"]["dtypes"] == {"float32": 12, "int64": 1}
+    if layout == "two-files":
+        assert record["settings"]["checkpoint"] == [str(p) for p in source]
+    printed = capsys.readouterr().out
+    assert "loaded " in printed and "generator     <- " in printed
+    assert "spectral norms, u and v frozen at the checkpoint's: discriminator.3" in printed
+
+
+def test_ema_choice_on_the_command_line(own_layout, tmp_path):
+    G, D, opt, real, own = own_layout
+    source, _, _ = helpers.write_layout("ema", tmp_path, G, D, opt)
+    with pytest.raises(ValueError, match=r"EMA copy 'G_ema'.*--ema.*--no-ema"):
+        _run(_layout_argv(source, {}, real, tmp_path / "a"))
+    record = _run(_layout_argv(source, {"ema": False}, real, tmp_path / "b"))
+    assert record["settings"]["loaded"]["generator"]["key"] == "G"
+    assert record["eigenvalues"] != own["eigenvalues"]  # the training generator's spectrum
+    argv = _layout_argv(source, {"ema": True}, real, tmp_path / "c") + ["--generator-kwargs", "[4]"]
+    with pytest.raises(ValueError, match=r"--generator-kwargs must be a JSON object.*'\[4\]'"):
+        _run(argv)
+
+
+def test_a_checkpoint_or_both_files_are_needed(own_layout, tmp_path):
+    *_, real, _ = own_layout
+    argv = _layout_argv((tmp_path / "G.pt", tmp_path / "D.pt"), {}, real, tmp_path)
+    argv.remove("--discriminator-checkpoint")
+    argv.remove(str(tmp_path / "D.pt"))
+    with pytest.raises(ValueError, match="needs a CHECKPOINT, or both --generator-checkpoint"):
+        _run(argv)

@@ -204,7 +204,8 @@ def strip_wrappers(
     state: Mapping[str, Any], expected: Mapping[str, Any]
 ) -> tuple[dict[str, Any], tuple[str, ...]]:
     """``state`` without the wrapper prefixes the module's own keys ``expected`` lack; the
-    prefixes removed (``"_orig_mod."`` anywhere, then leading ``"module."``, repeatedly).
+    prefixes removed (``"_orig_mod."`` anywhere, then leading ``"module."``, repeatedly; when
+    the module's own keys start with ``module.``, only while that makes more keys match).
 
     Example:
       >>> strip_wrappers({"module._orig_mod.0.weight": 1}, {"0.weight": 0})
@@ -222,12 +223,12 @@ def strip_wrappers(
             state = stripped
             removed.append("_orig_mod.")
     prefix = "module."
-    while (
-        state
-        and all(key.startswith(prefix) for key in state)
-        and not (expected and all(key.startswith(prefix) for key in expected))
-    ):
-        state = {key[len(prefix) :]: value for key, value in state.items()}
+    own = bool(expected) and all(key.startswith(prefix) for key in expected)
+    while state and all(key.startswith(prefix) for key in state):
+        shorter = {key[len(prefix) :]: value for key, value in state.items()}
+        if own and len(shorter.keys() & expected.keys()) <= len(state.keys() & expected.keys()):
+            break  # the module's own submodule is called "module"
+        state = shorter
         removed.append(prefix)
     return state, tuple(removed)
 
@@ -397,7 +398,7 @@ def locate(
         elif alone and view.tensors("") is not None and not ema:
             found = ("", False, "whole file")
     if found is None:
-        copy = "an EMA copy of the generator" if ema else f"a {player}"
+        copy = "EMA copy of the generator" if ema else player
         raise ValueError(
             f"found no {copy} in the checkpoint: no key names it (such as "
             f"{'G_ema' if ema else 'netG, G, generator' if player == 'generator' else 'netD, D'})"

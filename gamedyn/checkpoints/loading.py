@@ -71,9 +71,28 @@ def load_into(module: nn.Module, state: Mapping[str, Any], name: str = "model") 
     if not_floating:
         problems.append(f"non-floating weights: {'; '.join(not_floating)}")
     if problems:
-        raise ValueError(f"the checkpoint does not match {name}: " + "; ".join(problems))
+        hints = "".join(f" ({hint})" for hint in _norm_hints(missing, unexpected))
+        raise ValueError(f"the checkpoint does not match {name}: " + "; ".join(problems) + hints)
     module.load_state_dict(dict(state), strict=True)
     return module
+
+
+_NORM_FORMS = (
+    ("the hook-based torch.nn.utils.spectral_norm", "weight_orig"),
+    ("the hook-based torch.nn.utils.weight_norm", "weight_g"),
+    ("a torch.nn.utils.parametrizations norm", "parametrizations"),
+)
+
+
+def _norm_hints(missing: list[str], unexpected: list[str]) -> list[str]:
+    """Why keys differ when one side has a spectral or weight norm the other lacks (or has in
+    the other form)."""
+    hints = []
+    for keys, side in ((unexpected, "the checkpoint was saved"), (missing, "the module is built")):
+        for form, marker in _NORM_FORMS:
+            if any(marker in key.split(".") for key in keys):
+                hints.append(f"{side} with {form}")
+    return hints
 
 
 def checkpoint_files(path: Source) -> tuple[Path, ...]:

@@ -243,6 +243,9 @@ def test_a_checkpoint_or_both_files_are_needed(own_layout, tmp_path):
     argv.remove(str(tmp_path / "D.pt"))
     with pytest.raises(ValueError, match="needs a CHECKPOINT, or both --generator-checkpoint"):
         _run(argv)
+    argv = _layout_argv((tmp_path / "G.pt", tmp_path / "D.pt"), {}, real, tmp_path)
+    with pytest.raises(ValueError, match="CHECKPOINT 'x.pt' would not be used"):
+        _run(argv[:1] + ["x.pt"] + argv[1:])
 
 
 # --- the README's "Your own checkpoint" -----------------------------------------------------

@@ -382,7 +382,7 @@ def locate(
         state, removed = strip_wrappers(state, expected)
         return Location(key, "given", _is_ema(key), state, removed)
     found = None
-    if alone:
+    if alone and not ema:  # (with ema=True the EMA copy is looked for by name)
         state = view.tensors("")
         if state is not None:
             stripped, removed = strip_wrappers(state, expected)

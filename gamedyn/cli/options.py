@@ -138,8 +138,14 @@ def checkpoint_source(args: argparse.Namespace, checkpoint: str | None = None) -
     if checkpoint is not None:
         return checkpoint
     single = getattr(args, "checkpoint", None)
-    g = getattr(args, "generator_checkpoint", None) or single
-    d = getattr(args, "discriminator_checkpoint", None) or single
+    g_file = getattr(args, "generator_checkpoint", None)
+    d_file = getattr(args, "discriminator_checkpoint", None)
+    if single is not None and g_file is not None and d_file is not None:
+        raise ValueError(
+            f"CHECKPOINT {single!r} would not be used: --generator-checkpoint and "
+            "--discriminator-checkpoint name both players' files"
+        )
+    g, d = g_file or single, d_file or single
     if g is None or d is None:
         raise ValueError(
             f"{args.command} needs a CHECKPOINT, or both --generator-checkpoint and "

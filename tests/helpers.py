@@ -216,6 +216,192 @@ def tiny_gan(
     return TorchGame(*players, loss, *batch, **options)
 
 
+# --- checkpoints as people save them ---------------------------------------------------------
+
+
+def _hook_weight_norm(module: nn.Module) -> nn.Module:
+    """``torch.nn.utils.weight_norm`` (the deprecated hook form, still in public code)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return nn.utils.weight_norm(module)
+
+
+def checkpoint_generator(width: int = 4, seed: int = 0) -> nn.Module:
+    """A generator with BatchNorm and a hook-based weight norm:
+    ``Linear(2, width) → BatchNorm1d → Tanh → weight_norm(Linear(width, 2))``."""
+    torch.manual_seed(seed)
+    return nn.Sequential(
+        nn.Linear(2, width),
+        nn.BatchNorm1d(width),
+        nn.Tanh(),
+        _hook_weight_norm(nn.Linear(width, 2)),
+    )
+
+
+def checkpoint_discriminator(width: int = 5, seed: int = 1) -> nn.Module:
+    """A discriminator with both spectral norms and BatchNorm:
+    ``spectral_norm(Linear(2, width))`` (hook) ``→ BatchNorm1d → LeakyReLU →
+    parametrizations.spectral_norm(Linear(width, 1))``."""
+    from torch.nn.utils.parametrizations import spectral_norm
+
+    torch.manual_seed(seed)
+    return nn.Sequential(
+        nn.utils.spectral_norm(nn.Linear(2, width)),
+        nn.BatchNorm1d(width),
+        nn.LeakyReLU(0.2),
+        spectral_norm(nn.Linear(width, 1)),
+    )
+
+
+def trained_checkpoint_players(
+    steps: int = 3, seed: int = 0
+) -> tuple[nn.Module, nn.Module, dict[str, Any]]:
+    """``(G, D, optimiser_states)``: :func:`checkpoint_generator` and
+    :func:`checkpoint_discriminator` after ``steps`` Adam steps in train mode (BatchNorm's
+    running statistics and ``num_batches_tracked``, and both spectral norms' ``u``, ``v``
+    move), and the two optimisers' state dicts (``"G"``, ``"D"``)."""
+    G, D = checkpoint_generator(), checkpoint_discriminator()
+    opt_g = torch.optim.Adam(G.parameters(), lr=0.05)
+    opt_d = torch.optim.Adam(D.parameters(), lr=0.05)
+    gen = torch.Generator().manual_seed(seed)
+    for _ in range(steps):
+        real, latent = torch.randn(8, 2, generator=gen), torch.randn(8, 2, generator=gen)
+        opt_d.zero_grad()
+        (
+            nn.functional.softplus(-D(real)) + nn.functional.softplus(D(G(latent).detach()))
+        ).mean().backward()
+        opt_d.step()
+        opt_g.zero_grad()
+        nn.functional.softplus(-D(G(latent))).mean().backward()
+        opt_g.step()
+    return G, D, {"G": opt_g.state_dict(), "D": opt_d.state_dict()}
+
+
+def perturbed(module: nn.Module, scale: float = 0.1, seed: int = 7) -> dict[str, Any]:
+    """``module``'s state dict with every floating tensor moved by ``scale · N(0, 1)`` (an EMA
+    copy, another epoch)."""
+    gen = torch.Generator().manual_seed(seed)
+    return {
+        k: v + scale * torch.randn(v.shape, generator=gen) if v.is_floating_point() else v
+        for k, v in module.state_dict().items()
+    }
+
+
+def states_equal(a: nn.Module, b: nn.Module) -> bool:
+    """The two modules' state dicts have the same keys, dtypes and bits."""
+    sa, sb = a.state_dict(), b.state_dict()
+    return sa.keys() == sb.keys() and all(
+        sa[k].dtype == sb[k].dtype and torch.equal(sa[k], sb[k]) for k in sa
+    )
+
+
+def _prefixed(prefix: str, state: dict[str, Any]) -> dict[str, Any]:
+    return {f"{prefix}{k}": v for k, v in state.items()}
+
+
+def write_layout(
+    layout: str, folder: Any, G: nn.Module, D: nn.Module, opt: dict[str, Any]
+) -> tuple[Any, dict[str, Any], nn.Module]:
+    """Save ``G`` and ``D`` in the layout ``layout`` (one of :data:`LAYOUTS`) under ``folder``
+    with real ``torch.save``/safetensors files; returns ``(source, options, expected_G)``:
+    the file or pair of files, the :func:`gamedyn.checkpoints.load_gan` keyword arguments the
+    layout needs, and the generator that loading must give (``G``; for the EMA layouts the
+    saved EMA copy, which here is ``G`` itself beside a perturbed "training" generator)."""
+    from pathlib import Path
+
+    from safetensors.torch import save_file
+
+    from gamedyn.checkpoints import save
+
+    folder = Path(folder)
+    g, d = G.state_dict(), D.state_dict()
+    path = folder / f"{layout}.pt"
+    options: dict[str, Any] = {}
+    if layout == "gamedyn":
+        return save(folder / "gamedyn.safetensors", G, D), options, G
+    if layout == "netG-netD":  # the PyTorch DCGAN example's names, with optimisers and epoch
+        torch.save({"netG": g, "netD": d, "optG": opt["G"], "optD": opt["D"], "epoch": 5}, path)
+    elif layout == "G-D":
+        torch.save({"G": g, "D": d, "config": {"width": 4, "lr": 0.05}, "step": 100}, path)
+    elif layout == "generator-discriminator":
+        state = {"generator": g, "discriminator": d}
+        torch.save(state | {"optimizer_G": opt["G"], "optimizer_D": opt["D"]}, path)
+    elif layout == "gen-dis":
+        torch.save({"gen": g, "dis": d, "gen_optim": opt["G"], "dis_optim": opt["D"]}, path)
+    elif layout == "model_G-model_D":
+        torch.save({"model_G": g, "model_D": d, "epoch": 2, "losses_G": [torch.tensor(0.5)]}, path)
+    elif layout == "named":  # two generators and two discriminators (CycleGAN): named
+        other_g, other_d = perturbed(G), perturbed(D)
+        torch.save({"G_AB": other_g, "G_BA": g, "D_A": d, "D_B": other_d}, path)
+        options = {"generator_key": "G_BA", "discriminator_key": "D_A"}
+    elif layout == "two-files":
+        torch.save(g, folder / "G.pth")
+        state = {"model_state_dict": d, "optimizer_state_dict": opt["D"], "epoch": 3}
+        torch.save(state, folder / "D.pth")
+        return (folder / "G.pth", folder / "D.pth"), options, G
+    elif layout == "lightning":
+        state = _prefixed("generator.", g) | _prefixed("discriminator.", d)
+        torch.save(
+            {
+                "epoch": 3,
+                "global_step": 30,
+                "pytorch-lightning_version": "2.4.0",
+                "state_dict": state,
+                "optimizer_states": [opt["G"], opt["D"]],
+                "lr_schedulers": [],
+                "hyper_parameters": {"lr": 0.05, "width": 4},
+            },
+            path,
+        )
+    elif layout == "data-parallel":  # DataParallel's module. prefix, torch.compile's _orig_mod.
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compiled = torch.compile(D)
+        torch.save({"netG": nn.DataParallel(G).state_dict(), "netD": compiled.state_dict()}, path)
+    elif layout == "ddp-lightning":  # DDP's module. inside Lightning's module prefixes
+        state = _prefixed("gen.module.", g) | _prefixed("disc.module._orig_mod.", d)
+        torch.save({"state_dict": state, "epoch": 1}, path)
+    elif layout == "safetensors":
+        flat = _prefixed("netG.", g) | _prefixed("netD.", d)
+        path = folder / "flat.safetensors"
+        save_file({k: v.detach().clone().contiguous() for k, v in flat.items()}, str(path))
+    elif layout == "ema":  # the training generator and its EMA copy: the copy chosen
+        torch.save({"G": perturbed(G), "G_ema": g, "D": d, "step": 10}, path)
+        options = {"ema": True}
+    elif layout == "ema-safetensors":
+        flat = _prefixed("netG.", perturbed(G)) | _prefixed("netG_ema.", g)
+        flat |= _prefixed("netD.", d)
+        path = folder / "ema.safetensors"
+        save_file({k: v.detach().clone().contiguous() for k, v in flat.items()}, str(path))
+        options = {"ema": True}
+    else:
+        raise ValueError(f"unknown layout {layout!r}")
+    return path, options, G
+
+
+LAYOUTS = (
+    "gamedyn",
+    "netG-netD",
+    "G-D",
+    "generator-discriminator",
+    "gen-dis",
+    "model_G-model_D",
+    "named",
+    "two-files",
+    "lightning",
+    "data-parallel",
+    "ddp-lightning",
+    "safetensors",
+    "ema",
+    "ema-safetensors",
+)
+"""The checkpoint layouts :func:`write_layout` writes."""
+
+
 # --- sympy references -------------------------------------------------------------------------
 
 
@@ -254,6 +440,13 @@ __all__ = [
     "tiny_batch",
     "PLAYER_OPTIONS",
     "tiny_gan",
+    "checkpoint_generator",
+    "checkpoint_discriminator",
+    "trained_checkpoint_players",
+    "perturbed",
+    "states_equal",
+    "write_layout",
+    "LAYOUTS",
     "dirac_gan_sympy",
     "as_float",
 ]

@@ -161,20 +161,33 @@ def test_load_torch_game_builds_the_checkpoints_game(tmp_path):
 # --- the module itself ----------------------------------------------------------------------
 
 
-def test_checkpoints_module_never_calls_unsafe_torch_load():
+def test_checkpoints_package_never_unpickles():
+    """One ``torch.load`` in the package, with ``weights_only=True``; ``np.load`` only with
+    ``allow_pickle=False``; no ``pickle`` at all."""
     import ast
-    import inspect
+    from pathlib import Path
 
-    calls = [
-        node
-        for node in ast.walk(ast.parse(inspect.getsource(checkpoints)))
-        if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "load"
-        and isinstance(node.func.value, ast.Name)
-        and node.func.value.id in ("torch", "pickle")
-    ]
-    assert len(calls) == 1 and calls[0].func.value.id == "torch"
-    keywords = {k.arg: k.value for k in calls[0].keywords}
-    assert isinstance(keywords["weights_only"], ast.Constant)
-    assert keywords["weights_only"].value is True
+    calls = []
+    for source in sorted(Path(checkpoints.__file__).parent.glob("*.py")):
+        tree = ast.parse(source.read_text())
+        assert not any(
+            isinstance(node, (ast.Import, ast.ImportFrom))
+            and any(a.name.split(".")[0] == "pickle" for a in node.names)
+            for node in ast.walk(tree)
+        ), source
+        calls += [
+            node
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("load", "loads")
+            and isinstance(node.func.value, ast.Name)
+        ]
+    owners = sorted(c.func.value.id for c in calls)
+    assert owners == ["np", "torch"], owners
+    for call in calls:
+        keywords = {k.arg: k.value for k in call.keywords}
+        flag, value = (
+            ("weights_only", True) if call.func.value.id == "torch" else ("allow_pickle", False)
+        )
+        assert isinstance(keywords[flag], ast.Constant) and keywords[flag].value is value

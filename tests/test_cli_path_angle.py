@@ -25,3 +25,5 @@ def test_path_angle_command_matches_the_library(mixture_checkpoints, tmp_path):
     np.testing.assert_allclose(record["cosine"], expected.cosine, atol=1e-12)
     np.testing.assert_allclose(record["alpha"], np.linspace(-0.5, 1.5, 11))
     assert (out / "path_angle.png").stat().st_size > 1000
+    assert [r["generator"]["key"] for r in record["loaded"]] == ["generator", "generator"]
+    assert record["loaded"][1]["files"] == [last]

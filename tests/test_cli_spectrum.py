@@ -1,13 +1,17 @@
 """``gamedyn spectrum`` (gamedyn.cli.spectrum, gamedyn.cli.options): the written record against
-the library, batch averaging, spread, blocks, the fast mode and partial results."""
+the library, batch averaging, spread, blocks, the fast mode and partial results; every
+checkpoint layout gives the record of gamedyn's own; the README's "Your own checkpoint"."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
+import helpers
 import numpy as np
 import pytest
+import torch
 from helpers import spectrum_distance
 
 from gamedyn.cli import build_parser, main
@@ -141,3 +145,254 @@ def test_cli_needs_paths():
     args = parser.parse_args(["spectrum", "x.pt", "--generator", "a:b"])
     with pytest.raises(ValueError, match="--discriminator, --data, --latent"):
         cli_spectrum.run(args)
+
+
+# --- checkpoints as people save them --------------------------------------------------------
+
+HELPERS = Path(helpers.__file__)
+QUICK_LAYOUTS = ("netG-netD", "two-files", "lightning", "ema")
+"""The layouts the quick loop runs through the command line (all of them: ``-m slow``)."""
+
+
+def _layout_argv(source, options: dict, real: Path, out: Path) -> list[str]:
+    """``gamedyn spectrum`` on a layout: the models from tests/helpers.py (a file path), real
+    samples from a tensor file, standard normal latents, R1, top 4 of J."""
+    if isinstance(source, tuple):
+        argv = ["spectrum", "--generator-checkpoint", str(source[0])]
+        argv += ["--discriminator-checkpoint", str(source[1])]
+    else:
+        argv = ["spectrum", str(source)]
+    for name in ("generator_key", "discriminator_key"):
+        if name in options:
+            argv += [f"--{name.replace('_', '-')}", options[name]]
+    if "ema" in options:
+        argv += ["--ema" if options["ema"] else "--no-ema"]
+    argv += ["--generator", f"{HELPERS}:checkpoint_generator", "--generator-kwargs", '{"width": 4}']
+    argv += ["--discriminator", f"{HELPERS}:checkpoint_discriminator", "--data", str(real)]
+    argv += ["--latent", "gamedyn.checkpoints:standard_normal", "--latent-kwargs", '{"shape": [2]}']
+    argv += ["--batch", "8", "--reg", "r1", "--reg-weight", "0.5", "--k", "4", "--tol", "1e-10"]
+    return argv + ["--out", str(out), "--no-progress"]
+
+
+def _run(argv: list[str]) -> dict:
+    args = _args(argv)
+    assert args.run(args) == 0
+    return json.loads((Path(args.out) / "eigenvalues.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def own_layout(tmp_path_factory):
+    """Trained players, a tensor file of 16 real samples, and the record of gamedyn's own
+    layout of them."""
+    folder = tmp_path_factory.mktemp("layouts")
+    G, D, opt = helpers.trained_checkpoint_players()
+    real = folder / "real.pt"
+    torch.save(torch.randn(16, 2, generator=torch.Generator().manual_seed(4)), real)
+    source, options, _ = helpers.write_layout("gamedyn", folder, G, D, opt)
+    return G, D, opt, real, _run(_layout_argv(source, options, real, folder / "own"))
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        layout if layout in QUICK_LAYOUTS else pytest.param(layout, marks=pytest.mark.slow)
+        for layout in helpers.LAYOUTS[1:]
+    ],
+)
+def test_every_layout_gives_the_record_of_gamedyns_layout(layout, own_layout, tmp_path, capsys):
+    G, D, opt, real, own = own_layout
+    source, options, _ = helpers.write_layout(layout, tmp_path, G, D, opt)
+    record = _run(_layout_argv(source, options, real, tmp_path / "out"))
+    assert record["eigenvalues"] == own["eigenvalues"]  # bit for bit
+    np.testing.assert_allclose(record["residuals"], own["residuals"], rtol=1e-6, atol=1e-14)
+    assert record["n"] == own["n"] and record["game"] == own["game"]
+    settings = {k: v for k, v in record["settings"].items() if k not in ("loaded", "checkpoint")}
+    assert settings == {
+        k: v for k, v in own["settings"].items() if k not in ("loaded", "checkpoint")
+    }
+    assert settings["frozen_spectral_norms"] == [
+        "discriminator.3.parametrizations.weight.0",
+        "discriminator.0.weight",
+    ]
+    loaded = record["settings"]["loaded"]
+    assert loaded["generator"]["ema"] == layout.startswith("ema")
+    assert loaded["discriminator"]["dtypes"] == {"float32": 12, "int64": 1}
+    if layout == "two-files":
+        assert record["settings"]["checkpoint"] == [str(p) for p in source]
+    printed = capsys.readouterr().out
+    assert "loaded " in printed and "generator     <- " in printed
+    assert "spectral norms, u and v frozen at the checkpoint's: discriminator.3" in printed
+
+
+def test_ema_choice_on_the_command_line(own_layout, tmp_path):
+    G, D, opt, real, own = own_layout
+    source, _, _ = helpers.write_layout("ema", tmp_path, G, D, opt)
+    with pytest.raises(ValueError, match=r"EMA copy 'G_ema'.*--ema.*--no-ema"):
+        _run(_layout_argv(source, {}, real, tmp_path / "a"))
+    record = _run(_layout_argv(source, {"ema": False}, real, tmp_path / "b"))
+    assert record["settings"]["loaded"]["generator"]["key"] == "G"
+    assert record["eigenvalues"] != own["eigenvalues"]  # the training generator's spectrum
+    argv = _layout_argv(source, {"ema": True}, real, tmp_path / "c") + ["--generator-kwargs", "[4]"]
+    with pytest.raises(ValueError, match=r"--generator-kwargs must be a JSON object.*'\[4\]'"):
+        _run(argv)
+
+
+def test_a_checkpoint_or_both_files_are_needed(own_layout, tmp_path):
+    *_, real, _ = own_layout
+    argv = _layout_argv((tmp_path / "G.pt", tmp_path / "D.pt"), {}, real, tmp_path)
+    argv.remove("--discriminator-checkpoint")
+    argv.remove(str(tmp_path / "D.pt"))
+    with pytest.raises(ValueError, match="needs a CHECKPOINT, or both --generator-checkpoint"):
+        _run(argv)
+    argv = _layout_argv((tmp_path / "G.pt", tmp_path / "D.pt"), {}, real, tmp_path)
+    with pytest.raises(ValueError, match="CHECKPOINT 'x.pt' would not be used"):
+        _run(argv[:1] + ["x.pt"] + argv[1:])
+
+
+# --- the README's "Your own checkpoint" -----------------------------------------------------
+
+DCGAN_MODELS = """
+
+from torch import nn
+
+
+class Generator(nn.Module):
+    def __init__(self, nz=100, ngf=64, nc=1):
+        super().__init__()
+        self.main = nn.Sequential(
+            nn.ConvTranspose2d(nz, ngf * 2, 4, 1, 0, bias=False),  # 4 x 4
+            nn.BatchNorm2d(ngf * 2),
+            nn.ReLU(True),
+            nn.ConvTranspose2d(ngf * 2, nc, 4, 2, 1, bias=False),  # 8 x 8
+            nn.Tanh(),
+        )
+
+    def forward(self, z):
+        return self.main(z)
+
+
+class Discriminator(nn.Module):
+    def __init__(self, ndf=64, nc=1):
+        super().__init__()
+        self.main = nn.Sequential(
+            nn.Conv2d(nc, ndf, 4, 2, 1, bias=False),  # 4 x 4
+            nn.BatchNorm2d(ndf),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(ndf, 1, 4, 1, 0, bias=False),  # 1 x 1: a logit
+        )
+
+    def forward(self, x):
+        return self.main(x).view(-1)
+"""
+
+DCGAN_DATA = """
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+g = torch.Generator().manual_seed(0)
+images = torch.tanh(torch.randn(128, 1, 8, 8, generator=g))
+loader = DataLoader(TensorDataset(images, torch.zeros(128)), batch_size=64)
+"""
+
+DCGAN_TRAIN = """
+import torch
+from torch import nn
+
+import data
+from models import Discriminator, Generator
+
+if __name__ == "__main__":
+    torch.manual_seed(0)
+    netG, netD = Generator(nz=8, ngf=4), Discriminator(ndf=4)
+    optG = torch.optim.Adam(netG.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    optD = torch.optim.Adam(netD.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    bce = nn.BCEWithLogitsLoss()
+    for epoch in range(2):
+        for real, _ in data.loader:
+            fake = netG(torch.randn(real.shape[0], 8, 1, 1))
+            optD.zero_grad()
+            ones, zeros = torch.ones(real.shape[0]), torch.zeros(real.shape[0])
+            (bce(netD(real), ones) + bce(netD(fake.detach()), zeros)).backward()
+            optD.step()
+            optG.zero_grad()
+            bce(netD(fake), ones).backward()
+            optG.step()
+    torch.save({"netG": netG.state_dict(), "netD": netD.state_dict(),
+                "optG": optG.state_dict(), "optD": optD.state_dict(), "epoch": epoch}, "ckpt.pt")
+"""
+
+
+def readme_commands() -> list[str]:
+    """The commands of the README's "Your own checkpoint" (its bash block, continuations
+    joined, comments dropped)."""
+    text = (Path(__file__).parents[1] / "README.md").read_text()
+    section = text.split("## Your own checkpoint", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```bash\n", 1)[1].split("```", 1)[0]
+    joined = block.replace("\\\n", " ")
+    return [line.strip() for line in joined.splitlines() if line.strip() and line[0] != "#"]
+
+
+@pytest.mark.slow
+def test_readme_your_own_checkpoint_runs_as_written(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    commands = readme_commands()
+    assert len(commands) == 3 and commands[1].startswith("gamedyn spectrum ckpt.pt")
+    bin_dir = tmp_path / "bin"  # `python` and `gamedyn` are this interpreter and this gamedyn
+    bin_dir.mkdir()
+    for name, run in (("python", ""), ("gamedyn", " -m gamedyn")):
+        (bin_dir / name).write_text(f'#!/bin/sh\nexec "{sys.executable}"{run} "$@"\n')
+        (bin_dir / name).chmod(0o755)
+    work = tmp_path / "project"
+    work.mkdir()
+    for name, source in (("models", DCGAN_MODELS), ("data", DCGAN_DATA), ("train", DCGAN_TRAIN)):
+        (work / f"{name}.py").write_text(source)
+    root = str(Path(__file__).parents[1])
+    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", MPLBACKEND="Agg")
+    env["OMP_NUM_THREADS"] = "1"  # tiny products: threads only contend on a shared machine
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+
+    def shell(command: str) -> str:
+        out = subprocess.run(
+            command,
+            shell=True,
+            executable="/bin/bash",
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert out.returncode == 0, f"{command}\n{out.stdout}\n{out.stderr}"
+        return out.stdout
+
+    shell("python train.py")  # the user's own script saved ckpt.pt the usual way
+    printed = [shell(command) for command in commands]
+    record = json.loads((work / "spectrum" / "eigenvalues.json").read_text())
+    assert record["converged"] and len(record["eigenvalues"]) == 6
+    assert printed[2].strip() == str(record["eigenvalues"])
+    loaded = record["settings"]["loaded"]
+    assert (loaded["generator"]["key"], loaded["discriminator"]["key"]) == ("netG", "netD")
+    assert [e["key"] for e in loaded["ignored"]] == ["optG", "optD", "epoch"]
+    assert "generator     <- 'netG' (by name" in printed[1] and "'epoch' (1)" in printed[1]
+    assert record["batch_sizes"] == {"real": 64, "latent": 64}
+    # the game analysed is the checkpoint's: z0 is netG's then netD's parameters, as saved
+    import torch
+
+    from gamedyn.checkpoints import load_torch_game, read_samples, standard_normal
+
+    saved = torch.load(work / "ckpt.pt", weights_only=True)
+    game = load_torch_game(
+        work / "ckpt.pt",
+        f"{work}/models.py:Generator",
+        f"{work}/models.py:Discriminator",
+        read_samples(work / "real.pt")[:64],
+        standard_normal(64, 0, shape=[8, 1, 1]),
+        generator_kwargs={"nz": 8, "ngf": 4},
+        discriminator_kwargs={"ndf": 4},
+    )
+    assert record["n"] == game.n and record["game"] == repr(game)
+    weights = [saved[p][k] for p in ("netG", "netD") for k in saved[p] if "running" not in k]
+    flat = torch.cat([w.reshape(-1).double() for w in weights if w.is_floating_point()])
+    assert torch.equal(game.z0, flat)

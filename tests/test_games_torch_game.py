@@ -1,6 +1,6 @@
 """TorchGame (gamedyn.games.torch_game): the field against autograd and finite differences,
-every loss and regulariser, BatchNorm without running-stat updates, and what is refused
-(dropout, spectral norm)."""
+every loss and regulariser, BatchNorm without running-stat updates, and what is refused (dropout
+in training mode). Spectral and weight norms, both kinds: tests/test_games_torch_players.py."""
 
 from __future__ import annotations
 
@@ -99,14 +99,6 @@ def test_dropout_in_training_mode_is_refused_and_eval_accepted():
         TorchGame(G, D, "wgan", torch.randn(4, 2), torch.randn(4, 2))
     game = TorchGame(G, D.eval(), "wgan", torch.randn(4, 2), torch.randn(4, 2))
     torch.testing.assert_close(game.field(game.z0), game.field(game.z0))
-
-
-def test_hook_based_spectral_norm_is_refused():
-    """(``parametrizations.spectral_norm`` is supported: tests/test_games_torch_traps.py.)"""
-    G, _ = _pair()
-    D_old = nn.Sequential(nn.utils.spectral_norm(nn.Linear(2, 5)), nn.Linear(5, 1))
-    with pytest.raises(ValueError, match="spectral_norm"):
-        TorchGame(G, D_old, "hinge", torch.randn(4, 2), torch.randn(4, 2))
 
 
 def test_bad_arguments_are_named():

@@ -360,22 +360,18 @@ def test_exact_weight_norm_is_pytorchs(dim):
     torch.testing.assert_close(twin(g, v), module.weight, rtol=1e-12, atol=1e-12)
 
 
-def test_hook_based_spectral_norm_stays_refused():
-    D = nn.Sequential(nn.utils.spectral_norm(nn.Linear(2, 5)), nn.Linear(5, 1))
-    with pytest.raises(ValueError, match=r"discriminator\.0 uses the hook-based .*spectral_norm"):
-        _game(D, None)
-
-
 # ---------------------------------------------------------------------------------------------
 # (c) BatchNorm statistics, determinism, and the caller's modules untouched
 # ---------------------------------------------------------------------------------------------
 
 
-def _bn_sn_pair() -> tuple[nn.Module, nn.Module]:
-    """G with BatchNorm, D with spectral norm and BatchNorm; trained a little (train mode)."""
+def _bn_sn_pair(hook: bool = False) -> tuple[nn.Module, nn.Module]:
+    """G with BatchNorm, D with spectral norm (the parametrisation, or with ``hook`` the
+    hook-based ``torch.nn.utils.spectral_norm``) and BatchNorm; trained a little (train mode)."""
     torch.manual_seed(0)
     G = nn.Sequential(nn.Linear(2, 4), nn.BatchNorm1d(4), nn.Tanh(), nn.Linear(4, 2))
-    D = nn.Sequential(spectral_norm(nn.Linear(2, 5)), nn.BatchNorm1d(5), nn.Tanh(), nn.Linear(5, 1))
+    sn = nn.utils.spectral_norm if hook else spectral_norm
+    D = nn.Sequential(sn(nn.Linear(2, 5)), nn.BatchNorm1d(5), nn.Tanh(), nn.Linear(5, 1))
     opt = torch.optim.SGD([*G.parameters(), *D.parameters()], lr=0.1)
     for _ in range(3):  # running statistics, num_batches_tracked and u, v all move
         opt.zero_grad()
@@ -389,6 +385,13 @@ def _snapshot(module: nn.Module) -> dict[str, object]:
     state |= {f"buffer:{k}": b.clone() for k, b in module.named_buffers()}
     state |= {f"training:{k}": m.training for k, m in module.named_modules()}
     state |= {f"requires_grad:{k}": p.requires_grad for k, p in module.named_parameters()}
+    for path, sub in module.named_modules():  # what a norm hook last wrote (a plain attribute)
+        for hook in sub._forward_pre_hooks.values():
+            if hasattr(hook, "name") and isinstance(getattr(sub, hook.name, None), torch.Tensor):
+                weight = getattr(sub, hook.name)
+                state[f"hook:{path}.{hook.name}"] = weight.detach().clone()
+                state[f"hook-graph:{path}.{hook.name}"] = weight.grad_fn is not None
+                state[f"hooks:{path}"] = [type(h).__name__ for h in sub._forward_pre_hooks.values()]
     return state
 
 
@@ -401,9 +404,10 @@ def _assert_identical(before: dict[str, object], after: dict[str, object]) -> No
             assert value == after[k], k
 
 
+@pytest.mark.parametrize("hook", [False, True], ids=["parametrisation", "hook"])
 @pytest.mark.parametrize("batchnorm", ["batch", "running"])
-def test_callers_modules_are_bit_identical_after_the_analysis(batchnorm):
-    G, D = _bn_sn_pair()
+def test_callers_modules_are_bit_identical_after_the_analysis(batchnorm, hook):
+    G, D = _bn_sn_pair(hook)
     assert int(D[1].num_batches_tracked) == 3 and G.training and D.training
     before_g, before_d = _snapshot(G), _snapshot(D)
     game = _game(D, "gp", G=G, batchnorm=batchnorm)
@@ -419,7 +423,8 @@ def test_callers_modules_are_bit_identical_after_the_analysis(batchnorm):
     assert np.array_equal(J, game_jacobian(game, z))
     assert np.array_equal(J, game_jacobian(_game(D, "gp", G=G, batchnorm=batchnorm), z))
     assert game.replaced_layers == ["generator.1", "discriminator.1"]
-    assert game.frozen_spectral_norms == ["discriminator.0.parametrizations.weight.0"]
+    frozen = "discriminator.0.weight" if hook else "discriminator.0.parametrizations.weight.0"
+    assert game.frozen_spectral_norms == [frozen]
 
 
 @pytest.mark.parametrize("batchnorm", ["batch", "running"])

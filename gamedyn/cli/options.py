@@ -1,20 +1,26 @@
 """The options that build a GAN game from a checkpoint, shared by ``spectrum`` and ``path-angle``.
 
-Models come from import paths (``--generator mod:fn``, ``--discriminator mod:fn``), the fixed
-batch from samplers called as ``fn(batch, seed)`` (``--data``, ``--latent``); ``--example``
-fills in all four for a bundled example. The game itself is
-:func:`gamedyn.checkpoints.load_torch_game`'s.
+Models come from import paths (``--generator mod:fn`` or ``--generator path/to/models.py:
+Generator``, ``--discriminator ...``) called with ``--generator-kwargs '{"ngf": 64}'`` (and
+``--discriminator-kwargs``); the fixed batch from samplers called as ``fn(batch, seed)``
+(``--data``, ``--latent``, with ``--data-kwargs``, ``--latent-kwargs``), or, for ``--data``, a
+tensor file of real samples (``real.pt``, ``real.npy``); ``--example`` fills in all four for a
+bundled example. Where the players are in the checkpoint: found by name or structure, or
+``--generator-key``/``--discriminator-key``; ``--ema``/``--no-ema`` chooses the generator's EMA
+copy or the generator itself. The game itself is :func:`gamedyn.checkpoints.load_torch_game`'s;
+what was loaded is printed (:func:`loaded_summary`) and recorded.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from typing import Any
 
 import torch
 
 from .. import _validate
-from ..checkpoints import import_factory, load_torch_game
+from ..checkpoints import import_factory, load_torch_game, sampler
 from ..examples import EXAMPLES
 from ..games import AveragedGame, TorchGame
 from ..vocabulary import BATCHNORM, DTYPES, GAN_LOSS_ALIASES, GAN_LOSSES, GAN_REGULARISERS
@@ -22,10 +28,14 @@ from .arguments import input_file, nonnegative_float, positive_int
 
 __all__ = [
     "add_model_arguments",
+    "add_checkpoint_files",
     "check_model_arguments",
     "factory_paths",
+    "factory_kwargs",
+    "checkpoint_source",
     "build_game",
     "build_games",
+    "loaded_summary",
 ]
 
 FACTORIES = ("generator", "discriminator", "data", "latent")
@@ -33,14 +43,42 @@ FACTORIES = ("generator", "discriminator", "data", "latent")
 
 
 def add_model_arguments(p: argparse.ArgumentParser) -> None:
-    """The options that build the game: model import paths, loss, penalty, batch, dtype."""
+    """The options that build the game: model import paths and their keyword arguments, where
+    the players are in the checkpoint, loss, penalty, batch, dtype."""
     p.add_argument(
         "--example", choices=sorted(EXAMPLES), help="bundled example whose import paths to use"
     )
-    p.add_argument("--generator", metavar="MOD:FN", help="generator factory import path")
-    p.add_argument("--discriminator", metavar="MOD:FN", help="discriminator factory import path")
-    p.add_argument("--data", metavar="MOD:FN", help="real-data sampler fn(batch, seed)")
-    p.add_argument("--latent", metavar="MOD:FN", help="latent sampler fn(batch, seed)")
+    p.add_argument(
+        "--generator", metavar="MOD:FN|FILE.py:FN", help="generator factory (import path)"
+    )
+    p.add_argument(
+        "--discriminator", metavar="MOD:FN|FILE.py:FN", help="discriminator factory (import path)"
+    )
+    p.add_argument(
+        "--data", metavar="MOD:FN|FILE.pt", help="real-data sampler fn(batch, seed) or tensor file"
+    )
+    p.add_argument("--latent", metavar="MOD:FN|FILE.py:FN", help="latent sampler fn(batch, seed)")
+    for name in FACTORIES:
+        p.add_argument(
+            f"--{name}-kwargs",
+            metavar="JSON",
+            default=None,
+            help=f"keyword arguments of --{name}, a JSON object such as '{{\"ngf\": 64}}'",
+        )
+    p.add_argument(
+        "--generator-key", metavar="KEY", help="the generator's entry in the checkpoint (netG)"
+    )
+    p.add_argument(
+        "--discriminator-key",
+        metavar="KEY",
+        help="the discriminator's entry in the checkpoint (netD, state_dict.discriminator)",
+    )
+    p.add_argument(
+        "--ema",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="the generator's EMA copy (G_ema), or --no-ema the generator itself",
+    )
     p.add_argument("--loss", choices=GAN_LOSSES + tuple(GAN_LOSS_ALIASES), default="non-saturating")
     p.add_argument("--reg", choices=GAN_REGULARISERS, default=None, help="regulariser of L_D")
     p.add_argument("--reg-weight", type=nonnegative_float, default=0.0, help="its weight γ > 0")
@@ -56,9 +94,20 @@ def add_model_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="cpu")
 
 
-def check_model_arguments(args: argparse.Namespace, *checkpoints: str) -> None:
-    """The model options' combinations, the device and the checkpoint files, checked before
-    any work: a penalty without a weight, a device that does not exist, a missing file."""
+def add_checkpoint_files(p: argparse.ArgumentParser) -> None:
+    """``--generator-checkpoint`` and ``--discriminator-checkpoint``: one file per player
+    (each defaults to the positional CHECKPOINT)."""
+    p.add_argument("--generator-checkpoint", metavar="FILE", help="the generator's own file")
+    p.add_argument(
+        "--discriminator-checkpoint", metavar="FILE", help="the discriminator's own file"
+    )
+
+
+def check_model_arguments(args: argparse.Namespace, *checkpoints: Any) -> None:
+    """The model options' combinations, the device, the checkpoint files and the factories,
+    checked before any work: a penalty without a weight, a device that does not exist, a
+    missing file, a factory that cannot be imported, keyword arguments that are not JSON.
+    ``checkpoints`` are paths or pairs of paths (:func:`checkpoint_source`)."""
     if args.reg is not None and args.reg_weight == 0:
         raise ValueError(f"--reg {args.reg} needs --reg-weight > 0 (it is 0: no penalty)")
     if args.reg is None and args.reg_weight != 0:
@@ -66,9 +115,13 @@ def check_model_arguments(args: argparse.Namespace, *checkpoints: str) -> None:
     paths = factory_paths(args)
     _validate.device("--device", args.device)
     for checkpoint in checkpoints:
-        input_file(checkpoint, "checkpoint")
-    for name in FACTORIES:
+        for path in checkpoint if isinstance(checkpoint, tuple) else (checkpoint,):
+            input_file(path, "checkpoint")
+    for name in ("generator", "discriminator"):
         import_factory(paths[name])
+    for name in FACTORIES:
+        factory_kwargs(args, name)
+    _samplers(args)
 
 
 def factory_paths(args: argparse.Namespace) -> dict[str, str]:
@@ -86,21 +139,70 @@ def factory_paths(args: argparse.Namespace) -> dict[str, str]:
     return given
 
 
+def factory_kwargs(args: argparse.Namespace, name: str) -> dict[str, Any]:
+    """The keyword arguments ``--NAME-kwargs`` (a JSON object), ``{}`` when not given."""
+    text = getattr(args, f"{name.replace('-', '_')}_kwargs", None)
+    if text is None:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"--{name}-kwargs is not valid JSON ({err.msg}): {text!r}") from None
+    if not isinstance(value, dict):
+        raise ValueError(
+            f"--{name}-kwargs must be a JSON object such as '{{\"ngf\": 64}}', got {text!r}"
+        )
+    return value
+
+
+def checkpoint_source(args: argparse.Namespace, checkpoint: str | None = None) -> Any:
+    """The checkpoint file, or the pair ``(generator_file, discriminator_file)``:
+    ``checkpoint`` if given, else ``--generator-checkpoint``/``--discriminator-checkpoint``,
+    each defaulting to the positional CHECKPOINT."""
+    if checkpoint is not None:
+        return checkpoint
+    single = getattr(args, "checkpoint", None)
+    g_file = getattr(args, "generator_checkpoint", None)
+    d_file = getattr(args, "discriminator_checkpoint", None)
+    if single is not None and g_file is not None and d_file is not None:
+        raise ValueError(
+            f"CHECKPOINT {single!r} would not be used: --generator-checkpoint and "
+            "--discriminator-checkpoint name both players' files"
+        )
+    g, d = g_file or single, d_file or single
+    if g is None or d is None:
+        raise ValueError(
+            f"{args.command} needs a CHECKPOINT, or both --generator-checkpoint and "
+            "--discriminator-checkpoint"
+        )
+    return g if g == d else (g, d)
+
+
+def _samplers(args: argparse.Namespace) -> tuple[Any, Any]:
+    paths = factory_paths(args)
+    return tuple(sampler(paths[n], **factory_kwargs(args, n)) for n in ("data", "latent"))
+
+
 def build_game(
     args: argparse.Namespace, checkpoint: str | None = None, seed: int | None = None
 ) -> TorchGame:
-    """The checkpoint's game on the fixed batch drawn with ``seed`` (defaults: the options')."""
+    """The checkpoint's game on the fixed batch drawn with ``seed`` (defaults: the options');
+    ``game.checkpoint_report`` says what was loaded."""
     paths = factory_paths(args)
     seed = args.seed if seed is None else seed
-    real = import_factory(paths["data"])(args.batch, seed)
-    latent = import_factory(paths["latent"])(args.batch, seed)
+    data, latent = _samplers(args)
     return load_torch_game(
-        args.checkpoint if checkpoint is None else checkpoint,
+        checkpoint_source(args, checkpoint),
         paths["generator"],
         paths["discriminator"],
-        real,
-        latent,
+        data(args.batch, seed),
+        latent(args.batch, seed),
         loss=args.loss,
+        generator_key=args.generator_key,
+        discriminator_key=args.discriminator_key,
+        ema=args.ema,
+        generator_kwargs=factory_kwargs(args, "generator"),
+        discriminator_kwargs=factory_kwargs(args, "discriminator"),
         reg=args.reg,
         reg_weight=args.reg_weight,
         dtype=getattr(torch, args.dtype),
@@ -117,8 +219,7 @@ def build_games(args: argparse.Namespace) -> tuple[Any, list[TorchGame]]:
     otherwise the one game (and ``[game]``).
     """
     first = build_game(args)
-    paths = factory_paths(args)
-    data, latent = import_factory(paths["data"]), import_factory(paths["latent"])
+    data, latent = _samplers(args)
     games = [first] + [
         first.with_batch(
             data(args.batch, args.seed + b), latent(args.batch, args.seed + b), gp_seed=b
@@ -126,3 +227,17 @@ def build_games(args: argparse.Namespace) -> tuple[Any, list[TorchGame]]:
         for b in range(1, args.batches)
     ]
     return (first if len(games) == 1 else AveragedGame(games)), games
+
+
+def loaded_summary(game: TorchGame) -> str:
+    """What was loaded (the checkpoint report's summary) and what the game does with it: the
+    spectral norms frozen and the layers replaced by exact twins."""
+    lines = [game.checkpoint_report.summary()] if game.checkpoint_report is not None else []
+    if game.frozen_spectral_norms:
+        lines.append(
+            "  spectral norms, u and v frozen at the checkpoint's: "
+            + ", ".join(game.frozen_spectral_norms)
+        )
+    if game.replaced_layers:
+        lines.append("  exact twins of: " + ", ".join(game.replaced_layers))
+    return "\n".join(lines)

@@ -19,7 +19,7 @@ import numpy as np
 from .._atomic import write_text
 from ..spectrum.records import json_safe
 from .arguments import output_directory, positive_int
-from .options import add_model_arguments, build_game, check_model_arguments
+from .options import add_model_arguments, build_game, check_model_arguments, loaded_summary
 
 __all__ = ["add_parser", "run"]
 
@@ -53,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     game0 = build_game(args, checkpoint=args.checkpoint0)
     game1 = build_game(args, checkpoint=args.checkpoint1)
+    print(loaded_summary(game0))
+    print(loaded_summary(game1))
     result = path_angle(game1, game0.z0, game1.z0, num=args.num)
     record = {
         "checkpoint0": str(args.checkpoint0),
@@ -61,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
         "batch": args.batch,
         "seed": args.seed,
         "dtype": args.dtype,
+        "loaded": [game0.checkpoint_report.to_dict(), game1.checkpoint_report.to_dict()],
         "distance": float(np.linalg.norm((game1.z0 - game0.z0).cpu().numpy())),
         "seconds": time.perf_counter() - start,
         **{name: np.asarray(value).tolist() for name, value in result._asdict().items()},

@@ -1,13 +1,16 @@
 """``gamedyn spectrum CHECKPOINT ...``: top eigenvalues of a GAN checkpoint's Jacobian.
 
-The checkpoint (``.pt`` read with ``weights_only=True``, or ``.safetensors``) becomes a game
-(:mod:`gamedyn.cli.options`, :func:`gamedyn.checkpoints.load_torch_game`). The eigenvalues are
-those of the game Jacobian ``J = ∂v/∂z`` or, with ``--method``, of that update operator's
-Jacobian (the derivative of its one step, matrix-free), found by Krylov–Schur (or ARPACK with
-``--solver arpack``) after the products pass the checks of
-:func:`gamedyn.spectrum.analysis.analyse`; with ``--batches B`` the field is averaged over
-``B`` batches, and ``--spread`` adds each batch's top-k (:func:`~gamedyn.spectrum.analysis.
-batch_spectra`); ``--blocks`` adds the per-player analysis (:mod:`gamedyn.spectrum.blocks`).
+The checkpoint (``.pt`` read with ``weights_only=True``, or ``.safetensors``; one file with both
+players, or ``--generator-checkpoint`` and ``--discriminator-checkpoint``, found wherever they
+are: :mod:`gamedyn.checkpoints.layouts`) becomes a game (:mod:`gamedyn.cli.options`,
+:func:`gamedyn.checkpoints.load_torch_game`); what was loaded is printed and recorded
+(``settings.loaded``). The eigenvalues are those of the game Jacobian ``J = ∂v/∂z`` or, with
+``--method``, of that update operator's Jacobian (the derivative of its one step,
+matrix-free), found by Krylov–Schur (or ARPACK with ``--solver arpack``) after the products
+pass the checks of :func:`gamedyn.spectrum.analysis.analyse`; with ``--batches B`` the field
+is averaged over ``B`` batches, and ``--spread`` adds each batch's top-k
+(:func:`~gamedyn.spectrum.analysis.batch_spectra`); ``--blocks`` adds the per-player analysis
+(:mod:`gamedyn.spectrum.blocks`).
 
 Writes to ``--out`` (default ``spectrum/``), each file atomically: ``eigenvalues.json`` (the
 :class:`~gamedyn.spectrum.records.SpectrumRecord`: values, true residuals, products, product
@@ -19,11 +22,15 @@ partial record is written, ``converged: false``).
 Example:
   gamedyn spectrum checkpoints/mixture/step_002000.safetensors --example mixture --k 20 \\
       --out spectrum/mixture
+  gamedyn spectrum ckpt.pt --generator models.py:Generator \\
+      --discriminator models.py:Discriminator --data real.pt \\
+      --latent gamedyn.checkpoints:standard_normal --latent-kwargs '{"shape": [100, 1, 1]}'
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -39,7 +46,14 @@ from .arguments import (
     positive_float,
     positive_int,
 )
-from .options import add_model_arguments, build_games, check_model_arguments
+from .options import (
+    add_checkpoint_files,
+    add_model_arguments,
+    build_games,
+    check_model_arguments,
+    checkpoint_source,
+    loaded_summary,
+)
 
 __all__ = ["add_parser", "run"]
 
@@ -51,7 +65,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="top-k eigenvalues of a GAN checkpoint's game or operator Jacobian (matrix-free)",
         description=__doc__.split("\n\n")[0],
     )
-    p.add_argument("checkpoint", help="a .pt/.pth (weights only) or .safetensors checkpoint")
+    p.add_argument(
+        "checkpoint",
+        nargs="?",
+        help="a .pt/.pth (weights only) or .safetensors checkpoint (both players)",
+    )
+    add_checkpoint_files(p)
     add_model_arguments(p)
     p.add_argument(
         "--batches", type=positive_int, default=1, help="average the field over this many batches"
@@ -97,7 +116,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def check_arguments(args: argparse.Namespace) -> None:
     """The options' combinations, checked before any work."""
-    check_model_arguments(args, args.checkpoint)
+    check_model_arguments(args, checkpoint_source(args))
     if args.spread and args.batches < 2:
         raise ValueError("--spread needs --batches B with B >= 2 (the spread across batches)")
     if args.blocks and args.k < 2:
@@ -192,6 +211,10 @@ def analysis(args: argparse.Namespace, game: Any, games: list[Any], method: Any)
     return record
 
 
+def _paths(source: Any) -> Any:
+    return str(source) if isinstance(source, (str, Path)) else [str(p) for p in source]
+
+
 def run(args: argparse.Namespace) -> int:
     """Load, analyse, write ``eigenvalues.{json,npz,png}`` to ``args.out``; 0 on success, 1
     when the eigen-solver did not converge (the partial record is still written)."""
@@ -204,12 +227,13 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--k {args.k} is too large for n = {game.n} parameters: at most n − 2")
     if args.ncv is not None and not args.k + 2 <= args.ncv <= game.n:
         raise ValueError(f"--ncv {args.ncv} must lie in [k + 2, n] = [{args.k + 2}, {game.n}]")
+    print(loaded_summary(games[0]))
     method = method_of(args)
     record = analysis(args, game, games, method)
     if args.blocks:
         record.extras["blocks"] = blocks(game, args.k)
     record.settings.update(
-        checkpoint=str(args.checkpoint),
+        checkpoint=_paths(checkpoint_source(args)),
         batch=args.batch,
         batches=args.batches,
         seed=args.seed,

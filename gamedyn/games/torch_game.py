@@ -33,8 +33,17 @@ follows:
   unnormalised weight ``parametrizations.weight.original``. The frozen paths are listed in
   :attr:`TorchGame.frozen_spectral_norms`. ``parametrizations.weight_norm`` is replaced by its
   exact twin (PyTorch's fused kernel has no forward-mode derivative); other parametrisations
-  (``orthogonal``, user-defined) are used as they are, subject to the purity check below. The
-  hook-based ``torch.nn.utils.spectral_norm`` is refused.
+  (``orthogonal``, user-defined) are used as they are, subject to the purity check below.
+* The **hook-based** ``torch.nn.utils.spectral_norm`` (what most public SN-GAN code uses:
+  parameter ``weight_orig``, buffers ``weight_u``, ``weight_v``, a forward pre-hook) gets the
+  same math: its hook is replaced in the copy by one that computes ``W / (uᵀ W v)`` with the
+  stored ``u``, ``v`` and never runs the power iteration
+  (:class:`~gamedyn.games.torch_players.FrozenSpectralNorm`); ``z`` holds ``weight_orig``;
+  the paths (``"discriminator.0.weight"``: the module and the tensor) are listed in
+  :attr:`TorchGame.frozen_spectral_norms` after the parametrisations'. The hook-based
+  ``torch.nn.utils.weight_norm`` (``weight_g``, ``weight_v``) is computed in elementary ops
+  (:class:`~gamedyn.games.torch_players.ExactWeightNormHook`) and listed in
+  :attr:`TorchGame.replaced_layers`.
 * Every forward pass is checked once at construction: two passes must agree and leave every
   buffer unchanged, so that the field is a deterministic, pure function of ``z``.
 
@@ -100,8 +109,13 @@ class TorchGame(Game):
         InstanceNorm layers, and of the weight-norm parametrisations
         (``"discriminator.0.parametrizations.weight.0"``), replaced in the game's copy by their
         exact twins (:mod:`gamedyn.games.torch_layers`).
-      frozen_spectral_norms: paths of the spectral-norm parametrisations whose power-iteration
-        vectors ``u``, ``v`` are frozen at their stored values.
+      frozen_spectral_norms: paths of the spectral norms whose power-iteration vectors ``u``,
+        ``v`` are frozen at their stored values: parametrisations
+        (``"discriminator.0.parametrizations.weight.0"``), then hooks
+        (``"discriminator.0.weight"``).
+      checkpoint_report: what :func:`gamedyn.checkpoints.load_torch_game` loaded into the
+        players (a :class:`gamedyn.checkpoints.LoadReport`, recorded by every analysis), or
+        ``None`` for a game built from modules.
 
     Example:
       >>> G = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 2))
@@ -156,6 +170,7 @@ class TorchGame(Game):
                 f"both players need trainable parameters, got nx = {self.nx}, ny = {self.ny}"
             )
         self.z0 = torch.cat([self.generator.flat(), self.discriminator.flat()])
+        self.checkpoint_report: Any = None
         self.epsilon = self._interpolation_weights(gp_seed)
         penalty = self.reg is not None and self.reg_weight > 0
         audit("generator", g, self.latent, penalty, "latent batch")

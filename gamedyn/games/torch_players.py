@@ -8,6 +8,11 @@
 * puts every ``parametrizations.spectral_norm`` in eval mode, which freezes its power-iteration
   vectors ``u``, ``v`` at their stored values (``σ = uᵀ W v``, differentiable in ``W``), listing
   the paths frozen;
+* replaces the forward pre-hook of every hook-based ``torch.nn.utils.spectral_norm`` by
+  :class:`FrozenSpectralNorm` (the same ``W / (uᵀ W v)`` with the stored ``weight_u``,
+  ``weight_v``; ``z`` holds ``weight_orig``), and of every hook-based
+  ``torch.nn.utils.weight_norm`` by :class:`ExactWeightNormHook` (``g · v / ‖v‖`` in elementary
+  ops), listing the paths (``"discriminator.0.weight"``: the module and the tensor's name);
 * turns off ``requires_grad`` (the copy's parameters are never trained; ``z`` replaces them).
 
 :class:`Player` maps between the copy's trainable parameters and the player's part of the flat
@@ -25,13 +30,22 @@ from torch import nn
 from torch.func import functional_call
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import _SpectralNorm
+from torch.nn.utils.spectral_norm import SpectralNorm
+from torch.nn.utils.weight_norm import WeightNorm
 
-from .torch_layers import exact_replacement
+from .torch_layers import ExactWeightNorm, exact_replacement
 from .torch_purity import check_module
 
 Tensor = torch.Tensor
 
-__all__ = ["Player", "prepare", "trainable_names"]
+__all__ = [
+    "FrozenSpectralNorm",
+    "ExactWeightNormHook",
+    "Player",
+    "prepare",
+    "normalisation_hooks",
+    "trainable_names",
+]
 
 
 _NORMALISATIONS = (
@@ -83,21 +97,124 @@ def _freeze_spectral_norms(name: str, module: nn.Module) -> list[str]:
     return frozen
 
 
+class _HookNorm:
+    """A forward pre-hook that sets ``module.<name>`` from other tensors of the module, and
+    resets it after the forward (a forward hook with ``always_call``), so that no tensor of a
+    torch.func transform outlives the call in the module's attributes."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.resting: Tensor | None = None
+
+    def weight(self, module: nn.Module) -> Tensor:
+        raise NotImplementedError
+
+    def __call__(self, module: nn.Module, inputs: Any) -> None:
+        setattr(module, self.name, self.weight(module))
+
+    def rest(self, module: nn.Module, inputs: Any, output: Any) -> None:
+        setattr(module, self.name, self.resting)
+
+    def install(self, module: nn.Module, key: int) -> None:
+        """Take the place of the pre-hook ``key`` of ``module`` (same position)."""
+        module._forward_pre_hooks[key] = self
+        with torch.no_grad():
+            self.resting = self.weight(module).detach()
+        setattr(module, self.name, self.resting)
+        module.register_forward_hook(self.rest, always_call=True)
+
+
+class FrozenSpectralNorm(_HookNorm):
+    """The hook of ``torch.nn.utils.spectral_norm`` without its power iteration.
+
+    ``W_SN = W / σ`` with ``σ = uᵀ W_mat v``, ``W = weight_orig`` (in ``z``), ``u = weight_u``,
+    ``v = weight_v`` the stored buffers (frozen), and ``W_mat`` the weight with dimension
+    ``dim`` moved first and the others flattened: the function PyTorch's hook computes in eval
+    mode, and the same as the frozen ``parametrizations.spectral_norm``; differentiable in
+    ``W`` (as in training, where ``u`` and ``v`` are updated without gradient).
+    """
+
+    def __init__(self, name: str, dim: int):
+        super().__init__(name)
+        self.dim = int(dim)
+
+    def weight(self, module: nn.Module) -> Tensor:
+        w = getattr(module, self.name + "_orig")
+        u, v = getattr(module, self.name + "_u"), getattr(module, self.name + "_v")
+        matrix = w.movedim(self.dim, 0).reshape(w.shape[self.dim], -1)
+        return w / torch.dot(u, torch.mv(matrix, v))
+
+
+class ExactWeightNormHook(_HookNorm):
+    """The hook of ``torch.nn.utils.weight_norm`` in elementary ops: ``w = g · v / ‖v‖``
+    (:class:`~gamedyn.games.torch_layers.ExactWeightNorm`; PyTorch's fused ``_weight_norm``
+    has no forward-mode derivative), from the parameters ``weight_g`` and ``weight_v``."""
+
+    def __init__(self, name: str, dim: int):
+        super().__init__(name)
+        self.exact = ExactWeightNorm(-1 if dim is None else dim)
+
+    def weight(self, module: nn.Module) -> Tensor:
+        return self.exact(getattr(module, self.name + "_g"), getattr(module, self.name + "_v"))
+
+
+def normalisation_hooks(module: nn.Module) -> list[tuple[str, str, int, Any]]:
+    """The hook-based spectral and weight norms of ``module``: ``(path, kind, key, hook)`` with
+    ``path`` the submodule's path and the tensor's name (``"0.weight"``), ``kind``
+    ``"spectral_norm"`` or ``"weight_norm"``, ``key`` the hook's key in
+    ``_forward_pre_hooks``."""
+    found = []
+    for path, sub in module.named_modules():
+        for key, hook in sub._forward_pre_hooks.items():
+            kind = {SpectralNorm: "spectral_norm", WeightNorm: "weight_norm"}.get(type(hook))
+            if kind is not None:
+                found.append((f"{path}.{hook.name}" if path else hook.name, kind, key, hook))
+    return found
+
+
+def _replace_hooks(name: str, module: nn.Module) -> tuple[list[str], list[str]]:
+    """Swap the hook-based norms' pre-hooks (:func:`normalisation_hooks`) for
+    :class:`FrozenSpectralNorm` and :class:`ExactWeightNormHook`; the paths of each."""
+    frozen, replaced = [], []
+    for path, kind, key, hook in normalisation_hooks(module):
+        sub = module.get_submodule(path.rpartition(".")[0])
+        if kind == "spectral_norm":
+            FrozenSpectralNorm(hook.name, hook.dim).install(sub, key)
+            frozen.append(f"{name}.{path}")
+        else:
+            ExactWeightNormHook(hook.name, hook.dim).install(sub, key)
+            replaced.append(f"{name}.{path}")
+    return frozen, replaced
+
+
+def _deepcopy(module: nn.Module) -> nn.Module:
+    """``copy.deepcopy(module)``, where the weight a norm hook last wrote (a non-leaf tensor
+    after a training step, which deepcopy refuses) is copied detached; ``module`` untouched."""
+    memo: dict[int, Any] = {}
+    for path, _, _, hook in normalisation_hooks(module):
+        sub = module.get_submodule(path.rpartition(".")[0])
+        current = getattr(sub, hook.name, None)
+        if isinstance(current, Tensor) and not current.is_leaf:
+            memo[id(current)] = current.detach().clone()
+    return copy.deepcopy(module, memo)
+
+
 def prepare(
     name: str, module: nn.Module, dtype: torch.dtype, device: Any, batchnorm: str
 ) -> tuple[nn.Module, list[str], list[str]]:
     """A deep copy in ``dtype`` on ``device`` whose forward is a pure, exactly differentiable map.
 
-    Returns the copy, the paths of the normalisation layers replaced and of the spectral
-    norms frozen.
+    Returns the copy, the paths of the normalisation layers replaced (weight-norm hooks
+    included) and of the spectral norms frozen (parametrisations, then hooks).
     """
     check_module(name, module)
-    copy_ = copy.deepcopy(module).to(dtype=dtype, device=device)
+    copy_ = _deepcopy(module).to(dtype=dtype, device=device)
     replaced = _replace_normalisation(name, copy_, batchnorm)
     frozen = _freeze_spectral_norms(name, copy_)
+    hook_frozen, hook_replaced = _replace_hooks(name, copy_)
     for p in copy_.parameters():
         p.requires_grad_(False)
-    return copy_, replaced, frozen
+    return copy_, replaced + hook_replaced, frozen + hook_frozen
 
 
 class Player:

@@ -1,8 +1,9 @@
 """Purity checks of a player's forward pass: what a deterministic field cannot represent.
 
-* :func:`check_module` (before copying): dropout in training mode and the hook-based
-  ``torch.nn.utils.spectral_norm`` (a power iteration in buffers, run at every forward) are
-  refused with the module path.
+* :func:`check_module` (before copying): dropout in training mode is refused with the module
+  path. (The hook-based ``torch.nn.utils.spectral_norm``, a power iteration in buffers run at
+  every forward, is accepted: the copy's hook is replaced by a frozen one,
+  :class:`gamedyn.games.torch_players.FrozenSpectralNorm`.)
 * :func:`audit` (on the prepared copy): two forward passes on the same batch must agree (no
   randomness) and leave every buffer bit-identical (no state updates); a call of a fused
   normalisation kernel left in the forward (a hand-made layer calling ``F.layer_norm``), whose
@@ -27,7 +28,7 @@ __all__ = ["check_module", "check_finite", "forward", "audit"]
 
 
 def check_module(name: str, module: Any) -> None:
-    """Refuse what a pure field cannot represent: dropout in training mode, hook spectral norm."""
+    """Refuse what a pure field cannot represent: dropout in training mode."""
     if not isinstance(module, nn.Module):
         raise TypeError(f"{name} must be a torch.nn.Module, got {type(module).__name__}")
     for path, sub in module.named_modules():
@@ -38,14 +39,6 @@ def check_module(name: str, module: Any) -> None:
                 f"{where} is {type(sub).__name__}(p={sub.p}) in training mode: the field would "
                 "be random; call .eval() on the module (dropout off) before building the game"
             )
-        for hook in sub._forward_pre_hooks.values():
-            if type(hook).__name__ == "SpectralNorm":
-                raise ValueError(
-                    f"{where} uses the hook-based torch.nn.utils.spectral_norm (a power "
-                    "iteration in buffers, run at every forward): not supported; use "
-                    "torch.nn.utils.parametrizations.spectral_norm, or remove it with "
-                    "torch.nn.utils.remove_spectral_norm first"
-                )
 
 
 # Functions whose fused kernels have wrong third derivatives (PyTorch 2.13): a label, and the

@@ -170,10 +170,15 @@ def _batch_sizes(game: Game) -> dict[str, Any]:
 
 
 def _game_settings(game: Game) -> dict[str, Any]:
-    """Settings a reader of the record needs: loss, penalty, BatchNorm statistics, swaps."""
+    """Settings a reader of the record needs: loss, penalty, BatchNorm statistics, swaps, and
+    what was loaded from a checkpoint (``"loaded"``: the game's ``checkpoint_report``)."""
     names = ("loss", "reg", "reg_weight", "batchnorm", "replaced_layers", "frozen_spectral_norms")
     source = game.games[0] if isinstance(game, AveragedGame) else game
-    return {n: getattr(source, n) for n in names if hasattr(source, n)}
+    settings = {n: getattr(source, n) for n in names if hasattr(source, n)}
+    report = getattr(source, "checkpoint_report", None)
+    if report is not None:
+        settings["loaded"] = report.to_dict()
+    return settings
 
 
 def analyse(

@@ -50,7 +50,7 @@ def test_factory_from_a_file_with_keyword_arguments(models_file, tmp_path):
     assert import_factory(spec) is import_factory(f"{models_file}:Generator")  # imported once
     assert type(build(spec)) is type(G)
     assert not (tmp_path / "marker").exists()  # the __main__ block did not run
-    with pytest.raises(TypeError, match=r"Generator' called with \{'width': 3\}"):
+    with pytest.raises(TypeError, match=r"Generator' cannot be called with \{'width': 3\}"):
         build(spec, width=3)
     with pytest.raises(TypeError, match="returned a int, not an nn.Module"):
         build(f"{models_file}:not_a_model")

@@ -117,9 +117,11 @@ def build(spec: str, *args: Any, **kwargs: Any) -> nn.Module:
     try:
         model = factory(*args, **kwargs)
     except TypeError as err:
-        if kwargs or args:
-            raise TypeError(f"{spec!r} called with {kwargs or args}: {err}") from err
-        raise
+        called = f"with {kwargs or args}" if kwargs or args else "with no arguments"
+        raise TypeError(
+            f"the factory {spec!r} cannot be called {called}: {err} (a model factory builds "
+            "an nn.Module; give its keyword arguments with --generator-kwargs/...)"
+        ) from err
     if not isinstance(model, nn.Module):
         raise TypeError(f"{spec!r} returned a {type(model).__name__}, not an nn.Module")
     return model

@@ -20,6 +20,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from .._atomic import write_with
+
 PLAYERS = ("generator", "discriminator")
 """The two players, first player first."""
 
@@ -66,9 +68,16 @@ def load(path: str | Path) -> dict[str, Any]:
     """
     path, suffix = _checked(path, SUFFIXES, "checkpoint")
     if suffix == ".safetensors":
+        from safetensors import SafetensorError
         from safetensors.torch import load_file
 
-        return dict(load_file(str(path), device="cpu"))
+        try:
+            return dict(load_file(str(path), device="cpu"))
+        except (SafetensorError, OSError) as err:
+            raise ValueError(
+                f"refused to load {str(path)!r}: it is not a readable safetensors file "
+                f"(empty, truncated or corrupt: {err})"
+            ) from err
     data = _torch_load(path)
     if not isinstance(data, Mapping):
         raise ValueError(f"{str(path)!r} holds a {type(data).__name__}, not a dict of entries")
@@ -77,7 +86,8 @@ def load(path: str | Path) -> dict[str, Any]:
 
 def save(path: str | Path, generator: nn.Module, discriminator: nn.Module) -> Path:
     """Save both players with prefixed keys (``.pt``/``.pth`` by ``torch.save``, or
-    ``.safetensors``); the path. Parent folders are created."""
+    ``.safetensors``), atomically (a temporary file, then a rename); the path. Parent folders
+    are created."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
@@ -89,14 +99,11 @@ def save(path: str | Path, generator: nn.Module, discriminator: nn.Module) -> Pa
         for player, module in zip(PLAYERS, (generator, discriminator), strict=True)
         for key, value in module.state_dict().items()
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".safetensors":
         from safetensors.torch import save_file
 
-        save_file(flat, str(path))
-    else:
-        torch.save(flat, path)
-    return path
+        return write_with(path, lambda tmp: save_file(flat, str(tmp)))
+    return write_with(path, lambda tmp: torch.save(flat, tmp))
 
 
 def read_samples(path: str | Path) -> torch.Tensor:

@@ -47,6 +47,7 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -75,6 +76,8 @@ __all__ = [
     "default_grid",
     "tridiagonal_top",
 ]
+
+_GMRES_RTOL = "rtol" if "rtol" in inspect.signature(gmres).parameters else "tol"  # scipy < 1.12
 
 LANCZOS_TOL = 1e-14
 """Relative residual at which inverse Lanczos accepts ``θ = 1/σ_min²``."""
@@ -394,7 +397,7 @@ def _refine_at(
     )
 
     def solve(op: LinearOperator, rhs: np.ndarray) -> np.ndarray:
-        x, info = gmres(op, rhs, rtol=solve_tol, atol=0.0, restart=restart, maxiter=n)
+        x, info = gmres(op, rhs, **{_GMRES_RTOL: solve_tol}, atol=0.0, restart=restart, maxiter=n)
         if info != 0:
             raise ValueError(
                 f"GMRES did not reach solve_tol = {solve_tol:g} at z = {z:.6g} (info = {info}); "

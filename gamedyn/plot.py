@@ -58,6 +58,10 @@ __all__ = [
     "vector_field",
     "trajectories",
     "path_angle",
+    "pseudospectrum",
+    "transient_growth",
+    "numerical_range",
+    "rotation_blocks",
 ]
 
 OKABE_ITO = {
@@ -643,3 +647,209 @@ def _padded(values: np.ndarray, margin: float = 0.1) -> tuple[float, float]:
     lo, hi = float(values.min()), float(values.max())
     pad = margin * max(hi - lo, 1e-3)
     return lo - pad, hi + pad
+
+
+# ---------------------------------------------------------------------------------------------
+# Beyond the eigenvalues: pseudospectra, transient growth, numerical range, rotation
+# ---------------------------------------------------------------------------------------------
+
+BOUNDARIES = ("unit circle", "imaginary axis", None)
+"""Stability boundaries :func:`pseudospectrum` draws: ``|μ| = 1`` for an operator's Jacobian,
+``Re λ = 0`` for the game Jacobian (gamedyn descends ``v``: ``Re λ > 0`` is stable)."""
+
+
+def _epsilon_levels(sigma: np.ndarray, levels: Any) -> np.ndarray:
+    """``log₁₀ ε`` contour levels: given, or every half decade inside the range of ``σ``."""
+    if levels is not None:
+        out = np.log10(np.asarray(levels, dtype=float).ravel())
+        if out.size == 0 or not np.all(np.isfinite(out)):
+            raise ValueError(f"levels must be positive finite ε values, got {levels!r}")
+        return np.sort(out)
+    positive = sigma[np.isfinite(sigma) & (sigma > 0)]
+    if positive.size == 0:
+        raise ValueError("sigma has no positive finite value to contour")
+    lo = max(np.floor(2 * np.log10(positive.min())) / 2, -12.0)
+    hi = np.ceil(2 * np.log10(positive.max())) / 2
+    out = np.arange(lo, hi + 1e-9, 0.5)
+    if out.size > 12:
+        out = out[:: int(np.ceil(out.size / 12))]
+    return out
+
+
+@_styled
+def pseudospectrum(
+    re: Any,
+    im: Any,
+    sigma: Any,
+    *,
+    eigenvalues: Any = None,
+    levels: Any = None,
+    boundary: str | None = "unit circle",
+    title: str | None = None,
+    colorbar: bool = True,
+    ax: Axes | None = None,
+) -> Axes:
+    """ε-pseudospectra: contours ``σ_min(zI − A) = ε`` of a grid, over the eigenvalues.
+
+    Args:
+      re, im: the grid axes; sigma: ``σ_min`` of shape ``(len(im), len(re))``
+        (:func:`gamedyn.spectrum.pseudospectrum`).
+      eigenvalues: drawn as black points.
+      levels: the ε values (default: every half decade inside the grid's range), drawn as
+        ``log₁₀ ε`` contours in ``viridis`` with a colorbar.
+      boundary: ``"unit circle"`` (operators), ``"imaginary axis"`` (the game Jacobian) or
+        ``None``; drawn solid black, the stability boundary.
+      title, colorbar, ax: as elsewhere.
+    """
+    ax = _axes(ax)
+    x = np.asarray(re, dtype=float).ravel()
+    y = np.asarray(im, dtype=float).ravel()
+    grid = np.asarray(sigma, dtype=float)
+    if grid.shape != (y.size, x.size):
+        raise ValueError(
+            f"sigma must have shape (len(im), len(re)) = {(y.size, x.size)}, got {grid.shape}"
+        )
+    if boundary not in BOUNDARIES:
+        raise ValueError(f"boundary must be one of {BOUNDARIES}, got {boundary!r}")
+    lines = _epsilon_levels(grid, levels)
+    with np.errstate(divide="ignore"):
+        log_sigma = np.log10(np.maximum(grid, 1e-300))
+    contours = ax.contour(x, y, log_sigma, levels=lines, cmap=SCALAR_CMAP, linewidths=1.0)
+    if boundary == "unit circle":
+        theta = np.linspace(0.0, 2.0 * np.pi, 361)
+        ax.plot(np.cos(theta), np.sin(theta), color="black", lw=1.2, label="|μ| = 1")
+    elif boundary == "imaginary axis":
+        ax.axvline(0.0, color="black", lw=1.2, label="Re λ = 0")
+    if eigenvalues is not None:
+        lam = _complex("eigenvalues", eigenvalues)
+        ax.scatter(
+            lam.real, lam.imag, s=14, color="black", marker="o", zorder=4, label="eigenvalues"
+        )
+    _complex_plane(ax, equal=False)
+    ax.set_xlim(x.min(), x.max())
+    ax.set_ylim(y.min(), y.max())
+    ax.set_aspect("equal", adjustable="box")
+    if colorbar and len(contours.levels):
+        ax.figure.colorbar(contours, ax=ax, label="log₁₀ ε")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper right")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+@_styled
+def transient_growth(
+    norms: Any,
+    *,
+    rho: Any = None,
+    kreiss: Any = None,
+    dt: float | None = None,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """``‖Tᵗ‖`` against ``t`` on a log scale, with ``ρᵗ`` dashed for comparison.
+
+    Args:
+      norms: one array of ``‖Tᵗ‖``, ``t = 0, 1, …`` (:func:`gamedyn.spectrum.transient_growth`),
+        or a mapping ``{label: norms}``; each set gets its Okabe–Ito colour.
+      rho: the spectral radius (a number, or a mapping by label): ``ρᵗ`` dashed, same colour.
+      kreiss: the Kreiss constant ``K`` (a number, or a mapping): a dotted line at ``K``, the
+        Kreiss matrix theorem's lower bound on ``max_t ‖Tᵗ‖``.
+      dt: draw against ``t · dt`` (the gradient flow's time) instead of the step.
+    """
+    ax = _axes(ax)
+    sets = (
+        {str(k): np.asarray(v, dtype=float).ravel() for k, v in norms.items()}
+        if isinstance(norms, Mapping)
+        else {None: np.asarray(norms, dtype=float).ravel()}
+    )
+
+    def by_label(value: Any, label: str | None) -> Any:
+        if isinstance(value, Mapping):
+            return value.get(label)
+        return value if len(sets) == 1 else None
+
+    for i, (label, values) in enumerate(sets.items()):
+        colour = PALETTE[i % len(PALETTE)]
+        t = np.arange(values.size) * (1.0 if dt is None else float(dt))
+        ax.semilogy(t, values, color=colour, lw=1.5, label=label if label else "‖Tᵗ‖")
+        r = by_label(rho, label)
+        if r is not None:
+            ax.semilogy(
+                t,
+                float(r) ** np.arange(values.size),
+                color=colour,
+                lw=1.0,
+                ls="--",
+                label=f"ρᵗ, ρ = {float(r):.4g}",
+            )
+        k = by_label(kreiss, label)
+        if k is not None and np.isfinite(k):
+            ax.axhline(float(k), color=colour, lw=0.9, ls=":", label=f"Kreiss K = {float(k):.3g}")
+    ax.axhline(1.0, color="0.5", lw=0.7)
+    ax.set_xlabel("t · dt" if dt is not None else "step t")
+    ax.set_ylabel("‖Tᵗ‖₂")
+    ax.legend(loc="best")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+@_styled
+def numerical_range(
+    boundary: Any, *, eigenvalues: Any = None, title: str | None = None, ax: Axes | None = None
+) -> Axes:
+    """The boundary of the numerical range (:func:`gamedyn.spectrum.field_of_values`), filled
+    lightly, with the eigenvalues inside it."""
+    ax = _axes(ax)
+    curve = _complex("boundary", boundary)
+    ax.fill(curve.real, curve.imag, color=OKABE_ITO["sky blue"], alpha=0.25, lw=0)
+    ax.plot(curve.real, curve.imag, color=OKABE_ITO["blue"], lw=1.2, label="∂W(A)")
+    if eigenvalues is not None:
+        lam = _complex("eigenvalues", eigenvalues)
+        ax.scatter(lam.real, lam.imag, s=14, color="black", zorder=4, label="eigenvalues")
+    _complex_plane(ax)
+    ax.legend(loc="best")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+@_styled
+def rotation_blocks(
+    results: Mapping[str, Any],
+    *,
+    sigmas: float = 2.0,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Rotation indices ``‖K‖²_F/‖J‖²_F`` per block as horizontal bars with ``± sigmas``
+    standard errors (:func:`gamedyn.spectrum.rotation_by_block`; entries with ``value`` and
+    ``stderr``, attributes or keys)."""
+    if not isinstance(results, Mapping) or not results:
+        raise TypeError(f"results must be a non-empty mapping {{label: index}}, got {results!r}")
+    ax = _axes(ax)
+
+    def part(r: Any, name: str) -> float:
+        return float(r[name] if isinstance(r, Mapping) else getattr(r, name))
+
+    labels = list(results)
+    values = np.array([part(results[k], "value") for k in labels])
+    errors = np.array([part(results[k], "stderr") for k in labels]) * sigmas
+    y = np.arange(len(labels))[::-1]
+    ax.barh(
+        y,
+        values,
+        xerr=np.nan_to_num(errors),
+        color=OKABE_ITO["blue"],
+        alpha=0.8,
+        error_kw={"ecolor": "black", "capsize": 3, "lw": 1.0},
+    )
+    ax.set_yticks(y, labels)
+    ax.set_xlim(0.0, 1.0)
+    ax.set_xlabel(f"rotation index ‖K‖²_F / ‖J‖²_F  (± {sigmas:g} SE)")
+    ax.axvline(0.5, color="0.6", lw=0.7, ls="--")
+    if title:
+        ax.set_title(title)
+    return ax

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from gamedyn.games import Bilinear, Quadratic, TorchGame
+from gamedyn.games import Bilinear, Game, Quadratic, TorchGame
 from gamedyn.methods import (
     CGD,
     GDA,
@@ -134,6 +134,43 @@ def every_operator(lr: Any, b: Any, a: Any, g: Any) -> list[Method]:
         Consensus(lr, g),
         CGD(lr),
     ]
+
+
+class LinearGame(Game):
+    """A game whose field is a given linear map, ``v(z) = M z`` (``J = M`` everywhere, default
+    point 0): any real square matrix — a Jordan block, the Grcar matrix — as a game, for tests
+    against matrices with known pseudospectra. The first ``nx`` entries are the first player's.
+    """
+
+    def __init__(self, matrix: Any, nx: int | None = None):
+        self.M = torch.as_tensor(np.asarray(matrix, dtype=float))
+        n = self.M.shape[0]
+        assert self.M.shape == (n, n) and n >= 2
+        self.nx = n // 2 if nx is None else nx
+        self.ny = n - self.nx
+
+    def losses(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        raise NotImplementedError("a LinearGame is given by its field, not by losses")
+
+    def field(self, z: torch.Tensor) -> torch.Tensor:
+        return self.M @ z
+
+    def jacobian(self, z: torch.Tensor) -> torch.Tensor:
+        return self.M
+
+    def default_point(self) -> torch.Tensor:
+        return torch.zeros(self.n, dtype=torch.float64)
+
+
+def jordan_block(n: int, eigenvalue: float = 0.0) -> np.ndarray:
+    """The ``n × n`` Jordan block: ``eigenvalue`` on the diagonal, ones above it."""
+    return eigenvalue * np.eye(n) + np.eye(n, k=1)
+
+
+def grcar(n: int, k: int = 3) -> np.ndarray:
+    """The Grcar matrix: −1 on the subdiagonal, 1 on the diagonal and ``k`` superdiagonals
+    (Trefethen and Embree 2005, its pseudospectra far larger than its spectrum)."""
+    return -np.eye(n, k=-1) + sum(np.eye(n, k=j) for j in range(k + 1))
 
 
 # --- a tiny GAN -------------------------------------------------------------------------------
@@ -435,6 +472,9 @@ __all__ = [
     "random_quadratic",
     "normal_game",
     "every_operator",
+    "LinearGame",
+    "jordan_block",
+    "grcar",
     "mlp",
     "tiny_players",
     "tiny_batch",

@@ -396,3 +396,53 @@ def test_readme_your_own_checkpoint_runs_as_written(tmp_path):
     weights = [saved[p][k] for p in ("netG", "netD") for k in saved[p] if "running" not in k]
     flat = torch.cat([w.reshape(-1).double() for w in weights if w.is_floating_point()])
     assert torch.equal(game.z0, flat)
+
+
+@pytest.mark.slow
+def test_spectrum_records_and_plots_the_non_normal_quantities(mixture_checkpoints, tmp_path):
+    from gamedyn.methods import GDA
+    from gamedyn.spectrum import condition_numbers, pseudospectrum, transient_growth
+    from gamedyn.spectrum.rotation import dense_rotation_index
+
+    out = tmp_path / "n"
+    argv = ["spectrum", str(mixture_checkpoints[-1]), "--example", "mixture-small", "--batch", "8"]
+    argv += ["--method", "gda", "--lr", "0.1", "--k", "3", "--tol", "1e-12", "--no-progress"]
+    argv += ["--pseudospectrum", "--pseudospectrum-basis", "12", "--pseudospectrum-grid", "10"]
+    argv += ["--transient", "3", "--rotation", "12", "--conditioning", "--out", str(out)]
+    args = _args(argv)
+    assert args.run(args) == 0
+    extras = json.loads((out / "eigenvalues.json").read_text())["extras"]["non_normal"]
+    game, method = build_game(args), GDA(0.1)
+    p = extras["pseudospectrum"]
+    dense = pseudospectrum(game, p["re"], p["im"], method=method)
+    assert np.all(np.array(p["sigma_min"]) >= dense - 1e-10) and p["basis"] == 12
+    t = extras["transient"]
+    np.testing.assert_allclose(t["norms"], transient_growth(game, 3, method=method), rtol=1e-6)
+    r = extras["rotation"]["blocks"]["all"]
+    from gamedyn.spectrum import operator_jacobian
+
+    exact = dense_rotation_index(operator_jacobian(method, game))
+    assert abs(r["value"] - exact) <= 4 * r["stderr"] + 1e-12
+    c = extras["conditioning"]
+    np.testing.assert_allclose(
+        c["condition_numbers"],
+        condition_numbers(game, method=method, k=3).condition_numbers,
+        rtol=1e-6,
+    )
+    for name in ("pseudospectrum", "transient", "rotation"):
+        assert (out / f"{name}.png").stat().st_size > 5_000
+
+
+@pytest.mark.parametrize(
+    "option, message",
+    [
+        (["--transient", "0"], "--transient must be >= 1, got 0"),
+        (["--rotation", "1"], "--rotation must be >= 2, got 1"),
+        (["--pseudospectrum-basis", "1"], "--pseudospectrum-basis must be >= 2, got 1"),
+        (["--dt", "0"], "--dt must be > 0, got 0.0"),
+    ],
+)
+def test_non_normal_options_are_checked_before_loading(option, message, tmp_path):
+    args = _args(["spectrum", str(tmp_path / "missing.pt"), "--example", "mixture-small", *option])
+    with pytest.raises(ValueError, match=message):
+        args.run(args)

@@ -234,3 +234,61 @@ def test_path_angle_draws_the_cosines_and_the_norm():
     assert sorted(line.get_xdata()[0] for line in verticals) == [0.0, 1.0]
     with pytest.raises(TypeError, match="PathAngle"):
         plot.path_angle(np.zeros(3))
+
+
+# --- beyond the eigenvalues ----------------------------------------------------------------------
+
+
+def test_pseudospectrum_draws_epsilon_contours_eigenvalues_and_the_boundary():
+    from gamedyn.spectrum import pseudospectrum
+
+    game = DiracGAN("saturating", reg="r1", gamma=1.0)
+    re, im = np.linspace(-0.3, 1.3, 41), np.linspace(-0.8, 0.8, 41)
+    sigma = pseudospectrum(game, re, im)
+    ax = plot.pseudospectrum(
+        re,
+        im,
+        sigma,
+        eigenvalues=dense_eigenvalues(game),
+        levels=[1e-3, 1e-2, 1e-1],
+        boundary="imaginary axis",
+        title="Dirac",
+    )
+    contours = [c for c in ax.collections if isinstance(c, ContourSet)]
+    assert contours and np.allclose(contours[0].levels, [-3, -2, -1])
+    assert colorbar_of(contours[0]).ax.get_ylabel() == "log₁₀ ε"
+    assert {"Re λ = 0", "eigenvalues"} <= set(legend_labels(ax))
+    np.testing.assert_allclose(scatters(ax)[0].get_offsets(), [[0.5, 0.0], [0.5, 0.0]], atol=1e-7)
+    ax = plot.pseudospectrum(re, im, sigma)  # default levels: every half decade in range
+    assert "|μ| = 1" in legend_labels(ax)
+    with pytest.raises(ValueError, match="sigma must have shape"):
+        plot.pseudospectrum(re, im, sigma.T[:, :3])
+    with pytest.raises(ValueError, match="boundary must be one of"):
+        plot.pseudospectrum(re, im, sigma, boundary="circle")
+
+
+def test_transient_growth_draws_norms_radius_powers_and_kreiss_lines():
+    norms = {"a": [1.0, 1.5, 1.2, 0.9], "b": [1.0, 0.5, 0.25, 0.125]}
+    ax = plot.transient_growth(norms, rho={"a": 0.9, "b": 0.5}, kreiss={"a": 1.3})
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    np.testing.assert_allclose(lines["a"].get_ydata(), norms["a"])
+    np.testing.assert_allclose(lines["ρᵗ, ρ = 0.9"].get_ydata(), 0.9 ** np.arange(4))
+    assert "Kreiss K = 1.3" in lines and ax.get_yscale() == "log"
+    ax = plot.transient_growth([1.0, 2.0, 1.0], dt=0.5)
+    np.testing.assert_allclose(ax.get_lines()[0].get_xdata(), [0.0, 0.5, 1.0])
+
+
+def test_numerical_range_and_rotation_blocks():
+    from gamedyn.spectrum import field_of_values, rotation_index
+
+    boundary = field_of_values(np.array([[0.0, 1.0], [0.0, 0.0]]))
+    ax = plot.numerical_range(boundary, eigenvalues=[0.0, 0.0])
+    np.testing.assert_allclose(
+        np.abs(ax.get_lines()[0].get_xdata() + 1j * ax.get_lines()[0].get_ydata()), 0.5, atol=1e-10
+    )
+    r = rotation_index(Bilinear([[1.0]]), 4)
+    ax = plot.rotation_blocks({"all": r, "dict": {"value": 0.25, "stderr": 0.05}})
+    widths = sorted(p.get_width() for p in ax.patches)
+    np.testing.assert_allclose(widths, [0.25, 1.0])
+    with pytest.raises(TypeError, match="non-empty mapping"):
+        plot.rotation_blocks({})

@@ -72,3 +72,37 @@ def test_accepts_a_scipy_linear_operator():
     dense = np.linalg.eigvals(a)
     want = np.sort(dense.real)[::-1][:4]
     np.testing.assert_allclose(np.sort(r.values.real)[::-1], want, rtol=1e-9)
+
+
+def test_arnoldi_factorisation_holds_and_is_orthonormal():
+    from gamedyn.spectrum.krylov import arnoldi
+
+    a = _matrix(60, seed=3)
+    t = torch.as_tensor(a)
+    f = arnoldi(lambda u: t @ u, 60, 25)
+    v = f.basis.numpy()
+    assert f.basis.shape == (26, 60) and f.hessenberg.shape == (26, 25) and f.matvecs == 25
+    np.testing.assert_allclose(v @ v.T, np.eye(26), atol=1e-13)
+    np.testing.assert_allclose(a @ v[:25].T, v.T @ f.hessenberg, atol=1e-12 * np.abs(a).max())
+    assert np.allclose(np.tril(f.hessenberg, -2), 0)
+    # the whole space: the Ritz values are the eigenvalues
+    full = arnoldi(lambda u: t @ u, 60, 60)
+    assert full.invariant[-1] == 59
+    assert spectrum_distance(np.linalg.eigvals(full.hessenberg[:60]), np.linalg.eigvals(a)) < 1e-9
+
+
+def test_arnoldi_continues_past_an_invariant_subspace_and_checks_m():
+    from gamedyn.spectrum.krylov import arnoldi
+
+    a = torch.diag(torch.arange(1.0, 9.0, dtype=torch.float64))
+    v0 = torch.zeros(8, dtype=torch.float64)
+    v0[:2] = 1.0  # spans an invariant subspace of dimension 2
+    f = arnoldi(lambda u: a @ u, 8, 5, v0=v0)
+    assert 1 in f.invariant
+    v = f.basis.numpy()
+    np.testing.assert_allclose(v @ v.T, np.eye(6), atol=1e-13)
+    np.testing.assert_allclose(a.numpy() @ v[:5].T, v.T @ f.hessenberg, atol=1e-12)
+    with pytest.raises(ValueError, match="m must be an integer with 1 <= m <= n = 8"):
+        arnoldi(lambda u: a @ u, 8, 9)
+    with pytest.raises(ValueError, match="v0 must be a finite, non-zero vector"):
+        arnoldi(lambda u: a @ u, 8, 3, v0=torch.zeros(8, dtype=torch.float64))

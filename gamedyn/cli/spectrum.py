@@ -11,6 +11,12 @@ pass the checks of :func:`gamedyn.spectrum.analysis.analyse`; with ``--batches B
 is averaged over ``B`` batches, and ``--spread`` adds each batch's top-k
 (:func:`~gamedyn.spectrum.analysis.batch_spectra`); ``--blocks`` adds the per-player analysis
 (:mod:`gamedyn.spectrum.blocks`).
+Beyond the eigenvalues (:mod:`gamedyn.spectrum.non_normal`, in the record's
+``extras["non_normal"]``): ``--pseudospectrum`` (Krylov-projected, ``--pseudospectrum-basis``
+products, plotted as ``pseudospectrum.png``), ``--transient STEPS`` (``‖Tᵗ‖`` for ``t ≤ STEPS``,
+or the gradient flow's ``‖e^{−t·dt·J}‖`` without ``--method``; ``transient.png``),
+``--rotation PROBES`` (the rotation index with its error bar, per player; ``rotation.png``)
+and ``--conditioning`` (``κ(λ)`` of the top-k).
 
 Writes to ``--out`` (default ``spectrum/``), each file atomically: ``eigenvalues.json`` (the
 :class:`~gamedyn.spectrum.records.SpectrumRecord`: values, true residuals, products, product
@@ -108,6 +114,45 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--gamma", type=nonnegative_float, default=0.1, help="weight of --method consensus"
     )
+    p.add_argument(
+        "--pseudospectrum",
+        action="store_true",
+        help="also the Krylov-projected pseudospectrum (pseudospectrum.png)",
+    )
+    p.add_argument(
+        "--pseudospectrum-basis",
+        type=positive_int,
+        default=40,
+        metavar="M",
+        help="Arnoldi steps (products) of --pseudospectrum (default 40)",
+    )
+    p.add_argument(
+        "--pseudospectrum-grid",
+        type=positive_int,
+        default=60,
+        metavar="N",
+        help="grid points along the longer side of --pseudospectrum (default 60)",
+    )
+    p.add_argument(
+        "--transient",
+        type=nonnegative_int,
+        default=None,
+        metavar="STEPS",
+        help="also ‖Tᵗ‖ for t = 0 … STEPS (without --method: the flow e^(−t·dt·J)); transient.png",
+    )
+    p.add_argument(
+        "--dt", type=finite_float, default=1.0, help="time step of the flow for --transient"
+    )
+    p.add_argument(
+        "--rotation",
+        type=positive_int,
+        default=None,
+        metavar="PROBES",
+        help="also the rotation index ‖K‖²_F/‖J‖²_F (Hutchinson probes), per player",
+    )
+    p.add_argument(
+        "--conditioning", action="store_true", help="also κ(λ) of the top-k (Krylov on Jᵀ)"
+    )
     p.add_argument("--out", default="spectrum", help="output directory (default spectrum/)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
@@ -142,6 +187,33 @@ def solver_options(args: argparse.Namespace) -> dict[str, Any]:
         "ncv": args.ncv,
         "max_restarts": args.max_restarts,
     }
+
+
+def non_normal_options(args: argparse.Namespace) -> Any:
+    """The :class:`~gamedyn.spectrum.non_normal.NonNormal` the options ask for, or ``None``."""
+    from ..spectrum.non_normal import NonNormal
+
+    checks = {
+        "--pseudospectrum-basis": (args.pseudospectrum_basis, 2),
+        "--pseudospectrum-grid": (args.pseudospectrum_grid, 2),
+        "--transient": (args.transient, 1),
+        "--rotation": (args.rotation, 2),
+    }
+    for option, (value, least) in checks.items():
+        if value is not None and value < least:
+            raise ValueError(f"{option} must be >= {least}, got {value}")
+    if not args.dt > 0:
+        raise ValueError(f"--dt must be > 0, got {args.dt}")
+    options = NonNormal(
+        pseudospectrum=args.pseudospectrum,
+        basis=args.pseudospectrum_basis,
+        grid=args.pseudospectrum_grid,
+        transient=args.transient,
+        dt=args.dt,
+        rotation=args.rotation,
+        conditioning=args.conditioning,
+    )
+    return None if options.empty else options
 
 
 def _pairs(values: np.ndarray) -> list[list[float]]:
@@ -183,6 +255,7 @@ def analysis(args: argparse.Namespace, game: Any, games: list[Any], method: Any)
         bar.refresh()
 
     options = {"method": method, "callback": progress, **solver_options(args)}
+    non_normal = non_normal_options(args)
     try:
         if args.spread and len(games) > 1:
             spread = batch_spectra(games, args.k, args.which, **options)
@@ -200,8 +273,22 @@ def analysis(args: argparse.Namespace, game: Any, games: list[Any], method: Any)
                 failed = np.flatnonzero(~spread.converged).tolist()
                 record.converged = False
                 record.message = f"the solver did not converge on batches {failed}"
+            if non_normal is not None:  # on the averaged game's operator
+                from ..spectrum.non_normal import non_normal_extras
+                from ..spectrum.operator import JacobianOperator
+
+                op = JacobianOperator(game, None, method, args.mode)
+                record.extras["non_normal"] = non_normal_extras(
+                    op,
+                    non_normal,
+                    game=game,
+                    eigenvalues=record.eigenvalues,
+                    which=args.which,
+                    k=args.k,
+                    tol=args.tol,
+                )
         else:
-            record = analyse(game, args.k, args.which, **options)
+            record = analyse(game, args.k, args.which, non_normal=non_normal, **options)
     except NoConvergence as err:
         if err.record is None:
             raise
@@ -215,11 +302,51 @@ def _paths(source: Any) -> Any:
     return str(source) if isinstance(source, (str, Path)) else [str(p) for p in source]
 
 
+def _plot_non_normal(record: Any, out: Path) -> None:
+    """``pseudospectrum.png``, ``transient.png`` and ``rotation.png`` from the record's extras."""
+    from .. import plot
+
+    extras = record.extras.get("non_normal", {})
+    figures = []
+    if "pseudospectrum" in extras:
+        p = extras["pseudospectrum"]
+        ritz = np.array([complex(*w) for w in p["ritz_values"]])
+        ax = plot.pseudospectrum(
+            p["re"],
+            p["im"],
+            np.array(p["sigma_min"]),
+            eigenvalues=ritz,
+            boundary=p["boundary"],
+            title=f"{record.operator}: Krylov-projected pseudospectra (m = {p['basis']})",
+        )
+        figures.append((ax, "pseudospectrum"))
+    if "transient" in extras:
+        t = extras["transient"]
+        ax = plot.transient_growth(
+            {t["operator"]: t["norms"]},
+            rho={t["operator"]: t.get("spectral_radius")},
+            title=f"{record.operator}: peak {t['peak']:.4g} at t = {t['peak_step']}",
+        )
+        figures.append((ax, "transient"))
+    if "rotation" in extras:
+        r = extras["rotation"]
+        ax = plot.rotation_blocks(
+            r["blocks"], title=f"rotation index, {r['probes']} Hutchinson probes"
+        )
+        figures.append((ax, "rotation"))
+    import matplotlib.pyplot as plt
+
+    for ax, name in figures:
+        plot.save(ax.figure, out / name, formats=("png",))
+        plt.close(ax.figure)
+
+
 def run(args: argparse.Namespace) -> int:
     """Load, analyse, write ``eigenvalues.{json,npz,png}`` to ``args.out``; 0 on success, 1
     when the eigen-solver did not converge (the partial record is still written)."""
     from .. import plot
 
+    non_normal_options(args)  # checked before anything is loaded
     check_arguments(args)
     out = output_directory(args.out)
     game, games = build_games(args)
@@ -245,6 +372,7 @@ def run(args: argparse.Namespace) -> int:
     import matplotlib.pyplot as plt
 
     plt.close(ax.figure)
+    _plot_non_normal(record, out)
     status = "converged" if record.converged else "NOT converged (partial result)"
     print(
         f"{len(record.eigenvalues)} eigenvalues ({status}), {record.matvecs} products, "

@@ -8,7 +8,9 @@ One module per figure, named after it; each computes its numbers with matplotlib
 * :mod:`.momentum_table`, :mod:`.bilinear_trajectories`, :mod:`.negative_momentum`,
   :mod:`.lookahead`, :mod:`.rate_regions`, :mod:`.dirac_gan`: the classic games;
 * :mod:`.mog_eigenvalues`, :mod:`.checkpoint_spectrum`: GAN checkpoints trained in code
-  (:mod:`.trained`).
+  (:mod:`.trained`);
+* :mod:`.pseudospectra`, :mod:`.transient_growth`: beyond the eigenvalues (non-normal
+  dynamics) on the bilinear game, the Dirac-GAN and a trained mixture GAN.
 """
 
 from .bilinear_trajectories import (
@@ -24,8 +26,10 @@ from .lookahead import lookahead_panels
 from .mog_eigenvalues import mog_game, mog_spectra
 from .momentum_table import MOMENTUM_BETAS, MOMENTUM_LR, momentum_rows
 from .negative_momentum import negative_momentum_sets
+from .pseudospectra import bilinear_operators, mixture_game, pseudospectra_panels
 from .rate_regions import make_rate_regions, region_eigenvalues, region_methods
 from .registry import FIGURES, catalogue, figure, make_all
+from .transient_growth import transient_curves, worst_run
 
 __all__ = [
     "FIGURES",
@@ -54,4 +58,9 @@ __all__ = [
     "mog_spectra",
     "digits_checkpoint_games",
     "checkpoint_spectra",
+    "bilinear_operators",
+    "mixture_game",
+    "pseudospectra_panels",
+    "transient_curves",
+    "worst_run",
 ]

@@ -13,6 +13,11 @@ backend (:mod:`gamedyn.backends`):
 * Structure: symmetric and antisymmetric parts (:mod:`.parts`), per-player blocks and the Schur
   complement (:mod:`.blocks`).
 * Checked, recorded analyses (:mod:`.analysis`, :mod:`.records`).
+* Beyond the eigenvalues (non-normal dynamics): pseudospectra (:mod:`.pseudospectra`),
+  transient growth and the Kreiss constant (:mod:`.transient`), the numerical range
+  (:mod:`.numerical_range`), eigenvalue condition numbers and Henrici's departure from
+  normality (:mod:`.conditioning`), the rotation index ``‖K‖²_F/‖J‖²_F`` with Hutchinson error
+  bars (:mod:`.rotation`), and what an analysis record carries of them (:mod:`.non_normal`).
 * The order of eigenvalues (:mod:`.ordering`); ``which`` is :mod:`gamedyn.vocabulary`'s.
 
 Argument order: a function of an update operator takes ``(method, game, z)``; a function of
@@ -23,13 +28,19 @@ the game Jacobian that can also take an operator takes ``(game, ...)`` with ``me
 from typing import Any
 
 from .analysis import analyse, batch_spectra
+from .conditioning import condition_numbers, departure_from_normality
 from .dense import eigenvalues, game_jacobian, operator_jacobian, spectral_radius
 from .eigensolvers import NoConvergence, TopEigenvalues, solve_top, top_eigenvalues
 from .krylov import KrylovNoConvergence, KrylovResult, krylov_schur
+from .non_normal import NonNormal
+from .numerical_range import field_of_values, numerical_abscissa, numerical_radius
 from .operator import JacobianOperator
 from .ordering import sort_eigenvalues
 from .parts import antisymmetric_part_eigenvalues, symmetric_part_eigenvalues
+from .pseudospectra import pseudospectrum
 from .records import SpectrumRecord
+from .rotation import frobenius_norm_squared, rotation_by_block, rotation_index
+from .transient import kreiss_constant, transient_growth, worst_direction
 
 _LAZY = {  # name -> module: these import sympy, so only when asked for
     "eigenvalue_map": "maps",
@@ -63,6 +74,19 @@ __all__ = [
     "analyse",
     "batch_spectra",
     "SpectrumRecord",
+    "pseudospectrum",
+    "transient_growth",
+    "worst_direction",
+    "kreiss_constant",
+    "condition_numbers",
+    "departure_from_normality",
+    "numerical_abscissa",
+    "numerical_radius",
+    "field_of_values",
+    "frobenius_norm_squared",
+    "rotation_index",
+    "rotation_by_block",
+    "NonNormal",
     *_LAZY,
 ]
 

@@ -196,6 +196,7 @@ def analyse(
     ops: MatrixFreeOps | None = None,
     adjointness_tol: float | None = None,
     callback: Callable[[int, int], None] | None = None,
+    non_normal: Any = None,
 ) -> SpectrumRecord:
     """Top-``k`` eigenvalues of the game Jacobian (or ``method``'s), checked and recorded.
 
@@ -255,7 +256,14 @@ def analyse(
         residuals = np.full(len(err.values), np.nan) if err.residuals is None else err.residuals
         err.record = record(err.values, residuals, err.matvecs, converged=False, message=str(err))
         raise
-    return record(top.values, top.residuals, top.matvecs)
+    result = record(top.values, top.residuals, top.matvecs)
+    if non_normal is not None:
+        from .non_normal import non_normal_extras
+
+        result.extras["non_normal"] = non_normal_extras(
+            op, non_normal, game=game, eigenvalues=top.values, which=which, k=k, tol=tol
+        )
+    return result
 
 
 class BatchSpectra(NamedTuple):

@@ -41,7 +41,14 @@ KEEP_DIV = 2
 MAX_RESTARTS = 300
 """Default number of restarts before :func:`krylov_schur` gives up."""
 
-__all__ = ["krylov_schur", "KrylovResult", "KrylovNoConvergence", "MAX_RESTARTS"]
+__all__ = [
+    "krylov_schur",
+    "KrylovResult",
+    "KrylovNoConvergence",
+    "MAX_RESTARTS",
+    "arnoldi",
+    "ArnoldiFactorisation",
+]
 
 
 class KrylovResult(NamedTuple):
@@ -285,3 +292,87 @@ def krylov_schur(
         hbar = np.zeros((m + 1, m))
         hbar[: p + 1, :p] = hbar_p
         restarts += 1
+
+
+class ArnoldiFactorisation(NamedTuple):
+    """An Arnoldi factorisation ``A V_m = V_{m+1} H̄_m`` from :func:`arnoldi`.
+
+    Attributes:
+      basis: ``V_{m+1}``, the orthonormal basis vectors as the rows of an ``(m + 1) × n`` tensor
+        on the operator's device (the last row is zero when the space became invariant at
+        ``m = n``).
+      hessenberg: ``H̄_m``, the ``(m + 1) × m`` upper Hessenberg matrix (numpy, float64);
+        ``H_m = H̄_m[:m]`` is ``V_mᵀ A V_m``, whose eigenvalues are the Ritz values.
+      matvecs: the products ``A u`` used (``m``).
+      invariant: the columns ``j`` after which ``A V_{j+1} ⊂ V_{j+1}`` (a zero subdiagonal
+        ``h̄_{j+1,j}``: the next vector was drawn at random, as in :func:`krylov_schur`).
+    """
+
+    basis: Tensor
+    hessenberg: np.ndarray
+    matvecs: int
+    invariant: tuple[int, ...] = ()
+
+
+def arnoldi(
+    matvec: Callable[[Tensor], Tensor],
+    n: int,
+    m: int,
+    *,
+    v0: Tensor | None = None,
+    dtype: torch.dtype = torch.float64,
+    device: Any = None,
+    seed: int = 0,
+) -> ArnoldiFactorisation:
+    """``m`` steps of Arnoldi on the real ``n × n`` operator ``u ↦ matvec(u)``, unrestarted.
+
+    The same process as the first cycle of :func:`krylov_schur` (classical Gram–Schmidt applied
+    twice; a breakdown continues with a fresh random direction): ``A V_m = V_{m+1} H̄_m`` with
+    ``V_{m+1}`` orthonormal to round-off. The basis stays on ``device``; only ``H̄_m`` comes to
+    the host. Uses: Krylov-projected pseudospectra (``σ_min(z Ĩ − H̄_m) ≥ σ_min(z I − A)``,
+    :mod:`gamedyn.spectrum.pseudospectra`), Ritz values without restarts.
+
+    Args:
+      matvec: ``A u`` for a 1-D tensor, or a ``scipy.sparse.linalg.LinearOperator``.
+      n: the operator's size; m: the number of steps, ``1 ≤ m ≤ n``.
+      v0: the starting vector (default: standard normal from ``seed``).
+
+    Example:
+      >>> A = torch.diag(torch.arange(1.0, 6.0, dtype=torch.float64))
+      >>> f = arnoldi(lambda u: A @ u, 5, 5)
+      >>> np.round(np.sort(np.linalg.eigvals(f.hessenberg[:5]).real), 10).tolist()
+      [1.0, 2.0, 3.0, 4.0, 5.0]
+    """
+    matvec = _as_torch_matvec(matvec, n, dtype, device)
+    if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or not 1 <= m <= n:
+        raise ValueError(f"m must be an integer with 1 <= m <= n = {n}, got {m!r}")
+    m = int(m)
+    if v0 is None:
+        v0 = torch.randn(n, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    norm = torch.linalg.vector_norm(v0)
+    if not torch.isfinite(norm) or float(norm) == 0.0:
+        raise ValueError("v0 must be a finite, non-zero vector")
+    v = torch.zeros(m + 1, n, dtype=dtype, device=device)
+    v[0] = v0.to(dtype=dtype, device=device) / norm.to(dtype=dtype, device=device)
+    hbar = np.zeros((m + 1, m))
+    scale, invariant = 0.0, []
+    for j in range(m):
+        h, w = _orthogonalise(v[: j + 1], matvec(v[j]))
+        beta = torch.linalg.vector_norm(w)
+        hbar[: j + 1, j] = h.double().cpu().numpy()
+        hbar[j + 1, j] = float(beta)
+        scale = max(scale, float(np.abs(hbar[: j + 2, j]).max()))
+        if j + 1 == n:  # V spans the whole space: nothing is left
+            hbar[n, j] = 0.0
+            invariant.append(j)
+            continue
+        if float(beta) <= 1e-14 * max(scale, 1e-300):
+            hbar[j + 1, j] = 0.0
+            invariant.append(j)
+            gen = torch.Generator().manual_seed(seed + 1 + j)
+            w = torch.randn(n, generator=gen, dtype=torch.float64).to(dtype=dtype, device=device)
+            _, w = _orthogonalise(v[: j + 1], w)
+            _, w = _orthogonalise(v[: j + 1], w)
+            beta = torch.linalg.vector_norm(w)
+        v[j + 1] = w / beta
+    return ArnoldiFactorisation(v, hbar, m, tuple(invariant))

@@ -12,10 +12,12 @@ import argparse
 from typing import Any
 
 import torch
+import torch.distributed as dist
 
 from ..checkpoints import import_factory, load_torch_game
 from ..examples import EXAMPLES
 from ..games import AveragedGame, TorchGame
+from ..games.distributed import DistributedAveragedGame, on_every_rank, shard
 from ..vocabulary import BATCHNORM, DTYPES, GAN_LOSS_ALIASES, GAN_LOSSES, GAN_REGULARISERS
 
 __all__ = ["add_model_arguments", "factory_paths", "build_game", "build_games"]
@@ -91,10 +93,15 @@ def build_games(args: argparse.Namespace) -> tuple[Any, list[TorchGame]]:
 
     With ``--batches B > 1``: the :class:`~gamedyn.games.AveragedGame` of the batches of seeds
     ``seed, …, seed + B − 1`` (the players shared, :meth:`~gamedyn.games.TorchGame.with_batch`);
-    otherwise the one game (and ``[game]``).
+    otherwise the one game (and ``[game]``). Inside a ``torch.distributed`` process group
+    (``torchrun``): the :class:`~gamedyn.games.distributed.DistributedAveragedGame` of this
+    rank's :func:`~gamedyn.games.distributed.shard` of the same batches (seeds and penalty seeds
+    as above), and this rank's games.
     """
     if args.batches < 1:
         raise ValueError(f"--batches must be >= 1, got {args.batches}")
+    if dist.is_available() and dist.is_initialized():
+        return _build_shard(args)
     first = build_game(args)
     paths = factory_paths(args)
     data, latent = import_factory(paths["data"]), import_factory(paths["latent"])
@@ -105,3 +112,22 @@ def build_games(args: argparse.Namespace) -> tuple[Any, list[TorchGame]]:
         for b in range(1, args.batches)
     ]
     return (first if len(games) == 1 else AveragedGame(games)), games
+
+
+def _build_shard(args: argparse.Namespace) -> tuple[DistributedAveragedGame, list[TorchGame]]:
+    """This rank's games (batches ``shard(B)``) and their distributed average."""
+    mine = shard(args.batches, name="--batches")
+
+    def build() -> list[TorchGame]:
+        paths = factory_paths(args)
+        data, latent = import_factory(paths["data"]), import_factory(paths["latent"])
+        first = build_game(args, seed=args.seed + mine[0])
+        return [
+            first.with_batch(
+                data(args.batch, args.seed + b), latent(args.batch, args.seed + b), gp_seed=b
+            )
+            for b in mine
+        ]
+
+    games = on_every_rank(build, f"loading {args.checkpoint}")
+    return DistributedAveragedGame(games), games

@@ -16,6 +16,12 @@ mode, dtypes, batch sizes, adjointness error, time, peak memory and every settin
 (:func:`gamedyn.plot.eigenvalue_cloud`). Exit status 1 when the solver did not converge (the
 partial record is written, ``converged: false``).
 
+Under ``torchrun`` (``torchrun --nproc-per-node N -m gamedyn spectrum ... --batches B``) the
+``B`` batches are split over the ``N`` processes (``B`` a multiple of ``N``;
+:mod:`gamedyn.games.distributed`), each product is all-reduced, the solver runs on every rank,
+and rank 0 alone writes the record (``world_size``, ``backend``) and prints; gloo on CPU,
+NCCL with ``--device cuda`` (each process its ``LOCAL_RANK``'s GPU).
+
 Example:
   gamedyn spectrum checkpoints/mixture/step_002000.safetensors --example mixture --k 20 \\
       --out spectrum/mixture
@@ -28,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch.distributed as dist
 
 from ..methods import METHODS
 from ..methods import build as build_method
@@ -133,10 +140,13 @@ def analysis(args: argparse.Namespace, game: Any, games: list[Any], method: Any)
     solver that does not converge gives its partial record (``converged=False``)."""
     from tqdm import tqdm
 
+    from ..games.distributed import DistributedAveragedGame
     from ..spectrum.analysis import analyse, batch_spectra
     from ..spectrum.eigensolvers import NoConvergence
 
-    bar = tqdm(total=args.k, desc="converged eigenvalues", disable=args.no_progress)
+    distributed = isinstance(game, DistributedAveragedGame)
+    quiet = args.no_progress or (distributed and game.rank != 0)
+    bar = tqdm(total=args.k, desc="converged eigenvalues", disable=quiet)
 
     def progress(done: int, k: int) -> None:
         bar.n = done
@@ -144,8 +154,8 @@ def analysis(args: argparse.Namespace, game: Any, games: list[Any], method: Any)
 
     options = {"method": method, "callback": progress, **solver_options(args)}
     try:
-        if args.spread and len(games) > 1:
-            spread = batch_spectra(games, args.k, args.which, **options)
+        if args.spread and args.batches > 1:
+            spread = batch_spectra(game if distributed else games, args.k, args.which, **options)
             record = spread.averaged
             record.extras["batch_spread"] = {
                 "per_batch": [_pairs(row) for row in spread.per_batch],
@@ -173,11 +183,26 @@ def analysis(args: argparse.Namespace, game: Any, games: list[Any], method: Any)
 
 def run(args: argparse.Namespace) -> int:
     """Load, analyse, write ``eigenvalues.{json,npz,png}`` to ``args.out``; 0 on success, 1
-    when the eigen-solver did not converge (the partial record is still written)."""
-    from .. import plot
-
+    when the eigen-solver did not converge (the partial record is still written). Under
+    ``torchrun``, on every rank (rank 0 writes and prints)."""
     if args.k < 1:
         raise ValueError(f"--k must be >= 1, got {args.k}")
+    from ..games.distributed import init_from_environment
+
+    launch = init_from_environment(args.device)
+    if launch is None:
+        return _run(args, rank=0)
+    args.device = launch.device
+    try:
+        return _run(args, rank=dist.get_rank())
+    finally:
+        if launch.owned:
+            dist.destroy_process_group()
+
+
+def _run(args: argparse.Namespace, rank: int) -> int:
+    from .. import plot
+
     game, games = build_games(args)
     method = method_of(args)
     record = analysis(args, game, games, method)
@@ -189,6 +214,8 @@ def run(args: argparse.Namespace) -> int:
         batches=args.batches,
         seed=args.seed,
     )
+    if rank != 0:  # every rank holds the same record; rank 0 writes it
+        return 0 if record.converged else 1
     out = Path(args.out)
     record.save(out, "eigenvalues")
     title = f"{record.operator}, {args.which}, k = {args.k}, n = {record.n}"

@@ -208,19 +208,23 @@ class DistributedAveragedGame(Game):
     def point(self, z: Any, name: str = "z") -> Tensor:
         return self.games[0].point(z, name)
 
-    def _local_sum(self, values: list[Tensor]) -> Tensor:
-        return torch.stack(values).sum(dim=0) / self.batches
+    def _local_sum(self, part: Callable[[Game], Tensor]) -> Tensor:
+        """``(1/B) Σ_{b ∈ shard} part(game_b)``, summed as it goes: ``O(n)`` memory however many
+        batches the rank holds (in forward mode each batch's graph is freed before the next)."""
+        total = part(self.games[0])
+        for game in self.games[1:]:
+            total = total + part(game)
+        return total / self.batches
 
     def field(self, z: Tensor) -> Tensor:
         """``Σ_r (1/B) Σ_{b ∈ shard r} v_b(z)``: this rank's part, then one all-reduce."""
         z = self.comm.replicate(z)
-        return self.comm.sum(self._local_sum([g.field(z) for g in self.games]))
+        return self.comm.sum(self._local_sum(lambda g: g.field(z)))
 
     def losses(self, z: Tensor) -> tuple[Tensor, Tensor]:
         """The average of the games' losses over every rank's batches."""
         z = self.comm.replicate(z)
-        pairs = [torch.stack(g.losses(z)) for g in self.games]
-        total = self.comm.sum(self._local_sum(pairs))
+        total = self.comm.sum(self._local_sum(lambda g: torch.stack(g.losses(z))))
         return total[0], total[1]
 
     def __repr__(self) -> str:  # the same on every rank and for every world size

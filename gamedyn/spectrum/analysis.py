@@ -22,7 +22,11 @@ products that define it are right. An analysis here:
 :class:`~gamedyn.games.averaged.AveragedGame` averages the field over several games (the same
 players on several batches): its Jacobian is the average Jacobian, the full-data Jacobian when
 the batches cover the data set. :func:`batch_spectra` reports the spread of the top eigenvalues
-across batches (small batches give noisy spectra) next to the averaged operator's.
+across batches (small batches give noisy spectra) next to the averaged operator's. Over the
+ranks of a ``torch.distributed`` process group,
+:class:`~gamedyn.games.distributed.DistributedAveragedGame` holds each rank's shard of the
+batches: :func:`analyse` and :func:`batch_spectra` then run on every rank, the products
+all-reduced and the solver replicated, and return the same record everywhere.
 
 Example:
   >>> import numpy as np

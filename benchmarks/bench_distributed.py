@@ -14,7 +14,8 @@ products each, every rank starting together after a barrier):
 2. The all-reduce share of a reverse-mode product: the host time spent inside the all-reduce
    (``game.comm.seconds``; gloo blocks, so this is exact on CPU; waits for a slower rank
    included) over the product's time; and a bare all-reduce of ``n`` floats after a barrier
-   (the transfer alone).
+   (the transfer alone), and a bare broadcast of ``n`` floats (what the rank-0 scheme of 3.
+   adds to every product).
 3. The Krylov solver replicated (every rank runs :func:`~gamedyn.spectrum.krylov.krylov_schur`
    on the same all-reduced products; no other communication) against rank 0 alone with
    broadcasts (rank 0 runs the solver and broadcasts each vector to the others before the
@@ -178,6 +179,7 @@ def worker(args: argparse.Namespace) -> None:
     result["ju_forward"] = timed(lambda: forward.apply(u), args, device)
     buffer = u.clone()
     result["bare_all_reduce"] = timed(lambda: dist.all_reduce(buffer), args, device)
+    result["bare_broadcast"] = timed(lambda: dist.broadcast(buffer, 0), args, device)
     result["krylov_replicated"] = krylov_per_product(reverse, rank_zero=False)
     result["krylov_rank0"] = krylov_per_product(reverse, rank_zero=True)
     if game.rank == 0:
@@ -207,8 +209,8 @@ def main() -> None:
     )
     head = (
         "processes | batches/process | J u reverse ms (speed-up) | all-reduce share | bare "
-        "all-reduce ms | Jᵀ u ms | J u forward ms | Krylov ms/product: replicated, rank 0 | "
-        "retained graph MiB/process"
+        "all-reduce, broadcast ms | Jᵀ u ms | J u forward ms | Krylov ms/product: replicated, "
+        "rank 0 | retained graph MiB/process"
     )
     print(head)
     for r in rows:
@@ -216,7 +218,8 @@ def main() -> None:
             f"{r['world_size']} | {r['batches_per_rank']} | {1e3 * r['ju_reverse']:.1f} "
             f"({base['ju_reverse'] / r['ju_reverse']:.2f}×) | {100 * r['all_reduce_share']:.1f} % "
             f"({r['all_reduces_per_product']:.0f} per product) | "
-            f"{1e3 * r['bare_all_reduce']:.3f} | {1e3 * r['jtu']:.1f} | "
+            f"{1e3 * r['bare_all_reduce']:.3f}, {1e3 * r['bare_broadcast']:.3f} | "
+            f"{1e3 * r['jtu']:.1f} | "
             f"{1e3 * r['ju_forward']:.1f} | {1e3 * r['krylov_replicated']:.1f}, "
             f"{1e3 * r['krylov_rank0']:.1f} | {(r['retained_bytes'] or 0) / 2**20:.0f}"
         )

@@ -365,9 +365,7 @@ def batch_spectra(
 
     if distributed:
         mine = on_every_rank(per_batch, "the per-batch spectra", games.comm.group)
-        parts = games.comm.gather(
-            mine
-        )  # rank order is batch order (gamedyn.games.distributed.shard)
+        parts = games.comm.gather(mine)  # rank order is batch order (shard's blocks)
         rows = [row for part in parts for row in part[0]]
         flags = [ok for part in parts for ok in part[1]]
     else:

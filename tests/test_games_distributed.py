@@ -141,6 +141,7 @@ def _worker(rank: int, world: int, store: str, out: str) -> None:
         result["points"] = _attempt(
             lambda: DistributedAveragedGame([moved if rank == 1 else games[0]])
         )
+        result["z"] = _attempt(lambda: game.point(torch.full((game.n,), float(rank))))
         # PyTorch's functional collective under vmap and plain autograd (2.13)
         import torch.distributed._functional_collectives as funcol
 
@@ -224,6 +225,7 @@ def test_two_gloo_processes_give_the_one_process_averaged_game(tmp_path):
     assert "FileNotFoundError: no checkpoint at /nowhere.pt" in first["failure"]
     assert second["failure"] == "FileNotFoundError: no checkpoint at /nowhere.pt"
     for result in results:
+        assert result["z"].startswith("ValueError: z differs between the ranks")
         assert result["players"].startswith("ValueError: the ranks' games must share")
         assert result["points"].startswith("ValueError: the ranks' games have different default")
     # PyTorch's functional collective: right eagerly, not the sum under vmap (the unreduced or a

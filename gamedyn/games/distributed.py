@@ -206,7 +206,16 @@ class DistributedAveragedGame(Game):
         return self.games[0].default_point()
 
     def point(self, z: Any, name: str = "z") -> Tensor:
-        return self.games[0].point(z, name)
+        """``z`` checked as the first game checks it, and checked to be the same on every rank
+        (two all-reduces of ``n`` floats: products at different points would be summed into
+        one silently wrong matrix); raises ``ValueError`` on every rank otherwise."""
+        tensor = self.games[0].point(z, name)
+        if not self.comm.same_everywhere(tensor):
+            raise ValueError(
+                f"{name} differs between the ranks: every rank must linearise at the same point "
+                "(draw it from the same seed on every rank, or broadcast it from rank 0)"
+            )
+        return tensor
 
     def _local_sum(self, part: Callable[[Game], Tensor]) -> Tensor:
         """``(1/B) Σ_{b ∈ shard} part(game_b)``, summed as it goes: ``O(n)`` memory however many

@@ -53,7 +53,11 @@ from typing import Any
 import torch
 import torch.distributed as dist
 from torch.autograd import Function
-from torch.fx.experimental.proxy_tensor import get_proxy_mode
+
+try:
+    from torch.fx.experimental.proxy_tensor import get_proxy_mode
+except ImportError:  # older torch
+    from torch.fx.experimental.proxy_tensor import get_innermost_proxy_mode as get_proxy_mode
 
 Tensor = torch.Tensor
 

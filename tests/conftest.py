@@ -25,3 +25,16 @@ def mixture_checkpoints(tmp_path_factory: pytest.TempPathFactory) -> list:
     from gamedyn.examples import train
 
     return train("mixture-small", 4, tmp_path_factory.mktemp("ckpt"), save_every=4, batch=16)
+
+
+@pytest.fixture
+def process_group():
+    """A ``torch.distributed`` process group of this one process (gloo, world size 1), destroyed
+    afterwards: what a ``torchrun --nproc-per-node 1`` run sees."""
+    import torch.distributed as dist
+
+    dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
+    try:
+        yield dist.group.WORLD
+    finally:
+        dist.destroy_process_group()

@@ -446,3 +446,114 @@ def test_non_normal_options_are_checked_before_loading(option, message, tmp_path
     args = _args(["spectrum", str(tmp_path / "missing.pt"), "--example", "mixture-small", *option])
     with pytest.raises(ValueError, match=message):
         args.run(args)
+
+
+# --- under torchrun (gamedyn.games.distributed) ---------------------------------------------
+
+MEASURED = ("seconds", "peak_memory_bytes", "retained_graph_bytes")
+"""Record fields that are measurements of the run, not results."""
+
+
+def _same_record(a, b, path="record"):
+    """``a == b`` for JSON records, numbers to round-off (relative 1e-12, absolute 1e-13)."""
+    if isinstance(a, dict):
+        assert sorted(a) == sorted(b), path
+        for key in a:
+            _same_record(a[key], b[key], f"{path}.{key}")
+    elif isinstance(a, list):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _same_record(x, y, f"{path}[{i}]")
+    elif isinstance(a, float) and not isinstance(b, str):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-13, err_msg=path)
+    else:
+        assert a == b, path
+
+
+def _torchrun_environment(monkeypatch, port):
+    """The variables ``torchrun --nproc-per-node 1`` sets (its env:// rendezvous)."""
+    env = {"WORLD_SIZE": "1", "RANK": "0", "LOCAL_RANK": "0", "LOCAL_WORLD_SIZE": "1"}
+    env |= {"MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_torchrun_with_one_and_two_processes_writes_the_same_record(
+    mixture_checkpoints, tmp_path, monkeypatch
+):
+    import os
+    import subprocess
+    import sys
+
+    import torch.distributed as dist
+
+    argv = ["spectrum", str(mixture_checkpoints[-1]), "--example", "mixture-small", "--batch", "8"]
+    argv += ["--batches", "4", "--spread", "--k", "3", "--tol", "1e-12", "--no-progress"]
+    launch = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node"]
+    env = os.environ | {"OMP_NUM_THREADS": "1"}
+    two = subprocess.Popen(  # two processes, while this one runs the others
+        [*launch, "2", "-m", "gamedyn", *argv, "--out", str(tmp_path / "w2")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        args = _args(argv + ["--out", str(tmp_path / "single")])  # no process group
+        assert args.run(args) == 0
+        with monkeypatch.context() as m:  # one process under torchrun's variables
+            _torchrun_environment(m, _free_port())
+            args = _args(argv + ["--out", str(tmp_path / "w1")])
+            assert args.run(args) == 0
+            assert not dist.is_initialized()  # destroyed by the command that made it
+        output, _ = two.communicate(timeout=300)
+    finally:
+        two.kill()
+    assert two.returncode == 0, output
+    assert output.count("3 eigenvalues (converged)") == 1  # rank 0 alone prints (and writes)
+    single, w1, w2 = (
+        json.loads((tmp_path / name / "eigenvalues.json").read_text())
+        for name in ("single", "w1", "w2")
+    )
+    assert (w1["world_size"], w2["world_size"], single["world_size"]) == (1, 2, 1)
+    assert w1["backend"] == w2["backend"] == "gloo" and single["backend"] is None
+    # world size 1 and 2: the same record apart from the world size (and the measurements)
+    drop = {"world_size", *MEASURED}
+    _same_record(
+        {k: v for k, v in w1.items() if k not in drop},
+        {k: v for k, v in w2.items() if k not in drop},
+    )
+    # and the one-process AveragedGame's eigenvalues, spread and batch sizes
+    for key in ("eigenvalues", "extras"):
+        _same_record(w2[key], single[key])
+    assert (
+        w2["batch_sizes"]
+        == single["batch_sizes"]
+        == {
+            "batches": 4,
+            "per_batch": [{"real": 8, "latent": 8}] * 4,
+        }
+    )
+    assert w2["game"] == "Distributed" + single["game"]
+    assert w2["settings"] == single["settings"] and w2["matvecs"] == single["matvecs"]
+
+
+def test_torchrun_batches_must_split_over_the_processes(
+    mixture_checkpoints, tmp_path, monkeypatch, process_group
+):
+    import torch.distributed as dist
+
+    monkeypatch.setattr(dist, "get_world_size", lambda group=None: 2)
+    argv = ["spectrum", str(mixture_checkpoints[-1]), "--example", "mixture-small"]
+    args = _args(argv + ["--batches", "3", "--out", str(tmp_path)])
+    with pytest.raises(ValueError, match=r"--batches = 3 cannot be split evenly over 2 processes"):
+        build_games(args)

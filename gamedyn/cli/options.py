@@ -18,11 +18,13 @@ import json
 from typing import Any
 
 import torch
+import torch.distributed as dist
 
 from .. import _validate
 from ..checkpoints import import_factory, load_torch_game, sampler
 from ..examples import EXAMPLES
 from ..games import AveragedGame, TorchGame
+from ..games.distributed import DistributedAveragedGame, on_every_rank, shard
 from ..vocabulary import BATCHNORM, DTYPES, GAN_LOSS_ALIASES, GAN_LOSSES, GAN_REGULARISERS
 from .arguments import input_file, nonnegative_float, positive_int
 
@@ -216,8 +218,13 @@ def build_games(args: argparse.Namespace) -> tuple[Any, list[TorchGame]]:
 
     With ``--batches B > 1``: the :class:`~gamedyn.games.AveragedGame` of the batches of seeds
     ``seed, …, seed + B − 1`` (the players shared, :meth:`~gamedyn.games.TorchGame.with_batch`);
-    otherwise the one game (and ``[game]``).
+    otherwise the one game (and ``[game]``). Inside a ``torch.distributed`` process group
+    (``torchrun``): the :class:`~gamedyn.games.distributed.DistributedAveragedGame` of this
+    rank's :func:`~gamedyn.games.distributed.shard` of the same batches (seeds and penalty seeds
+    as above), and this rank's games.
     """
+    if dist.is_available() and dist.is_initialized():
+        return _build_shard(args)
     first = build_game(args)
     data, latent = _samplers(args)
     games = [first] + [
@@ -241,3 +248,21 @@ def loaded_summary(game: TorchGame) -> str:
     if game.replaced_layers:
         lines.append("  exact twins of: " + ", ".join(game.replaced_layers))
     return "\n".join(lines)
+
+
+def _build_shard(args: argparse.Namespace) -> tuple[DistributedAveragedGame, list[TorchGame]]:
+    """This rank's games (batches ``shard(B)``) and their distributed average."""
+    mine = shard(args.batches, name="--batches")
+
+    def build() -> list[TorchGame]:
+        data, latent = _samplers(args)
+        first = build_game(args, seed=args.seed + mine[0])
+        return [
+            first.with_batch(
+                data(args.batch, args.seed + b), latent(args.batch, args.seed + b), gp_seed=b
+            )
+            for b in mine
+        ]
+
+    games = on_every_rank(build, f"loading {args.checkpoint}")
+    return DistributedAveragedGame(games), games

@@ -25,6 +25,12 @@ mode, dtypes, batch sizes, adjointness error, time, peak memory and every settin
 (:func:`gamedyn.plot.eigenvalue_cloud`). Exit status 1 when the solver did not converge (the
 partial record is written, ``converged: false``).
 
+Under ``torchrun`` (``torchrun --nproc-per-node N -m gamedyn spectrum ... --batches B``) the
+``B`` batches are split over the ``N`` processes (``B`` a multiple of ``N``;
+:mod:`gamedyn.games.distributed`), each product is all-reduced, the solver runs on every rank,
+and rank 0 alone writes the record (``world_size``, ``backend``) and prints; gloo on CPU,
+NCCL with ``--device cuda`` (each process its ``LOCAL_RANK``'s GPU).
+
 Example:
   gamedyn spectrum checkpoints/mixture/step_002000.safetensors --example mixture --k 20 \\
       --out spectrum/mixture
@@ -40,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch.distributed as dist
 
 from ..methods import METHODS
 from ..methods import build as build_method
@@ -245,10 +252,13 @@ def analysis(args: argparse.Namespace, game: Any, games: list[Any], method: Any)
     solver that does not converge gives its partial record (``converged=False``)."""
     from tqdm import tqdm
 
+    from ..games.distributed import DistributedAveragedGame
     from ..spectrum.analysis import analyse, batch_spectra
     from ..spectrum.eigensolvers import NoConvergence
 
-    bar = tqdm(total=args.k, desc="converged eigenvalues", disable=args.no_progress)
+    distributed = isinstance(game, DistributedAveragedGame)
+    quiet = args.no_progress or (distributed and game.rank != 0)
+    bar = tqdm(total=args.k, desc="converged eigenvalues", disable=quiet)
 
     def progress(done: int, k: int) -> None:
         bar.n = done
@@ -257,8 +267,8 @@ def analysis(args: argparse.Namespace, game: Any, games: list[Any], method: Any)
     options = {"method": method, "callback": progress, **solver_options(args)}
     non_normal = non_normal_options(args)
     try:
-        if args.spread and len(games) > 1:
-            spread = batch_spectra(games, args.k, args.which, **options)
+        if args.spread and args.batches > 1:
+            spread = batch_spectra(game if distributed else games, args.k, args.which, **options)
             record = spread.averaged
             record.extras["batch_spread"] = {
                 "per_batch": [_pairs(row) for row in spread.per_batch],
@@ -343,18 +353,35 @@ def _plot_non_normal(record: Any, out: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Load, analyse, write ``eigenvalues.{json,npz,png}`` to ``args.out``; 0 on success, 1
-    when the eigen-solver did not converge (the partial record is still written)."""
-    from .. import plot
+    when the eigen-solver did not converge (the partial record is still written). Under
+    ``torchrun``, on every rank (rank 0 writes and prints). Every option is checked before
+    anything is loaded."""
+    from ..games.distributed import init_from_environment
 
-    non_normal_options(args)  # checked before anything is loaded
+    non_normal_options(args)
     check_arguments(args)
     out = output_directory(args.out)
+    launch = init_from_environment(args.device)
+    if launch is None:
+        return _run(args, out, rank=0)
+    args.device = launch.device
+    try:
+        return _run(args, out, rank=dist.get_rank())
+    finally:
+        if launch.owned:
+            dist.destroy_process_group()
+
+
+def _run(args: argparse.Namespace, out: Path, rank: int) -> int:
+    from .. import plot
+
     game, games = build_games(args)
     if args.k > game.n - 2:
         raise ValueError(f"--k {args.k} is too large for n = {game.n} parameters: at most n − 2")
     if args.ncv is not None and not args.k + 2 <= args.ncv <= game.n:
         raise ValueError(f"--ncv {args.ncv} must lie in [k + 2, n] = [{args.k + 2}, {game.n}]")
-    print(loaded_summary(games[0]))
+    if rank == 0:
+        print(loaded_summary(games[0]))
     method = method_of(args)
     record = analysis(args, game, games, method)
     if args.blocks:
@@ -365,6 +392,8 @@ def run(args: argparse.Namespace) -> int:
         batches=args.batches,
         seed=args.seed,
     )
+    if rank != 0:  # every rank holds the same record; rank 0 writes it
+        return 0 if record.converged else 1
     record.save(out, "eigenvalues")
     title = f"{record.operator}, {args.which}, k = {args.k}, n = {record.n}"
     ax = plot.eigenvalue_cloud(record.eigenvalues, title=title)

@@ -11,6 +11,9 @@ Each game knows its losses, its vector field ``v(z) = (∇_x L_x, ∇_y L_y)``, 
   :mod:`.gan_losses`, :mod:`.torch_players` (private copies), :mod:`.torch_purity` (checks)
   and :mod:`.torch_layers` (exact normalisation layers).
 * :mod:`.averaged`: ``AveragedGame`` (the field averaged over batches).
+* :mod:`.distributed`: ``DistributedAveragedGame`` (the same over data shards on the ranks of a
+  ``torch.distributed`` process group), with :mod:`.collectives` (the differentiable sum over
+  ranks).
 """
 
 from typing import Any
@@ -18,6 +21,7 @@ from typing import Any
 from .averaged import AveragedGame
 from .base import Game, point_or_default
 from .dirac import DiracGAN
+from .distributed import DistributedAveragedGame
 from .function import FunctionGame
 from .quadratic import Bilinear, Quadratic
 from .torch_game import TorchGame
@@ -32,6 +36,7 @@ __all__ = [
     "SymbolicGame",
     "TorchGame",
     "AveragedGame",
+    "DistributedAveragedGame",
 ]
 
 

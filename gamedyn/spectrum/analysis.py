@@ -22,7 +22,11 @@ products that define it are right. An analysis here:
 :class:`~gamedyn.games.averaged.AveragedGame` averages the field over several games (the same
 players on several batches): its Jacobian is the average Jacobian, the full-data Jacobian when
 the batches cover the data set. :func:`batch_spectra` reports the spread of the top eigenvalues
-across batches (small batches give noisy spectra) next to the averaged operator's.
+across batches (small batches give noisy spectra) next to the averaged operator's. Over the
+ranks of a ``torch.distributed`` process group,
+:class:`~gamedyn.games.distributed.DistributedAveragedGame` holds each rank's shard of the
+batches: :func:`analyse` and :func:`batch_spectra` then run on every rank, the products
+all-reduced and the solver replicated, and return the same record everywhere.
 
 Example:
   >>> import numpy as np
@@ -48,6 +52,7 @@ from .. import _validate
 from ..backends.matrix_free import MatrixFreeOps
 from ..games.averaged import AveragedGame
 from ..games.base import Game
+from ..games.distributed import DistributedAveragedGame, on_every_rank
 from ..methods.base import Method
 from ..vocabulary import KRYLOV_WHICH, PRODUCT_MODES, SOLVERS
 from .eigensolvers import NoConvergence, solve_top
@@ -159,6 +164,10 @@ def _peak_memory(device: torch.device) -> int | None:
 
 
 def _batch_sizes(game: Game) -> dict[str, Any]:
+    if isinstance(game, DistributedAveragedGame):  # every rank's batches, in batch order
+        local = [_batch_sizes(g) for g in game.games]
+        gathered = [sizes for part in game.comm.gather(local) for sizes in part]
+        return {"batches": game.batches, "per_batch": gathered}
     if isinstance(game, AveragedGame):
         return {"batches": len(game.games), "per_batch": [_batch_sizes(g) for g in game.games]}
     sizes = {}
@@ -173,12 +182,30 @@ def _game_settings(game: Game) -> dict[str, Any]:
     """Settings a reader of the record needs: loss, penalty, BatchNorm statistics, swaps, and
     what was loaded from a checkpoint (``"loaded"``: the game's ``checkpoint_report``)."""
     names = ("loss", "reg", "reg_weight", "batchnorm", "replaced_layers", "frozen_spectral_norms")
-    source = game.games[0] if isinstance(game, AveragedGame) else game
+    source = game.games[0] if isinstance(game, (AveragedGame, DistributedAveragedGame)) else game
     settings = {n: getattr(source, n) for n in names if hasattr(source, n)}
     report = getattr(source, "checkpoint_report", None)
     if report is not None:
         settings["loaded"] = report.to_dict()
     return settings
+
+
+def _check_replicas(game: Game, values: np.ndarray, residuals: np.ndarray) -> None:
+    """On a :class:`~gamedyn.games.distributed.DistributedAveragedGame`, raises
+    ``RuntimeError`` unless every rank's replicated solver found bit-identical values and
+    residuals (every rank applies the same float64 arithmetic to the same all-reduced products;
+    ranks that differ — different BLAS builds or thread counts on the nodes — would each feed
+    their own vectors into the shared products)."""
+    if not isinstance(game, DistributedAveragedGame):
+        return
+    parts = [np.real(values), np.imag(values), np.asarray(residuals, dtype=float)]
+    data = torch.as_tensor(np.nan_to_num(np.concatenate(parts), nan=-1.0))
+    if not game.comm.same_everywhere(data):
+        raise RuntimeError(
+            f"the {game.world_size} ranks' replicated Krylov solvers disagree: every rank must "
+            "run the same float64 arithmetic (the same torch, BLAS and thread count; "
+            "OMP_NUM_THREADS) so that each product is applied to the same vector"
+        )
 
 
 def analyse(
@@ -208,6 +235,12 @@ def analyse(
     :class:`~gamedyn.spectrum.operator.JacobianOperator`). Products run in the game's dtype
     (float32: the fast mode; float64: the validation mode); the Krylov basis is float64.
 
+    On a :class:`~gamedyn.games.distributed.DistributedAveragedGame` call it on every rank: the
+    products are all-reduced, the solver runs replicated (every rank the same deterministic
+    float64 arithmetic on the same products, no other communication), the ranks are checked to
+    agree bit for bit, and every rank returns the same record (``world_size``, ``backend``, the
+    batch sizes of every rank, the peak memory of the most loaded rank); write it from rank 0.
+
     Raises:
       NondeterministicError: the map is random (nothing else is computed).
       AdjointnessError: the products are not adjoint (nothing else is computed).
@@ -224,7 +257,13 @@ def analyse(
     check_deterministic(op)
     error = check_adjointness(op, adjointness_tol)
 
+    world = game.comm if isinstance(game, DistributedAveragedGame) else None
+
     def record(values: np.ndarray, residuals: np.ndarray, matvecs: int, **status: Any):
+        _check_replicas(game, values, residuals)
+        peak, retained = _peak_memory(op.device), op.retained_bytes
+        if world is not None:  # the most loaded rank's
+            peak, retained = world.maximum(peak), world.maximum(retained)
         return SpectrumRecord(
             operator=op.operator,
             n=int(op.shape[0]),
@@ -242,11 +281,13 @@ def analyse(
             seconds=time.perf_counter() - start,
             adjointness_error=error,
             tol=tol,
-            peak_memory_bytes=_peak_memory(op.device),
-            retained_graph_bytes=op.retained_bytes,
+            peak_memory_bytes=peak,
+            retained_graph_bytes=retained,
             game=repr(game),
             settings=_game_settings(game),
             versions={"torch": torch.__version__, "numpy": np.__version__},
+            world_size=1 if world is None else world.world_size,
+            backend=None if world is None else world.backend,
             **status,
         )
 
@@ -301,7 +342,7 @@ def rank_spread(per_batch: np.ndarray, which: str = "LM") -> tuple[np.ndarray, n
 
 
 def batch_spectra(
-    games: Sequence[Game], k: int = 6, which: str = "LM", **kwargs: Any
+    games: Sequence[Game] | DistributedAveragedGame, k: int = 6, which: str = "LM", **kwargs: Any
 ) -> BatchSpectra:
     """Top-``k`` of the :class:`~gamedyn.games.averaged.AveragedGame` of ``games`` (one batch
     each) and of each game.
@@ -309,24 +350,42 @@ def batch_spectra(
     ``kwargs`` (``method=``, ``z=``, solver options) go to :func:`analyse`. The spread is
     :func:`rank_spread`'s over the batches whose solver converged.
 
+    ``games`` may be a :class:`~gamedyn.games.distributed.DistributedAveragedGame` (call on
+    every rank): its operator is analysed replicated, each rank analyses its own shard's
+    batches (in parallel, no communication), and the rows are gathered in batch order, so every
+    rank — rank 0, which writes them, included — returns the same result. A batch analysis that
+    raises on one rank raises on every rank (:func:`~gamedyn.games.distributed.on_every_rank`).
+
     Raises:
       NoConvergence: the averaged game's solver did not converge (``err.record`` is its
         partial record); a batch that does not converge is reported in ``converged``
         instead.
     """
-    games = list(games)
-    averaged = analyse(AveragedGame(games), k, which, **kwargs)
-    rows, converged = [], []
-    for game in games:
-        try:
-            values, ok = analyse(game, k, which, **kwargs).eigenvalues, True
-        except NoConvergence as err:
-            values, ok = np.asarray(err.values, dtype=complex)[:k], False
-        rows.append(np.concatenate([values, np.full(k - len(values), np.nan + 0j)]))
-        converged.append(ok)
-    per_batch, converged = np.array(rows), np.array(converged)
+    distributed = isinstance(games, DistributedAveragedGame)
+    local = list(games.games) if distributed else list(games)
+    averaged = analyse(games if distributed else AveragedGame(local), k, which, **kwargs)
+
+    def per_batch() -> tuple[list[np.ndarray], list[bool]]:
+        rows, converged = [], []
+        for game in local:
+            try:
+                values, ok = analyse(game, k, which, **kwargs).eigenvalues, True
+            except NoConvergence as err:
+                values, ok = np.asarray(err.values, dtype=complex)[:k], False
+            rows.append(np.concatenate([values, np.full(k - len(values), np.nan + 0j)]))
+            converged.append(ok)
+        return rows, converged
+
+    if distributed:
+        mine = on_every_rank(per_batch, "the per-batch spectra", games.comm.group)
+        parts = games.comm.gather(mine)  # rank order is batch order (shard's blocks)
+        rows = [row for part in parts for row in part[0]]
+        flags = [ok for part in parts for ok in part[1]]
+    else:
+        rows, flags = per_batch()
+    per_batch_values, converged = np.array(rows), np.array(flags)
     if converged.any():
-        mean, std = rank_spread(per_batch[converged], which)
+        mean, std = rank_spread(per_batch_values[converged], which)
     else:
         mean = std = np.full(k, np.nan)
-    return BatchSpectra(per_batch, mean, std, averaged, converged)
+    return BatchSpectra(per_batch_values, mean, std, averaged, converged)

@@ -88,6 +88,12 @@ def _count(k: int, size: int, name: str = "k") -> int:
     return k
 
 
+def _start(size: int) -> np.ndarray:
+    """A fixed start vector (seed 0): the same result on every run and every rank of a
+    :class:`~gamedyn.games.distributed.DistributedAveragedGame`, whose products are collectives."""
+    return np.random.default_rng(0).standard_normal(size)
+
+
 def _dense(op: LinearOperator) -> np.ndarray:
     return op.matmat(np.eye(op.shape[1]))
 
@@ -123,7 +129,8 @@ def player_hessian_eigenvalues(
         low, high = k // 2, k - k // 2
         chosen = {"LA": values[-k:], "SA": values[:k], "BE": np.r_[values[:low], values[-high:]]}
         return np.sort(chosen[which])[::-1]
-    return np.sort(eigsh(sym, k=k, which=which, tol=tol, return_eigenvectors=False))[::-1]
+    values = eigsh(sym, k=k, which=which, tol=tol, v0=_start(size), return_eigenvectors=False)
+    return np.sort(values)[::-1]
 
 
 def coupling_singular_values(
@@ -135,7 +142,8 @@ def coupling_singular_values(
     k = _count(k, min(op.shape))
     if min(op.shape) <= max(2 * k, 8):
         return np.linalg.svd(_dense(op), compute_uv=False)[:k]
-    return np.sort(svds(op, k=k, tol=tol, return_singular_vectors=False))[::-1]
+    values = svds(op, k=k, tol=tol, v0=_start(min(op.shape)), return_singular_vectors=False)
+    return np.sort(values)[::-1]
 
 
 def schur_complement_eigenvalues(
@@ -165,4 +173,5 @@ def schur_complement_eigenvalues(
     op = LinearOperator((nx, nx), matvec=matvec, dtype=float)
     if nx <= max(2 * k + 1, 8):
         return sort_eigenvalues(select(np.linalg.eigvals(_dense(op)), k, which))
-    return sort_eigenvalues(eigs(op, k=k, which=which, tol=tol, return_eigenvectors=False))
+    values = eigs(op, k=k, which=which, tol=tol, v0=_start(nx), return_eigenvectors=False)
+    return sort_eigenvalues(values)

@@ -272,8 +272,13 @@ def krylov_schur(
         if result.converged:
             if return_vectors:
                 cdtype = torch.complex128 if dtype == torch.float64 else torch.complex64
-                ritz = torch.as_tensor(y[:, :k].T, dtype=cdtype, device=device)  # k × m
-                vectors = ritz @ v[:m].to(cdtype)
+                parts = [
+                    torch.as_tensor(p[:, :k].T, dtype=dtype, device=device)
+                    for p in (y.real, y.imag)
+                ]
+                vectors = torch.empty(k, n, dtype=cdtype, device=device)
+                for i in range(k):  # row by row: no complex copy of the basis (m × n)
+                    vectors[i] = torch.complex(parts[0][i] @ v[:m], parts[1][i] @ v[:m])
                 result = result._replace(vectors=vectors)
             return result
         if restarts >= max_restarts:

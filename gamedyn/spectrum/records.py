@@ -52,7 +52,9 @@ class SpectrumRecord:
     penalty, BatchNorm choice and replaced layers; the command line adds the checkpoint, batch
     and seed); ``extras`` holds further results computed with it (the command line's
     per-batch spread and per-player blocks). ``converged`` is ``False`` for the partial record
-    of a solver that stopped early (``message`` says why).
+    of a solver that stopped early (``message`` says why). ``world_size`` and ``backend`` are the
+    ``torch.distributed`` process group's the products were all-reduced over (``1`` and
+    ``None`` in one process; :class:`~gamedyn.games.distributed.DistributedAveragedGame`).
     """
 
     operator: str
@@ -79,6 +81,8 @@ class SpectrumRecord:
     converged: bool = True
     message: str = ""
     extras: dict[str, Any] = field(default_factory=dict)
+    world_size: int = 1
+    backend: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The record with eigenvalues as ``[re, im]`` pairs and residuals as floats; every

@@ -20,7 +20,8 @@ class TorchOps:
     ``jvp`` and ``vjp`` are torch.func transforms of the game's field, so a step that uses them
     (consensus, CGD) can itself be differentiated by ``jacfwd``/``jacrev``/``jvp``. ``solve``
     assembles the ``n × n`` matrix of the linear map (its columns batched with ``vmap``) and
-    solves it directly: suitable for games small enough for a dense Jacobian.
+    solves it directly: suitable for games small enough for a dense Jacobian. ``sqrt`` is the
+    elementwise square root that tracked preconditioners (Adam, RMSProp) need.
     """
 
     def __init__(self, game: Game):
@@ -48,3 +49,7 @@ class TorchOps:
         except RuntimeError:  # a field torch.func cannot batch: build the columns one by one
             matrix = torch.stack([linear_map(e) for e in eye], dim=1)
         return torch.linalg.solve(matrix, rhs)
+
+    def sqrt(self, u: Tensor) -> Tensor:
+        """Elementwise ``√u`` (the tracked preconditioners of Adam and RMSProp)."""
+        return torch.sqrt(u)

@@ -346,3 +346,50 @@ def test_a_state_missing_a_slot_is_refused_by_name():
     state = OptimiserState({"exp_avg": torch.zeros(5), "exp_avg_sq": torch.zeros(5)}, (3, 3), 2)
     with pytest.raises(ValueError, match="has 5 entries, z has 4"):
         Adam(0.1, state=state).init(torch.zeros(4, dtype=torch.float64))
+
+
+@pytest.mark.parametrize(
+    "method",
+    [
+        Adam(0.3, (0.5, 0.9), eps=1e-3, second_moment=2.0),
+        Adam(0.3, (0.5, 0.9), second_moment=2.0, alternating=True, n_critic=2),
+        Lookahead(OptimisticAdam(0.3, (0.5, 0.9), eps=1e-3, second_moment=2.0), 2, 0.5, "keep"),
+    ],
+    ids=["adam", "alt-adam", "la-optimistic-adam"],
+)
+def test_frozen_scalar_adam_is_exact_in_sympy(method):
+    """The same step in sympy forward mode (TangentOps) gives the numeric Jacobian."""
+    from gamedyn.spectrum.symbolic import operator_jacobian_symbolic
+
+    game = random_quadratic(2)
+    exact = operator_jacobian_symbolic(method, game, [1, 1, 1, 1])
+    numeric = operator_jacobian(method, game, np.ones(4))
+    np.testing.assert_allclose(np.array(exact.evalf(), dtype=float), numeric, atol=1e-14)
+
+
+def test_exact_adam_has_no_symbolic_jacobian():
+    from gamedyn.spectrum.symbolic import operator_jacobian_symbolic
+
+    with pytest.raises(TypeError, match="tracked second moment"):
+        operator_jacobian_symbolic(Adam(0.1), random_quadratic(2), [1, 1, 1, 1])
+
+
+def test_rate_map_over_lr_and_beta1_is_heavy_balls():
+    """ρ over (lr, β₁) for frozen Adam at v̂ = 1 equals heavy ball's at η = lr(1 − β₁)/(1 + ε)."""
+    from gamedyn.regions import hyperparameter_map
+
+    lam = np.array([0.05 + 1j, 0.05 - 1j, 0.1 + 0.5j, 0.1 - 0.5j])
+    lr, beta1 = np.linspace(0.01, 1.0, 12), np.linspace(-0.5, 0.9, 8)
+    adam = hyperparameter_map(
+        lambda lr, beta1: Adam(lr, (beta1, 0.999), second_moment=1.0),
+        eigenvalues=lam,
+        lr=lr,
+        beta1=beta1,
+    )
+    heavy = hyperparameter_map(
+        lambda lr, beta1: Momentum(lr * (1 - beta1) / (1 + 1e-8), beta1),
+        eigenvalues=lam,
+        lr=lr,
+        beta1=beta1,
+    )
+    np.testing.assert_allclose(adam.rate, heavy.rate, atol=1e-12)

@@ -144,7 +144,12 @@ class Tangent:
 
     def __mul__(self, scalar: Any) -> Tangent:
         if isinstance(scalar, (Tangent, sp.MatrixBase)):
-            raise TypeError("a step may multiply vectors by scalars only")
+            raise TypeError(
+                "a step may multiply vectors by scalars only; elementwise products and square "
+                "roots of vectors (a tracked second moment, as in Adam or RMSProp) are numeric "
+                "only: freeze the preconditioner at a number (second_moment=) for an exact "
+                "Jacobian"
+            )
         return self._new(scalar * self.value, scalar * self.d)
 
     __rmul__ = __mul__

@@ -230,6 +230,11 @@ class AdamTransform(Transform):
     ``β = β₁`` with step ``η = a(1 − β₁)`` (derived from this step in
     :func:`gamedyn.spectrum.maps.characteristic_polynomial`, not written anywhere).
 
+    The exact Jacobian differentiates ``√v⁺``, so it needs ``v⁺ > 0`` in every coordinate: where
+    a gradient coordinate has always been exactly zero (a fresh optimiser at a fixed point of the
+    game) ``√`` has no derivative and the Jacobian is ``nan``. The frozen operator has no such
+    restriction.
+
     Args:
       lr: the step size ``> 0``.
       beta1: ``β₁ ∈ (−1, 1)`` (``torch.optim`` needs ``[0, 1)``; negative values are for

@@ -332,6 +332,10 @@ def optimiser_method(
         checkpoint's kind). Adam-family names need an Adam/AdamW state, ``"rmsprop"`` an RMSprop
         one.
       frozen: the frozen-preconditioner operator.
+
+    A schedule's own memory that an Adam checkpoint does not hold — PastExtraAdam's past
+    gradient, OptimisticAdam's previous update — starts at zero, its value at a fixed point
+    of the game (so PastExtraAdam is analysed with its look-ahead, not as a first step).
     """
     if name is None:
         name = "rmsprop" if record.kind == "rmsprop" else "adam"
@@ -346,7 +350,20 @@ def optimiser_method(
             raise ValueError(f"the players differ in {flag}: {hyper[flag]}")
     hyper.update(overrides)
     method = build(name, state=record.state, **hyper)
+    missing = [e for e in _schedule_of(method).extras if e not in record.state.slots]
+    if missing:  # a plain Adam checkpoint has no past gradient / previous update: zero
+        slots = dict(record.state.slots)
+        slots.update({e: torch.zeros(record.state.n, dtype=torch.float64) for e in missing})
+        state = OptimiserState(slots, record.state.steps, record.state.nx)
+        method = build(name, state=state, **hyper)
     return method.frozen() if frozen else method
+
+
+def _schedule_of(method: Method) -> Any:
+    """The game schedule inside ``method`` (through lookahead and averaging wrappers)."""
+    while not hasattr(method, "schedule"):
+        method = method.base
+    return method.schedule
 
 
 # --- gamedyn's own layout: a sidecar beside each checkpoint -------------------------------------

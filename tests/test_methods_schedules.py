@@ -393,3 +393,18 @@ def test_rate_map_over_lr_and_beta1_is_heavy_balls():
         beta1=beta1,
     )
     np.testing.assert_allclose(adam.rate, heavy.rate, atol=1e-12)
+
+
+def test_exact_adam_jacobian_where_a_gradient_coordinate_has_always_been_zero():
+    """At a fixed point, fresh: v⁺ = m⁺ = 0. The step's derivative exists (the numerator is
+    first order) and is the one with d√v = 0: along z it is lr(1 − β₁)J/((1 − β₁) ε)."""
+    game, lr, b1, eps = random_quadratic(2), 0.1, 0.5, 1e-3
+    method = Adam(lr, (b1, 0.9), eps=eps)
+    J = operator_jacobian(method, game, np.zeros(4))
+    assert np.all(np.isfinite(J))
+    np.testing.assert_allclose(J[:4, :4], np.eye(4) - lr / eps * game.J.numpy(), rtol=1e-12)
+    update = step_map(method, TorchOps(game), method.init(torch.zeros(4, dtype=torch.float64)))
+    t, d = 1e-7, np.random.default_rng(0).standard_normal(12)
+    d[8:] = 0  # v stays >= 0 along this direction
+    one_sided = (update(tensor(t * d)) - update(tensor(0 * d))).numpy() / t
+    np.testing.assert_allclose(one_sided, J @ d, rtol=1e-4, atol=1e-8)

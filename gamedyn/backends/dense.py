@@ -51,5 +51,14 @@ class TorchOps:
         return torch.linalg.solve(matrix, rhs)
 
     def sqrt(self, u: Tensor) -> Tensor:
-        """Elementwise ``√u`` (the tracked preconditioners of Adam and RMSProp)."""
-        return torch.sqrt(u)
+        """Elementwise ``√u`` (the tracked preconditioners of Adam and RMSProp), with derivative
+        0 where ``u = 0``.
+
+        ``u`` is a second moment: it is 0 only in coordinates whose gradient has always been
+        exactly 0, where the first moment is 0 too; the step's numerator is then first order
+        in any perturbation, so ``√``'s infinite slope enters at second order only and the step's
+        derivative is the one with ``d√u = 0``. torch's own derivative would give ``0 · ∞ =
+        nan``. (The double ``where`` keeps every derivative finite, forward and reverse.)
+        """
+        positive = u > 0
+        return torch.where(positive, torch.sqrt(torch.where(positive, u, torch.ones_like(u))), 0)

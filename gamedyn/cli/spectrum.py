@@ -8,6 +8,9 @@ Jacobian (the derivative of its one step, matrix-free), found by Krylov–Schur 
 :func:`gamedyn.spectrum.analysis.analyse`; with ``--batches B`` the field is averaged over
 ``B`` batches, and ``--spread`` adds each batch's top-k (:func:`~gamedyn.spectrum.analysis.
 batch_spectra`); ``--blocks`` adds the per-player analysis (:mod:`gamedyn.spectrum.blocks`).
+``--method adam|extra-adam|optimistic-adam|la-adam|...`` analyses the optimiser the checkpoint
+was trained with, from its saved optimiser state (:mod:`gamedyn.cli.optimiser_options`:
+``--linearisation frozen|exact``, ``--n-critic``, ``--lookahead-k``, ``--lookahead-alpha``).
 
 Writes to ``--out`` (default ``spectrum/``), each file atomically: ``eigenvalues.json`` (the
 :class:`~gamedyn.spectrum.records.SpectrumRecord`: values, true residuals, products, product
@@ -31,7 +34,9 @@ import numpy as np
 
 from ..methods import METHODS
 from ..methods import build as build_method
+from ..methods.names import OPTIMISERS
 from ..vocabulary import KRYLOV_WHICH, PRODUCT_MODES, SOLVERS
+from .optimiser_options import add_optimiser_arguments, optimiser_method_of
 from .options import add_model_arguments, build_games
 
 __all__ = ["add_parser", "run"]
@@ -77,20 +82,32 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--method", choices=("game", *METHODS), default="game", help="operator (default: J)"
     )
-    p.add_argument("--lr", type=float, default=0.01, help="step size of --method")
+    p.add_argument(
+        "--lr",
+        type=float,
+        default=None,
+        help="step size of --method (default 0.01; an optimiser's: the checkpoint's)",
+    )
     p.add_argument("--beta", type=float, default=0.0, help="momentum of --method momentum")
     p.add_argument("--gamma", type=float, default=0.1, help="weight of --method consensus")
     p.add_argument("--out", default="spectrum", help="output directory (default spectrum/)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_optimiser_arguments(p)
     p.set_defaults(run=run)
     return p
 
 
-def method_of(args: argparse.Namespace) -> Any:
-    """The ``--method`` operator (``None`` for the game Jacobian)."""
+def method_of(args: argparse.Namespace, game: Any = None) -> Any:
+    """The ``--method`` operator (``None`` for the game Jacobian); an optimiser method starts from
+    the checkpoint's optimiser state on ``game`` (:mod:`gamedyn.cli.optimiser_options`) and
+    leaves its record settings in ``args.operator_settings``."""
     if args.method == "game":
         return None
-    return build_method(args.method, lr=args.lr, beta=args.beta, gamma=args.gamma)
+    if args.method in OPTIMISERS:
+        method, args.operator_settings = optimiser_method_of(args, game)
+        return method
+    lr = 0.01 if args.lr is None else args.lr
+    return build_method(args.method, lr=lr, beta=args.beta, gamma=args.gamma)
 
 
 def solver_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -179,7 +196,7 @@ def run(args: argparse.Namespace) -> int:
     if args.k < 1:
         raise ValueError(f"--k must be >= 1, got {args.k}")
     game, games = build_games(args)
-    method = method_of(args)
+    method = method_of(args, games[0])
     record = analysis(args, game, games, method)
     if args.blocks:
         record.extras["blocks"] = blocks(game, args.k)
@@ -189,6 +206,7 @@ def run(args: argparse.Namespace) -> int:
         batches=args.batches,
         seed=args.seed,
     )
+    record.settings.update(getattr(args, "operator_settings", {}))
     out = Path(args.out)
     record.save(out, "eigenvalues")
     title = f"{record.operator}, {args.which}, k = {args.k}, n = {record.n}"

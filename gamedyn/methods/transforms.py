@@ -230,10 +230,11 @@ class AdamTransform(Transform):
     ``β = β₁`` with step ``η = a(1 − β₁)`` (derived from this step in
     :func:`gamedyn.spectrum.maps.characteristic_polynomial`, not written anywhere).
 
-    The exact Jacobian differentiates ``√v⁺``, so it needs ``v⁺ > 0`` in every coordinate: where
-    a gradient coordinate has always been exactly zero (a fresh optimiser at a fixed point of the
-    game) ``√`` has no derivative and the Jacobian is ``nan``. The frozen operator has no such
-    restriction.
+    The exact Jacobian differentiates ``√v⁺``. Where ``v⁺ = 0`` (a gradient coordinate that has
+    always been exactly zero — a fresh optimiser at a fixed point of the game, a dead unit — so
+    that ``m⁺ = 0`` too) the step's numerator is first order in any perturbation and ``√``'s
+    infinite slope only enters at second order: the derivative is the one with ``d√v = 0``,
+    which the torch backends' ``sqrt`` returns (:meth:`gamedyn.backends.TorchOps.sqrt`).
 
     Args:
       lr: the step size ``> 0``.

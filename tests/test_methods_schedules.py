@@ -408,3 +408,11 @@ def test_exact_adam_jacobian_where_a_gradient_coordinate_has_always_been_zero():
     d[8:] = 0  # v stays >= 0 along this direction
     one_sided = (update(tensor(t * d)) - update(tensor(0 * d))).numpy() / t
     np.testing.assert_allclose(one_sided, J @ d, rtol=1e-4, atol=1e-8)
+
+
+def test_frozen_vector_preconditioners_follow_a_float32_game():
+    game = tiny_gan(dtype=torch.float32)
+    method, z = warmed(OPTIMISERS["adam-alt-5"], tiny_gan(), steps=3)
+    for m in (method.frozen(), warmed(OPTIMISERS["rmsprop"], tiny_gan())[0].frozen()):
+        state = m.step(TorchOps(game), m.init(z.to(torch.float32)))
+        assert all(e.dtype == torch.float32 for e in state if not isinstance(e, Count))

@@ -8,7 +8,8 @@ One module per figure, named after it; each computes its numbers with matplotlib
 * :mod:`.momentum_table`, :mod:`.bilinear_trajectories`, :mod:`.negative_momentum`,
   :mod:`.lookahead`, :mod:`.rate_regions`, :mod:`.dirac_gan`: the classic games;
 * :mod:`.mog_eigenvalues`, :mod:`.checkpoint_spectrum`: GAN checkpoints trained in code
-  (:mod:`.trained`).
+  (:mod:`.trained`);
+* :mod:`.adam_regions`, :mod:`.optimiser_spectra`: the optimisers GANs are trained with.
 """
 
 from .bilinear_trajectories import (
@@ -26,6 +27,11 @@ from .momentum_table import MOMENTUM_BETAS, MOMENTUM_LR, momentum_rows
 from .negative_momentum import negative_momentum_sets
 from .rate_regions import make_rate_regions, region_eigenvalues, region_methods
 from .registry import FIGURES, catalogue, figure, make_all
+
+# isort: split
+# registered after the classic figures, in this order (the gallery's)
+from .adam_regions import adam_family, adam_rate_maps, adam_spectrum, adam_spectrum_rates
+from .optimiser_spectra import optimiser_spectra
 
 __all__ = [
     "FIGURES",
@@ -54,4 +60,9 @@ __all__ = [
     "mog_spectra",
     "digits_checkpoint_games",
     "checkpoint_spectra",
+    "adam_spectrum",
+    "adam_family",
+    "adam_spectrum_rates",
+    "adam_rate_maps",
+    "optimiser_spectra",
 ]

@@ -322,8 +322,8 @@ class AdamTransform(Transform):
             new_slots: tuple = (m, v)
         else:
             scale = self.lr / self._bias(self.beta1, self.frozen_step)
-            if isinstance(self._denominator, torch.Tensor):
-                u = scale * (m / self._denominator)
+            if isinstance(self._denominator, torch.Tensor):  # in the state's dtype and device
+                u = scale * (m / self._denominator.to(dtype=m.dtype, device=m.device))
             else:  # a number: scalar arithmetic only, so every backend runs it
                 u = (scale / self._denominator) * m
             new_slots = (m,)
@@ -423,7 +423,7 @@ class RMSPropTransform(Transform):
                 v = v - mean * mean
             direction = g / (ops.sqrt(v) + self.eps)
         elif isinstance(self._denominator, torch.Tensor):
-            direction = g / self._denominator
+            direction = g / self._denominator.to(dtype=g.dtype, device=g.device)
         else:
             direction = (1 / self._denominator) * g
         if self.momentum != 0:

@@ -29,9 +29,16 @@ def _common(checkpoint, out):
     "extra, method, options",
     [
         (["--method", "adam", "--alternating"], "adam", {"alternating": True, "first": "y"}),
-        (["--method", "adam", "--linearisation", "exact"], "adam", {}),
-        (["--method", "extra-adam", "--lr", "0.05"], "extra-adam", {"lr": 0.05}),
-        (
+        pytest.param(
+            ["--method", "adam", "--linearisation", "exact"], "adam", {}, marks=pytest.mark.slow
+        ),
+        pytest.param(
+            ["--method", "extra-adam", "--lr", "0.05"],
+            "extra-adam",
+            {"lr": 0.05},
+            marks=pytest.mark.slow,
+        ),
+        pytest.param(
             ["--method", "la-adam", "--n-critic", "2", "--lookahead-k", "3", "--beta1", "0.0"],
             "la-adam",
             {
@@ -42,6 +49,7 @@ def _common(checkpoint, out):
                 "inner_state": "keep",
                 "betas": (0.0, 0.999),
             },
+            marks=pytest.mark.slow,
         ),
     ],
     ids=["alt-adam-frozen", "adam-exact", "extra-adam-lr", "la-adam"],

@@ -8,7 +8,7 @@ import pytest
 from helpers import normal_game
 
 from gamedyn import figures
-from gamedyn.figures.adam_regions import ADAM_BETA1S, ADAM_LR
+from gamedyn.figures.adam_regions import ADAM_BETA1S, ADAM_LR, make_adam_regions
 from gamedyn.spectrum import eigenvalues, spectral_radius
 
 
@@ -52,5 +52,5 @@ def test_rate_maps_best_points_are_the_operator_spectral_radii(game):
 
 @pytest.mark.slow
 def test_adam_regions_figure_is_made(tmp_path):
-    (path,) = figures.make_adam_regions(tmp_path, small=True)
+    (path,) = make_adam_regions(tmp_path, small=True)
     assert path.name == "adam_regions.png" and path.stat().st_size > 10_000

@@ -86,9 +86,22 @@ GAMES = {
 }
 
 
+SLOW_ON_THE_GAN = {"adam-alt-5", "la-extra-adam-interpolate", "la-adam-keep"}
+"""Operators whose dense Jacobian on the tiny GAN takes over ~2 s (many field evaluations)."""
+GAME_AND_OPERATOR = [
+    pytest.param(
+        game_name,
+        name,
+        id=f"{game_name}-{name}",
+        marks=[pytest.mark.slow] if game_name == "tiny-gan" and name in SLOW_ON_THE_GAN else [],
+    )
+    for game_name in GAMES
+    for name in OPTIMISERS
+]
+
+
 @pytest.mark.parametrize("frozen", [False, True], ids=["exact", "frozen"])
-@pytest.mark.parametrize("name", OPTIMISERS)
-@pytest.mark.parametrize("game_name", GAMES)
+@pytest.mark.parametrize("game_name, name", GAME_AND_OPERATOR)
 def test_optimiser_jacobian_three_ways(name, game_name, frozen):
     """jacfwd through the step = jacrev through it = central differences of it, at a state with
     non-zero moments and step counts (held), for the exact and the frozen operators."""
@@ -170,7 +183,10 @@ operator; a fresh state's first step has no look-ahead."""
         lambda v: Lookahead(
             Adam(0.3, (0.9, 0.999), second_moment=v), k=5, alpha=0.5, inner_state="keep"
         ),
-        lambda v: Lookahead(Adam(0.3, (0.9, 0.999), second_moment=v), k=5, alpha=0.5),
+        pytest.param(
+            lambda v: Lookahead(Adam(0.3, (0.9, 0.999), second_moment=v), k=5, alpha=0.5),
+            marks=pytest.mark.slow,
+        ),
         lambda v: RMSProp(0.1, second_moment=v, momentum=0.5),
     ],
     ids=[
@@ -204,7 +220,15 @@ def test_frozen_predicted_rate_is_the_measured_rate(make, scalar):
 
 
 @pytest.mark.parametrize("frozen", [False, True], ids=["exact", "frozen"])
-@pytest.mark.parametrize("name", ["adam-alt-5", "extra-adam", "optimistic-adam", "la-adam-keep"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param("adam-alt-5", marks=pytest.mark.slow),
+        "extra-adam",
+        "optimistic-adam",
+        "la-adam-keep",
+    ],
+)
 def test_matrix_free_equals_dense_on_a_small_gan(name, frozen):
     game = tiny_gan(generator_width=3, discriminator_width=4)
     method, z = _warmed_any(OPTIMISERS[name], game)
@@ -221,6 +245,7 @@ def test_matrix_free_equals_dense_on_a_small_gan(name, frozen):
         )
 
 
+@pytest.mark.slow
 def test_matrix_free_top_eigenvalues_of_the_frozen_adam_operator():
     from gamedyn.spectrum import top_eigenvalues
 

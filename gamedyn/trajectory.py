@@ -24,12 +24,18 @@ __all__ = ["run", "contraction_rate"]
 def run(method: Method, game: Game, z0: Any, steps: int) -> np.ndarray:
     """Iterate ``method`` on ``game`` from ``z0``; returns ``z_0, ..., z_steps``.
 
-    Augmented methods start from the state ``(z_0, z_0)``. Computation is float64. A run
+    The state starts at ``method.init(z0)``: ``(z_0, z_0)`` for augmented methods, fresh
+    optimiser state (zero moments, step 0) for the Adam family unless the method was given a
+    ``state=``. Row ``t`` is ``method.output(state_t)``: the iterate ``z_t`` itself for every
+    method — augmented and optimiser states report their first vector, lookahead its slow
+    iterate at each synchronisation — except the averaging wrappers
+    (:class:`~gamedyn.methods.EMA`, :class:`~gamedyn.methods.Average`), which report the
+    averaged iterate ``z̄_t``. Computation is in the game's dtype (float64 by default). A run
     whose iterates overflow to nan or inf (a divergent method) stops there with a
     ``RuntimeWarning`` naming the step; the rows after it are nan.
 
     Returns:
-      An array of shape ``(steps + 1, n)``; row ``t`` is ``z_t``.
+      An array of shape ``(steps + 1, n)``; row ``t`` is ``z_t`` (``z̄_t`` for averaging).
     """
     if not isinstance(method, Method):
         raise TypeError(f"method must be an update operator (a Method), got {method!r}")
@@ -38,11 +44,11 @@ def run(method: Method, game: Game, z0: Any, steps: int) -> np.ndarray:
     ops = TorchOps(game)
     state = method.init(game.point(z0, "z0"))
     out = np.full((steps + 1, game.n), np.nan)
-    out[0] = state[0].detach().cpu().numpy()
+    out[0] = method.output(state).detach().cpu().numpy()
     with torch.no_grad():
         for t in range(1, steps + 1):
             state = method.step(ops, state)
-            out[t] = state[0].detach().cpu().numpy()
+            out[t] = method.output(state).detach().cpu().numpy()
             if not np.isfinite(out[t]).all():
                 warnings.warn(
                     f"{method!r} diverged: the iterates are not finite from step {t} of {steps} "

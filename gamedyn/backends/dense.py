@@ -22,7 +22,8 @@ class TorchOps:
     (consensus, CGD) can itself be differentiated by ``jacfwd``/``jacrev``/``jvp``. ``solve``
     assembles the ``n × n`` matrix of the linear map (its columns batched with ``vmap``) and
     solves it directly: suitable for games small enough for a dense Jacobian (a matrix larger
-    than the memory available is refused up front, with its size).
+    than the memory available is refused up front, with its size). ``sqrt`` is the
+    elementwise square root that tracked preconditioners (Adam, RMSProp) need.
     """
 
     def __init__(self, game: Game):
@@ -52,3 +53,16 @@ class TorchOps:
         except RuntimeError:  # a field torch.func cannot batch: build the columns one by one
             matrix = torch.stack([linear_map(e) for e in eye], dim=1)
         return torch.linalg.solve(matrix, rhs)
+
+    def sqrt(self, u: Tensor) -> Tensor:
+        """Elementwise ``√u`` (the tracked preconditioners of Adam and RMSProp), with derivative
+        0 where ``u = 0``.
+
+        ``u`` is a second moment: it is 0 only in coordinates whose gradient has always been
+        exactly 0, where the first moment is 0 too; the step's numerator is then first order
+        in any perturbation, so ``√``'s infinite slope enters at second order only and the step's
+        derivative is the one with ``d√u = 0``. torch's own derivative would give ``0 · ∞ =
+        nan``. (The double ``where`` keeps every derivative finite, forward and reverse.)
+        """
+        positive = u > 0
+        return torch.where(positive, torch.sqrt(torch.where(positive, u, torch.ones_like(u))), 0)

@@ -1,10 +1,15 @@
 """A method's step as a pure function of one flat vector: what every Jacobian differentiates.
 
-The state ``(z_t,)`` or ``(z_t, z_{t−1})`` is flattened to ``s = (z_t, z_{t−1})``;
-:func:`step_map` turns ``method.step(ops, state)`` into ``s ↦ s⁺`` for any backend ``ops``
+A state (:mod:`gamedyn.methods.base`) holds vectors — ``(z_t,)``, ``(z_t, z_{t−1})``, Adam's
+``(z, m, v)`` — and discrete :class:`~gamedyn.methods.base.Count` entries (step counts).
+:func:`flatten` concatenates the vectors, in order, into ``s``; :func:`unflatten` puts them back
+into a template state whose counts it keeps; :func:`step_map` turns ``method.step(ops, state)``
+into ``s ↦ s⁺`` at the template's counts, for any backend ``ops``
 (:class:`~gamedyn.backends.dense.TorchOps` for dense Jacobians and runs,
 :class:`~gamedyn.backends.matrix_free.MatrixFreeOps` for large games). ``jacfwd`` of it is the
-dense operator Jacobian; ``jvp``/``vjp`` of it are the matrix-free products.
+dense operator Jacobian; ``jvp``/``vjp`` of it are the matrix-free products. The counts are
+never coordinates: the Jacobian at a state with step count ``t`` is the derivative of the step
+taken at ``t``.
 
 Example:
   >>> import torch
@@ -23,7 +28,7 @@ from typing import Any
 
 import torch
 
-from ..methods.base import Method, State
+from ..methods.base import Method, State, is_count
 
 Tensor = torch.Tensor
 
@@ -31,21 +36,45 @@ __all__ = ["flatten", "unflatten", "step_map"]
 
 
 def flatten(state: State) -> Tensor:
-    """The state ``(z_t, z_{t−1}, ...)`` as one vector."""
-    return torch.cat(state)
+    """The vectors of the state ``(z_t, z_{t−1}, ...)`` as one vector (counts left out)."""
+    return torch.cat([entry for entry in state if not is_count(entry)])
 
 
-def unflatten(s: Tensor, order: int) -> State:
-    """Inverse of :func:`flatten` for a state of ``order`` iterates."""
-    return tuple(torch.chunk(s, order))
+def unflatten(s: Tensor, like: int | State) -> State:
+    """Inverse of :func:`flatten`.
+
+    Args:
+      s: the flat vector.
+      like: the number of vectors of a state with no counts, or a template state: its vector
+        entries are replaced, in order, by the pieces of ``s`` and its counts are kept.
+    """
+    if isinstance(like, int):
+        return tuple(torch.chunk(s, like))
+    slots = [i for i, entry in enumerate(like) if not is_count(entry)]
+    pieces = torch.chunk(s, len(slots))
+    if len(pieces) != len(slots):
+        raise ValueError(f"a flat state of {s.shape[0]} entries does not hold {len(slots)} vectors")
+    out = list(like)
+    for i, piece in zip(slots, pieces, strict=True):
+        out[i] = piece
+    return tuple(out)
 
 
-def step_map(method: Method, ops: Any) -> Callable[[Tensor], Tensor]:
-    """The update as a pure function of the flattened state: ``s ↦ flatten(step(unflatten(s)))``."""
+def step_map(method: Method, ops: Any, like: State | None = None) -> Callable[[Tensor], Tensor]:
+    """The update as a pure function of the flattened state: ``s ↦ flatten(step(unflatten(s)))``.
+
+    Args:
+      method: the update operator.
+      ops: the backend's primitives.
+      like: a state of ``method`` whose counts the map holds (e.g. ``method.init(z)``); needed
+        for methods whose state has counts (Adam's step count). ``None``: a state of
+        ``method.order`` vectors and no counts.
+    """
     if not isinstance(method, Method):
         raise TypeError(f"method must be an update operator (a Method), got {method!r}")
+    template: int | State = method.order if like is None else tuple(like)
 
     def update(s: Tensor) -> Tensor:
-        return flatten(method.step(ops, unflatten(s, method.order)))
+        return flatten(method.step(ops, unflatten(s, template)))
 
     return update

@@ -20,7 +20,14 @@
   field and ``J u`` (GDA, extragradient, optimistic GDA, momentum, lookahead) are polynomials in
   ``J`` and need only a diagonalisable ``J``; consensus uses ``Jᵀ`` and needs a normal one.
   Steps that treat the players separately (alternating updates, per-player step sizes, CGD's
-  coupling blocks) call ``split``/``join``, which raise :class:`NoEigenvalueMap`.
+  coupling blocks) call ``split``/``join``, which raise :class:`NoEigenvalueMap`; so do steps
+  with a tracked preconditioner (Adam's or RMSProp's second moment, through ``sqrt``), which are
+  not linear in the state. With the preconditioner frozen at a number they are (Adam is then
+  heavy-ball-like) and have maps.
+
+No sympy backend supplies ``sqrt``: the exact Jacobian of Adam with its second moment in the
+state is numeric only (dense or matrix-free); its frozen-preconditioner operator with a scalar
+preconditioner is exact here.
 """
 
 from __future__ import annotations
@@ -95,6 +102,17 @@ class SympyOps:
         columns = [linear_map(sp.eye(n)[:, i]) for i in range(n)]
         return Matrix.hstack(*columns).LUsolve(rhs).applyfunc(self.tidy)
 
+    def sqrt(self, u: Matrix) -> Matrix:
+        raise TypeError(_NO_SQRT)
+
+
+_NO_SQRT = (
+    "the step takes an elementwise square root (a tracked second moment, as in Adam or RMSProp): "
+    "its exact Jacobian is numeric only (gamedyn.spectrum.operator_jacobian on a numeric game); "
+    "with the preconditioner frozen at a number (method.frozen(), or second_moment=) the step "
+    "is symbolic"
+)
+
 
 class Tangent:
     """A vector and its derivative: ``value`` (``n × 1``) and ``d = ∂value/∂s`` (``n × m``).
@@ -127,7 +145,12 @@ class Tangent:
 
     def __mul__(self, scalar: Any) -> Tangent:
         if isinstance(scalar, (Tangent, sp.MatrixBase)):
-            raise TypeError("a step may multiply vectors by scalars only")
+            raise TypeError(
+                "a step may multiply vectors by scalars only; elementwise products and square "
+                "roots of vectors (a tracked second moment, as in Adam or RMSProp) are numeric "
+                "only: freeze the preconditioner at a number (second_moment=) for an exact "
+                "Jacobian"
+            )
         return self._new(scalar * self.value, scalar * self.d)
 
     __rmul__ = __mul__
@@ -206,6 +229,9 @@ class TangentOps:
             dA_u += u[i] * image.d
         return self.tangent(u, A.LUsolve(rhs.d - dA_u))._tidied()
 
+    def sqrt(self, u: Tangent) -> Tangent:
+        raise TypeError(_NO_SQRT)
+
 
 class NoEigenvalueMap(ValueError):
     """The operator's Jacobian is not a function of the game Jacobian's eigenvalues alone."""
@@ -267,3 +293,9 @@ class EigenOps:
         vector = np.stack([np.broadcast_to(entry, shape) for entry in state], -1)[..., None]
         result = (power @ vector)[..., 0]
         return tuple(result[..., i] for i in range(r))
+
+    def sqrt(self, u: Any) -> Any:
+        raise NoEigenvalueMap(
+            "a tracked second moment makes the step nonlinear in the state; freeze the "
+            "preconditioner at a number (second_moment=) for a map"
+        )

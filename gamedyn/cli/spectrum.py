@@ -17,6 +17,9 @@ products, plotted as ``pseudospectrum.png``), ``--transient STEPS`` (``‖Tᵗ�
 or the gradient flow's ``‖e^{−t·dt·J}‖`` without ``--method``; ``transient.png``),
 ``--rotation PROBES`` (the rotation index with its error bar, per player; ``rotation.png``)
 and ``--conditioning`` (``κ(λ)`` of the top-k).
+``--method adam|extra-adam|optimistic-adam|la-adam|...`` analyses the optimiser the checkpoint
+was trained with, from its saved optimiser state (:mod:`gamedyn.cli.optimiser_options`:
+``--linearisation frozen|exact``, ``--n-critic``, ``--lookahead-k``, ``--lookahead-alpha``).
 
 Writes to ``--out`` (default ``spectrum/``), each file atomically: ``eigenvalues.json`` (the
 :class:`~gamedyn.spectrum.records.SpectrumRecord`: values, true residuals, products, product
@@ -50,6 +53,7 @@ import torch.distributed as dist
 
 from ..methods import METHODS
 from ..methods import build as build_method
+from ..methods.names import OPTIMISERS
 from ..vocabulary import KRYLOV_WHICH, PRODUCT_MODES, SOLVERS
 from .arguments import (
     finite_float,
@@ -59,6 +63,7 @@ from .arguments import (
     positive_float,
     positive_int,
 )
+from .optimiser_options import add_optimiser_arguments, optimiser_method_of
 from .options import (
     add_checkpoint_files,
     add_model_arguments,
@@ -116,7 +121,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--method", choices=("game", *METHODS), default="game", help="operator (default: J)"
     )
-    p.add_argument("--lr", type=positive_float, default=0.01, help="step size of --method")
+    p.add_argument(
+        "--lr",
+        type=positive_float,
+        default=None,
+        help="step size of --method (default 0.01; an optimiser's: the checkpoint's)",
+    )
     p.add_argument("--beta", type=finite_float, default=0.0, help="momentum of --method momentum")
     p.add_argument(
         "--gamma", type=nonnegative_float, default=0.1, help="weight of --method consensus"
@@ -162,6 +172,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--out", default="spectrum", help="output directory (default spectrum/)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_optimiser_arguments(p)
     p.set_defaults(run=run)
     return p
 
@@ -175,14 +186,21 @@ def check_arguments(args: argparse.Namespace) -> None:
         raise ValueError(f"--blocks needs --k >= 2 (both ends of each Hessian), got {args.k}")
     if args.ncv is not None and args.ncv < args.k + 2:
         raise ValueError(f"--ncv {args.ncv} must be at least --k + 2 = {args.k + 2}")
-    method_of(args)  # a method that refuses its hyperparameters says so now
+    if args.method not in OPTIMISERS:
+        method_of(args)  # a method that refuses its hyperparameters says so now
 
 
-def method_of(args: argparse.Namespace) -> Any:
-    """The ``--method`` operator (``None`` for the game Jacobian)."""
+def method_of(args: argparse.Namespace, game: Any = None) -> Any:
+    """The ``--method`` operator (``None`` for the game Jacobian); an optimiser method starts from
+    the checkpoint's optimiser state on ``game`` (:mod:`gamedyn.cli.optimiser_options`) and
+    leaves its record settings in ``args.operator_settings``."""
     if args.method == "game":
         return None
-    return build_method(args.method, lr=args.lr, beta=args.beta, gamma=args.gamma)
+    if args.method in OPTIMISERS:
+        method, args.operator_settings = optimiser_method_of(args, game)
+        return method
+    lr = 0.01 if args.lr is None else args.lr
+    return build_method(args.method, lr=lr, beta=args.beta, gamma=args.gamma)
 
 
 def solver_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -382,7 +400,7 @@ def _run(args: argparse.Namespace, out: Path, rank: int) -> int:
         raise ValueError(f"--ncv {args.ncv} must lie in [k + 2, n] = [{args.k + 2}, {game.n}]")
     if rank == 0:
         print(loaded_summary(games[0]))
-    method = method_of(args)
+    method = method_of(args, games[0])
     record = analysis(args, game, games, method)
     if args.blocks:
         record.extras["blocks"] = blocks(game, args.k)
@@ -392,6 +410,7 @@ def _run(args: argparse.Namespace, out: Path, rank: int) -> int:
         batches=args.batches,
         seed=args.seed,
     )
+    record.settings.update(getattr(args, "operator_settings", {}))
     if rank != 0:  # every rank holds the same record; rank 0 writes it
         return 0 if record.converged else 1
     record.save(out, "eigenvalues")

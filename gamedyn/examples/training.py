@@ -6,11 +6,16 @@ Run (``gamedyn examples`` is the same command):
 
 writes ``checkpoints/mixture/step_*.safetensors`` (resp. ``checkpoints/digits/``).
 
-Training is plain float32 autograd with Adam (``lr = 1e-4``, ``betas = (0.5, 0.999)``) on the
-non-saturating loss, one discriminator step then one generator step per iteration, fresh
-batches drawn with seed ``seed + step`` (so a run is reproducible). Checkpoints are written with
+Training is plain float32 autograd (``dtype=torch.float64`` on request) with Adam (``lr = 1e-4``,
+``betas = (0.5, 0.999)``, one ``torch.optim.Adam`` per player) on the non-saturating loss, one
+discriminator step then one generator step per iteration — the operator
+``gamedyn.methods.Adam(lr, (0.5, 0.999), alternating=True, first="y")`` — fresh batches drawn
+with seed ``seed + step`` (so a run is reproducible). Checkpoints are written with
 :func:`gamedyn.checkpoints.save` as ``step_000000.safetensors`` (or ``.pt``), keys prefixed
-``generator.``/``discriminator.``, including step 0 and the last step.
+``generator.``/``discriminator.``, including step 0 and the last step; beside each, the two
+optimisers' states (:func:`gamedyn.optimiser_states.save_optimiser_states`:
+``step_000000.optimiser.safetensors`` + ``.optimiser.json``, or ``step_000000.optimiser.pt``),
+which :func:`gamedyn.optimiser_states.load_optimiser_states` reads back.
 """
 
 from __future__ import annotations
@@ -26,14 +31,17 @@ import torch
 from .. import _validate
 from ..checkpoints import load_torch_game, save
 from ..games.gan_losses import discriminator_loss, generator_loss
+from ..optimiser_states import save_optimiser_states
 
 SUFFIXES = (".safetensors", ".pt")
 """The checkpoint formats :func:`train` writes."""
 
 LOSS = "non-saturating"
 """The loss the examples are trained with (:mod:`gamedyn.games.gan_losses`)."""
+BETAS = (0.5, 0.999)
+"""Adam's ``(β₁, β₂)`` in the examples' training (DCGAN practice)."""
 
-__all__ = ["Example", "EXAMPLES", "LOSS", "SUFFIXES", "train"]
+__all__ = ["Example", "EXAMPLES", "LOSS", "BETAS", "SUFFIXES", "train"]
 
 
 @dataclass(frozen=True)
@@ -109,8 +117,13 @@ def train(
     lr: float = 1e-4,
     seed: int = 0,
     suffix: str = ".safetensors",
+    dtype: torch.dtype = torch.float32,
 ) -> list[Path]:
     """Train ``example`` for ``steps`` iterations, saving a checkpoint every ``save_every``.
+
+    Each checkpoint has the two optimisers' states beside it (module docstring). ``dtype``:
+    the players' and batches' dtype (float32; float64 to check gamedyn's Adam against training
+    to round-off).
 
     Returns:
       The checkpoint paths, in order (step 0, every ``save_every`` steps, and the last step).
@@ -126,15 +139,23 @@ def train(
     lr = _validate.positive("lr", lr)
     if suffix not in SUFFIXES:
         raise ValueError(f"suffix must be one of {SUFFIXES}, got {suffix!r}")
+    if dtype not in (torch.float32, torch.float64):
+        raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
     out = Path(out_dir)
     mod = ex.module
-    G, D = ex.generator(), ex.discriminator()
-    opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))
-    paths = [save(out / f"step_{0:06d}{suffix}", G, D)]
+    G, D = ex.generator().to(dtype), ex.discriminator().to(dtype)
+    opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=BETAS)
+    opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=BETAS)
+
+    def checkpoint(step: int) -> Path:
+        path = save(out / f"step_{step:06d}{suffix}", G, D)
+        save_optimiser_states(path, opt_g, opt_d)
+        return path
+
+    paths = [checkpoint(0)]
     for step in range(1, steps + 1):
-        real = mod.sample(batch, seed + step)
-        z = mod.latent(batch, seed + step)
+        real = mod.sample(batch, seed + step).to(dtype)
+        z = mod.latent(batch, seed + step).to(dtype)
         # discriminator: L_D = E softplus(−D(x)) + E softplus(D(G(z)))
         loss_d = discriminator_loss(LOSS, D(real), D(G(z).detach()))
         opt_d.zero_grad()
@@ -153,5 +174,5 @@ def train(
                 f"the last one is {paths[-1]}"
             )
         if step % save_every == 0 or step == steps:
-            paths.append(save(out / f"step_{step:06d}{suffix}", G, D))
+            paths.append(checkpoint(step))
     return paths

@@ -11,6 +11,7 @@ One module per figure, named after it; each computes its numbers with matplotlib
   (:mod:`.trained`);
 * :mod:`.pseudospectra`, :mod:`.transient_growth`: beyond the eigenvalues (non-normal
   dynamics) on the bilinear game, the Dirac-GAN and a trained mixture GAN.
+* :mod:`.adam_regions`, :mod:`.optimiser_spectra`: the optimisers GANs are trained with.
 """
 
 from .bilinear_trajectories import (
@@ -30,6 +31,11 @@ from .pseudospectra import bilinear_operators, mixture_game, pseudospectra_panel
 from .rate_regions import make_rate_regions, region_eigenvalues, region_methods
 from .registry import FIGURES, catalogue, figure, make_all
 from .transient_growth import transient_curves, worst_run
+
+# isort: split
+# registered after the classic figures, in this order (the gallery's)
+from .adam_regions import adam_family, adam_rate_maps, adam_spectrum, adam_spectrum_rates
+from .optimiser_spectra import optimiser_spectra
 
 __all__ = [
     "FIGURES",
@@ -63,4 +69,9 @@ __all__ = [
     "pseudospectra_panels",
     "transient_curves",
     "worst_run",
+    "adam_spectrum",
+    "adam_family",
+    "adam_spectrum_rates",
+    "adam_rate_maps",
+    "optimiser_spectra",
 ]

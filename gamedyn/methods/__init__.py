@@ -3,17 +3,41 @@
 One module per family: :mod:`.gda` (simultaneous and alternating GDA), :mod:`.momentum`
 (heavy ball, either sign), :mod:`.extragradient` (extragradient, optimistic GDA),
 :mod:`.lookahead` (around any base), :mod:`.consensus`, :mod:`.cgd`; :mod:`.names` builds them
-by name.
+by name. The optimisers GANs are trained with: :mod:`.adam` (Adam, alternating with
+``n_critic``, ExtraAdam, PastExtraAdam, OptimisticAdam), :mod:`.rmsprop`, :mod:`.averaging`
+(uniform and EMA around any method) — each a game schedule (:mod:`.schedules`) over per-player
+optimiser transforms (:mod:`.transforms`), as GDA, AltGDA, Momentum and ExtraGradient are too
+(:mod:`.composed`); :mod:`.optimiser_state` is the state an optimiser method can start from.
 """
 
-from .base import Method, Ops, off_diagonal_jvp, scale
+from .adam import Adam, ExtraAdam, OptimisticAdam, PastExtraAdam
+from .averaging import EMA, Average
+from .base import Count, Method, Ops, off_diagonal_jvp, scale
 from .cgd import CGD
+from .composed import Composed
 from .consensus import Consensus
 from .extragradient import ExtraGradient, OptimisticGDA
 from .gda import GDA, AltGDA
 from .lookahead import Lookahead
 from .momentum import Momentum
 from .names import METHODS, build
+from .optimiser_state import OptimiserState
+from .rmsprop import RMSProp
+from .schedules import (
+    Alternating,
+    Extrapolation,
+    Optimistic,
+    PastExtrapolation,
+    Schedule,
+    Simultaneous,
+)
+from .transforms import (
+    AdamTransform,
+    HeavyBallTransform,
+    PlainTransform,
+    RMSPropTransform,
+    Transform,
+)
 
 PastExtraGradient = OptimisticGDA
 """Past extragradient (Popov 1980) is the same operator as optimistic GDA."""
@@ -34,4 +58,25 @@ __all__ = [
     "CGD",
     "METHODS",
     "build",
+    "Count",
+    "Adam",
+    "ExtraAdam",
+    "PastExtraAdam",
+    "OptimisticAdam",
+    "RMSProp",
+    "EMA",
+    "Average",
+    "OptimiserState",
+    "Composed",
+    "Schedule",
+    "Simultaneous",
+    "Alternating",
+    "Extrapolation",
+    "PastExtrapolation",
+    "Optimistic",
+    "Transform",
+    "PlainTransform",
+    "HeavyBallTransform",
+    "AdamTransform",
+    "RMSPropTransform",
 ]

@@ -1,19 +1,36 @@
-"""Update operators: the one-step interface and the primitives a step may use.
+"""Update operators: the one-step interface, the state it acts on, and the primitives it may use.
 
-An update operator is a pure map ``state ↦ state``. Its state is a tuple of ``order`` iterates:
-``(z_t,)`` for one-step methods and ``(z_t, z_{t−1})`` for augmented ones (momentum,
-optimistic), started at ``(z_0, z_0)``; the Jacobian of an augmented operator is ``2n × 2n`` in
-that order. Hyperparameters carry the literature's names (``lr`` = η, ``beta`` = β, ``k``,
-``alpha`` = α, ``gamma`` = γ). ``lr`` is one step size or a pair ``(lr_x, lr_y)``, one per
-player.
+An update operator is a pure map ``state ↦ state``.
+
+**The state** (one notion, shared by ``gamedyn.run`` and every Jacobian) is a tuple whose entries
+are of two kinds:
+
+* **vectors**, each of the game's length ``n``: the iterate ``z_t`` first, then whatever else the
+  method remembers — the previous iterate ``z_{t−1}`` (momentum, optimistic GDA), an optimiser's
+  moments (Adam's ``m`` and ``v``), a past gradient or update, an averaged iterate. They are the
+  coordinates of the operator's Jacobian, ``order · n`` of them, in the tuple's order;
+* **counts** (:class:`Count`, an ``int``): discrete quantities such as each player's number of
+  optimiser updates (Adam's bias correction needs it). They are carried through every
+  differentiation unchanged and are never a coordinate of a Jacobian: the Jacobian at a state is
+  the derivative of the step with respect to its vectors, the counts held at their values.
+
+``order`` is the number of vector entries: ``(z_t,)`` for one-step methods, ``(z_t, z_{t−1})``
+for augmented ones (momentum, optimistic), started at ``(z_0, z_0)``, ``(z, m, v, t_x, t_y)``
+for Adam (order 3). :meth:`Method.output` is the vector ``gamedyn.run`` reports (``z_t``, or the
+averaged iterate of an averaging wrapper). Hyperparameters carry the literature's names
+(``lr`` = η, ``beta`` = β, ``betas``, ``k``, ``alpha`` = α, ``gamma`` = γ). ``lr`` is one step
+size or a pair ``(lr_x, lr_y)``, one per player.
 
 A step is written **once**, against a small set of primitives supplied by a backend
 (:class:`Ops`): the field ``v(z)``, the products ``J(z) u`` and ``J(z)ᵀ u``, splitting ``z`` into
 the players' parts and joining them back, and solving one linear system given as a linear map.
 With only these and ``+``, ``−`` and scalar ``*``, the same step runs on torch tensors (to run
 the method and to differentiate it with torch.func: dense ``jacfwd`` or matrix-free ``jvp``)
-and on sympy matrices (exact symbolic Jacobians). Every Jacobian and eigenvalue map in
-:mod:`gamedyn.spectrum` is derived from these steps.
+and on sympy matrices (exact symbolic Jacobians). Optimisers with a tracked preconditioner
+(Adam's and RMSProp's second moment) also use elementwise ``*`` and ``/`` of vectors and the
+backend's elementwise ``sqrt``, which the torch backends supply and the symbolic ones refuse;
+with the preconditioner frozen at a number they need only the primitives above. Every Jacobian
+and eigenvalue map in :mod:`gamedyn.spectrum` is derived from these steps.
 """
 
 from __future__ import annotations
@@ -22,13 +39,51 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, Protocol
 
-__all__ = ["Vec", "State", "Ops", "Method", "scale", "repeat", "off_diagonal_jvp"]
+__all__ = [
+    "Vec",
+    "State",
+    "Count",
+    "is_count",
+    "vectors",
+    "Ops",
+    "Method",
+    "scale",
+    "repeat",
+    "off_diagonal_jvp",
+]
 
 Vec = Any
 """A vector of the backend: a 1-D torch tensor or a sympy column matrix."""
 
 State = tuple
-"""The operator's state: ``(z_t,)`` or ``(z_t, z_{t−1})``."""
+"""The operator's state: vectors (``z_t`` first) and :class:`Count` entries (module docstring)."""
+
+
+class Count(int):
+    """A discrete entry of a state (a step count): carried, never differentiated.
+
+    An ``int``, so ``beta ** t`` works; arithmetic returns plain ``int`` (a step writes
+    ``Count(t + 1)``).
+
+    Example:
+      >>> Count(3) + 1, repr(Count(3))
+      (4, 'Count(3)')
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"Count({int(self)})"
+
+
+def is_count(entry: Any) -> bool:
+    """Whether a state entry is a :class:`Count` (not a vector)."""
+    return isinstance(entry, Count)
+
+
+def vectors(state: State) -> tuple:
+    """The vector entries of a state, in order (its Jacobian's coordinates)."""
+    return tuple(e for e in state if not isinstance(e, Count))
 
 
 class Ops(Protocol):
@@ -52,9 +107,13 @@ class Ops(Protocol):
     def solve(self, linear_map: Callable[[Vec], Vec], rhs: Vec) -> Vec:
         """The ``u`` with ``linear_map(u) = rhs``."""
 
+    def sqrt(self, u: Vec) -> Vec:
+        """Elementwise ``√u`` (optional: only tracked preconditioners, Adam's and RMSProp's)."""
+
 
 class Method(ABC):
-    """An update operator. Subclasses define :meth:`step`; ``order`` is the state's length."""
+    """An update operator. Subclasses define :meth:`step`; ``order`` is the number of vectors in
+    its state (see the module docstring)."""
 
     order: int = 1
 
@@ -70,6 +129,28 @@ class Method(ABC):
         """About how many field evaluations one step makes (cost estimates only; wrappers that
         repeat a base step, such as lookahead, multiply it)."""
         return 1
+
+    def output(self, state: State) -> Vec:
+        """The vector :func:`gamedyn.run` reports: the iterate ``z_t = state[0]``; averaging
+        wrappers report their averaged iterate."""
+        return state[0]
+
+    def with_iterate(self, ops: Ops, state: State, z: Vec) -> State:
+        """``state`` with its iterate moved to ``z`` and the method's own memory kept.
+
+        What lookahead's ``inner_state="keep"`` does at a synchronisation: only the iterate is
+        pulled back, the optimiser's state is left as the fast steps made it. By default every
+        other entry is kept as it is (moments, past gradients, the previous point of optimistic
+        GDA); heavy-ball momentum keeps its velocity ``z_t − z_{t−1}`` instead.
+        """
+        return (z,) + tuple(state[1:])
+
+    def frozen(self) -> Method:
+        """The operator with its preconditioner held at its starting value (Adam, RMSProp).
+
+        Methods without an adaptive preconditioner are their own frozen operator.
+        """
+        return self
 
     def hyperparameters(self) -> dict[str, Any]:
         """The hyperparameters by name (for display and for rebuilding with other values)."""

@@ -6,14 +6,19 @@ from typing import Any
 
 from .. import _validate
 from .base import Method, Ops, State, scale
+from .composed import Composed
+from .gda import plain_players
+from .schedules import Extrapolation, optimistic_point
 
 __all__ = ["ExtraGradient", "OptimisticGDA"]
 
 
-class ExtraGradient(Method):
+class ExtraGradient(Composed):
     """Extragradient: a look-ahead step, then the update with the field seen there.
 
-    ``z_{½} = z − η v(z)``,  ``z⁺ = z − η v(z_{½})``.
+    ``z_{½} = z − η v(z)``,  ``z⁺ = z − η v(z_{½})``: the extrapolation schedule
+    (:class:`~gamedyn.methods.schedules.Extrapolation`) over a plain step — over Adam the same
+    schedule is :class:`~gamedyn.methods.ExtraAdam`.
 
     Jacobian ``I − η J(z_{½})(I − η J(z))``; on affine games ``I − ηJ + η²J²``, eigenvalues
     ``1 − ηλ + η²λ²``. On the bilinear game the spectral radius is
@@ -27,17 +32,20 @@ class ExtraGradient(Method):
 
     def __init__(self, lr: Any):
         self.lr = _validate.step_size("lr", lr)
+        super().__init__(Extrapolation(plain_players(self.lr)))
 
-    def step(self, ops: Ops, state: State) -> State:
-        (z,) = state
-        z_half = z - scale(ops, self.lr, ops.field(z))
-        return (z - scale(ops, self.lr, ops.field(z_half)),)
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"lr": self.lr}
 
 
 class OptimisticGDA(Method):
     """Optimistic GDA on the augmented state ``(z_t, z_{t−1})``.
 
-    ``z_{t+1} = z_t − 2η v(z_t) + η v(z_{t−1})``.
+    ``z_{t+1} = z_t − 2η v(z_t) + η v(z_{t−1})`` (the optimistic combination
+    :func:`~gamedyn.methods.schedules.optimistic_point`, shared with
+    :class:`~gamedyn.methods.schedules.Optimistic`, which keeps the past *update* instead of the
+    past point — the layout Adam needs; the two are related by ``u_{t−1} = η v(z_{t−1})`` and
+    have the same eigenvalues where ``J`` is invertible).
 
     This is also **past extragradient** (Popov 1980): extragradient whose look-ahead step reuses
     the field computed at the previous look-ahead point; written in the iterates ``z_t`` the two
@@ -57,4 +65,4 @@ class OptimisticGDA(Method):
     def step(self, ops: Ops, state: State) -> State:
         z, z_prev = state
         now, past = scale(ops, self.lr, ops.field(z)), scale(ops, self.lr, ops.field(z_prev))
-        return (z - 2 * now + past, z)
+        return (optimistic_point(z, now, past), z)

@@ -1,32 +1,31 @@
-"""Gradient descent-ascent, simultaneous and alternating."""
+"""Gradient descent-ascent, simultaneous and alternating.
+
+Both are compositions (:mod:`gamedyn.methods.composed`): a plain step
+(:class:`~gamedyn.methods.transforms.PlainTransform`) under the simultaneous or the alternating
+schedule (:mod:`gamedyn.methods.schedules`), whose rules they share with the Adam family.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from .. import _validate
-from .base import Method, Ops, State, Vec, scale
+from .composed import Composed, per_player
+from .schedules import Alternating, Simultaneous
+from .transforms import PlainTransform
 
-__all__ = ["GDA", "AltGDA", "alternating_update"]
-
-
-def alternating_update(ops: Ops, z: Vec, lr: Any, shift: Vec | None = None) -> Vec:
-    """One alternating sweep: the first player steps, the second sees its new value.
-
-    ``x⁺ = x − η_x v_x(x, y) + s_x``,  ``y⁺ = y − η_y v_y(x⁺, y) + s_y``,
-
-    where ``s = (s_x, s_y)`` is an optional extra term (momentum uses ``β(z_t − z_{t−1})``).
-    """
-    x, y = ops.split(z)
-    sx, sy = ops.split(shift) if shift is not None else (0 * x, 0 * y)
-    lr_x, lr_y = lr if isinstance(lr, tuple) else (lr, lr)
-    vx, _ = ops.split(ops.field(z))
-    x_new = x - lr_x * vx + sx
-    _, vy = ops.split(ops.field(ops.join(x_new, y)))
-    return ops.join(x_new, y - lr_y * vy + sy)
+__all__ = ["GDA", "AltGDA", "plain_players"]
 
 
-class GDA(Method):
+def plain_players(lr: Any) -> Any:
+    """One plain transform for a step size, or a pair of them for ``(lr_x, lr_y)``."""
+    lr_x, lr_y, shared = per_player(lr)
+    if shared:
+        return PlainTransform(lr_x)
+    return PlainTransform(lr_x), PlainTransform(lr_y)
+
+
+class GDA(Composed):
     """Simultaneous gradient descent-ascent: ``z⁺ = z − η v(z)``.
 
     Jacobian ``I − η J``: eigenvalues ``1 − ηλ``, so on the bilinear game (``λ = ±iσ``) the
@@ -35,23 +34,25 @@ class GDA(Method):
 
     def __init__(self, lr: Any):
         self.lr = _validate.step_size("lr", lr)
+        super().__init__(Simultaneous(plain_players(self.lr)))
 
-    def step(self, ops: Ops, state: State) -> State:
-        (z,) = state
-        return (z - scale(ops, self.lr, ops.field(z)),)
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"lr": self.lr}
 
 
-class AltGDA(Method):
+class AltGDA(Composed):
     """Alternating gradient descent-ascent.
 
-    ``x⁺ = x − η_x v_x(x, y)``, then ``y⁺ = y − η_y v_y(x⁺, y)``. Its Jacobian depends on the
-    blocks of ``J``, not on its eigenvalues alone. On the bilinear game with ``η σ_max < 2`` its
-    eigenvalues lie on the unit circle: the iterates stay bounded and cycle.
+    ``x⁺ = x − η_x v_x(x, y)``, then ``y⁺ = y − η_y v_y(x⁺, y)``: the first player first, one
+    step each (:class:`~gamedyn.methods.schedules.Alternating` with ``first="x"``,
+    ``n_critic=1``). Its Jacobian depends on the blocks of ``J``, not on its eigenvalues alone.
+    On the bilinear game with ``η σ_max < 2`` its eigenvalues lie on the unit circle: the
+    iterates stay bounded and cycle.
     """
 
     def __init__(self, lr: Any):
         self.lr = _validate.step_size("lr", lr)
+        super().__init__(Alternating(plain_players(self.lr), n_critic=1, first="x"))
 
-    def step(self, ops: Ops, state: State) -> State:
-        (z,) = state
-        return (alternating_update(ops, z, self.lr),)
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"lr": self.lr}

@@ -1,5 +1,9 @@
 """Heavy-ball momentum (Polyak 1964) for games, positive or negative, simultaneous or alternating.
 
+A composition (:mod:`gamedyn.methods.composed`): the heavy-ball transform
+(:class:`~gamedyn.methods.transforms.HeavyBallTransform`, whose slot is the previous iterate)
+under the simultaneous or the alternating schedule.
+
 References:
   Gidel, Askari Hemmat, Pezeshki, Le Priol, Huang, Lacoste-Julien and Mitliagkas, "Negative
   Momentum for Improved Game Dynamics", AISTATS 2019.
@@ -10,13 +14,14 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _validate
-from .base import Method, Ops, State, scale
-from .gda import alternating_update
+from .composed import Composed, per_player
+from .schedules import Alternating, Simultaneous
+from .transforms import HeavyBallTransform
 
 __all__ = ["Momentum"]
 
 
-class Momentum(Method):
+class Momentum(Composed):
     """Heavy-ball momentum on the augmented state ``(z_t, z_{t−1})``.
 
     Simultaneous: ``z_{t+1} = z_t − η v(z_t) + β (z_t − z_{t−1})``.
@@ -32,10 +37,8 @@ class Momentum(Method):
     Args:
       lr: step size η, or a pair ``(η_x, η_y)``.
       beta: momentum β, any sign (``β = 0`` is GDA on the augmented state).
-      alternating: alternate the players' updates.
+      alternating: alternate the players' updates (the first player first).
     """
-
-    order = 2
 
     def __init__(self, lr: Any, beta: Any, alternating: bool = False):
         self.lr = _validate.step_size("lr", lr)
@@ -43,10 +46,15 @@ class Momentum(Method):
         if not isinstance(alternating, bool):
             raise TypeError(f"alternating must be a bool, got {alternating!r}")
         self.alternating = alternating
+        lr_x, lr_y, shared = per_player(self.lr)
+        players: Any = HeavyBallTransform(lr_x, self.beta)
+        if not shared:
+            players = (players, HeavyBallTransform(lr_y, self.beta))
+        if alternating:
+            schedule: Any = Alternating(players, n_critic=1, first="x")
+        else:
+            schedule = Simultaneous(players)
+        super().__init__(schedule)
 
-    def step(self, ops: Ops, state: State) -> State:
-        z, z_prev = state
-        push = self.beta * (z - z_prev)
-        if self.alternating:
-            return (alternating_update(ops, z, self.lr, push), z)
-        return (z - scale(ops, self.lr, ops.field(z)) + push, z)
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"lr": self.lr, "beta": self.beta, "alternating": self.alternating}

@@ -3,23 +3,29 @@
 Example:
   >>> build("momentum", lr=0.1, beta=-0.5, gamma=3.0)      # gamma is not Momentum's: ignored
   Momentum(lr=0.1, beta=-0.5, alternating=False)
+  >>> build("la-adam", lr=1e-4, betas=(0.5, 0.999), lookahead_k=5, lookahead_alpha=0.5)
+  Lookahead(base=Adam(lr=0.0001, betas=(0.5, 0.999), eps=1e-08), k=5, alpha=0.5, inner_state='keep')
 """
 
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from typing import Any
 
+from .adam import Adam, ExtraAdam, OptimisticAdam, PastExtraAdam
 from .base import Method
 from .cgd import CGD
 from .consensus import Consensus
 from .extragradient import ExtraGradient, OptimisticGDA
 from .gda import GDA, AltGDA
+from .lookahead import Lookahead
 from .momentum import Momentum
+from .rmsprop import RMSProp
 
-__all__ = ["METHODS", "build"]
+__all__ = ["METHODS", "OPTIMISERS", "build"]
 
-METHODS: dict[str, type[Method]] = {
+METHODS: dict[str, Callable[..., Method]] = {
     "gda": GDA,
     "altgda": AltGDA,
     "momentum": Momentum,
@@ -29,6 +35,46 @@ METHODS: dict[str, type[Method]] = {
     "cgd": CGD,
 }
 """Every update operator a name can build, by that name."""
+
+
+def _lookahead_of(name: str) -> Callable[..., Method]:
+    """``la-NAME``: lookahead (LAGAN's ``inner_state="keep"`` by default) around ``NAME``."""
+
+    def make(
+        lookahead_k: int = 5,
+        lookahead_alpha: float = 0.5,
+        inner_state: str = "keep",
+        **hyperparameters: Any,
+    ) -> Method:
+        return Lookahead(build(name, **hyperparameters), lookahead_k, lookahead_alpha, inner_state)
+
+    make.__name__ = f"la_{name.replace('-', '_')}"
+    make.__doc__ = f"Lookahead around {name!r} (k = lookahead_k, alpha = lookahead_alpha)."
+    return make
+
+
+METHODS.update(
+    {
+        "adam": Adam,
+        "extra-adam": ExtraAdam,
+        "past-extra-adam": PastExtraAdam,
+        "optimistic-adam": OptimisticAdam,
+        "rmsprop": RMSProp,
+        "la-adam": _lookahead_of("adam"),
+        "la-extra-adam": _lookahead_of("extra-adam"),
+    }
+)
+OPTIMISERS = (
+    "adam",
+    "extra-adam",
+    "past-extra-adam",
+    "optimistic-adam",
+    "rmsprop",
+    "la-adam",
+    "la-extra-adam",
+)
+"""The names of :data:`METHODS` that are optimisers with a state (moments, step counts), which a
+checkpoint's ``torch.optim`` state can start."""
 
 
 def build(name: str, **hyperparameters: Any) -> Method:
@@ -41,11 +87,16 @@ def build(name: str, **hyperparameters: Any) -> Method:
         raise ValueError(f"unknown method {name!r}; expected one of {sorted(METHODS)}")
     cls = METHODS[name]
     parameters = inspect.signature(cls).parameters
-    kwargs = {k: v for k, v in hyperparameters.items() if k in parameters}
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        kwargs = dict(hyperparameters)  # a factory that passes them on (lookahead's la-NAME)
+    else:
+        kwargs = {k: v for k, v in hyperparameters.items() if k in parameters}
     missing = [
         p.name
         for p in parameters.values()
-        if p.default is inspect.Parameter.empty and p.name not in kwargs
+        if p.default is inspect.Parameter.empty
+        and p.kind not in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)
+        and p.name not in kwargs
     ]
     if missing:
         raise TypeError(f"method {name!r} needs {', '.join(missing)}")

@@ -142,7 +142,10 @@ def operator_jacobian(
     """The Jacobian of ``method``'s update map at the state built from ``z``.
 
     ``n × n`` for one-step methods, ``2n × 2n`` for augmented ones, in the order
-    ``(z_t, z_{t−1})``. Computed by ``jacfwd`` through the method's step. For a
+    ``(z_t, z_{t−1})`` — ``order · n`` in general, in the order of the state's vectors (Adam:
+    ``(z, m, v)``, its step counts held: :mod:`gamedyn.methods.base`). The state is
+    ``method.init(z)``: a method given an optimiser ``state=`` is linearised at it. Computed by
+    ``jacfwd`` through the method's step. For a
     :class:`~gamedyn.games.symbolic.SymbolicGame`, sympy hyperparameters or a symbolic ``z``,
     the exact sympy matrix instead, from the same step run on sympy matrices
     (:func:`gamedyn.spectrum.symbolic.operator_jacobian_symbolic`; quadratic and bilinear games
@@ -156,8 +159,9 @@ def operator_jacobian(
         return operator_jacobian_symbolic(method, game, z)
     check_dense_size(method.order * game.n, max_bytes, "operator Jacobian")
     _check_dense_work(method, method.order * game.n)
-    s = initial_state(method, game, z)
-    jacobian = _array(jacfwd(step_map(method, TorchOps(game)))(s))
+    state = method.init(point_or_default(game, z))
+    s = flatten(state)
+    jacobian = _array(jacfwd(step_map(method, TorchOps(game), state))(s))
     return _finite(jacobian, f"operator Jacobian of {method!r}", s[: game.n])
 
 

@@ -35,7 +35,7 @@ import numpy as np
 import sympy as sp
 
 from ..backends.symbolic import EigenOps, NoEigenvalueMap
-from ..methods.base import Method
+from ..methods.base import Method, is_count, vectors
 from .ordering import sort_last_axis
 from .symbolic import has_symbolic_hyperparameters
 
@@ -97,12 +97,23 @@ def eigenvalue_matrix(method: Method, lam: Any, lam_conjugate: Any = None) -> li
         one, zero = np.ones_like(lam), np.zeros_like(lam)
     ops, r = EigenOps(lam, lam_conjugate), method.order
     try:
-        columns = [
-            method.step(ops, tuple(one if i == j else zero for i in range(r))) for j in range(r)
-        ]
+        template = method.init(one)  # where the counts (Adam's step) sit, and their values
+        columns = [vectors(method.step(ops, _unit_state(template, j, one, zero))) for j in range(r)]
     except NoEigenvalueMap as reason:
         raise _no_map(method, reason) from None
     return [[columns[j][i] for j in range(r)] for i in range(r)]
+
+
+def _unit_state(template: tuple, j: int, one: Any, zero: Any) -> tuple:
+    """``template`` with its ``j``-th vector 1, its other vectors 0 and its counts kept."""
+    out, i = [], 0
+    for entry in template:
+        if is_count(entry):
+            out.append(entry)
+        else:
+            out.append(one if i == j else zero)
+            i += 1
+    return tuple(out)
 
 
 def characteristic_polynomial(method: Method, lam: Any, mu: sp.Symbol) -> sp.Expr:
@@ -218,16 +229,31 @@ def _kind(method: Method) -> tuple[Hashable, tuple[float, ...]]:
             sub_key, sub_values = _kind(value)
             parts.append((name, sub_key))
             values.extend(sub_values)
-        elif isinstance(value, tuple):
-            raise NoEigenvalueMap("per-player step sizes treat the players separately")
-        elif isinstance(value, float):
-            parts.append((name, float))
-            values.append(value)
-        elif isinstance(value, Hashable):
-            parts.append((name, value))
         else:
-            raise _NotRebuildable(name)
+            parts.append((name, _slot(name, value, values)))
     return tuple(parts), tuple(values)
+
+
+_PAIR = "pair"
+"""Marks a tuple hyperparameter (``betas``, or a per-player pair) in a kind's key."""
+
+
+def _slot(name: str, value: Any, values: list[float]) -> Any:
+    """The key part of one hyperparameter: ``float`` (a slot, its value appended to
+    ``values``), a tuple of them, or the value itself (integers, booleans, strings, ``None``).
+
+    A per-player pair becomes a pair of slots: its template then splits the players and the
+    step raises :class:`NoEigenvalueMap` itself. Anything else (vectors, optimiser states)
+    cannot be rebuilt from symbols.
+    """
+    if isinstance(value, float):
+        values.append(value)
+        return float
+    if isinstance(value, tuple):
+        return (_PAIR, *(_slot(name, v, values) for v in value))
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    raise _NotRebuildable(name)
 
 
 def _template(key: Hashable, symbols: list[sp.Symbol]) -> Method:
@@ -235,17 +261,24 @@ def _template(key: Hashable, symbols: list[sp.Symbol]) -> Method:
     cls, *parts = key
     kwargs = {}
     for name, value in parts:
-        if value is float:
-            symbols.append(sp.Dummy(name))
-            kwargs[name] = symbols[-1]
-        elif isinstance(value, tuple) and value and isinstance(value[0], type):
+        if isinstance(value, tuple) and value and isinstance(value[0], type):
             kwargs[name] = _template(value, symbols)
         else:
-            kwargs[name] = value
+            kwargs[name] = _symbolic_slot(name, value, symbols)
     try:
         return cls(**kwargs)
     except Exception as err:  # a method whose constructor does not take its hyperparameters
         raise _NotRebuildable(cls.__name__) from err
+
+
+def _symbolic_slot(name: str, part: Any, symbols: list[sp.Symbol]) -> Any:
+    """A fresh symbol for a slot (appended to ``symbols``), tuples of them, or the value."""
+    if part is float:
+        symbols.append(sp.Dummy(name))
+        return symbols[-1]
+    if isinstance(part, tuple) and part and part[0] == _PAIR:
+        return tuple(_symbolic_slot(name, p, symbols) for p in part[1:])
+    return part
 
 
 @functools.lru_cache(maxsize=256)

@@ -88,7 +88,8 @@ class JacobianOperator(LinearOperator):
     """The Jacobian of ``game``'s field at ``z``, or of ``method``'s step, as a LinearOperator.
 
     For a method the operator acts on the flattened state, ``order · n`` entries in the order
-    ``(z_t, z_{t−1})``, at the state ``method.init(z)``; the step's primitives are
+    ``(z_t, z_{t−1})`` (the state's vectors in order; counts such as Adam's step held), at the
+    state ``method.init(z)``; the step's primitives are
     :class:`~gamedyn.backends.matrix_free.MatrixFreeOps` (``ops``), whose linear solves (CGD)
     are checked once, eagerly, at that state.
 
@@ -131,8 +132,9 @@ class JacobianOperator(LinearOperator):
                     f"method must be a gamedyn Method or None, got {type(method).__name__}"
                 )
             ops = MatrixFreeOps(game) if ops is None else ops
-            self.fn = step_map(method, ops)
-            self.point = flatten(method.init(z))
+            state = method.init(z)
+            self.fn = step_map(method, ops, state)
+            self.point = flatten(state)
             ops.check = True  # one eager step: the inner solves must meet tol at this state
             try:
                 self.fn(self.point)

@@ -34,7 +34,7 @@ from ..backends.symbolic import TangentOps
 from ..games.base import Game
 from ..games.quadratic import Quadratic
 from ..games.symbolic import SymbolicGame
-from ..methods.base import Method
+from ..methods.base import Method, is_count
 
 Matrix = sp.MutableDenseMatrix
 
@@ -60,13 +60,19 @@ __all__ = [
 
 def has_symbolic_hyperparameters(method: Method) -> bool:
     """True when any hyperparameter of ``method`` (or of its base) is a sympy expression."""
-    for value in method.hyperparameters().values():
-        if isinstance(value, Method) and has_symbolic_hyperparameters(value):
-            return True
-        values = value if isinstance(value, tuple) else (value,)
-        if any(_validate.is_symbolic(v) for v in values):
-            return True
-    return False
+    return any(_symbolic(value) for value in method.hyperparameters().values())
+
+
+def _symbolic(value: Any) -> bool:
+    """Whether a hyperparameter is, or holds (a method, a pair), a sympy expression."""
+    if isinstance(value, Method):
+        return has_symbolic_hyperparameters(value)
+    if isinstance(value, (tuple, list)):
+        return any(_symbolic(v) for v in value)
+    hyper = getattr(value, "hyperparameters", None)  # a per-player optimiser transform
+    if callable(hyper) and not isinstance(value, type):
+        return any(_symbolic(v) for v in hyper().values())
+    return _validate.is_symbolic(value)
 
 
 def symbolic_request(game: Game, z: Any, method: Method | None = None) -> bool:
@@ -171,11 +177,15 @@ def operator_jacobian_symbolic(
     identity = sp.eye(m)
     start = method.init(_point(game, z))
     ops = TangentOps(game, m)
-    state = tuple(
-        ops.tangent(value, identity[i * n : (i + 1) * n, :]) for i, value in enumerate(start)
-    )
-    new_state = method.step(ops, state)
-    jacobian = Matrix.vstack(*(component.d for component in new_state))
+    state, i = [], 0
+    for value in start:  # vectors carry the identity's rows; counts are carried as they are
+        if is_count(value):
+            state.append(value)
+            continue
+        state.append(ops.tangent(Matrix(value), identity[i * n : (i + 1) * n, :]))
+        i += 1
+    new_state = method.step(ops, tuple(state))
+    jacobian = Matrix.vstack(*(c.d for c in new_state if not is_count(c)))
     return jacobian.applyfunc(_tidy_entry) if simplify else jacobian
 
 

@@ -1,0 +1,106 @@
+"""``gamedyn spectrum --method adam|extra-adam|la-adam ...`` (gamedyn.cli.optimiser_options): the
+operator a checkpoint was trained with, from its saved optimiser state, against the library."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from helpers import spectrum_distance
+
+from gamedyn.cli import build_parser
+from gamedyn.cli.options import build_game
+from gamedyn.optimiser_states import optimiser_method, read_checkpoint_optimiser
+from gamedyn.spectrum import eigenvalues
+
+
+def _run(argv):
+    args = build_parser().parse_args(argv)
+    return args, args.run(args)
+
+
+def _common(checkpoint, out):
+    argv = ["spectrum", str(checkpoint), "--example", "mixture-small", "--batch", "8"]
+    return argv + ["--k", "4", "--tol", "1e-12", "--out", str(out), "--no-progress"]
+
+
+@pytest.mark.parametrize(
+    "extra, method, options",
+    [
+        (["--method", "adam", "--alternating"], "adam", {"alternating": True, "first": "y"}),
+        pytest.param(
+            ["--method", "adam", "--linearisation", "exact"], "adam", {}, marks=pytest.mark.slow
+        ),
+        pytest.param(
+            ["--method", "extra-adam", "--lr", "0.05"],
+            "extra-adam",
+            {"lr": 0.05},
+            marks=pytest.mark.slow,
+        ),
+        pytest.param(
+            ["--method", "la-adam", "--n-critic", "2", "--lookahead-k", "3", "--beta1", "0.0"],
+            "la-adam",
+            {
+                "alternating": True,
+                "n_critic": 2,
+                "lookahead_k": 3,
+                "lookahead_alpha": 0.5,
+                "inner_state": "keep",
+                "betas": (0.0, 0.999),
+            },
+            marks=pytest.mark.slow,
+        ),
+    ],
+    ids=["alt-adam-frozen", "adam-exact", "extra-adam-lr", "la-adam"],
+)
+def test_optimiser_spectrum_is_the_librarys(mixture_checkpoints, tmp_path, extra, method, options):
+    out = tmp_path / "s"
+    args, status = _run(_common(mixture_checkpoints[-1], out) + extra)
+    assert status == 0
+    record = json.loads((out / "eigenvalues.json").read_text())
+    settings = record["settings"]
+    frozen = "exact" not in extra
+    assert settings["method"] == method and settings["optimiser_kind"] == "adam"
+    assert settings["linearisation"] == ("frozen" if frozen else "exact")
+    assert settings["optimiser_steps"] == [4, 4]
+    assert settings["hyperparameters_from"]["lr"] == (
+        "command line" if "--lr" in extra else "checkpoint"
+    )
+    assert settings["hyperparameters"]["lr"] == options.get("lr", 1e-4)
+    game = build_game(args)
+    operator = optimiser_method(
+        read_checkpoint_optimiser(game, mixture_checkpoints[-1]), method, frozen=frozen, **options
+    )
+    assert record["operator"] == repr(operator)
+    assert record["n"] == operator.order * game.n
+    dense = eigenvalues(game, method=operator)
+    got = np.array([complex(*w) for w in record["eigenvalues"]])
+    # the exact operator's top eigenvalues cluster near 1 (the moments' own dynamics, β₂ = 0.999)
+    # and are ill-conditioned there: they agree to ~1e-6, the frozen operator's to 1e-9
+    rtol = 1e-9 if frozen else 2e-6
+    np.testing.assert_allclose(np.abs(got), np.abs(dense[:4]), rtol=rtol)
+    assert spectrum_distance(got, dense) < rtol * np.abs(dense).max()
+
+
+def test_optimiser_methods_need_an_optimiser_state(mixture_checkpoints, tmp_path):
+    args = build_parser().parse_args(
+        _common(tmp_path / "elsewhere.safetensors", tmp_path / "o") + ["--method", "adam"]
+    )
+    from gamedyn.cli import spectrum
+
+    with pytest.raises(ValueError, match="no optimiser state"):
+        spectrum.method_of(args, None)
+    args = build_parser().parse_args(
+        _common(mixture_checkpoints[0], tmp_path) + ["--method", "adam"]
+    )
+    game = build_game(args)
+    with pytest.raises(
+        ValueError, match="step count of the state to freeze must be an integer >= 1"
+    ):
+        spectrum.method_of(args, game)  # step 0: a fresh optimiser has no second moment
+    args = build_parser().parse_args(
+        _common(mixture_checkpoints[-1], tmp_path) + ["--method", "extra-adam", "--n-critic", "5"]
+    )
+    with pytest.raises(ValueError, match="simultaneous only"):
+        spectrum.method_of(args, game)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import torch
-from torch.func import jvp, vjp, vmap
+from torch.func import grad, jvp, vjp, vmap
 
 from ..games.base import Game
 
@@ -21,6 +22,9 @@ class TorchOps:
     (consensus, CGD) can itself be differentiated by ``jacfwd``/``jacrev``/``jvp``. ``solve``
     assembles the ``n × n`` matrix of the linear map (its columns batched with ``vmap``) and
     solves it directly: suitable for games small enough for a dense Jacobian.
+    ``loss_gradients`` is ``torch.func.grad`` of the game's ``losses``; ``dot`` and
+    ``if_nonnegative`` are ``torch.dot`` and ``torch.where`` on 0-d tensors, so every torch.func
+    transform goes through them too.
     """
 
     def __init__(self, game: Game):
@@ -41,6 +45,24 @@ class TorchOps:
     def join(self, x: Tensor, y: Tensor) -> Tensor:
         return torch.cat([x, y])
 
+    def loss_gradients(self, z: Tensor) -> tuple[Tensor, Tensor]:
+        return (
+            grad(lambda p: self.game.losses(p)[0])(z),
+            grad(lambda p: self.game.losses(p)[1])(z),
+        )
+
+    def dot(self, u: Tensor, w: Tensor) -> Tensor:
+        return torch.dot(u, w)
+
+    def if_nonnegative(self, s: Tensor, a: Any, b: Any) -> Tensor:
+        # numbers become tensors like the scalars (torch.where would make them float32)
+        like = _first_tensor(s, a, b)
+        a, b, s = (torch.as_tensor(t, dtype=like.dtype, device=like.device) for t in (a, b, s))
+        return torch.where(s >= 0, a, b)
+
+    def size(self, z: Tensor) -> int:
+        return int(z.shape[0])
+
     def solve(self, linear_map: Callable[[Tensor], Tensor], rhs: Tensor) -> Tensor:
         eye = torch.eye(rhs.shape[0], dtype=rhs.dtype, device=rhs.device)
         try:
@@ -48,3 +70,11 @@ class TorchOps:
         except RuntimeError:  # a field torch.func cannot batch: build the columns one by one
             matrix = torch.stack([linear_map(e) for e in eye], dim=1)
         return torch.linalg.solve(matrix, rhs)
+
+
+def _first_tensor(*values: Any) -> Tensor:
+    """The first tensor among ``values`` (a float64 zero if there is none)."""
+    for value in values:
+        if isinstance(value, torch.Tensor):
+            return value
+    return torch.zeros((), dtype=torch.float64)

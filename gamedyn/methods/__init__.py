@@ -3,17 +3,26 @@
 One module per family: :mod:`.gda` (simultaneous and alternating GDA), :mod:`.momentum`
 (heavy ball, either sign), :mod:`.extragradient` (extragradient, optimistic GDA),
 :mod:`.lookahead` (around any base), :mod:`.consensus`, :mod:`.cgd`; :mod:`.names` builds them
-by name.
+by name. The methods of the other toolkits, one module each: :mod:`.hamiltonian` (Hamiltonian
+gradient descent), :mod:`.sga` (symplectic gradient adjustment), :mod:`.lola` (LOLA, with the
+look-ahead and shaping terms), :mod:`.sos` (stable opponent shaping), :mod:`.lead` (least-action
+dynamics), :mod:`.acgd` (adaptive CGD).
 """
 
-from .base import Method, Ops, off_diagonal_jvp, scale
+from .acgd import ACGD
+from .base import Method, Ops, off_diagonal_jvp, off_diagonal_vjp, scale
 from .cgd import CGD
 from .consensus import Consensus
 from .extragradient import ExtraGradient, OptimisticGDA
 from .gda import GDA, AltGDA
+from .hamiltonian import HamiltonianGD
+from .lead import LEAD
+from .lola import LOLA
 from .lookahead import Lookahead
 from .momentum import Momentum
 from .names import METHODS, build
+from .sga import SGA
+from .sos import SOS
 
 PastExtraGradient = OptimisticGDA
 """Past extragradient (Popov 1980) is the same operator as optimistic GDA."""
@@ -34,4 +43,11 @@ __all__ = [
     "CGD",
     "METHODS",
     "build",
+    "off_diagonal_vjp",
+    "HamiltonianGD",
+    "SGA",
+    "LOLA",
+    "SOS",
+    "LEAD",
+    "ACGD",
 ]

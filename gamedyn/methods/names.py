@@ -10,12 +10,18 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+from .acgd import ACGD
 from .base import Method
 from .cgd import CGD
 from .consensus import Consensus
 from .extragradient import ExtraGradient, OptimisticGDA
 from .gda import GDA, AltGDA
+from .hamiltonian import HamiltonianGD
+from .lead import LEAD
+from .lola import LOLA
 from .momentum import Momentum
+from .sga import SGA
+from .sos import SOS
 
 __all__ = ["METHODS", "build"]
 
@@ -27,6 +33,12 @@ METHODS: dict[str, type[Method]] = {
     "optimistic": OptimisticGDA,
     "consensus": Consensus,
     "cgd": CGD,
+    "hamiltonian": HamiltonianGD,
+    "sga": SGA,
+    "lola": LOLA,
+    "sos": SOS,
+    "lead": LEAD,
+    "acgd": ACGD,
 }
 """Every update operator a name can build, by that name."""
 

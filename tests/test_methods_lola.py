@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 import torch
 from helpers import (
-    CubicGame,
     central_gradient,
     cubic_game,
     random_bilinear,

@@ -39,7 +39,8 @@ class ACGD(Method):
     ``init(z)``; at a fixed point ``z*`` the map's own fixed point is ``(z*, 0, 1)``, which
     ``init`` gives with ``bias_correction=False``: there the Jacobian is block diagonal,
     CGD's with step ``η/ε`` on ``z`` and ``β₂`` on ``a`` and ``c``, and its spectral radius is
-    the rate of the iterates.
+    the rate of the iterates (the derivative in ``a`` is ``v`` times ``1/√a``: zero at an exact
+    fixed point, round-off times ``1/(ROOT_FLOOR·ε)`` at one found numerically).
 
     Args:
       lr: step size η, or a pair ``(η_x, η_y)``.

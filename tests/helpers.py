@@ -23,7 +23,6 @@ from gamedyn.methods import (
     LEAD,
     LOLA,
     SGA,
-    SOS,
     AltGDA,
     Consensus,
     ExtraGradient,
@@ -126,7 +125,9 @@ def every_operator(lr: Any, b: Any, a: Any, g: Any) -> list[Method]:
 
     The hyperparameters may be numbers or sympy symbols (step size ``lr``, momentum ``b``,
     lookahead ``a``, consensus ``g``; ``g`` is also SGA's ``λ``, ``a`` LOLA's, SOS's and LEAD's
-    ``α``). ACGD is left out: its entrywise step sizes have no symbolic form.
+    ``α``). ACGD is left out (its entrywise step sizes have no symbolic form), and so is SOS:
+    with symbolic hyperparameters its ``p`` is a nest of step functions whose expansion takes
+    tens of seconds (its exact Jacobians with numbers: tests/test_spectrum_symbolic.py).
     """
     return [
         GDA(lr),
@@ -144,7 +145,6 @@ def every_operator(lr: Any, b: Any, a: Any, g: Any) -> list[Method]:
         SGA(lr, g),
         SGA(lr, g, align=True),
         LOLA(lr, a),
-        SOS(lr, a),
         LEAD(lr, b, a),
     ]
 

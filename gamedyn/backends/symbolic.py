@@ -29,8 +29,8 @@
 The four primitives for data-dependent steps are exact here too: ``loss_gradients`` from the
 game's sympy losses (:meth:`~gamedyn.games.symbolic.SymbolicGame.loss_gradients_sym`, their
 derivative from its Hessians), ``dot`` with the product rule (a :class:`TangentScalar`), and
-``if_nonnegative`` choosing the branch when its scalar is a number and a ``Piecewise``
-otherwise.
+``if_nonnegative`` choosing the branch when its scalar is a number and a step function
+(:func:`branch`) otherwise.
 """
 
 from __future__ import annotations
@@ -82,11 +82,16 @@ def tidier(game: SymbolicGame) -> Callable[[Any], Any]:
 
 
 def branch(s: Any, a: Any, b: Any) -> Any:
-    """``a`` if ``s ≥ 0`` else ``b``: chosen at once when ``s`` is a number, else ``Piecewise``."""
+    """``a`` if ``s ≥ 0`` else ``b``: chosen at once when ``s`` is a number, else
+    ``b + (a − b) θ(s)`` with the step function ``θ = Heaviside(·, 1)`` (``θ(0) = 1``).
+
+    (A ``Piecewise`` would say the same, but sympy rewrites and simplifies every condition that
+    holds another ``Piecewise``, as nested branches do: seconds per branch.)
+    """
     s = sp.sympify(s)
     if s.is_number:
         return a if bool(s >= 0) else b
-    return sp.Piecewise((a, s >= 0), (b, True))
+    return b + (a - b) * sp.Heaviside(s, 1)
 
 
 class SympyOps:
@@ -313,7 +318,7 @@ class TangentOps:
         return TangentScalar(value, sp.zeros(1, self.m), self.tidy)
 
     def if_nonnegative(self, s: Any, a: Any, b: Any) -> TangentScalar:
-        """The branch's value and derivative; ``Piecewise`` in both when ``s`` is symbolic."""
+        """The branch's value and derivative; step functions in both when ``s`` is symbolic."""
         s, a, b = self.scalar(s), self.scalar(a), self.scalar(b)
         value = sp.sympify(s.value)
         if value.is_number:

@@ -148,6 +148,18 @@ def test_closed_forms_on_bilinear(lr):
         CGD(lr): 1 / np.sqrt(1 + lr**2 * s_min**2),
         AltGDA(lr): 1.0,
         Consensus(lr, 0.7): np.max(np.abs(1 - lr * (1j * SIGMA + 0.7 * SIGMA**2))),
+        HamiltonianGD(lr): np.max(np.abs(1 - lr * SIGMA**2)),
+        SGA(lr, 0.7): np.max(np.abs(1 - lr * (0.7 * SIGMA**2 + 1j * SIGMA))),
+        SGA(lr, 0.7, align=True): np.max(np.abs(1 - lr * (0.7 * SIGMA**2 + 1j * SIGMA))),
+        LOLA(lr, 0.4): np.max(np.abs(1 - lr * (0.8 * SIGMA**2 + 1j * SIGMA))),
+        SOS(lr, 0.4): np.max(np.abs(1 - lr * (0.4 * SIGMA**2 + 1j * SIGMA))),
+        LEAD(lr, 0.2, 0.5): max(
+            np.abs(np.roots([1, -(1.2 - (lr + 0.5) * 1j * s), 0.2 - 0.5j * s])).max() for s in SIGMA
+        ),
+        # CGD with step η/ε (ε's floor: 10⁻¹²ε), or β₂ when larger
+        ACGD(lr, 0.1, 0.5, bias_correction=False): max(
+            1 / np.sqrt(1 + (lr / (0.5 * (1 + 1e-12))) ** 2 * s_min**2), 0.1
+        ),
     }
     for method, rho in expected.items():
         assert spectral_radius(method, game, z) == pytest.approx(rho, abs=1e-12), method
@@ -248,6 +260,13 @@ def test_alternating_momentum_on_bilinear(lr):
         (lambda: Lookahead("gda", k=3, alpha=0.5), "base must be an update operator"),
         (lambda: Consensus(0.1, -1.0), "gamma must be >= 0"),
         (lambda: CGD(0), "lr must be > 0"),
+        (lambda: HamiltonianGD(-1.0), "lr must be > 0"),
+        (lambda: SGA(0.1, -0.5), "lam must be >= 0"),
+        (lambda: SGA(0.1, 0.5, align="yes"), "align must be a bool"),
+        (lambda: LOLA(0.1, alpha=0.0), "alpha must be > 0"),
+        (lambda: SOS(0.1, a=1.5), r"a must lie in \(0, 1\)"),
+        (lambda: LEAD(0.1, 0.5, -1.0), "alpha must be >= 0"),
+        (lambda: ACGD(0.1, beta2=1.0), r"beta2 must lie in \[0, 1\)"),
     ],
 )
 def test_bad_method_arguments(make, match):

@@ -80,6 +80,16 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=0.01, help="step size of --method")
     p.add_argument("--beta", type=float, default=0.0, help="momentum of --method momentum")
     p.add_argument("--gamma", type=float, default=0.1, help="weight of --method consensus")
+    p.add_argument("--lam", type=float, default=1.0, help="λ of --method sga")
+    p.add_argument("--align", action="store_true", help="--method sga: align the sign of λ")
+    p.add_argument(
+        "--alpha",
+        type=float,
+        default=None,
+        help="look-ahead rate of --method lola/sos (default --lr), coupling of --method lead",
+    )
+    p.add_argument("--beta2", type=float, default=0.99, help="decay of --method acgd")
+    p.add_argument("--eps", type=float, default=1e-5, help="ε of --method acgd")
     p.add_argument("--out", default="spectrum", help="output directory (default spectrum/)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
@@ -90,7 +100,12 @@ def method_of(args: argparse.Namespace) -> Any:
     """The ``--method`` operator (``None`` for the game Jacobian)."""
     if args.method == "game":
         return None
-    return build_method(args.method, lr=args.lr, beta=args.beta, gamma=args.gamma)
+    options = {"lr": args.lr, "beta": args.beta, "gamma": args.gamma}
+    # the options of issue 19's methods (getattr: a namespace from before them has none)
+    for name in ("lam", "align", "alpha", "beta2", "eps"):
+        if getattr(args, name, None) is not None:
+            options[name] = getattr(args, name)
+    return build_method(args.method, **options)
 
 
 def solver_options(args: argparse.Namespace) -> dict[str, Any]:

@@ -153,7 +153,8 @@ def every_operator(lr: Any, b: Any, a: Any, g: Any) -> list[Method]:
 
 
 def cubic_losses(x0: Any, x1: Any, y0: Any, y1: Any) -> tuple[Any, Any]:
-    """A general-sum cubic game in plain arithmetic (sympy symbols or torch scalars alike).
+    """A general-sum cubic game in plain arithmetic (:class:`CubicGame` evaluates it on sympy
+    symbols and builds the torch losses from the resulting polynomials).
 
     Each loss has terms in the other player's variables alone, which the field does not see and
     opponent shaping (``∇_y L_x``, ``∇_x L_y``) does.

@@ -8,6 +8,7 @@ that need it, so importing this module stays cheap.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -15,13 +16,17 @@ import numpy as np
 import torch
 from torch import nn
 
-from gamedyn.games import Bilinear, Game, Quadratic, TorchGame
+from gamedyn.games import Bilinear, FunctionGame, Game, Quadratic, TorchGame
 from gamedyn.methods import (
     CGD,
     GDA,
+    LEAD,
+    LOLA,
+    SGA,
     AltGDA,
     Consensus,
     ExtraGradient,
+    HamiltonianGD,
     Lookahead,
     Method,
     Momentum,
@@ -119,7 +124,10 @@ def every_operator(lr: Any, b: Any, a: Any, g: Any) -> list[Method]:
     """Every operator, augmented and lookahead ones included; ``b`` enters as negative momentum.
 
     The hyperparameters may be numbers or sympy symbols (step size ``lr``, momentum ``b``,
-    lookahead ``a``, consensus ``g``).
+    lookahead ``a``, consensus ``g``; ``g`` is also SGA's ``λ``, ``a`` LOLA's, SOS's and LEAD's
+    ``α``). ACGD is left out (its entrywise step sizes have no symbolic form), and so is SOS:
+    with symbolic hyperparameters its ``p`` is a nest of step functions whose expansion takes
+    tens of seconds (its exact Jacobians with numbers: tests/test_spectrum_symbolic.py).
     """
     return [
         GDA(lr),
@@ -133,7 +141,140 @@ def every_operator(lr: Any, b: Any, a: Any, g: Any) -> list[Method]:
         Lookahead(OptimisticGDA(lr), k=2, alpha=a),
         Consensus(lr, g),
         CGD(lr),
+        HamiltonianGD(lr),
+        SGA(lr, g),
+        SGA(lr, g, align=True),
+        LOLA(lr, a),
+        LEAD(lr, b, a),
     ]
+
+
+# --- a general-sum polynomial game and its derivatives, independent of gamedyn -----------------
+
+
+def cubic_losses(x0: Any, x1: Any, y0: Any, y1: Any) -> tuple[Any, Any]:
+    """A general-sum cubic game in plain arithmetic (:class:`CubicGame` evaluates it on sympy
+    symbols and builds the torch losses from the resulting polynomials).
+
+    Each loss has terms in the other player's variables alone, which the field does not see and
+    opponent shaping (``∇_y L_x``, ``∇_x L_y``) does.
+    """
+    loss_x = (
+        x0 * x0 * y0
+        + 0.5 * x0 * x0
+        + 0.4 * x1 * x1
+        + x0 * x1 * y1
+        + 0.3 * x1 * x1 * x1
+        + x0 * y1
+        + 0.5 * x1 * y0
+        + 0.2 * y0 * y1
+        + 0.1 * y0 * y0 * y1
+    )
+    loss_y = (
+        0.3 * y0 * y0
+        + y0 * y1 * x1
+        + 0.6 * y1 * y1
+        - x0 * y1
+        - 0.5 * x1 * y0
+        + 0.4 * x0 * y0
+        + 0.2 * y0 * y0 * y0
+        + x0 * x0 * y1
+        + 0.3 * x0 * x1
+        + 0.2 * x0 * x0 * x1
+    )
+    return loss_x, loss_y
+
+
+class CubicGame:
+    """:func:`cubic_losses` as a gamedyn game (``torch``, a :class:`FunctionGame`), a
+    ``SymbolicGame`` (``sympy``) and numpy derivatives lambdified from sympy (the references).
+
+    ``gradients(z)`` → ``(∇L_x, ∇L_y)`` (length 4 each, laid out like ``z``); ``hessians(z)`` →
+    their ``4 × 4`` Hessians; ``field(z)`` and ``jacobian(z)`` are assembled from them here.
+    With ``zero_sum``, ``L_y = −L_x``.
+    """
+
+    nx = ny = 2
+
+    def __init__(self, zero_sum: bool = False) -> None:
+        import sympy as sp
+
+        from gamedyn.games import SymbolicGame
+
+        symbols = sp.symbols("x0 x1 y0 y1", real=True)
+        losses = [sp.expand(sp.nsimplify(loss)) for loss in cubic_losses(*symbols)]
+        if zero_sum:
+            losses[1] = -losses[0]
+        self.sympy = SymbolicGame(list(symbols[:2]), list(symbols[2:]), *losses)
+        gradients = [[sp.diff(loss, s) for s in symbols] for loss in losses]
+        hessians = [[[sp.diff(g, s) for s in symbols] for g in grad] for grad in gradients]
+        self._gradients = sp.lambdify(symbols, gradients, modules="numpy")
+        self._hessians = sp.lambdify(symbols, hessians, modules="numpy")
+
+        # the torch losses as forms zᵀQz + Σ T_ijk z_i z_j z_k (the same polynomials, a few
+        # vectorised operations: torch.func's products of them stay fast)
+        forms = [_cubic_forms(sp.Poly(loss, *symbols)) for loss in losses]
+
+        def loss(i: int) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+            Q, T = forms[i]
+
+            def value(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+                z = torch.cat([x, y])
+                return z @ Q @ z + torch.einsum("ijk,i,j,k->", T, z, z, z)
+
+            return value
+
+        self.torch = FunctionGame(loss(0), loss(1), 2, 2)
+
+    def gradients(self, z: Any) -> tuple[np.ndarray, np.ndarray]:
+        gx, gy = self._gradients(*np.asarray(z, dtype=float))
+        return np.array(gx, dtype=float), np.array(gy, dtype=float)
+
+    def hessians(self, z: Any) -> tuple[np.ndarray, np.ndarray]:
+        hx, hy = self._hessians(*np.asarray(z, dtype=float))
+        return np.array(hx, dtype=float), np.array(hy, dtype=float)
+
+    def field(self, z: Any) -> np.ndarray:
+        gx, gy = self.gradients(z)
+        return np.concatenate([gx[:2], gy[2:]])
+
+    def jacobian(self, z: Any) -> np.ndarray:
+        hx, hy = self.hessians(z)
+        return np.concatenate([hx[:2], hy[2:]])
+
+    def letcher_terms(self, z: Any, alpha: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+        """LOLA's two terms in Letcher et al.'s notation, for two players: ``(ξ₀, αχ)``.
+
+        ``ξ₀ = ξ − H_o (α ξ)`` (each player anticipates the other's step ``−α_other ξ_other``)
+        and ``αχ = (α_y (∂ξ_y/∂x)ᵀ ∇_y L_x, α_x (∂ξ_x/∂y)ᵀ ∇_x L_y)``.
+        """
+        (gx, gy), J, v = self.gradients(z), self.jacobian(z), self.field(z)
+        ax, ay = alpha
+        J_xy, J_yx = J[:2, 2:], J[2:, :2]
+        xi0 = v - np.concatenate([J_xy @ (ay * v[2:]), J_yx @ (ax * v[:2])])
+        chi = np.concatenate([J_yx.T @ (ay * gx[2:]), J_xy.T @ (ax * gy[:2])])
+        return xi0, chi
+
+
+def _cubic_forms(poly: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(Q, T)`` with ``poly(z) = zᵀQz + Σ T_ijk z_i z_j z_k`` for a polynomial of degrees 2, 3."""
+    n = len(poly.gens)
+    Q, T = torch.zeros(n, n, dtype=torch.float64), torch.zeros(n, n, n, dtype=torch.float64)
+    for powers, coefficient in poly.terms():
+        index = [i for i, p in enumerate(powers) for _ in range(p)]
+        if len(index) == 2:
+            Q[tuple(index)] = float(coefficient)
+        elif len(index) == 3:
+            T[tuple(index)] = float(coefficient)
+        else:
+            raise ValueError(f"only quadratic and cubic terms, got degree {len(index)}")
+    return Q, T
+
+
+@functools.cache
+def cubic_game(zero_sum: bool = False) -> CubicGame:
+    """The :class:`CubicGame`, built once per session (its sympy derivation takes a second)."""
+    return CubicGame(zero_sum)
 
 
 class LinearGame(Game):
@@ -472,6 +613,9 @@ __all__ = [
     "random_quadratic",
     "normal_game",
     "every_operator",
+    "cubic_losses",
+    "CubicGame",
+    "cubic_game",
     "LinearGame",
     "jordan_block",
     "grcar",

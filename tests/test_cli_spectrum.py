@@ -147,6 +147,33 @@ def test_cli_needs_paths():
         cli_spectrum.run(args)
 
 
+def test_every_method_is_built_from_the_options():
+    from gamedyn.methods import ACGD, LEAD, LOLA, METHODS, SGA, SOS
+
+    parser = argparse.ArgumentParser(prog="gamedyn")
+    cli_spectrum.add_parser(parser.add_subparsers(dest="command", required=True))
+
+    def method(*options):
+        return cli_spectrum.method_of(parser.parse_args(["spectrum", "x.pt", *options]))
+
+    common = ["--lr", "0.2", "--beta", "0.3", "--alpha", "0.4"]
+    for name in METHODS:
+        assert isinstance(method("--method", name, *common), METHODS[name])
+    assert method("--method", "game") is None
+    sga = method("--method", "sga", "--lr", "0.2", "--lam", "0.5", "--align")
+    assert (sga.lr, sga.lam, sga.align) == (0.2, 0.5, True) and isinstance(sga, SGA)
+    assert method("--method", "lola", "--lr", "0.2").alpha == 0.2  # default: α = lr
+    sos = method("--method", "sos", *common)
+    assert isinstance(sos, SOS) and sos.alpha == 0.4
+    lead = method("--method", "lead", *common)
+    assert isinstance(lead, LEAD) and (lead.beta, lead.alpha) == (0.3, 0.4)
+    acgd = method("--method", "acgd", "--beta2", "0.9", "--eps", "0.01")
+    assert isinstance(acgd, ACGD) and (acgd.beta2, acgd.eps) == (0.9, 0.01)
+    assert isinstance(method("--method", "lola"), LOLA)
+    with pytest.raises(TypeError, match="method 'lead' needs alpha"):
+        method("--method", "lead")
+
+
 # --- checkpoints as people save them --------------------------------------------------------
 
 HELPERS = Path(helpers.__file__)

@@ -9,14 +9,20 @@ from helpers import central_jacobian, random_bilinear, random_quadratic, tensor
 from torch.func import jacrev
 
 import gamedyn
-from gamedyn.backends import TorchOps, step_map
+from gamedyn.backends import TorchOps, flatten, step_map
 from gamedyn.games import Bilinear, DiracGAN
 from gamedyn.methods import (
+    ACGD,
     CGD,
     GDA,
+    LEAD,
+    LOLA,
+    SGA,
+    SOS,
     AltGDA,
     Consensus,
     ExtraGradient,
+    HamiltonianGD,
     Lookahead,
     Momentum,
     OptimisticGDA,
@@ -41,6 +47,19 @@ def all_methods(lr: float) -> list:
         Consensus(lr, 0.5),
         CGD(lr),
         CGD((lr, 0.5 * lr)),
+        HamiltonianGD(lr),
+        HamiltonianGD((lr, 0.5 * lr)),
+        SGA(lr, 0.5),
+        SGA(lr, 0.5, align=True),
+        LOLA(lr),
+        LOLA((lr, 0.5 * lr), alpha=(0.5 * lr, lr)),
+        SOS(lr),
+        SOS(lr, alpha=2 * lr, b=10.0),  # ‖v‖ < b: p₂ = ‖v‖², p₁ in play
+        LEAD(lr, 0.3, 0.4),
+        LEAD((lr, 0.5 * lr), 0.1, (0.2, 0.4)),
+        # without bias correction, init(z*) is the fixed point (z*, 0, 1) of the whole state;
+        # ACGD at other states and with bias correction: test_methods_acgd.py
+        ACGD(lr, beta2=0.1, eps=0.1, bias_correction=False),
     ]
 
 
@@ -60,7 +79,7 @@ def test_operator_jacobian_three_ways(method, game_name):
     z = np.random.default_rng(5).uniform(-1, 1, game.n)
     J = operator_jacobian(method, game, z)
     update = step_map(method, TorchOps(game))
-    s = np.tile(z, method.order)
+    s = flatten(method.init(tensor(z))).numpy()  # (z, z) for augmented ones, ACGD's (z, 0, c₀)
     assert J.shape == (method.order * game.n,) * 2
     np.testing.assert_allclose(J, jacrev(update)(tensor(s)).numpy(), rtol=1e-12, atol=1e-12)
     fd = central_jacobian(lambda p: update(tensor(p)).detach().numpy(), s, h=1e-5)
@@ -68,8 +87,11 @@ def test_operator_jacobian_three_ways(method, game_name):
 
 
 LINEAR_GAMES = {"bilinear": random_bilinear(0), "quadratic": random_quadratic(2)}
-RUNS = [  # CGD's runs solve a linear system per step: thousands of steps take seconds
-    pytest.param(m, marks=pytest.mark.slow) if isinstance(m, CGD) else m for m in all_methods(0.15)
+SLOW_RUNS = (CGD, ACGD, LOLA, SOS)
+"""Their runs solve a linear system or take the losses' gradients per step: seconds."""
+RUNS = [
+    pytest.param(m, marks=pytest.mark.slow) if isinstance(m, SLOW_RUNS) else m
+    for m in all_methods(0.15)
 ]
 
 
@@ -126,6 +148,18 @@ def test_closed_forms_on_bilinear(lr):
         CGD(lr): 1 / np.sqrt(1 + lr**2 * s_min**2),
         AltGDA(lr): 1.0,
         Consensus(lr, 0.7): np.max(np.abs(1 - lr * (1j * SIGMA + 0.7 * SIGMA**2))),
+        HamiltonianGD(lr): np.max(np.abs(1 - lr * SIGMA**2)),
+        SGA(lr, 0.7): np.max(np.abs(1 - lr * (0.7 * SIGMA**2 + 1j * SIGMA))),
+        SGA(lr, 0.7, align=True): np.max(np.abs(1 - lr * (0.7 * SIGMA**2 + 1j * SIGMA))),
+        LOLA(lr, 0.4): np.max(np.abs(1 - lr * (0.8 * SIGMA**2 + 1j * SIGMA))),
+        SOS(lr, 0.4): np.max(np.abs(1 - lr * (0.4 * SIGMA**2 + 1j * SIGMA))),
+        LEAD(lr, 0.2, 0.5): max(
+            np.abs(np.roots([1, -(1.2 - (lr + 0.5) * 1j * s), 0.2 - 0.5j * s])).max() for s in SIGMA
+        ),
+        # CGD with step η/ε (ε's floor: 10⁻¹²ε), or β₂ when larger
+        ACGD(lr, 0.1, 0.5, bias_correction=False): max(
+            1 / np.sqrt(1 + (lr / (0.5 * (1 + 1e-12))) ** 2 * s_min**2), 0.1
+        ),
     }
     for method, rho in expected.items():
         assert spectral_radius(method, game, z) == pytest.approx(rho, abs=1e-12), method
@@ -226,6 +260,13 @@ def test_alternating_momentum_on_bilinear(lr):
         (lambda: Lookahead("gda", k=3, alpha=0.5), "base must be an update operator"),
         (lambda: Consensus(0.1, -1.0), "gamma must be >= 0"),
         (lambda: CGD(0), "lr must be > 0"),
+        (lambda: HamiltonianGD(-1.0), "lr must be > 0"),
+        (lambda: SGA(0.1, -0.5), "lam must be >= 0"),
+        (lambda: SGA(0.1, 0.5, align="yes"), "align must be a bool"),
+        (lambda: LOLA(0.1, alpha=0.0), "alpha must be > 0"),
+        (lambda: SOS(0.1, a=1.5), r"a must lie in \(0, 1\)"),
+        (lambda: LEAD(0.1, 0.5, -1.0), "alpha must be >= 0"),
+        (lambda: ACGD(0.1, beta2=1.0), r"beta2 must lie in \[0, 1\)"),
     ],
 )
 def test_bad_method_arguments(make, match):

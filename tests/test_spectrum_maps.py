@@ -16,11 +16,17 @@ from helpers import normal_game, random_bilinear
 
 from gamedyn.games import Quadratic, SymbolicGame
 from gamedyn.methods import (
+    ACGD,
     CGD,
     GDA,
+    LEAD,
+    LOLA,
+    SGA,
+    SOS,
     AltGDA,
     Consensus,
     ExtraGradient,
+    HamiltonianGD,
     Lookahead,
     Momentum,
     OptimisticGDA,
@@ -74,6 +80,10 @@ SUPPORTED = [
     Lookahead(Momentum(0.3, 0.4), k=2, alpha=0.6),
     Lookahead(Momentum(0.3, -0.4), k=3, alpha=0.7),
     Lookahead(Consensus(0.3, 0.5), k=2, alpha=0.9),
+    HamiltonianGD(0.4),
+    SGA(0.4, 0.6),
+    SGA(0.4, 0.6, align=True),  # the alignment keeps λ near fixed points: the same map
+    Lookahead(SGA(0.3, 0.5), k=3, alpha=0.5),
 ]
 
 
@@ -141,6 +151,12 @@ def test_exact_maps_match_the_literature():
     assert sp.expand(la - (1 - alpha + alpha * eg**3)) == 0
     (cons,) = eigenvalue_map(Consensus(lr=eta, gamma=gamma), lam)
     assert sp.expand(cons - (1 - eta * (lam + gamma * lam * sp.conjugate(lam)))) == 0
+    (hgd,) = eigenvalue_map(HamiltonianGD(lr=eta), lam)
+    assert sp.expand(hgd - (1 - eta * lam * sp.conjugate(lam))) == 0
+    for align in (False, True):  # Aᵀ acts as (conj λ − λ)/2 on an eigenvector of a normal J
+        (sga,) = eigenvalue_map(SGA(lr=eta, lam=gamma, align=align), lam)
+        expected = 1 - eta * (lam + gamma * lam * (sp.conjugate(lam) - lam) / 2)
+        assert sp.expand(sga - expected) == 0
     # lookahead interpolates the whole augmented state: μ = 1 − α + α m(λ)^k for each root m
     for m, l in zip(
         eigenvalue_map(Momentum(0.3, -0.4), np.array([0.5 + 1j])).ravel(),
@@ -156,6 +172,10 @@ def test_exact_rates_on_x_times_y():
     assert sp.simplify(radius - sp.sqrt(eta**4 - eta**2 + 1)) == 0
     (consensus,) = bilinear_rates(Consensus(lr=eta, gamma=gamma))
     assert sp.simplify(consensus**2 - ((1 - eta * gamma) ** 2 + eta**2)) == 0
+    hgd = bilinear_spectral_radius(HamiltonianGD(lr=eta))  # |1 − η| = √((1 − η)²)
+    assert sp.expand(hgd**2 - (1 - eta) ** 2) == 0
+    (sga,) = bilinear_rates(SGA(lr=eta, lam=gamma))  # |1 − η(λ + i)|
+    assert sp.simplify(sga**2 - ((1 - eta * gamma) ** 2 + eta**2)) == 0
     sigma = sp.Symbol("sigma", positive=True)
     assert bilinear_spectral_radius(GDA(lr=eta), sigma) == sp.sqrt(eta**2 * sigma**2 + 1)
     # momentum: the larger modulus of the two roots, against the numeric map
@@ -178,6 +198,11 @@ def test_exact_rates_on_x_times_y():
         GDA((0.1, 0.2)),
         Momentum((0.1, 0.2), 0.3),
         Lookahead(AltGDA(0.1), k=2, alpha=0.5),
+        LOLA(0.1),  # the losses, not only J
+        SOS(0.1),
+        LEAD(0.1, 0.3, 0.2),  # J's coupling blocks
+        ACGD(0.1),
+        SGA((0.1, 0.2), 0.5),
     ],
     ids=repr,
 )

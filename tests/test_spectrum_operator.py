@@ -10,7 +10,20 @@ from helpers import tiny_gan
 
 from gamedyn.backends import MatrixFreeOps
 from gamedyn.games import Bilinear, TorchGame
-from gamedyn.methods import CGD, Consensus, ExtraGradient, Lookahead, Momentum, OptimisticGDA
+from gamedyn.methods import (
+    ACGD,
+    CGD,
+    LEAD,
+    LOLA,
+    SGA,
+    SOS,
+    Consensus,
+    ExtraGradient,
+    HamiltonianGD,
+    Lookahead,
+    Momentum,
+    OptimisticGDA,
+)
 from gamedyn.spectrum import JacobianOperator, game_jacobian, operator_jacobian
 from gamedyn.vocabulary import PRODUCT_MODES
 
@@ -27,6 +40,15 @@ def tanh_gan() -> TorchGame:
 
 
 METHODS = [None, ExtraGradient(0.1), Momentum(0.1, -0.3), Lookahead(OptimisticGDA(0.1), 3, 0.5)]
+# the methods of issue 19 (linearize mode is the same torch.func path: not repeated for them);
+# LOLA and SOS take the losses' gradients inside the step: third derivatives, seconds a matrix
+NEW_METHODS = [
+    HamiltonianGD(0.1),
+    SGA(0.1, 0.5, align=True),
+    LEAD(0.1, 0.3, 0.4),
+    pytest.param(LOLA(0.1), marks=pytest.mark.slow),
+    pytest.param(SOS(0.1, b=10.0), marks=pytest.mark.slow),
+]
 
 
 def _dense(game, method):
@@ -54,6 +76,12 @@ def test_products_equal_the_dense_jacobian_and_its_transpose(gan, method, mode):
     torch_u = torch.as_tensor(u)
     np.testing.assert_allclose(A.apply(torch_u).numpy(), J @ u, atol=1e-10 * scale * 10)
     np.testing.assert_allclose(A.apply_transpose(torch_u).numpy(), J.T @ u, atol=1e-9 * scale)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("method", NEW_METHODS, ids=repr)
+def test_products_of_the_new_methods_equal_the_dense_jacobian(gan, method, mode):
+    test_products_equal_the_dense_jacobian_and_its_transpose(gan, method, mode)
 
 
 def test_scipy_algebra_gives_the_parts_and_the_consensus_matrix(gan):
@@ -158,5 +186,18 @@ def test_cgd_operator_products_match_dense_jacobian():
     A = operator_jacobian(CGD(0.1), game, game.z0)
     op = JacobianOperator(game, method=CGD(0.1), ops=MatrixFreeOps(game, solve_iterations=8))
     u = np.random.default_rng(0).standard_normal((game.n, 2))
+    np.testing.assert_allclose(op.matmat(u), A @ u, atol=1e-11)
+    np.testing.assert_allclose(op.rmatvec(u[:, 0]), A.T @ u[:, 0], atol=1e-11)
+
+
+@pytest.mark.slow
+def test_acgd_operator_products_match_dense_jacobian():
+    # GMRES inside the step, differentiated; the state (z, a, c) at an interior point
+    game = tiny_gan(discriminator_width=3, dim=1)
+    method = ACGD((0.1, 0.05), beta2=0.5, eps=0.1)
+    A = operator_jacobian(method, game, game.z0)
+    op = JacobianOperator(game, method=method, ops=MatrixFreeOps(game, solve_iterations=game.n))
+    assert op.shape == (3 * game.n,) * 2
+    u = np.random.default_rng(0).standard_normal((3 * game.n, 2))
     np.testing.assert_allclose(op.matmat(u), A @ u, atol=1e-11)
     np.testing.assert_allclose(op.rmatvec(u[:, 0]), A.T @ u[:, 0], atol=1e-11)

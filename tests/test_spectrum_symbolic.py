@@ -12,6 +12,7 @@ import pytest
 import sympy as sp
 from helpers import (
     as_float,
+    cubic_game,
     dirac_gan_sympy,
     every_operator,
     random_bilinear,
@@ -147,3 +148,39 @@ def test_symbolic_jacobian_input_errors():
         operator_jacobian(GDA(lr=eta), DiracGAN(), np.zeros(2))
     with pytest.raises(ValueError, match="z must have n = 2 entries"):
         operator_jacobian(GDA(lr=eta), XY, [0, 0, 0])
+
+
+# --- the methods with losses, inner products and branches (LOLA, SOS, SGA's alignment) -------
+
+
+@pytest.mark.parametrize(
+    "z", [[0.3, -0.2, 0.5, 0.1], [0.05, 0.02, -0.04, 0.03], [1.2, -0.9, 0.4, 1.1]]
+)
+def test_exact_jacobians_on_a_general_sum_cubic_game_equal_jacfwd(z):
+    from gamedyn.methods import LEAD, LOLA, SGA, SOS, HamiltonianGD
+
+    game = cubic_game()
+    methods = [
+        HamiltonianGD((0.1, 0.05)),
+        SGA(0.1, 0.7, align=True),
+        LOLA(0.1, alpha=(0.3, 0.2)),
+        SOS(0.1, 0.3),
+        SOS(0.2, 0.5, b=10.0),  # p₁ and p₂ = ‖v‖² in play
+        LEAD((0.1, 0.05), 0.3, (0.4, 0.2)),
+    ]
+    for method in methods:
+        exact = operator_jacobian(method, game.sympy, z)  # the SymbolicGame: exact
+        assert isinstance(exact, sp.MatrixBase)
+        reference = operator_jacobian(method, game.torch, np.array(z))
+        np.testing.assert_allclose(as_float(exact), reference, atol=1e-12, err_msg=repr(method))
+
+
+def test_sos_on_the_sympy_dirac_gan_equals_the_analytic_dirac_gan():
+    from gamedyn.methods import SOS
+
+    game, numeric = dirac_gan_sympy(), DiracGAN("standard")
+    for z in ([0.7, -0.4], [0.01, 0.02]):
+        for method in (SOS(0.3, 0.6), SOS(0.3, 0.6, b=5.0)):
+            exact = as_float(operator_jacobian(method, game, z))
+            reference = operator_jacobian(method, numeric, np.array(z))
+            np.testing.assert_allclose(exact, reference, atol=1e-12, err_msg=repr(method))

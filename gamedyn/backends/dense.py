@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import torch
-from torch.func import jvp, vjp, vmap
+from torch.func import grad, jvp, vjp, vmap
 
 from .. import _validate
 from ..games.base import Game
@@ -24,6 +25,9 @@ class TorchOps:
     solves it directly: suitable for games small enough for a dense Jacobian (a matrix larger
     than the memory available is refused up front, with its size). ``sqrt`` is the
     elementwise square root that tracked preconditioners (Adam, RMSProp) need.
+    ``loss_gradients`` is ``torch.func.grad`` of the game's ``losses``; ``dot`` and
+    ``if_nonnegative`` are ``torch.dot`` and ``torch.where`` on 0-d tensors, so every torch.func
+    transform goes through them too.
     """
 
     def __init__(self, game: Game):
@@ -43,6 +47,24 @@ class TorchOps:
 
     def join(self, x: Tensor, y: Tensor) -> Tensor:
         return torch.cat([x, y])
+
+    def loss_gradients(self, z: Tensor) -> tuple[Tensor, Tensor]:
+        return (
+            grad(lambda p: self.game.losses(p)[0])(z),
+            grad(lambda p: self.game.losses(p)[1])(z),
+        )
+
+    def dot(self, u: Tensor, w: Tensor) -> Tensor:
+        return torch.dot(u, w)
+
+    def if_nonnegative(self, s: Tensor, a: Any, b: Any) -> Tensor:
+        # numbers become tensors like the scalars (torch.where would make them float32)
+        like = _first_tensor(s, a, b)
+        a, b, s = (torch.as_tensor(t, dtype=like.dtype, device=like.device) for t in (a, b, s))
+        return torch.where(s >= 0, a, b)
+
+    def size(self, z: Tensor) -> int:
+        return int(z.shape[0])
 
     def solve(self, linear_map: Callable[[Tensor], Tensor], rhs: Tensor) -> Tensor:
         n = rhs.shape[0]
@@ -66,3 +88,11 @@ class TorchOps:
         """
         positive = u > 0
         return torch.where(positive, torch.sqrt(torch.where(positive, u, torch.ones_like(u))), 0)
+
+
+def _first_tensor(*values: Any) -> Tensor:
+    """The first tensor among ``values`` (a float64 zero if there is none)."""
+    for value in values:
+        if isinstance(value, torch.Tensor):
+            return value
+    return torch.zeros((), dtype=torch.float64)

@@ -28,6 +28,16 @@
 No sympy backend supplies ``sqrt``: the exact Jacobian of Adam with its second moment in the
 state is numeric only (dense or matrix-free); its frozen-preconditioner operator with a scalar
 preconditioner is exact here.
+  that need the losses (``loss_gradients``: LOLA, SOS). ``dot`` is zero there: every vector
+  of a step run on the linear field is linear in the state, so an inner product of two is
+  quadratic and its linear part at the fixed point vanishes (SGA's sign alignment then keeps
+  ``λ``, as it does in a neighbourhood of any fixed point).
+
+The four primitives for data-dependent steps are exact here too: ``loss_gradients`` from the
+game's sympy losses (:meth:`~gamedyn.games.symbolic.SymbolicGame.loss_gradients_sym`, their
+derivative from its Hessians), ``dot`` with the product rule (a :class:`TangentScalar`), and
+``if_nonnegative`` choosing the branch when its scalar is a number and a step function
+(:func:`branch`) otherwise.
 """
 
 from __future__ import annotations
@@ -42,7 +52,16 @@ from ..games.symbolic import SymbolicGame
 
 Matrix = sp.MutableDenseMatrix
 
-__all__ = ["SympyOps", "Tangent", "TangentOps", "EigenOps", "NoEigenvalueMap", "tidier"]
+__all__ = [
+    "SympyOps",
+    "Tangent",
+    "TangentScalar",
+    "TangentOps",
+    "EigenOps",
+    "NoEigenvalueMap",
+    "tidier",
+    "branch",
+]
 
 
 def expand_products(expr: Any) -> Any:
@@ -67,6 +86,19 @@ def tidier(game: SymbolicGame) -> Callable[[Any], Any]:
     variables = list(game.variables)
     polynomial = all(entry.is_polynomial(*variables) for entry in field)
     return expand_products if polynomial else keep
+
+
+def branch(s: Any, a: Any, b: Any) -> Any:
+    """``a`` if ``s ≥ 0`` else ``b``: chosen at once when ``s`` is a number, else
+    ``b + (a − b) θ(s)`` with the step function ``θ = Heaviside(·, 1)`` (``θ(0) = 1``).
+
+    (A ``Piecewise`` would say the same, but sympy rewrites and simplifies every condition that
+    holds another ``Piecewise``, as nested branches do: seconds per branch.)
+    """
+    s = sp.sympify(s)
+    if s.is_number:
+        return a if bool(s >= 0) else b
+    return b + (a - b) * sp.Heaviside(s, 1)
 
 
 class SympyOps:
@@ -104,6 +136,19 @@ class SympyOps:
 
     def sqrt(self, u: Matrix) -> Matrix:
         raise TypeError(_NO_SQRT)
+
+    def loss_gradients(self, z: Matrix) -> tuple[Matrix, Matrix]:
+        gx, gy = self.game.loss_gradients_sym(z)
+        return gx.applyfunc(self.tidy), gy.applyfunc(self.tidy)
+
+    def dot(self, u: Matrix, w: Matrix) -> Any:
+        return self.tidy((u.T * w)[0, 0])
+
+    def if_nonnegative(self, s: Any, a: Any, b: Any) -> Any:
+        return branch(s, a, b)
+
+    def size(self, z: Matrix) -> int:
+        return z.shape[0]
 
 
 _NO_SQRT = (
@@ -151,9 +196,67 @@ class Tangent:
                 "only: freeze the preconditioner at a number (second_moment=) for an exact "
                 "Jacobian"
             )
+        if isinstance(scalar, TangentScalar):  # a scalar that depends on s: the product rule
+            d = scalar.value * self.d + self.value * scalar.d
+            return self._new(scalar.value * self.value, d)
         return self._new(scalar * self.value, scalar * self.d)
 
     __rmul__ = __mul__
+
+
+class TangentScalar:
+    """A scalar and its derivative: ``value`` and ``d = ∂value/∂s`` (``1 × m``).
+
+    What :meth:`TangentOps.dot` returns. Supports ``+``, ``−``, ``*`` and ``/`` with numbers
+    (constants: sympy expressions that do not depend on ``s``) and with other tangent scalars,
+    by the sum, product and quotient rules; a :class:`Tangent` times one is a :class:`Tangent`.
+    """
+
+    __slots__ = ("value", "d", "tidy")
+
+    def __init__(self, value: Any, d: Matrix, tidy: Callable[[Any], Any] = keep):
+        self.value, self.d, self.tidy = value, d, tidy
+
+    def _new(self, value: Any, d: Matrix) -> TangentScalar:
+        return TangentScalar(self.tidy(value), d.applyfunc(self.tidy), self.tidy)
+
+    def _lift(self, other: Any) -> TangentScalar:
+        if isinstance(other, TangentScalar):
+            return other
+        if isinstance(other, (Tangent, sp.MatrixBase)):
+            raise TypeError("a scalar combines with scalars only")
+        return TangentScalar(other, sp.zeros(*self.d.shape), self.tidy)
+
+    def __add__(self, other: Any) -> TangentScalar:
+        other = self._lift(other)
+        return self._new(self.value + other.value, self.d + other.d)
+
+    __radd__ = __add__
+
+    def __neg__(self) -> TangentScalar:
+        return TangentScalar(-self.value, -self.d, self.tidy)
+
+    def __sub__(self, other: Any) -> TangentScalar:
+        return self + (-self._lift(other))
+
+    def __rsub__(self, other: Any) -> TangentScalar:
+        return self._lift(other) - self
+
+    def __mul__(self, other: Any) -> Any:
+        if isinstance(other, Tangent):
+            return NotImplemented  # Tangent.__rmul__: a vector
+        other = self._lift(other)
+        return self._new(self.value * other.value, other.value * self.d + self.value * other.d)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Any) -> TangentScalar:
+        other = self._lift(other)
+        value = self.value / other.value
+        return self._new(value, (self.d - value * other.d) / other.value)
+
+    def __rtruediv__(self, other: Any) -> TangentScalar:
+        return self._lift(other) / self
 
 
 class TangentOps:
@@ -218,6 +321,36 @@ class TangentOps:
 
     def join(self, x: Tangent, y: Tangent) -> Tangent:
         return self.tangent(Matrix.vstack(x.value, y.value), Matrix.vstack(x.d, y.d))
+
+    def loss_gradients(self, z: Tangent) -> tuple[Tangent, Tangent]:
+        """``∇L_i(z)`` with derivative ``∇²L_i(z) dz``, for both players."""
+        gx, gy = self.game.loss_gradients_sym(z.value)
+        hx, hy = self.game.loss_hessians_sym(z.value)
+        return self.tangent(gx, hx * z.d)._tidied(), self.tangent(gy, hy * z.d)._tidied()
+
+    def dot(self, u: Tangent, w: Tangent) -> TangentScalar:
+        """``⟨u, w⟩`` with derivative ``uᵀ dw + wᵀ du``."""
+        value = (u.value.T * w.value)[0, 0]
+        d = u.value.T * w.d + w.value.T * u.d
+        return TangentScalar(self.tidy(value), d.applyfunc(self.tidy), self.tidy)
+
+    def scalar(self, value: Any) -> TangentScalar:
+        """A scalar as a :class:`TangentScalar` (a number: zero derivative)."""
+        if isinstance(value, TangentScalar):
+            return value
+        return TangentScalar(value, sp.zeros(1, self.m), self.tidy)
+
+    def if_nonnegative(self, s: Any, a: Any, b: Any) -> TangentScalar:
+        """The branch's value and derivative; step functions in both when ``s`` is symbolic."""
+        s, a, b = self.scalar(s), self.scalar(a), self.scalar(b)
+        value = sp.sympify(s.value)
+        if value.is_number:
+            return a if bool(value >= 0) else b
+        d = Matrix(1, self.m, [branch(value, p, q) for p, q in zip(a.d, b.d, strict=True)])
+        return TangentScalar(branch(value, a.value, b.value), d, self.tidy)
+
+    def size(self, z: Tangent) -> int:
+        return z.value.shape[0]
 
     def solve(self, linear_map: Callable[[Tangent], Tangent], rhs: Tangent) -> Tangent:
         n = rhs.value.shape[0]
@@ -299,3 +432,25 @@ class EigenOps:
             "a tracked second moment makes the step nonlinear in the state; freeze the "
             "preconditioner at a number (second_moment=) for a map"
         )
+
+    def loss_gradients(self, z: Any) -> tuple[Any, Any]:
+        raise NoEigenvalueMap("the step uses the players' losses, not the field alone")
+
+    def dot(self, u: Any, w: Any) -> Any:
+        """Zero: quadratic in the state, with no linear part at the fixed point."""
+        return 0
+
+    def if_nonnegative(self, s: Any, a: Any, b: Any) -> Any:
+        """The branch at the fixed point; refused when ``s`` is zero there (decided by the
+        state's higher-order terms, direction by direction: no linearisation)."""
+        if isinstance(s, np.ndarray):  # the step run on arrays of λ
+            if np.any(s == 0):
+                raise NoEigenvalueMap("a branch of the step is decided by second-order terms")
+            return np.where(np.real(s) >= 0, a, b)
+        if sp.sympify(s).is_zero:
+            raise NoEigenvalueMap("a branch of the step is decided by second-order terms")
+        return branch(s, a, b)
+
+    def size(self, z: Any) -> int:
+        """One: the state is one eigendirection."""
+        return 1

@@ -170,6 +170,16 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--conditioning", action="store_true", help="also κ(λ) of the top-k (Krylov on Jᵀ)"
     )
+    p.add_argument("--lam", type=finite_float, default=1.0, help="λ of --method sga")
+    p.add_argument("--align", action="store_true", help="--method sga: align the sign of λ")
+    p.add_argument(
+        "--alpha",
+        type=positive_float,
+        default=None,
+        help="look-ahead rate of --method lola/sos (default --lr), coupling of --method lead",
+    )
+    p.add_argument("--beta2", type=finite_float, default=0.99, help="decay of --method acgd")
+    p.add_argument("--eps", type=positive_float, default=1e-5, help="ε of --method acgd")
     p.add_argument("--out", default="spectrum", help="output directory (default spectrum/)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_optimiser_arguments(p)
@@ -200,7 +210,12 @@ def method_of(args: argparse.Namespace, game: Any = None) -> Any:
         method, args.operator_settings = optimiser_method_of(args, game)
         return method
     lr = 0.01 if args.lr is None else args.lr
-    return build_method(args.method, lr=lr, beta=args.beta, gamma=args.gamma)
+    options = {"lr": lr, "beta": args.beta, "gamma": args.gamma}
+    # the options of issue 19's methods (getattr: a namespace from before them has none)
+    for name in ("lam", "align", "alpha", "beta2", "eps"):
+        if getattr(args, name, None) is not None:
+            options[name] = getattr(args, name)
+    return build_method(args.method, **options)
 
 
 def solver_options(args: argparse.Namespace) -> dict[str, Any]:

@@ -6,11 +6,17 @@ from pathlib import Path
 
 from ..games import Bilinear
 from ..methods import (
+    ACGD,
     CGD,
     GDA,
+    LEAD,
+    LOLA,
+    SGA,
+    SOS,
     AltGDA,
     Consensus,
     ExtraGradient,
+    HamiltonianGD,
     Lookahead,
     Method,
     Momentum,
@@ -36,6 +42,13 @@ def bilinear_methods(lr: float = BILINEAR_LR) -> dict[str, Method]:
         "lookahead-GDA (k = 5, α = 0.5)": Lookahead(GDA(lr), k=5, alpha=0.5),
         "consensus (γ = 1)": Consensus(lr, 1.0),
         "CGD": CGD(lr),
+        "Hamiltonian GD": HamiltonianGD(lr),
+        "SGA (λ = 0.5, aligned)": SGA(lr, 0.5, align=True),
+        "LOLA (α = lr)": LOLA(lr),
+        "SOS (α = lr)": SOS(lr),
+        "LEAD (β = 0.2, α = 0.5)": LEAD(lr, 0.2, 0.5),
+        # ρ at the equilibrium of the whole state (z*, 0, 1); the run starts with smaller steps
+        "ACGD (β₂ = 0.5, ε = 1)": ACGD(lr, beta2=0.5, eps=1.0, bias_correction=False),
     }
 
 

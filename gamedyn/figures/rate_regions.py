@@ -7,7 +7,17 @@ from pathlib import Path
 import numpy as np
 
 from ..games import DiracGAN
-from ..methods import GDA, Consensus, ExtraGradient, Lookahead, Method, Momentum, OptimisticGDA
+from ..methods import (
+    GDA,
+    SGA,
+    Consensus,
+    ExtraGradient,
+    HamiltonianGD,
+    Lookahead,
+    Method,
+    Momentum,
+    OptimisticGDA,
+)
 from ..spectrum import eigenvalues
 from .registry import figure
 
@@ -17,7 +27,11 @@ REGION_LR = 0.5
 
 
 def region_methods(lr: float = REGION_LR) -> dict[str, Method]:
-    """The methods of the rate-regions figure, at the same step size."""
+    """The methods of the rate-regions figure, at the same step size.
+
+    Only methods with an eigenvalue map can be drawn in the λ-plane; consensus, Hamiltonian GD
+    and SGA use ``Jᵀ``, so theirs holds for a normal ``J``.
+    """
     return {
         "GDA": GDA(lr),
         "extragradient": ExtraGradient(lr),
@@ -25,6 +39,8 @@ def region_methods(lr: float = REGION_LR) -> dict[str, Method]:
         "momentum β = −0.3": Momentum(lr, -0.3),
         "lookahead-GDA k=5, α=0.5": Lookahead(GDA(lr), k=5, alpha=0.5),
         "consensus γ = 0.5": Consensus(lr, 0.5),
+        "Hamiltonian GD": HamiltonianGD(lr),
+        "SGA λ = 0.5 (aligned)": SGA(lr, 0.5, align=True),
     }
 
 
@@ -45,8 +61,8 @@ def make_rate_regions(out_dir: Path, small: bool) -> list[Path]:
     from .layout import grid, save
 
     lam, methods = region_eigenvalues(), region_methods()
-    fig, axes = grid(len(methods), 3, 3.6)
-    for ax, (label, method) in zip(axes, methods.items(), strict=True):
+    fig, axes = grid(len(methods), 4, 3.6)
+    for ax, (label, method) in zip(axes[: len(methods)], methods.items(), strict=True):
         plot.rate_region(
             method,
             re=(-1.0, 3.0),

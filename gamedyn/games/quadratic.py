@@ -25,7 +25,8 @@ class Quadratic(Game):
 
     ``Axx`` and ``Ayy`` are the players' own Hessians (symmetric); ``Axy`` (``nx × ny``) and
     ``Ayx`` (``ny × nx``) couple them. (Terms of a player's loss that do not involve its own
-    variables do not change the field and are left out.) With ``Ayx = −Axyᵀ`` this is the field
+    variables do not change the field and are left out; LOLA and SOS, which use ``∇_y L_x``
+    and ``∇_x L_y``, see the losses as written here.) With ``Ayx = −Axyᵀ`` this is the field
     of the zero-sum game ``min_x max_y ½ xᵀAxx x + xᵀAxy y − ½ yᵀAyy y``. In general ``J`` is not
     normal: these are the simplest games whose Jacobian has non-orthogonal eigenvectors.
 

@@ -53,6 +53,8 @@ class SymbolicGame(Game):
             [sp.diff(self.loss_x, s) for s in self.x] + [sp.diff(self.loss_y, s) for s in self.y]
         )
         self._jacobian = self._field.jacobian(self.variables)
+        self._loss_gradients: tuple[sp.Matrix, sp.Matrix] | None = None
+        self._loss_hessians: tuple[sp.Matrix, sp.Matrix] | None = None
         self._numeric_losses = None
 
     @classmethod
@@ -110,6 +112,27 @@ class SymbolicGame(Game):
     def jacobian_sym(self, z: Any = None) -> sp.Matrix:
         """``J(z) = ∂v/∂z`` as a sympy matrix (``z=None``: at the symbolic point ``(x, y)``)."""
         return self.at(self._jacobian, z)
+
+    def loss_gradients_sym(self, z: Any = None) -> tuple[sp.Matrix, sp.Matrix]:
+        """``(∇L_x(z), ∇L_y(z))``: each loss differentiated with respect to all of ``z``.
+
+        Two ``n × 1`` columns (``z=None``: at the symbolic point); the field is their diagonal
+        parts, ``v = (∇_x L_x, ∇_y L_y)``.
+        """
+        if self._loss_gradients is None:
+            self._loss_gradients = tuple(
+                sp.Matrix([sp.diff(loss, s) for s in self.variables])
+                for loss in (self.loss_x, self.loss_y)
+            )
+        return tuple(self.at(g, z) for g in self._loss_gradients)
+
+    def loss_hessians_sym(self, z: Any = None) -> tuple[sp.Matrix, sp.Matrix]:
+        """``(∇²L_x(z), ∇²L_y(z))``, the ``n × n`` Hessians of the two losses in all of ``z``."""
+        if self._loss_hessians is None:
+            self._loss_hessians = tuple(
+                g.jacobian(self.variables) for g in self.loss_gradients_sym()
+            )
+        return tuple(self.at(h, z) for h in self._loss_hessians)
 
     # The numeric game (torch), for running and dense spectra -----------------------------------
     def losses(self, z: Tensor) -> tuple[Tensor, Tensor]:

@@ -8,16 +8,24 @@ by name. The optimisers GANs are trained with: :mod:`.adam` (Adam, alternating w
 (uniform and EMA around any method) — each a game schedule (:mod:`.schedules`) over per-player
 optimiser transforms (:mod:`.transforms`), as GDA, AltGDA, Momentum and ExtraGradient are too
 (:mod:`.composed`); :mod:`.optimiser_state` is the state an optimiser method can start from.
+The methods of the other toolkits, one module each: :mod:`.hamiltonian` (Hamiltonian gradient
+descent), :mod:`.sga` (symplectic gradient adjustment), :mod:`.lola` (LOLA, with the look-ahead
+and shaping terms), :mod:`.sos` (stable opponent shaping), :mod:`.lead` (least-action dynamics),
+:mod:`.acgd` (adaptive CGD).
 """
 
+from .acgd import ACGD
 from .adam import Adam, ExtraAdam, OptimisticAdam, PastExtraAdam
 from .averaging import EMA, Average
-from .base import Count, Method, Ops, off_diagonal_jvp, scale
+from .base import Count, Method, Ops, off_diagonal_jvp, off_diagonal_vjp, scale
 from .cgd import CGD
 from .composed import Composed
 from .consensus import Consensus
 from .extragradient import ExtraGradient, OptimisticGDA
 from .gda import GDA, AltGDA
+from .hamiltonian import HamiltonianGD
+from .lead import LEAD
+from .lola import LOLA
 from .lookahead import Lookahead
 from .momentum import Momentum
 from .names import METHODS, build
@@ -31,6 +39,8 @@ from .schedules import (
     Schedule,
     Simultaneous,
 )
+from .sga import SGA
+from .sos import SOS
 from .transforms import (
     AdamTransform,
     HeavyBallTransform,
@@ -79,4 +89,11 @@ __all__ = [
     "HeavyBallTransform",
     "AdamTransform",
     "RMSPropTransform",
+    "off_diagonal_vjp",
+    "HamiltonianGD",
+    "SGA",
+    "LOLA",
+    "SOS",
+    "LEAD",
+    "ACGD",
 ]

@@ -31,6 +31,15 @@ and on sympy matrices (exact symbolic Jacobians). Optimisers with a tracked prec
 backend's elementwise ``sqrt``, which the torch backends supply and the symbolic ones refuse;
 with the preconditioner frozen at a number they need only the primitives above. Every Jacobian
 and eigenvalue map in :mod:`gamedyn.spectrum` is derived from these steps.
+
+Opponent shaping and data-dependent rules need four more primitives, implemented by every
+backend in the same way: ``loss_gradients(z)``, each player's loss differentiated with respect
+to *all* of ``z`` (LOLA and SOS use ``∇_y L_x`` and ``∇_x L_y``, which the field does not
+hold); ``dot(u, w)``, an inner product giving a backend scalar that is differentiated like the
+vectors; ``if_nonnegative(s, a, b)``, a branch on the value of a scalar (SGA's sign alignment,
+SOS's ``p``); and ``size(z)``, the number of entries. Entrywise products of two vectors are *not*
+primitives: a step that needs them (ACGD's per-coordinate step sizes) runs on the torch
+backends only.
 """
 
 from __future__ import annotations
@@ -41,6 +50,7 @@ from typing import Any, Protocol
 
 __all__ = [
     "Vec",
+    "Scalar",
     "State",
     "Count",
     "is_count",
@@ -50,10 +60,14 @@ __all__ = [
     "scale",
     "repeat",
     "off_diagonal_jvp",
+    "off_diagonal_vjp",
 ]
 
 Vec = Any
 """A vector of the backend: a 1-D torch tensor or a sympy column matrix."""
+
+Scalar = Any
+"""A scalar of the backend: a 0-d torch tensor, a sympy expression, or a Python number."""
 
 State = tuple
 """The operator's state: vectors (``z_t`` first) and :class:`Count` entries (module docstring)."""
@@ -109,6 +123,25 @@ class Ops(Protocol):
 
     def sqrt(self, u: Vec) -> Vec:
         """Elementwise ``√u`` (optional: only tracked preconditioners, Adam's and RMSProp's)."""
+
+    def loss_gradients(self, z: Vec) -> tuple[Vec, Vec]:
+        """``(∇L_x(z), ∇L_y(z))``: each player's loss differentiated with respect to all of ``z``.
+
+        Laid out like ``z``: ``∇L_x = (∇_x L_x, ∇_y L_x)``. The field is their diagonal parts,
+        ``v = (∇_x L_x, ∇_y L_y)``; opponent shaping also needs the others (``∇_y L_x``).
+        """
+
+    def dot(self, u: Vec, w: Vec) -> Scalar:
+        """``⟨u, w⟩ = Σ_i u_i w_i``, a backend scalar (differentiated like the vectors)."""
+
+    def if_nonnegative(self, s: Scalar, a: Scalar, b: Scalar) -> Scalar:
+        """``a`` where the scalar ``s ≥ 0``, else ``b`` (``a``, ``b``: scalars or numbers).
+
+        The derivative is the chosen branch's: exact except where ``s = 0`` switches branches.
+        """
+
+    def size(self, z: Vec) -> int:
+        """The number of entries of ``z``."""
 
 
 class Method(ABC):
@@ -190,4 +223,12 @@ def off_diagonal_jvp(ops: Ops, z: Vec, u: Vec) -> Vec:
     ux, uy = ops.split(u)
     top, _ = ops.split(ops.jvp(z, ops.join(0 * ux, uy)))
     _, bottom = ops.split(ops.jvp(z, ops.join(ux, 0 * uy)))
+    return ops.join(top, bottom)
+
+
+def off_diagonal_vjp(ops: Ops, z: Vec, u: Vec) -> Vec:
+    """``J_off(z)ᵀ u = ((∇²_yx L_y)ᵀ u_y, (∇²_xy L_x)ᵀ u_x)``: the coupling blocks' transpose."""
+    ux, uy = ops.split(u)
+    top, _ = ops.split(ops.vjp(z, ops.join(0 * ux, uy)))
+    _, bottom = ops.split(ops.vjp(z, ops.join(ux, 0 * uy)))
     return ops.join(top, bottom)

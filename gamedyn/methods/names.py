@@ -13,15 +13,21 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+from .acgd import ACGD
 from .adam import Adam, ExtraAdam, OptimisticAdam, PastExtraAdam
 from .base import Method
 from .cgd import CGD
 from .consensus import Consensus
 from .extragradient import ExtraGradient, OptimisticGDA
 from .gda import GDA, AltGDA
+from .hamiltonian import HamiltonianGD
+from .lead import LEAD
+from .lola import LOLA
 from .lookahead import Lookahead
 from .momentum import Momentum
 from .rmsprop import RMSProp
+from .sga import SGA
+from .sos import SOS
 
 __all__ = ["METHODS", "OPTIMISERS", "build"]
 
@@ -33,6 +39,12 @@ METHODS: dict[str, Callable[..., Method]] = {
     "optimistic": OptimisticGDA,
     "consensus": Consensus,
     "cgd": CGD,
+    "hamiltonian": HamiltonianGD,
+    "sga": SGA,
+    "lola": LOLA,
+    "sos": SOS,
+    "lead": LEAD,
+    "acgd": ACGD,
 }
 """Every update operator a name can build, by that name."""
 

@@ -69,8 +69,9 @@ def _check_map(method: Method) -> None:
 def _no_map(method: Method, reason: Exception) -> NoEigenvalueMap:
     return NoEigenvalueMap(
         f"{method!r} has no eigenvalue map ({reason}): its Jacobian depends on more than the "
-        "eigenvalues of J (alternating updates, per-player step sizes and CGD use the blocks "
-        "of J). Use gamedyn.spectrum.operator_jacobian(method, game, z) on a game instead."
+        "eigenvalues of J (alternating updates, per-player step sizes, CGD, LEAD and ACGD use "
+        "the blocks of J; LOLA and SOS the losses). Use "
+        "gamedyn.spectrum.operator_jacobian(method, game, z) on a game instead."
     )
 
 

@@ -25,8 +25,12 @@ gamedyn's own layout (:func:`save_optimiser_states`, :func:`load_optimiser_state
 has ``step_000250.optimiser.safetensors`` (the tensors, keys ``generator.state.3.exp_avg``) and
 ``step_000250.optimiser.json`` (the param groups); a ``.pt`` checkpoint has
 ``step_000250.optimiser.pt`` (``{"generator": state_dict, "discriminator": state_dict}``, read with
-``weights_only=True``). Other layouts (one file holding ``optG``/``optD``) are loaded by the caller
-and passed in as dicts.
+``weights_only=True``). Public GAN code saves the optimisers inside the checkpoint itself
+(``{"netG": ..., "netD": ..., "optG": ..., "optD": ...}``, Lightning's ``optimizer_states`` list):
+:func:`gamedyn.checkpoints.load_gan` keeps such entries in its report, and
+:func:`optimiser_states_in` finds the two state dicts there and says which is whose (the one
+assignment whose parameters and shapes fit the players; the keys' names break a tie).
+:func:`read_checkpoint_optimiser` tries the sidecar first, then the checkpoint's own entries.
 
 Example:
   >>> import torch
@@ -43,6 +47,7 @@ Example:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -66,6 +71,8 @@ __all__ = [
     "save_optimiser_states",
     "load_optimiser_states",
     "read_checkpoint_optimiser",
+    "optimiser_states_in",
+    "checkpoint_optimiser_states",
 ]
 
 OPTIMISER_KINDS = ("adam", "adamw", "rmsprop")
@@ -508,7 +515,112 @@ def load_optimiser_states(path: str | Path) -> tuple[dict[str, Any], dict[str, A
     return out[0], out[1]
 
 
+def checkpoint_optimiser_states(
+    game: TorchGame, checkpoint: str | Path
+) -> tuple[tuple[dict[str, Any], dict[str, Any]], str]:
+    """Both players' optimiser state dicts for ``checkpoint`` and where they came from: gamedyn's
+    sidecar when there is one (:func:`load_optimiser_states`), else the checkpoint's own entries
+    (:func:`optimiser_states_in` of ``game.checkpoint_report``), else whatever
+    :func:`load_optimiser_states` makes of the path (a ``.pt`` of both states, or its error)."""
+    report = getattr(game, "checkpoint_report", None)
+    if report is not None and not all(p.is_file() for p in sidecar_paths(checkpoint)):
+        try:
+            states, where = optimiser_states_in(report, game)
+        except LookupError:
+            pass
+        else:
+            return states, " and ".join(where)
+    return load_optimiser_states(checkpoint), str(checkpoint)
+
+
 def read_checkpoint_optimiser(game: TorchGame, checkpoint: str | Path) -> CheckpointOptimiser:
-    """:func:`read_optimiser_state` of the optimiser states saved beside ``checkpoint`` in
-    gamedyn's layout (:func:`load_optimiser_states`)."""
-    return read_optimiser_state(game, *load_optimiser_states(checkpoint))
+    """:func:`read_optimiser_state` of :func:`checkpoint_optimiser_states`: the optimiser states
+    saved beside ``checkpoint`` in gamedyn's layout or inside it (``optG``/``optD``, ...)."""
+    return read_optimiser_state(game, *checkpoint_optimiser_states(game, checkpoint)[0])
+
+
+_OPTIMISER_WORDS = ("opt", "optim", "optimizer", "optimiser", "optimizers", "optimisers")
+_PLAYER_WORDS = {
+    "generator": {"g", "gen", "generator", "netg", "modelg"},
+    "discriminator": {"d", "dis", "disc", "discriminator", "critic", "c", "netd", "modeld"},
+}
+
+
+def _is_state_dict(value: Any) -> bool:
+    return isinstance(value, Mapping) and "state" in value and "param_groups" in value
+
+
+def _named_player(key: str) -> str | None:
+    """The player a key names (``optG``, ``optimizer_D``, ``g_optimizer``), or ``None``."""
+    text = key.lower()
+    for word in sorted(_OPTIMISER_WORDS, key=len, reverse=True):
+        text = text.replace(word, " ")
+    words = set(re.split(r"[^a-z0-9]+", text)) - {""}
+    named = [p for p, names in _PLAYER_WORDS.items() if words & names]
+    return named[0] if len(named) == 1 else None
+
+
+def optimiser_states_in(
+    report: Any, game: TorchGame
+) -> tuple[tuple[dict[str, Any], dict[str, Any]], tuple[str, str]]:
+    """The players' ``torch.optim`` state dicts among a checkpoint's ignored entries.
+
+    Looks at every entry of the :class:`~gamedyn.checkpoints.report.LoadReport` that went to
+    neither player: a state dict (``optG``, ``optimizer_D``, ...) or a list of them (Lightning's
+    ``optimizer_states``). Of the two found, the assignment to (generator, discriminator) is the
+    one :func:`read_optimiser_state` accepts (parameter names, counts and shapes fit); when both
+    fit, the keys' names decide (``G``/``gen``/``netG`` against ``D``/``dis``/``critic``), and
+    with two files, the file each entry sits in.
+
+    Returns:
+      ``((generator_state, discriminator_state), (where_g, where_d))``, ``where`` as
+      ``"file:key"`` (``"file:optimizer_states[0]"``).
+
+    Raises:
+      LookupError: no optimiser state dict among the entries.
+      ValueError: not exactly two, or no assignment fits (each assignment's error quoted), or
+        both fit and nothing names them.
+    """
+    found: list[tuple[str, str | None, dict[str, Any]]] = []
+    two_files = len(report.files) > 1
+    for entry in report.ignored:
+        owner = None
+        if two_files:
+            owner = "generator" if entry.file == report.files[0] else "discriminator"
+        values = entry.value
+        if _is_state_dict(values):
+            found.append((f"{entry.file}:{entry.key}", _named_player(entry.key) or owner, values))
+        elif isinstance(values, (list, tuple)) and values and all(map(_is_state_dict, values)):
+            for i, value in enumerate(values):
+                found.append((f"{entry.file}:{entry.key}[{i}]", owner, value))
+    if not found:
+        raise LookupError("the checkpoint holds no torch.optim state dict")
+    if len(found) != 2:
+        raise ValueError(
+            f"expected the two players' optimiser states in the checkpoint, found {len(found)}: "
+            f"{', '.join(repr(w) for w, _, _ in found)}"
+        )
+    fits, errors = [], []
+    for g, d in ((0, 1), (1, 0)):
+        try:
+            read_optimiser_state(game, found[g][2], found[d][2])
+        except ValueError as err:
+            errors.append(f"{found[g][0]!r} as the generator's: {err}")
+        else:
+            fits.append((g, d))
+    if not fits:
+        raise ValueError(
+            "the checkpoint's optimiser states fit neither player: " + "; ".join(errors)
+        )
+    if len(fits) == 2:
+        named = [p for _, p, _ in found]
+        if named == ["generator", "discriminator"] or named == ["discriminator", "generator"]:
+            fits = [(0, 1) if named[0] == "generator" else (1, 0)]
+        else:
+            raise ValueError(
+                f"the optimiser states {found[0][0]!r} and {found[1][0]!r} fit both players and "
+                "their names do not say whose is whose: pass them to read_optimiser_state "
+                "(or --optimiser-state FILE)"
+            )
+    g, d = fits[0]
+    return (dict(found[g][2]), dict(found[d][2])), (found[g][0], found[d][0])

@@ -6,7 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from helpers import tiny_batch, tiny_players
+from helpers import (
+    checkpoint_discriminator,
+    checkpoint_generator,
+    tiny_batch,
+    tiny_players,
+    trained_checkpoint_players,
+    write_layout,
+)
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
@@ -19,6 +26,7 @@ from gamedyn.methods import Adam, RMSProp
 from gamedyn.optimiser_states import (
     load_optimiser_states,
     optimiser_method,
+    optimiser_states_in,
     read_checkpoint_optimiser,
     read_optimiser_state,
     save_optimiser_states,
@@ -303,3 +311,44 @@ def test_a_torch_adam_step_matches_from_any_state():
         generator_loss(LOSS, D(G(latent))).backward()
         opt_g.step()
     np.testing.assert_allclose(state[0].numpy(), _flat(G, D).numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("layout", ["netG-netD", "generator-discriminator", "gen-dis", "lightning"])
+def test_optimiser_states_inside_a_checkpoint_are_found_and_assigned(layout, tmp_path):
+    """Public GAN code saves ``optG``/``optD`` (or Lightning's ``optimizer_states``) inside the
+    checkpoint: read from the load report, they give the record of the raw state dicts."""
+    G, D, opt = trained_checkpoint_players()
+    source, options, _ = write_layout(layout, tmp_path, G, D, opt)
+    real, latent = torch.randn(8, 2, dtype=torch.float64), torch.randn(8, 2, dtype=torch.float64)
+    players = (checkpoint_generator, checkpoint_discriminator)
+    game = load_torch_game(source, *players, real, latent, loss=LOSS, **options)
+    (state_g, state_d), where = optimiser_states_in(game.checkpoint_report, game)
+    assert state_g is not state_d and where[0].startswith(str(source))
+    found, direct = (
+        read_checkpoint_optimiser(game, source),
+        read_optimiser_state(game, *opt.values()),
+    )
+    assert found.state.steps == direct.state.steps == (3, 3)
+    for slot in ("exp_avg", "exp_avg_sq"):
+        assert torch.equal(found.state.slots[slot], direct.state.slots[slot])
+    # the same states in the other order are still assigned by their shapes
+    swapped = {"optimizer_states": [opt["D"], opt["G"]], "netG": G.state_dict()}
+    torch.save(swapped | {"netD": D.state_dict()}, tmp_path / "swapped.pt")
+    game = load_torch_game(tmp_path / "swapped.pt", *players, real, latent, loss=LOSS)
+    assert "optimizer_states[1]" in optimiser_states_in(game.checkpoint_report, game)[1][0]
+
+
+def test_optimiser_states_inside_a_checkpoint_refused_when_incomplete(tmp_path):
+    G, D, opt = trained_checkpoint_players()
+    source, _, _ = write_layout("two-files", tmp_path, G, D, opt)  # only D's optimiser
+    real, latent = torch.randn(8, 2, dtype=torch.float64), torch.randn(8, 2, dtype=torch.float64)
+    players = (checkpoint_generator, checkpoint_discriminator)
+    game = load_torch_game(source, *players, real, latent, loss=LOSS)
+    with pytest.raises(ValueError, match="found 1: .*optimizer_state_dict"):
+        optimiser_states_in(game.checkpoint_report, game)
+    source, _, _ = write_layout("G-D", tmp_path, G, D, opt)
+    game = load_torch_game(source, *players, real, latent, loss=LOSS)
+    with pytest.raises(LookupError, match="no torch.optim state dict"):
+        optimiser_states_in(game.checkpoint_report, game)
+    with pytest.raises(ValueError, match="G-D.pt' does not hold optimiser states"):
+        read_checkpoint_optimiser(game, source)

@@ -2,7 +2,9 @@
 
 The optimiser methods (:data:`gamedyn.methods.names.OPTIMISERS`) start from the checkpoint's
 optimiser state — gamedyn's sidecar beside the checkpoint
-(:func:`gamedyn.optimiser_states.load_optimiser_states`), or ``--optimiser-state FILE`` — with
+(:func:`gamedyn.optimiser_states.load_optimiser_states`), the checkpoint's own entries
+(``optG``/``optD``, Lightning's ``optimizer_states``:
+:func:`gamedyn.optimiser_states.optimiser_states_in`), or ``--optimiser-state FILE`` — with
 its hyperparameters (per player) unless overridden on the command line (``--lr``, ``--beta1``,
 ``--beta2``, ``--eps``, ``--weight-decay``). ``--linearisation frozen`` (default) analyses the
 frozen-preconditioner operator (Adam's second moment held at its checkpoint value; state
@@ -17,12 +19,12 @@ file, step counts and where each hyperparameter came from.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from ..methods.lookahead import INNER_STATES
 from ..methods.names import OPTIMISERS
 from ..methods.schedules import FIRST
+from .arguments import finite_float, positive_float
 
 __all__ = ["LINEARISATIONS", "add_optimiser_arguments", "optimiser_method_of"]
 
@@ -41,8 +43,18 @@ def add_optimiser_arguments(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--linearisation", choices=LINEARISATIONS, default="frozen")
     g.add_argument("--beta1", type=float, default=None, help="Adam's β₁ (default: checkpoint's)")
-    g.add_argument("--beta2", type=float, default=None, help="Adam's β₂ (default: checkpoint's)")
-    g.add_argument("--eps", type=float, default=None, help="ε (default: checkpoint's)")
+    g.add_argument(
+        "--beta2",
+        type=finite_float,
+        default=None,
+        help="Adam's β₂ (default: checkpoint's); --method acgd's decay (default 0.99)",
+    )
+    g.add_argument(
+        "--eps",
+        type=positive_float,
+        default=None,
+        help="ε (default: checkpoint's); --method acgd's (default 1e-5)",
+    )
     g.add_argument("--weight-decay", type=float, default=None, help="(default: checkpoint's)")
     g.add_argument(
         "--alternating", action="store_true", help="alternate the players (implied by --n-critic)"
@@ -61,15 +73,22 @@ def _per_player(hyper: tuple[dict[str, Any], dict[str, Any]], name: str) -> Any:
 
 def optimiser_method_of(args: argparse.Namespace, game: Any) -> tuple[Any, dict[str, Any]]:
     """The ``--method`` optimiser at the checkpoint's state, and the record's settings for it."""
-    from ..optimiser_states import load_optimiser_states, optimiser_method, read_optimiser_state
+    from ..optimiser_states import (
+        checkpoint_optimiser_states,
+        load_optimiser_states,
+        optimiser_method,
+        read_optimiser_state,
+    )
 
-    source = Path(args.optimiser_state or args.checkpoint)
     try:
-        states = load_optimiser_states(source)
+        if args.optimiser_state is not None:
+            states, source = load_optimiser_states(args.optimiser_state), args.optimiser_state
+        else:
+            states, source = checkpoint_optimiser_states(game, args.checkpoint)
     except FileNotFoundError as err:
         raise ValueError(
-            f"--method {args.method} starts from the checkpoint's optimiser state: {err}; give "
-            "--optimiser-state FILE"
+            f"--method {args.method} starts from the checkpoint's optimiser state: {err}, and "
+            "the checkpoint holds none; give --optimiser-state FILE"
         ) from None
     record = read_optimiser_state(game, *states)
     overrides: dict[str, Any] = {}

@@ -178,8 +178,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=None,
         help="look-ahead rate of --method lola/sos (default --lr), coupling of --method lead",
     )
-    p.add_argument("--beta2", type=finite_float, default=0.99, help="decay of --method acgd")
-    p.add_argument("--eps", type=positive_float, default=1e-5, help="ε of --method acgd")
     p.add_argument("--out", default="spectrum", help="output directory (default spectrum/)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_optimiser_arguments(p)

@@ -68,9 +68,9 @@ class ACGD(Method):
 
     def init(self, z: Any) -> State:
         """``(z_0, 0, 0)``, or ``(z_0, 0, 1)`` without bias correction."""
-        _require_tensor(z)
-        weight = torch.zeros_like(z) if self.bias_correction else torch.ones_like(z)
-        return (z, torch.zeros_like(z), weight)
+        # any backend's vector (an eigenvalue map starts here): the step refuses non-torch ones
+        zero = torch.zeros_like(z) if isinstance(z, torch.Tensor) else z * 0
+        return (z, zero, zero if self.bias_correction else zero + 1)
 
     def step(self, ops: Ops, state: State) -> State:
         z, average, weight = state

@@ -275,3 +275,17 @@ def test_factories_keyword_arguments_and_modules(trained, tmp_path):
         load_torch_game(path, G, D, real, latent, generator_kwargs={"width": 4})
     with pytest.raises(ValueError, match=r"shape mismatches"):
         load_torch_game(path, checkpoint_generator, D, real, latent, generator_kwargs={"width": 3})
+
+
+def test_a_float64_checkpoint_into_float32_factories_loads_exactly(tmp_path):
+    """The factories build float32 modules; a float64 checkpoint promotes them instead of
+    rounding its weights (the game then sees the checkpoint's exact values)."""
+    G, D = checkpoint_generator().double(), checkpoint_discriminator().double()
+    path = save(tmp_path / "double.safetensors", G, D)
+    real, latent = tiny_batch(0, 8, 2)
+    game = load_torch_game(path, checkpoint_generator, checkpoint_discriminator, real, latent)
+    expected = torch.cat([p.detach().reshape(-1) for m in (G, D) for p in m.parameters()])
+    assert game.z0.dtype == torch.float64 and torch.equal(game.z0, expected)
+    g = checkpoint_generator()
+    load_gan(path, g, checkpoint_discriminator())
+    assert all(p.dtype == torch.float64 for p in g.parameters())

@@ -42,7 +42,11 @@ def _dtype(tensor: Any) -> str:
 def load_into(module: nn.Module, state: Mapping[str, Any], name: str = "model") -> nn.Module:
     """Load ``state`` into ``module`` strictly; every mismatch is named in one ValueError:
     missing and unexpected keys, shapes, and non-floating (or non-tensor) values where the
-    module has floating ones (a quantised or integer-coded weight would be cast silently)."""
+    module has floating ones (a quantised or integer-coded weight would be cast silently).
+
+    A module in lower precision than its checkpoint (float32 factories, a float64 checkpoint) is
+    promoted to the checkpoint's widest floating dtype first, in place: loading would round
+    every weight otherwise, and the game computes in its own dtype anyway."""
     if not isinstance(module, nn.Module):
         raise TypeError(f"{name} must be a torch.nn.Module, got {type(module).__name__}")
     expected = module.state_dict()
@@ -73,6 +77,19 @@ def load_into(module: nn.Module, state: Mapping[str, Any], name: str = "model") 
     if problems:
         hints = "".join(f" ({hint})" for hint in _norm_hints(missing, unexpected))
         raise ValueError(f"the checkpoint does not match {name}: " + "; ".join(problems) + hints)
+    widest = max(
+        (state[k].dtype for k in common if state[k].is_floating_point()),
+        key=lambda dtype: torch.finfo(dtype).bits,
+        default=None,
+    )
+    narrower = [
+        k
+        for k in common
+        if expected[k].is_floating_point()
+        and torch.finfo(expected[k].dtype).bits < torch.finfo(state[k].dtype).bits
+    ]
+    if narrower:
+        module.to(widest)
     module.load_state_dict(dict(state), strict=True)
     return module
 

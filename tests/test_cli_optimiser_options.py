@@ -104,3 +104,42 @@ def test_optimiser_methods_need_an_optimiser_state(mixture_checkpoints, tmp_path
     )
     with pytest.raises(ValueError, match="simultaneous only"):
         spectrum.method_of(args, game)
+
+
+def test_optimiser_states_saved_inside_the_checkpoint_give_the_sidecars_spectrum(
+    mixture_checkpoints, tmp_path
+):
+    """The same players and Adam states saved the PyTorch-example way (``netG``, ``netD``,
+    ``optG``, ``optD`` in one ``.pt``) give the sidecar route's record, eigenvalue for eigenvalue;
+    the record says where the states came from."""
+    import torch
+    from safetensors.torch import load_file
+
+    from gamedyn.optimiser_states import load_optimiser_states
+
+    source = mixture_checkpoints[-1]
+    flat = load_file(str(source))
+    players = {
+        p: {k.removeprefix(p + "."): v for k, v in flat.items() if k.startswith(p + ".")}
+        for p in ("generator", "discriminator")
+    }
+    opt_g, opt_d = load_optimiser_states(source)
+    path = tmp_path / "ckpt.pt"
+    torch.save(
+        {
+            "netG": players["generator"],
+            "netD": players["discriminator"],
+            "optG": opt_g,
+            "optD": opt_d,
+            "epoch": 4,
+        },
+        path,
+    )
+    records = []
+    for checkpoint, out in ((source, tmp_path / "a"), (path, tmp_path / "b")):
+        _, status = _run(_common(checkpoint, out) + ["--method", "adam", "--alternating"])
+        assert status == 0
+        records.append(json.loads((out / "eigenvalues.json").read_text()))
+    assert records[0]["operator"] == records[1]["operator"]
+    assert records[0]["eigenvalues"] == records[1]["eigenvalues"]
+    assert records[1]["settings"]["optimiser_state"] == f"{path}:optG and {path}:optD"

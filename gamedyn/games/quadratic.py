@@ -112,9 +112,9 @@ class Bilinear(Quadratic):
         A = _validate.matrix("A", A)
         nx, ny = A.shape
         _players_not_empty("Bilinear", nx, ny)
-        _validate.allocation(
+        _validate.allocation(  # J, the zero own blocks and their symmetry check's temporaries
             f"the dense blocks of a Bilinear game with nx = {nx}, ny = {ny}",
-            8.0 * (nx + ny) ** 2,
+            8.0 * ((nx + ny) ** 2 + 3 * (nx**2 + ny**2)),
         )
         b = _linear_term("b", b, nx)
         c = _linear_term("c", c, ny)

@@ -190,5 +190,5 @@ def test_bad_input_is_refused_with_the_name():
 
 def test_power_norms_reports_non_convergence():
     a = torch.as_tensor(np.random.default_rng(0).standard_normal((30, 30)))
-    with pytest.raises(ValueError, match="raise maxiter"):
-        tr.power_norms(lambda u: a @ u, lambda w: a.T @ w, 30, 2, maxiter=1, tol=1e-14)
+    with pytest.raises(ValueError, match="raise lanczos_steps"):
+        tr.power_norms(lambda u: a @ u, lambda w: a.T @ w, 30, 2, lanczos_steps=1, tol=1e-14)

@@ -14,8 +14,8 @@ far larger, and then the eigenvalues alone say little about how ``A`` acts (tran
   at each grid point by inverse Lanczos on ``((zI − R)ᴴ(zI − R))⁻¹``, two triangular solves
   (``O(n²)``) per step, until the largest Ritz value ``θ`` has residual ``≤ tol · θ``; then
   ``σ_min = θ^{-1/2}`` (Trefethen 1999, the algorithm of EigTool). A point where Lanczos does
-  not converge in ``maxiter`` steps, or where ``zI − R`` is numerically singular, falls back to
-  the SVD of ``zI − R``. ``method="svd"`` is the reference: one SVD of ``zI − A`` per point.
+  not converge in ``lanczos_steps`` steps, or where ``zI − R`` is numerically singular, falls
+  back to the SVD of ``zI − R``. ``method="svd"`` is the reference: one SVD of ``zI − A`` per point.
 * **Krylov-projected** (:func:`krylov_pseudospectrum`, matrix-free): ``m`` Arnoldi steps
   ``A V_m = V_{m+1} H̄_m`` (:func:`gamedyn.spectrum.krylov.arnoldi`, ``m`` products), then
   ``σ_min(zĨ − H̄_m)`` with ``Ĩ`` the ``(m + 1) × m`` identity (Toh and Trefethen 1996). Since
@@ -129,11 +129,11 @@ def _inverse_lanczos(
     n: int,
     v0: np.ndarray,
     tol: float,
-    maxiter: int,
+    lanczos_steps: int,
 ) -> tuple[float, bool]:
     """Largest eigenvalue ``θ`` of the Hermitian positive definite ``B`` (``u ↦ B u``) by
     Lanczos with full reorthogonalisation; returns ``(θ, converged)``. Exact at ``n`` steps."""
-    steps = min(n, maxiter)
+    steps = min(n, lanczos_steps)
     q = np.zeros((steps + 1, n), dtype=complex)
     q[0] = v0 / np.linalg.norm(v0)
     alpha, beta = np.zeros(steps), np.zeros(steps)
@@ -170,7 +170,7 @@ class SchurResolvent:
     The complex Schur form ``A = Q R Qᴴ`` is computed once (``scipy.linalg.schur``); each
     :meth:`sigma_min` runs inverse Lanczos on ``((zI − R)ᴴ(zI − R))⁻¹`` (two triangular
     solves per step) to relative residual ``tol``, and falls back to the SVD of ``zI − R``
-    when Lanczos does not converge in ``maxiter`` steps or ``zI − R`` is singular.
+    when Lanczos does not converge in ``lanczos_steps`` steps or ``zI − R`` is singular.
 
     Below ``svd_below`` unknowns each point is the SVD of the triangular ``zI − R`` (faster
     there than Lanczos' Python loop; ``svd_below=0`` forces Lanczos everywhere).
@@ -184,7 +184,7 @@ class SchurResolvent:
         self,
         matrix: Any,
         tol: float = LANCZOS_TOL,
-        maxiter: int = 60,
+        lanczos_steps: int = 60,
         seed: int = 0,
         svd_below: int = 48,
     ) -> None:
@@ -192,7 +192,7 @@ class SchurResolvent:
         self.schur, _ = scipy.linalg.schur(a.astype(complex), output="complex")
         self.n = a.shape[0]
         self.tol = _validate.positive("tol", tol)
-        self.maxiter = _validate.integer_at_least("maxiter", maxiter, 1)
+        self.lanczos_steps = _validate.integer_at_least("lanczos_steps", lanczos_steps, 1)
         rng = np.random.default_rng(seed)
         self._v0 = rng.standard_normal(self.n) + 1j * rng.standard_normal(self.n)
         self.eigenvalues = sort_eigenvalues(np.diag(self.schur))
@@ -217,7 +217,9 @@ class SchurResolvent:
             u, info2 = self._trtrs(r, w, lower=0, trans=0)  # (zI − R) u = w
             return u if info == info2 == 0 else np.full(self.n, np.nan)
 
-        theta, converged = _inverse_lanczos(apply_inverse, self.n, self._v0, self.tol, self.maxiter)
+        theta, converged = _inverse_lanczos(
+            apply_inverse, self.n, self._v0, self.tol, self.lanczos_steps
+        )
         if not converged or not np.isfinite(theta) or theta <= 0:
             self.fallbacks += 1
             return float(np.linalg.svd(r, compute_uv=False)[-1])
@@ -340,7 +342,7 @@ def refine_sigma_min(
     points: Any,
     *,
     tol: float = 1e-10,
-    maxiter: int = 30,
+    lanczos_steps: int = 30,
     solve_tol: float = 1e-12,
     restart: int | None = None,
     seed: int = 0,
@@ -367,14 +369,14 @@ def refine_sigma_min(
     n = int(operator.shape[0])
     tol = _validate.positive("tol", tol)
     solve_tol = _validate.positive("solve_tol", solve_tol)
-    maxiter = _validate.integer_at_least("maxiter", maxiter, 1)
+    lanczos_steps = _validate.integer_at_least("lanczos_steps", lanczos_steps, 1)
     restart = min(n, 100) if restart is None else _validate.integer_at_least("restart", restart, 1)
     points = np.asarray(points, dtype=complex)
     rng = np.random.default_rng(seed)
     v0 = rng.standard_normal(n) + 1j * rng.standard_normal(n)
     out = np.empty(points.shape)
     for index, z in np.ndenumerate(points):
-        out[index] = _refine_at(operator, complex(z), v0, tol, maxiter, solve_tol, restart)
+        out[index] = _refine_at(operator, complex(z), v0, tol, lanczos_steps, solve_tol, restart)
     return out
 
 
@@ -383,7 +385,7 @@ def _refine_at(
     z: complex,
     v0: np.ndarray,
     tol: float,
-    maxiter: int,
+    lanczos_steps: int,
     solve_tol: float,
     restart: int,
 ) -> float:
@@ -406,12 +408,12 @@ def _refine_at(
         return x
 
     theta, converged = _inverse_lanczos(
-        lambda q: solve(shifted, solve(shifted.H, q)), n, v0, tol, maxiter
+        lambda q: solve(shifted, solve(shifted.H, q)), n, v0, tol, lanczos_steps
     )
     if not converged:
         raise ValueError(
-            f"inverse Lanczos did not reach tol = {tol:g} at z = {z:.6g} in maxiter = {maxiter} "
-            "steps"
+            f"inverse Lanczos did not reach tol = {tol:g} at z = {z:.6g} in lanczos_steps = "
+            f"{lanczos_steps} steps"
         )
     return float(1.0 / np.sqrt(theta))
 

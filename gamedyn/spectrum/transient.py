@@ -114,13 +114,13 @@ def _top_singular(
     apply_transpose: Callable[[Tensor], Tensor],
     v0: Tensor,
     tol: float,
-    maxiter: int,
+    lanczos_steps: int,
 ) -> tuple[float, Tensor, float]:
     """``‖B‖₂`` and its unit right singular vector by Lanczos (full reorthogonalisation) on
     ``BᵀB``, from ``v0``; ``(σ, v, relative residual of σ²)``, converged when the residual is
     ``≤ tol``. The basis is float64 on ``v0``'s device."""
     n = v0.shape[0]
-    steps = min(n, maxiter)
+    steps = min(n, lanczos_steps)
     q = torch.zeros(steps + 1, n, dtype=v0.dtype, device=v0.device)
     q[0] = v0 / torch.linalg.vector_norm(v0)
     alpha, beta = np.zeros(steps), np.zeros(steps)
@@ -153,7 +153,7 @@ def power_norms(
     steps: int,
     *,
     tol: float = 1e-10,
-    maxiter: int = 100,
+    lanczos_steps: int = 100,
     seed: int = 0,
     device: Any = None,
     dtype: torch.dtype = torch.float64,
@@ -166,11 +166,11 @@ def power_norms(
     unit right singular vectors (``vectors[t]`` attains ``‖Tᵗ‖``).
 
     Raises:
-      ValueError: Lanczos did not converge in ``maxiter`` steps at some ``t``.
+      ValueError: Lanczos did not converge in ``lanczos_steps`` steps at some ``t``.
     """
     steps = _validate.integer_at_least("steps", steps, 0)
     tol = _validate.positive("tol", tol)
-    maxiter = _validate.integer_at_least("maxiter", maxiter, 1)
+    lanczos_steps = _validate.integer_at_least("lanczos_steps", lanczos_steps, 1)
     noise = torch.randn(n, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
     noise = (noise / torch.linalg.vector_norm(noise)).to(dtype=dtype, device=device)
     norms, vectors = np.ones(steps + 1), [noise]
@@ -187,12 +187,12 @@ def power_norms(
             return w
 
         start = vectors[-1] + 0.1 * noise
-        sigma, v, residual = _top_singular(power, power_t, start, tol, maxiter)
+        sigma, v, residual = _top_singular(power, power_t, start, tol, lanczos_steps)
         if not residual <= tol:
             raise ValueError(
-                f"Lanczos on (Tᵗ)ᵀTᵗ did not reach tol = {tol:g} at t = {t} in maxiter = "
-                f"{maxiter} steps (relative residual {residual:.2e}, estimate ‖Tᵗ‖ ≈ "
-                f"{sigma:.8g}); raise maxiter or loosen tol"
+                f"Lanczos on (Tᵗ)ᵀTᵗ did not reach tol = {tol:g} at t = {t} in lanczos_steps = "
+                f"{lanczos_steps} steps (relative residual {residual:.2e}, estimate ‖Tᵗ‖ ≈ "
+                f"{sigma:.8g}); raise lanczos_steps or loosen tol"
             )
         norms[t] = sigma
         vectors.append(v)
@@ -225,7 +225,7 @@ def transient_growth(
     dt: float = 1.0,
     matrix_free: bool | None = None,
     tol: float = 1e-10,
-    maxiter: int = 100,
+    lanczos_steps: int = 100,
     mode: str = "reverse",
 ) -> np.ndarray:
     """``‖Tᵗ‖₂`` for ``t = 0 … steps``: the largest amplification after ``t`` steps.
@@ -249,7 +249,7 @@ def transient_growth(
     op = operator_of(game, method, z, mode)
     apply, apply_t = (op.apply, op.apply_transpose) if method is not None else flow_products(op, dt)
     norms, _ = power_norms(
-        apply, apply_t, op.shape[0], steps, tol=tol, maxiter=maxiter, device=op.device
+        apply, apply_t, op.shape[0], steps, tol=tol, lanczos_steps=lanczos_steps, device=op.device
     )
     return norms
 
@@ -274,7 +274,7 @@ def worst_direction(
     dt: float = 1.0,
     matrix_free: bool | None = None,
     tol: float = 1e-10,
-    maxiter: int = 100,
+    lanczos_steps: int = 100,
 ) -> WorstDirection:
     """The peak of :func:`transient_growth` over ``t ≤ steps`` and the direction attaining it.
 
@@ -296,7 +296,13 @@ def worst_direction(
             (op.apply, op.apply_transpose) if method is not None else flow_products(op, dt)
         )
         norms, vectors = power_norms(
-            apply, apply_t, op.shape[0], steps, tol=tol, maxiter=maxiter, device=op.device
+            apply,
+            apply_t,
+            op.shape[0],
+            steps,
+            tol=tol,
+            lanczos_steps=lanczos_steps,
+            device=op.device,
         )
         peak = int(np.argmax(norms))
         direction = vectors[peak].detach().cpu().double().numpy()

@@ -100,7 +100,9 @@ def covariance_matrix(name: str, value: Any, n: int) -> Tensor:
         raise ValueError(f"{name} must be symmetric (a covariance), got {cov.tolist()!r}")
     smallest = float(torch.linalg.eigvalsh(cov)[0])
     if smallest < -1e-10 * max(1.0, float(cov.abs().max())):
-        raise ValueError(f"{name} must be positive semi-definite, its least eigenvalue is {smallest}")
+        raise ValueError(
+            f"{name} must be positive semi-definite, its least eigenvalue is {smallest}"
+        )
     return cov
 
 
@@ -151,6 +153,14 @@ class FiniteSum(StochasticGame):
 
     def __init__(self, games: Sequence[Game], batch_size: int = 1):
         self.games = list(games)
+        for i, g in enumerate(self.games):
+            if not isinstance(g, Game):
+                raise TypeError(f"games[{i}] must be a gamedyn Game, got {type(g).__name__}")
+            if (g.nx, g.ny) != (self.games[0].nx, self.games[0].ny):
+                raise ValueError(
+                    f"games[{i}] has (nx, ny) = ({g.nx}, {g.ny}), games[0] has "
+                    f"({self.games[0].nx}, {self.games[0].ny}): a finite sum shares its players"
+                )
         self.mean = _mean_game(self.games)
         self.batch_size = _validate.integer_at_least("batch_size", batch_size, 1)
 
@@ -295,8 +305,10 @@ class MinibatchGame(StochasticGame):
         z = self.mean.default_point() if z is None else self.mean.point(z)
         with torch.no_grad():
             rows = torch.stack(
-                [self.game.with_batch(self.real[i : i + 1], self.latent[i : i + 1]).field(z)
-                 for i in range(self.real.shape[0])]
+                [
+                    self.game.with_batch(self.real[i : i + 1], self.latent[i : i + 1]).field(z)
+                    for i in range(self.real.shape[0])
+                ]
             )
         centred = rows - rows.mean(0)
         return centred.T @ centred / (rows.shape[0] * self.batch_size)

@@ -140,9 +140,7 @@ def _stationary_state(method: Method, game: Game, z: torch.Tensor) -> State:
             f"{_counts(one)} then {_counts(two)}): it has no stationary covariance; use mse_curve"
         )
     if _counts(state) != _counts(one):
-        state = tuple(
-            c if is_count(c) else s for s, c in zip(state, one, strict=True)
-        )
+        state = tuple(c if is_count(c) else s for s, c in zip(state, one, strict=True))
         with torch.no_grad():
             one = method.step(ops, state)
     gap = float((flatten(one) - flatten(state)).abs().max())

@@ -32,7 +32,7 @@ from .. import _validate
 from ..backends.dense import TorchOps
 from ..backends.state import flatten, unflatten
 from ..games.stochastic import StochasticGame
-from ..methods.base import Method, State, is_count
+from ..methods.base import Method, is_count
 from .sampling import SampledOps, evaluations, sample_group, stochastic_form
 
 __all__ = ["stochastic_run", "distances"]
@@ -78,9 +78,10 @@ def stochastic_run(
     state = method.init(z0)
     group = sample_group(method, mean_ops, z0, same_sample)
     with torch.no_grad():
-        per_step = max(evaluations(method, mean_ops, state), evaluations(
-            method, mean_ops, method.step(mean_ops, state)
-        ))
+        per_step = max(
+            evaluations(method, mean_ops, state),
+            evaluations(method, mean_ops, method.step(mean_ops, state)),
+        )
     g = -(-per_step // group)
     generator = torch.Generator().manual_seed(int(seed))
     out = np.empty((runs, steps + 1, game.n))
@@ -123,5 +124,3 @@ def distances(iterates: np.ndarray, z_star: Any) -> np.ndarray:
     """``‖z_t − z*‖`` of every run and step: ``(runs, steps + 1)`` from :func:`stochastic_run`."""
     z_star = np.asarray(z_star, dtype=float).reshape(1, 1, -1)
     return np.sqrt(np.sum((iterates - z_star) ** 2, axis=-1))
-
-

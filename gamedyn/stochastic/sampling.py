@@ -33,7 +33,14 @@ from ..methods.gda import plain_players
 from ..methods.lookahead import Lookahead
 from ..methods.schedules import Optimistic
 
-__all__ = ["SampledOps", "CountingOps", "evaluations", "sample_group", "stochastic_form", "StoredGradientOGDA"]
+__all__ = [
+    "SampledOps",
+    "CountingOps",
+    "evaluations",
+    "sample_group",
+    "stochastic_form",
+    "StoredGradientOGDA",
+]
 
 
 class SampledOps:
@@ -47,7 +54,12 @@ class SampledOps:
     """
 
     def __init__(self, ops: Any, field_of_sample: Callable, samples: Any, group: int = 1):
-        self.ops, self.field_of_sample, self.samples, self.group = ops, field_of_sample, samples, group
+        self.ops, self.field_of_sample, self.samples, self.group = (
+            ops,
+            field_of_sample,
+            samples,
+            group,
+        )
         self.calls = 0
 
     def field(self, z: torch.Tensor) -> torch.Tensor:

@@ -100,7 +100,8 @@ def stochastic_run(
             s = flatten(state).expand(runs, -1).clone()
             for t in range(1, steps + 1):
                 samples = _draw(game, generator, runs, g)
-                s, output = vmap(lambda a, b: one(a, b, tuple(template)))(s, samples)
+                frozen = tuple(template)
+                s, output = vmap(lambda a, b, f=frozen: one(a, b, f))(s, samples)
                 template = list(counts)
                 out[:, t] = output.cpu().numpy()
         else:

@@ -16,7 +16,7 @@ Example (GDA on ``v(z) = z`` with unit noise: the stationary variance is ``η/(2
   >>> from gamedyn.methods import GDA
   >>> game = AdditiveNoise(Quadratic([[1.0]], [[1.0]], [[0.0]], [[0.0]]), 1.0)
   >>> out = stochastic_run(GDA(0.5), game, [0.0, 0.0], 40, runs=4000, seed=0)
-  >>> out.shape, abs(out[:, -1].var() - 0.5 / 1.5) < 0.03
+  >>> out.shape, bool(abs(out[:, -1].var() - 0.5 / 1.5) < 0.03)
   ((4000, 41, 2), True)
 """
 

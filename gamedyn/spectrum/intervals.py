@@ -23,7 +23,7 @@ Example:
   >>> np.round(low, 4).tolist(), np.round(high, 4).tolist()
   ([2.8037], [3.1963])
   >>> batches_needed(q.std(axis=0, ddof=1), 0.05).tolist()
-  [97]
+  [39]
 """
 
 from __future__ import annotations

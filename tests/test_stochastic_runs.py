@@ -121,3 +121,27 @@ def test_distances_and_bad_inputs():
         stochastic_run(GDA(0.1), QUADRATIC, [0.0, 0.0, 0.0], 3)
     with pytest.raises(ValueError, match="runs"):
         stochastic_run(GDA(0.1), AdditiveNoise(QUADRATIC, 1.0), [0.0, 0.0, 0.0], 3, runs=0)
+
+
+@pytest.mark.slow
+def test_the_stationary_mean_of_one_sample_extragradient_is_biased_as_computed():
+    from gamedyn.games.stochastic import seed_bilinear
+    from gamedyn.stochastic import stationary_mean
+
+    game, lr = seed_bilinear(4), 0.3
+    m = stationary_mean(ExtraGradient(lr), game, same_sample=True)
+    Js = [g.J.numpy() for g in game.games]
+    cs = [g.b.numpy() for g in game.games]
+    EJ2 = np.mean([J @ J for J in Js], 0)
+    EJc = np.mean([J @ c for J, c in zip(Js, cs, strict=True)], 0)
+    hand = np.linalg.solve(np.mean(Js, 0) - lr * EJ2, -np.mean(cs, 0) + lr * EJc)
+    np.testing.assert_allclose(m, hand, atol=1e-10)
+    z_star = game.mean.default_point().numpy()
+    assert np.linalg.norm(m - z_star) > 0.5  # not the equilibrium
+    # Monte Carlo: the iterates' long-run mean is m*, not z*
+    out = stochastic_run(ExtraGradient(lr), game, m, 400, runs=400, seed=0, same_sample=True)
+    per_run = out[:, 100:].mean(1)
+    se = per_run.std(0, ddof=1) / np.sqrt(per_run.shape[0])
+    assert np.all(np.abs(per_run.mean(0) - m) < 4.5 * se)
+    with pytest.raises(ValueError, match="spectral radius"):
+        stationary_mean(GDA(lr), game)

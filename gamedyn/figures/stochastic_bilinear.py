@@ -6,6 +6,15 @@ sample per gradient evaluation, constant step size: stochastic GDA, AvgSGD (GDA 
 averaging), SEM (extragradient, independent samples for the extrapolation and the update), SEM
 with averaging, and extragradient with one sample per step (``same_sample``), with and without
 averaging. The distance to the equilibrium of the mean game, median and 10–90 % band over runs.
+
+What it shows (``d = 4``, ``lr = 0.3``, 200 runs, median ``‖z_t − z*‖`` from 3.30 at ``t = 0``;
+``python -m gamedyn figures --only stochastic_bilinear``): at ``t = 200 / 1000``, SGD 39 / 2.5e5
+and SEM 16 / 1.5e3 diverge — with a constant step the sampled games' second moments grow
+(SEM's more slowly); averaging holds them far lower over the horizon (AvgSGD 3.2 / 4.3e3, SEM +
+averaging 1.4 / 29) but cannot stop the divergence; extragradient with one sample per step
+stalls at a noise floor (3.3 / 3.1) and its uniform average settles near 0.74 — the stationary
+mean's distance from ``z*`` is 0.66 (:func:`~gamedyn.stochastic.stationary_mean`: the
+multiplicative noise biases the chain's mean, ``E[J_i²] ≠ J̄²``).
 """
 
 from __future__ import annotations

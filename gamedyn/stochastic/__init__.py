@@ -10,11 +10,14 @@ An outer layer (like :mod:`gamedyn.regions`) over the games, methods, backends a
   and the noise injection ``B`` both differentiated from the method's one step),
   :func:`stationary_mse`, :func:`mse_curve` (exact on affine games, averaging included);
 * :mod:`.lyapunov` — the Lyapunov solver (doubling);
+* :mod:`.finite_sum` — :func:`stationary_mean`, the exact stationary mean on a finite sum of
+  affine games (multiplicative noise: biased away from ``z*`` in general);
 
 
 The stochastic games themselves are in :mod:`gamedyn.games.stochastic`.
 """
 
+from .finite_sum import stationary_mean
 from .moments import linearise, mse_curve, stationary_covariance, stationary_mse
 from .runs import distances, stochastic_run
 from .sampling import stochastic_form
@@ -27,4 +30,5 @@ __all__ = [
     "stochastic_run",
     "distances",
     "stochastic_form",
+    "stationary_mean",
 ]

@@ -69,7 +69,9 @@ def stationary_mean(
     A = jacfwd(mean_step)(s0).detach().numpy()
     rho = float(np.abs(np.linalg.eigvals(A)).max())
     if not rho < 1:
-        raise ValueError(f"the mean dynamics have spectral radius {rho:.6g} >= 1: no stationary mean")
+        raise ValueError(
+            f"the mean dynamics have spectral radius {rho:.6g} >= 1: no stationary mean"
+        )
     m = np.linalg.solve(np.eye(A.shape[0]) - A, c)
     P = jacfwd(lambda u: method.output(unflatten(u, template)))(s0).detach().numpy()
     return P @ m

@@ -5,8 +5,11 @@ wraps a backend so that call ``k`` evaluates the field of sample ``samples[k // 
 ``group = 1`` every evaluation sees its own sample (stochastic extragradient, SEM, and each of
 lookahead's fast steps); with ``same_sample=True`` the evaluations of one step of the innermost
 base method share one sample (:func:`sample_group`: extragradient's extrapolation and update).
-Every other primitive (``jvp``, ``vjp``, ``solve``...) is the wrapped backend's: for additive
-noise the Jacobian does not depend on the sample.
+Every other primitive (``jvp``, ``vjp``, ``loss_gradients``, ``solve``...) is the wrapped
+backend's, the mean game's: exact for additive noise, whose Jacobian does not depend on the
+sample; on finite sums and minibatches the methods that use them (consensus, CGD, SGA, LOLA,
+SOS) see noisy gradients but the mean game's second-order terms — a limitation, not a sampling
+choice.
 
 A method that *stores* a gradient reuses the noisy one it stored, because the stored vector is
 the value the sampled field returned: the optimistic schedule (past update) and past

@@ -421,7 +421,7 @@ def batch_spectra(
             spread = values.std(axis=0, ddof=1)
             extras["precision"] = float(precision)
             extras["batches_needed"] = batches_needed(spread, precision, confidence).tolist()
-            size = _first_batch_size(local[0])
+            size = _first_batch_size(local[0]) if local else None
             if size is not None:
                 extras["batch_size"] = size
                 extras["batch_size_needed"] = batch_size_needed(

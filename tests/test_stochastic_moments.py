@@ -303,3 +303,14 @@ def test_averaged_iterates_mse_matches_monte_carlo(method):
     se = sq.std(0, ddof=1) / np.sqrt(sq.shape[0])
     for t in (5, 20, 60):
         assert abs(sq[:, t].mean() - curve[t]) < 4.5 * se[t], (t, sq[:, t].mean(), curve[t])
+
+
+@pytest.mark.parametrize("method", [GDA(0.5), ExtraGradient(0.5)], ids=repr)
+def test_the_linearisation_predicts_small_noise_on_a_nonlinear_game(method):
+    from gamedyn.games import DiracGAN
+
+    game = DiracGAN(reg="r1", gamma=1.0)  # equilibrium at 0, J has Re λ > 0 with R1
+    C = stationary_covariance(method, game, 1e-4)
+    out = stochastic_run(method, AdditiveNoise(game, 1e-4), game.default_point(), 200, runs=2000)
+    sq = (out[:, -1] ** 2).sum(1)
+    assert abs(sq.mean() - np.trace(C)) < 4.5 * sq.std(ddof=1) / np.sqrt(sq.size)

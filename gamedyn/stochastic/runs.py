@@ -7,9 +7,10 @@ step with ``same_sample=True``; stored gradients are reused, never redrawn; look
 steps draw their own). The samples of all runs for one step are drawn together from one
 ``torch.Generator`` seeded with ``seed``, so the result is reproducible given
 ``(seed, runs)``, and the vectorised path (``torch.func.vmap`` over the runs, for games whose
-field batches) and the looped path draw the same samples and give the same iterates. Small games run far faster on one torch
-thread (``torch.set_num_threads(1)``; ``benchmarks/bench_stochastic.py``: 25–60× on a shared
-2-core machine); the function leaves the thread count as it finds it.
+field batches) and the looped path draw the same samples and give the same iterates. Small
+games run far faster on one torch thread (``torch.set_num_threads(1)``;
+``benchmarks/bench_stochastic.py``: 25–60× on a shared 2-core machine); the function leaves
+the thread count as it finds it.
 
 Example (GDA on ``v(z) = z`` with unit noise: the stationary variance is ``η/(2 − η)``):
   >>> import numpy as np

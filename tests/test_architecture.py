@@ -82,6 +82,12 @@ LAYERS = {  # a layer may import only the layers listed (and gamedyn's leaf modu
     "gamedyn.backends": {"gamedyn.games", "gamedyn.methods"},
     "gamedyn.spectrum": {"gamedyn.games", "gamedyn.methods", "gamedyn.backends"},
     "gamedyn.regions": {"gamedyn.games", "gamedyn.methods", "gamedyn.spectrum"},
+    "gamedyn.stochastic": {
+        "gamedyn.games",
+        "gamedyn.methods",
+        "gamedyn.backends",
+        "gamedyn.spectrum",
+    },
 }
 LEAVES = {"gamedyn._validate", "gamedyn._atomic", "gamedyn.vocabulary"}
 

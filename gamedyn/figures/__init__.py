@@ -12,6 +12,8 @@ One module per figure, named after it; each computes its numbers with matplotlib
 * :mod:`.pseudospectra`, :mod:`.transient_growth`: beyond the eigenvalues (non-normal
   dynamics) on the bilinear game, the Dirac-GAN and a trained mixture GAN.
 * :mod:`.adam_regions`, :mod:`.optimiser_spectra`: the optimisers GANs are trained with.
+* :mod:`.stochastic_bilinear`, :mod:`.noise_floor`: gradient noise (the seed's stochastic
+  bilinear experiment; exact noise floors with Monte Carlo points).
 """
 
 from .bilinear_trajectories import (
@@ -36,6 +38,10 @@ from .transient_growth import transient_curves, worst_run
 # registered after the classic figures, in this order (the gallery's)
 from .adam_regions import adam_family, adam_rate_maps, adam_spectrum, adam_spectrum_rates
 from .optimiser_spectra import optimiser_spectra
+
+# isort: split
+from .noise_floor import NOISE_FLOOR, lookahead_verdict, noise_floor_curves
+from .stochastic_bilinear import STOCHASTIC_BILINEAR, stochastic_bilinear_curves
 
 __all__ = [
     "FIGURES",
@@ -74,4 +80,9 @@ __all__ = [
     "adam_spectrum_rates",
     "adam_rate_maps",
     "optimiser_spectra",
+    "STOCHASTIC_BILINEAR",
+    "stochastic_bilinear_curves",
+    "NOISE_FLOOR",
+    "noise_floor_curves",
+    "lookahead_verdict",
 ]

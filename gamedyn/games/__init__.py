@@ -11,6 +11,8 @@ Each game knows its losses, its vector field ``v(z) = (∇_x L_x, ∇_y L_y)``, 
   :mod:`.gan_losses`, :mod:`.torch_players` (private copies), :mod:`.torch_purity` (checks)
   and :mod:`.torch_layers` (exact normalisation layers).
 * :mod:`.averaged`: ``AveragedGame`` (the field averaged over batches).
+* :mod:`.stochastic`: stochastic games ``v(z; ξ)`` (``AdditiveNoise``, ``FiniteSum``,
+  ``finite_sum_bilinear``, ``MinibatchGame``), each with its mean game.
 * :mod:`.distributed`: ``DistributedAveragedGame`` (the same over data shards on the ranks of a
   ``torch.distributed`` process group), with :mod:`.collectives` (the differentiable sum over
   ranks).

@@ -56,6 +56,7 @@ from ..games.distributed import DistributedAveragedGame, on_every_rank
 from ..methods.base import Method
 from ..vocabulary import KRYLOV_WHICH, PRODUCT_MODES, SOLVERS
 from .eigensolvers import NoConvergence, solve_top
+from .intervals import Interval, batch_size_needed, batches_needed, interval
 from .operator import JacobianOperator
 from .records import SpectrumRecord
 
@@ -71,6 +72,7 @@ __all__ = [
     "analyse",
     "BatchSpectra",
     "rank_spread",
+    "ranked",
     "batch_spectra",
 ]
 
@@ -319,6 +321,10 @@ class BatchSpectra(NamedTuple):
       averaged: the :class:`~gamedyn.spectrum.records.SpectrumRecord` of the averaged game's
         operator.
       converged: per batch, whether its solver converged.
+      interval: per rank, the confidence interval of the mean across the converged batches
+        (:class:`~gamedyn.spectrum.intervals.Interval`; ``None`` with fewer than 2). The
+        averaged record keeps it in ``extras["batch_interval"]``, with the batches and batch
+        size a target ``precision`` needs.
     """
 
     per_batch: np.ndarray
@@ -326,29 +332,47 @@ class BatchSpectra(NamedTuple):
     std: np.ndarray
     averaged: SpectrumRecord
     converged: np.ndarray
+    interval: Interval | None = None
 
 
 def rank_spread(per_batch: np.ndarray, which: str = "LM") -> tuple[np.ndarray, np.ndarray]:
     """Per rank, the mean and standard deviation across rows (batches) of the quantity that
     ``which`` sorts by: modulus (``"LM"``), real part (``"LR"``: descending, ``"SR"``:
     ascending), ``|imaginary part|`` (``"LI"``: descending, ``"SI"``: ascending)."""
+    values = ranked(per_batch, which)
+    return values.mean(axis=0), values.std(axis=0)
+
+
+def ranked(per_batch: np.ndarray, which: str = "LM") -> np.ndarray:
+    """Per row (batch), the quantity ``which`` sorts by, in rank order (:func:`rank_spread`)."""
     per_batch = np.atleast_2d(np.asarray(per_batch, dtype=complex))
     which = _validate.choice("which", which, KRYLOV_WHICH)
     key = {"LM": np.abs, "LR": np.real, "SR": np.real}.get(which, lambda w: np.abs(w.imag))
-    ranked = np.sort(key(per_batch), axis=1)
+    values = np.sort(key(per_batch), axis=1)
     if which in ("LM", "LR", "LI"):
-        ranked = ranked[:, ::-1]
-    return ranked.mean(axis=0), ranked.std(axis=0)
+        values = values[:, ::-1]
+    return values
 
 
 def batch_spectra(
-    games: Sequence[Game] | DistributedAveragedGame, k: int = 6, which: str = "LM", **kwargs: Any
+    games: Sequence[Game] | DistributedAveragedGame,
+    k: int = 6,
+    which: str = "LM",
+    *,
+    confidence: float = 0.95,
+    interval_method: str = "batch-means",
+    precision: float | None = None,
+    **kwargs: Any,
 ) -> BatchSpectra:
     """Top-``k`` of the :class:`~gamedyn.games.averaged.AveragedGame` of ``games`` (one batch
     each) and of each game.
 
     ``kwargs`` (``method=``, ``z=``, solver options) go to :func:`analyse`. The spread is
-    :func:`rank_spread`'s over the batches whose solver converged.
+    :func:`rank_spread`'s over the batches whose solver converged; beside it, the
+    ``confidence`` interval of their mean per rank (``interval_method``: ``"batch-means"`` or
+    ``"bootstrap"``, :mod:`gamedyn.spectrum.intervals`), and, for a target half-width
+    ``precision``, the batches and the batch size it needs (from the first batch's size).
+    All are kept in the averaged record's ``extras["batch_interval"]``.
 
     ``games`` may be a :class:`~gamedyn.games.distributed.DistributedAveragedGame` (call on
     every rank): its operator is analysed replicated, each rank analyses its own shard's
@@ -388,4 +412,26 @@ def batch_spectra(
         mean, std = rank_spread(per_batch_values[converged], which)
     else:
         mean = std = np.full(k, np.nan)
-    return BatchSpectra(per_batch_values, mean, std, averaged, converged)
+    found = None
+    if converged.sum() >= 2:
+        values = ranked(per_batch_values[converged], which)
+        found = interval(values, confidence, interval_method)
+        extras: dict[str, Any] = {**found.to_dict(), "std": values.std(axis=0, ddof=1).tolist()}
+        if precision is not None:
+            spread = values.std(axis=0, ddof=1)
+            extras["precision"] = float(precision)
+            extras["batches_needed"] = batches_needed(spread, precision, confidence).tolist()
+            size = _first_batch_size(local[0]) if local else None
+            if size is not None:
+                extras["batch_size"] = size
+                extras["batch_size_needed"] = batch_size_needed(
+                    spread, size, precision, confidence
+                ).tolist()
+        averaged.extras["batch_interval"] = extras
+    return BatchSpectra(per_batch_values, mean, std, averaged, converged, found)
+
+
+def _first_batch_size(game: Game) -> int | None:
+    """The number of samples in one batch of ``game`` (a ``TorchGame``'s ``real`` rows)."""
+    real = getattr(game, "real", None)
+    return None if real is None else int(real.shape[0])

@@ -49,6 +49,7 @@ __all__ = [
     "SOLVERS",
     "BATCHNORM",
     "DTYPES",
+    "INTERVALS",
 ]
 
 WHICH = ("LM", "SM", "LR", "SR", "LI", "SI")
@@ -80,6 +81,9 @@ BATCHNORM = ("batch", "running")
 
 DTYPES = ("float64", "float32")
 """Product dtypes: float64 (the validation mode, the default) or float32 (the fast mode)."""
+
+INTERVALS = ("batch-means", "bootstrap")
+"""Confidence intervals for the mean top-k across batches (:mod:`gamedyn.spectrum.intervals`)."""
 
 
 def which_score(values: Any, which: str) -> np.ndarray:

@@ -30,7 +30,7 @@ def test_spectrum_averages_batches_and_reports_spread_and_blocks(mixture_checkpo
     out = tmp_path / "s"
     argv = ["spectrum", str(mixture_checkpoints[-1]), "--example", "mixture-small", "--batch", "8"]
     argv += ["--batches", "3", "--spread", "--blocks", "--k", "3", "--tol", "1e-12"]
-    argv += ["--out", str(out), "--no-progress"]
+    argv += ["--confidence", "0.9", "--precision", "0.01", "--out", str(out), "--no-progress"]
     args = _args(argv)
     assert args.run(args) == 0
     record = json.loads((out / "eigenvalues.json").read_text())
@@ -46,6 +46,17 @@ def test_spectrum_averages_batches_and_reports_spread_and_blocks(mixture_checkpo
         top = np.sort(np.abs(np.linalg.eigvals(game_jacobian(g, g.z0))))[::-1][:3]
         np.testing.assert_allclose(np.sort(row)[::-1], top, rtol=1e-8)
     np.testing.assert_allclose(spread["std"], np.sort(per_batch, axis=1)[:, ::-1].std(axis=0))
+    # the 90 % interval of the mean top-3 moduli, q̄ ± t₀.₉₅(2) s/√3, and the batches for ±0.01
+    from scipy.stats import t
+
+    moduli = np.sort(per_batch, axis=1)[:, ::-1]
+    half = t.ppf(0.95, 2) * moduli.std(axis=0, ddof=1) / np.sqrt(3)
+    found = record["extras"]["batch_interval"]
+    np.testing.assert_allclose(found["low"], moduli.mean(axis=0) - half, rtol=1e-12)
+    np.testing.assert_allclose(found["high"], moduli.mean(axis=0) + half, rtol=1e-12)
+    assert (found["confidence"], found["method"], found["batches"]) == (0.9, "batch-means", 3)
+    assert found["precision"] == 0.01 and found["batch_size"] == 8
+    assert len(found["batches_needed"]) == len(found["batch_size_needed"]) == 3
     nx = game.nx
     blocks = record["extras"]["blocks"]
     hxx = np.linalg.eigvalsh(mean_jacobian[:nx, :nx])
@@ -53,6 +64,22 @@ def test_spectrum_averages_batches_and_reports_spread_and_blocks(mixture_checkpo
     sv = np.linalg.svd(mean_jacobian[:nx, nx:], compute_uv=False)[:3]
     np.testing.assert_allclose(blocks["coupling_singular_values"], sv, atol=1e-8)
     assert record["batch_sizes"]["batches"] == 3 and record["settings"]["batches"] == 3
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--precision", "0.1"], "--precision need --spread"),
+        (["--interval", "bootstrap"], "--interval need --spread"),
+        (["--spread", "--batches", "2", "--confidence", "1.5"], "--confidence must lie in"),
+    ],
+)
+def test_interval_options_are_checked_before_loading(tmp_path, capsys, extra, message):
+    (tmp_path / "ckpt.pt").write_bytes(b"")  # never read: the options are refused first
+    argv = ["spectrum", str(tmp_path / "ckpt.pt"), "--example", "mixture-small", *extra]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gamedyn spectrum: error:") and message in err
 
 
 def test_batches_must_be_positive(mixture_checkpoints, tmp_path, capsys):

@@ -54,7 +54,7 @@ import torch.distributed as dist
 from ..methods import METHODS
 from ..methods import build as build_method
 from ..methods.names import OPTIMISERS
-from ..vocabulary import KRYLOV_WHICH, PRODUCT_MODES, SOLVERS
+from ..vocabulary import INTERVALS, KRYLOV_WHICH, PRODUCT_MODES, SOLVERS
 from .arguments import (
     finite_float,
     nonnegative_float,
@@ -95,6 +95,25 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--spread", action="store_true", help="with --batches: also each batch's top-k spread"
+    )
+    p.add_argument(
+        "--confidence",
+        type=positive_float,
+        default=0.95,
+        help="with --spread: level of the interval for the mean top-k over batches (0.95)",
+    )
+    p.add_argument(
+        "--interval",
+        choices=INTERVALS,
+        default="batch-means",
+        help="with --spread: the interval's kind (default batch-means)",
+    )
+    p.add_argument(
+        "--precision",
+        type=positive_float,
+        default=None,
+        help="with --spread: a target half-width; the record says the batches and batch size "
+        "it needs",
     )
     p.add_argument(
         "--blocks",
@@ -190,6 +209,14 @@ def check_arguments(args: argparse.Namespace) -> None:
     check_model_arguments(args, checkpoint_source(args))
     if args.spread and args.batches < 2:
         raise ValueError("--spread needs --batches B with B >= 2 (the spread across batches)")
+    if not 0 < args.confidence < 1:
+        raise ValueError(f"--confidence must lie in (0, 1), got {args.confidence}")
+    given = [f"--{n}" for n in ("precision",) if getattr(args, n) is not None]
+    given += ["--confidence"] * (args.confidence != 0.95) + ["--interval"] * (
+        args.interval != "batch-means"
+    )
+    if given and not args.spread:
+        raise ValueError(f"{', '.join(given)} need --spread (the interval across batches)")
     if args.blocks and args.k < 2:
         raise ValueError(f"--blocks needs --k >= 2 (both ends of each Hessian), got {args.k}")
     if args.ncv is not None and args.ncv < args.k + 2:
@@ -299,7 +326,15 @@ def analysis(args: argparse.Namespace, game: Any, games: list[Any], method: Any)
     non_normal = non_normal_options(args)
     try:
         if args.spread and args.batches > 1:
-            spread = batch_spectra(game if distributed else games, args.k, args.which, **options)
+            spread = batch_spectra(
+                game if distributed else games,
+                args.k,
+                args.which,
+                confidence=args.confidence,
+                interval_method=args.interval,
+                precision=args.precision,
+                **options,
+            )
             record = spread.averaged
             record.extras["batch_spread"] = {
                 "per_batch": [_pairs(row) for row in spread.per_batch],

@@ -33,6 +33,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _validate
+from ..vocabulary import INTERVALS
 
 __all__ = [
     "INTERVALS",
@@ -43,9 +44,6 @@ __all__ = [
     "batches_needed",
     "batch_size_needed",
 ]
-
-INTERVALS = ("batch-means", "bootstrap")
-"""The interval methods :func:`interval` accepts."""
 
 
 class Interval(NamedTuple):

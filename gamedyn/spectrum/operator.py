@@ -107,6 +107,9 @@ class JacobianOperator(LinearOperator):
       count: products made so far (``A u`` and ``Aᵀ w``; a ``matmat`` counts its columns).
       retained_bytes: memory left in use by the retained graphs (``None`` until built, or
         where it cannot be measured).
+      ops: the step's primitives (``None`` for the game Jacobian); a step's linear solves are
+        differentiated implicitly, by one more solve per product, and checked
+        (:attr:`solve_residual`).
     """
 
     def __init__(
@@ -123,6 +126,7 @@ class JacobianOperator(LinearOperator):
         self.mode = _validate.choice("mode", mode, PRODUCT_MODES)
         z = point_or_default(game, z)
         self.game, self.method = game, method
+        self.ops: MatrixFreeOps | None = None
         if method is None:
             self.fn: Callable[[Tensor], Tensor] = game.field
             self.point = z
@@ -132,6 +136,7 @@ class JacobianOperator(LinearOperator):
                     f"method must be a gamedyn Method or None, got {type(method).__name__}"
                 )
             ops = MatrixFreeOps(game) if ops is None else ops
+            self.ops = ops
             state = method.init(z)
             self.fn = step_map(method, ops, state)
             self.point = flatten(state)
@@ -165,6 +170,15 @@ class JacobianOperator(LinearOperator):
     def device(self) -> torch.device:
         """The device products are computed on (the game's)."""
         return self.point.device
+
+    @property
+    def solve_residual(self) -> float | None:
+        """The worst relative residual ``‖A u − b‖/‖b‖`` of the step's linear solves so far
+        (the step's own and those of every product's implicit derivative); ``None`` where the
+        step solves nothing."""
+        if self.ops is None or not getattr(self.ops, "solves", 0):
+            return None
+        return float(self.ops.worst_residual)
 
     @property
     def operator(self) -> str:

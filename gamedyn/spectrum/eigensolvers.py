@@ -36,7 +36,7 @@ from .. import _validate
 from ..backends.matrix_free import MatrixFreeOps
 from ..games.base import Game
 from ..methods.base import Method
-from ..vocabulary import HERMITIAN_WHICH, KRYLOV_WHICH, SOLVERS
+from ..vocabulary import DEFAULT_PRODUCT_MODE, HERMITIAN_WHICH, KRYLOV_WHICH, SOLVERS
 from .krylov import MAX_RESTARTS, KrylovNoConvergence, krylov_schur
 from .operator import JacobianOperator
 from .ordering import sorted_with
@@ -220,7 +220,7 @@ def top_eigenvalues(
     ops: MatrixFreeOps | None = None,
     solver: str = "krylov-schur",
     callback: Callable[[int, int], None] | None = None,
-    mode: str = "reverse",
+    mode: str = DEFAULT_PRODUCT_MODE,
 ) -> TopEigenvalues:
     """``k`` eigenvalues of the game Jacobian at ``z`` (or of ``method``'s operator Jacobian).
 

@@ -47,6 +47,7 @@ __all__ = [
     "GAN_REGULARISERS",
     "PRODUCT_MODES",
     "DEFAULT_PRODUCT_MODE",
+    "ROUTES",
     "LINEARIZE_MIN_SIZE",
     "SOLVERS",
     "BATCHNORM",
@@ -74,6 +75,11 @@ GAN_REGULARISERS = ("r1", "r2", "gp")
 PRODUCT_MODES = ("reverse", "forward", "linearize", "auto")
 """How a matrix-free ``J u`` is computed (:class:`gamedyn.spectrum.JacobianOperator`); ``"auto"``
 (the default) picks ``"linearize"`` or ``"reverse"``."""
+
+ROUTES = ("auto", "operator", "jacobian")
+"""How :func:`gamedyn.spectrum.top_eigenvalues` finds an operator's eigenvalues: the operator's
+own products, or Krylov–Schur on ``J`` mapped by the eigenvalue map
+(:mod:`gamedyn.spectrum.jacobian_route`); ``"auto"`` takes the Jacobian route where it holds."""
 
 DEFAULT_PRODUCT_MODE = "auto"
 """The product mode of every matrix-free computation unless ``mode=`` says otherwise."""

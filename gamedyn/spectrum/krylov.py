@@ -189,6 +189,7 @@ def krylov_schur(
     callback: Callable[[int, int], None] | None = None,
     return_vectors: bool = False,
     score: Callable[[np.ndarray], np.ndarray] | None = None,
+    reference: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> KrylovResult:
     """The ``k`` most wanted eigenvalues of the real ``n × n`` operator ``u ↦ matvec(u)``.
 
@@ -211,6 +212,8 @@ def krylov_schur(
       score: instead of ``which``, the criterion itself: Ritz values ``θ`` (complex array) ↦
         how wanted each is (larger = more), equal on conjugate pairs (the Jacobian route of
         :mod:`gamedyn.spectrum.jacobian_route` ranks ``θ`` by ``max |μ(θ)|``).
+      reference: what a Ritz value's residual is relative to, ``θ ↦ ρ(θ)`` (converged when
+        ``residual ≤ tol · ρ(θ)``); default ``|θ|``.
 
     Returns:
       A :class:`KrylovResult` with exactly ``k`` values, most wanted first.
@@ -281,7 +284,8 @@ def krylov_schur(
             v[j + 1] = w / beta
         theta, residuals, y = _ritz(hbar, m, which, score)
         floor = np.finfo(float).eps * max(scale, 1e-300)
-        ok = residuals[:k] <= tol * np.maximum(np.abs(theta[:k]), floor)
+        size = np.abs(theta[:k]) if reference is None else np.abs(reference(theta[:k]))
+        ok = residuals[:k] <= tol * np.maximum(size, floor)
         if callback is not None:
             callback(int(ok.sum()), k)
         result = KrylovResult(theta[:k], residuals[:k], bool(ok.all()), matvecs, restarts)
@@ -298,7 +302,7 @@ def krylov_schur(
                 result = result._replace(vectors=vectors)
             return result
         if restarts >= max_restarts:
-            worst = np.max(residuals[:k] / np.maximum(np.abs(theta[:k]), floor))
+            worst = np.max(residuals[:k] / np.maximum(size, floor))
             raise KrylovNoConvergence(
                 f"Krylov–Schur: {int(ok.sum())} of k = {k} eigenvalues ({which}) converged to "
                 f"tol = {tol:g} after {restarts} restarts and {matvecs} products; largest "

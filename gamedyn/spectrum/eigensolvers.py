@@ -271,9 +271,10 @@ def top_eigenvalues(
         from . import jacobian_route
 
         point = point_or_default(game, z)
-        problem = jacobian_route.route_problem(method, game, point)
-        if problem is None and (which != "LM" or solver != "krylov-schur" or ops is not None):
+        if which != "LM" or solver != "krylov-schur" or ops is not None:
             problem = "the Jacobian route takes which='LM', Krylov–Schur and the default ops"
+        else:
+            problem = jacobian_route.route_problem(method, game, point)
         if problem is not None and route == "jacobian":
             raise ValueError(f"route='jacobian' does not hold here: {problem}")
         if problem is None:

@@ -114,14 +114,8 @@ def route_problem(method: Method | None, game: Game, z: Tensor) -> str | None:
     """
     if method is None:
         return "the game Jacobian itself (no operator to map)"
-    from .maps import NoEigenvalueMap, numeric_eigenvalue_map  # sympy: loaded on first use
-
-    try:
-        numeric_eigenvalue_map(method)
-    except (NoEigenvalueMap, ValueError, TypeError) as err:
-        return f"{method!r} has no numeric eigenvalue map ({str(err)[:80]}...)"
     scale = STATIONARY_TOL * (1.0 + float(torch.linalg.vector_norm(z)))
-    for name, point in _record(method, game, z):
+    for name, point in _record(method, game, z):  # one eager step, before any sympy
         if name not in _ALLOWED:
             return f"the step calls {name} (its Jacobian is not a function of J alone)"
         gap = float(torch.linalg.vector_norm(point - z))
@@ -130,6 +124,12 @@ def route_problem(method: Method | None, game: Game, z: Tensor) -> str | None:
                 f"the step evaluates the field {gap:.1e} away from z (v(z) ≠ 0: its Jacobian has "
                 "second-derivative terms there), so the operator route is used"
             )
+    from .maps import NoEigenvalueMap, numeric_eigenvalue_map  # sympy: loaded on first use
+
+    try:
+        numeric_eigenvalue_map(method)
+    except (NoEigenvalueMap, ValueError, TypeError) as err:
+        return f"{method!r} has no numeric eigenvalue map ({str(err)[:80]}...)"
     return None
 
 

@@ -331,9 +331,10 @@ def test_small_operators_are_solved_exactly():
         np.testing.assert_allclose(np.sort(top.values.imag), [-3.0, 3.0], atol=1e-10)
 
 
-def test_matrix_free_cgd_at_a_fixed_point_says_why():
-    with pytest.raises(ValueError, match="zero right-hand side .* fixed point"):
-        top_eigenvalues(Bilinear(np.diag([1.0, 2.0, 3.0])), k=2, method=CGD(0.1))
+def test_matrix_free_cgd_at_a_fixed_point_is_solved():
+    # implicit differentiation of the solve (issue 17): CGD at v = 0 is (I + ηJ)⁻¹ here
+    top = top_eigenvalues(Bilinear(np.diag([1.0, 2.0, 3.0])), k=2, method=CGD(0.1))
+    np.testing.assert_allclose(np.abs(top.values), 1 / np.sqrt(1 + 0.01), rtol=1e-10)
 
 
 # --- hangs and memory --------------------------------------------------------------------------

@@ -128,3 +128,29 @@ def test_with_batch_shares_the_players_and_equals_a_fresh_game():
     assert torch.equal(other.field(game.z0), fresh.field(game.z0))
     assert not torch.equal(other.field(game.z0), game.field(game.z0))
     assert game.real.shape[0] == 4  # the original is unchanged
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"loss": "non-saturating"},
+        {"loss": "saturating"},
+        {"loss": "wgan"},
+        {"loss": "hinge"},
+        {"discriminator_norm": nn.BatchNorm1d(6)},
+        {"dtype": torch.float32},
+        {"reg": "r1", "reg_weight": 0.0},
+    ],
+    ids=lambda o: "-".join(f"{k}={v}" for k, v in o.items()),
+)
+def test_lean_field_is_bit_identical(options):
+    """The lean field (no backward pass of zeros) against the field with both losses pulled
+    back through one shared discriminator graph: torch.equal, and the same products."""
+    game = tiny_gan(**options)
+    z = game.z0 + 0.01 * torch.arange(game.n, dtype=game.z0.dtype) / game.n
+    assert torch.equal(game.field(z), game._field_both_losses(z))
+    u = torch.linspace(-1, 1, game.n, dtype=z.dtype)
+    lean = torch.func.jvp(game.field, (z,), (u,))[1]
+    both = torch.func.jvp(game._field_both_losses, (z,), (u,))[1]
+    tol = 1e-5 if z.dtype == torch.float32 else 1e-13
+    torch.testing.assert_close(lean, both, rtol=tol, atol=tol)

@@ -72,3 +72,31 @@ def test_the_two_conventions_give_different_rates_for_heavy_ball(beta, gap):
         assert gamedyn.contraction_rate(trajectory, rtol=1e-9) == pytest.approx(rho, abs=1e-6)
         rates[inner_state] = rho
     assert abs(rates["keep"] - rates["interpolate"]) > gap, rates
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("base", [GDA(0.001), ExtraGradient(0.001)], ids=repr)
+def test_a_thousand_fast_steps_compose_the_base_numerically(base):
+    """k = 1000: the dense Jacobian (jacfwd through the 1000 steps) is ``(1 − α) I + α B¹⁰⁰⁰``
+    with ``B`` the base's Jacobian (matrix power); the eigenvalue map (``M(λ)ᵏ`` by repeated
+    squaring, no symbolic expansion), the rate and the Jacobian route give its eigenvalues."""
+    from gamedyn import regions
+    from gamedyn.spectrum import eigenvalue_map, top_eigenvalues
+
+    game = random_quadratic(0, 2, 2)
+    z = game.default_point()
+    J = game.jacobian(z).numpy()
+    eye = np.eye(game.n)
+    B = eye - base.lr * J if isinstance(base, GDA) else eye - base.lr * J @ (eye - base.lr * J)
+    method = Lookahead(base, k=1000, alpha=0.5)
+    expected = 0.5 * eye + 0.5 * np.linalg.matrix_power(B, 1000)
+    dense = operator_jacobian(method, game, z)
+    np.testing.assert_allclose(dense, expected, rtol=0, atol=1e-12)
+    exact = np.linalg.eigvals(expected)
+    lam = np.linalg.eigvals(J)
+    mu = eigenvalue_map(method, lam)[..., 0]
+    assert max(np.abs(exact - m).min() for m in mu) < 1e-12
+    np.testing.assert_allclose(regions.rate(method, lam), np.abs(mu), rtol=1e-12)
+    top = top_eigenvalues(game, k=2, method=method)
+    assert top.route.startswith("jacobian")
+    np.testing.assert_allclose(np.abs(top.values), np.sort(np.abs(exact))[-2:][::-1], atol=1e-12)

@@ -201,3 +201,25 @@ def test_acgd_operator_products_match_dense_jacobian():
     u = np.random.default_rng(0).standard_normal((3 * game.n, 2))
     np.testing.assert_allclose(op.matmat(u), A @ u, atol=1e-11)
     np.testing.assert_allclose(op.rmatvec(u[:, 0]), A.T @ u[:, 0], atol=1e-11)
+
+
+def test_auto_mode_linearizes_large_operators_and_falls_back_to_reverse(monkeypatch):
+    """``mode="auto"`` (the default): reverse below ``LINEARIZE_MIN_SIZE`` entries, linearize at
+    or above it, reverse where the step cannot be traced (CGD's solves); the products agree."""
+    import gamedyn.spectrum.operator as operator_module
+
+    game = tiny_gan(discriminator_width=3, dim=1)
+    u = np.random.default_rng(2).standard_normal(game.n)
+    reverse = JacobianOperator(game, mode="reverse").matvec(u)
+    small = JacobianOperator(game)
+    assert small.mode == "reverse"
+    np.testing.assert_array_equal(small.matvec(u), reverse)
+    monkeypatch.setattr(operator_module, "LINEARIZE_MIN_SIZE", 10)
+    large = JacobianOperator(game)
+    assert large.mode == "auto"
+    np.testing.assert_allclose(large.matvec(u), reverse, rtol=0, atol=1e-12)
+    assert large.mode == "linearize"
+    cgd = JacobianOperator(game, method=CGD(0.1))
+    dense = operator_jacobian(CGD(0.1), game, game.z0)
+    np.testing.assert_allclose(cgd.matvec(u), dense @ u, rtol=0, atol=1e-11)
+    assert cgd.mode == "reverse"

@@ -66,7 +66,12 @@ class TorchOps:
     def size(self, z: Tensor) -> int:
         return int(z.shape[0])
 
-    def solve(self, linear_map: Callable[[Tensor], Tensor], rhs: Tensor) -> Tensor:
+    def solve(self, linear_map: Callable[..., Tensor], rhs: Tensor, *operands: Tensor) -> Tensor:
+        """``A⁻¹ rhs`` with ``A u = linear_map(u, *operands)``, by the assembled matrix and
+        ``torch.linalg.solve``: every torch.func transform differentiates it exactly (the
+        derivative of ``torch.linalg.solve`` is the implicit one, ``A⁻¹(db − dA u)``)."""
+        if operands:
+            return self.solve(lambda u: linear_map(u, *operands), rhs)
         n = rhs.shape[0]
         _validate.allocation(f"the dense {n} x {n} matrix of a linear solve", 8.0 * n * n * 2)
         eye = torch.eye(n, dtype=rhs.dtype, device=rhs.device)

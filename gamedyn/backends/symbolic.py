@@ -129,9 +129,9 @@ class SympyOps:
     def join(self, x: Matrix, y: Matrix) -> Matrix:
         return Matrix.vstack(x, y)
 
-    def solve(self, linear_map: Callable[[Matrix], Matrix], rhs: Matrix) -> Matrix:
+    def solve(self, linear_map: Callable[..., Matrix], rhs: Matrix, *operands: Matrix) -> Matrix:
         n = rhs.shape[0]
-        columns = [linear_map(sp.eye(n)[:, i]) for i in range(n)]
+        columns = [linear_map(sp.eye(n)[:, i], *operands) for i in range(n)]
         return Matrix.hstack(*columns).LUsolve(rhs).applyfunc(self.tidy)
 
     def sqrt(self, u: Matrix) -> Matrix:
@@ -352,9 +352,11 @@ class TangentOps:
     def size(self, z: Tangent) -> int:
         return z.value.shape[0]
 
-    def solve(self, linear_map: Callable[[Tangent], Tangent], rhs: Tangent) -> Tangent:
+    def solve(
+        self, linear_map: Callable[..., Tangent], rhs: Tangent, *operands: Tangent
+    ) -> Tangent:
         n = rhs.value.shape[0]
-        images = [linear_map(self.tangent(sp.eye(n)[:, i])) for i in range(n)]
+        images = [linear_map(self.tangent(sp.eye(n)[:, i]), *operands) for i in range(n)]
         A = Matrix.hstack(*(image.value for image in images))
         u = A.LUsolve(rhs.value).applyfunc(self.tidy)
         dA_u = sp.zeros(n, self.m)
@@ -400,8 +402,8 @@ class EigenOps:
     def join(self, x: Any, y: Any) -> Any:
         raise NoEigenvalueMap("the step treats the players separately")
 
-    def solve(self, linear_map: Callable[[Any], Any], rhs: Any) -> Any:
-        return rhs / linear_map(1)
+    def solve(self, linear_map: Callable[..., Any], rhs: Any, *operands: Any) -> Any:
+        return rhs / linear_map(1, *operands)
 
     def repeat(self, step: Callable[[tuple], tuple], k: int, state: tuple) -> tuple:
         """``k`` steps at once: on numbers the step is a linear map ``M(λ)`` of the ``r``

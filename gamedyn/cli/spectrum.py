@@ -54,7 +54,7 @@ import torch.distributed as dist
 from ..methods import METHODS
 from ..methods import build as build_method
 from ..methods.names import OPTIMISERS
-from ..vocabulary import INTERVALS, KRYLOV_WHICH, PRODUCT_MODES, SOLVERS
+from ..vocabulary import DEFAULT_PRODUCT_MODE, INTERVALS, KRYLOV_WHICH, PRODUCT_MODES, SOLVERS
 from .arguments import (
     finite_float,
     nonnegative_float,
@@ -134,8 +134,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--mode",
         choices=PRODUCT_MODES,
-        default="reverse",
-        help="how J u is computed (reverse: backward passes on a retained graph)",
+        default=DEFAULT_PRODUCT_MODE,
+        help="how J u is computed (auto: linearize on large games, else reverse: backward "
+        "passes on a retained graph)",
     )
     p.add_argument(
         "--method", choices=("game", *METHODS), default="game", help="operator (default: J)"

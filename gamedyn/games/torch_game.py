@@ -282,10 +282,35 @@ class TorchGame(Game):
     def field(self, z: Tensor) -> Tensor:
         """``v(z) = (∇_x L_G, ∇_y L_D)`` with one generator pass and one discriminator pass.
 
-        ``u = G_x(latent)`` once; the discriminator's forward on ``(y, u)`` is shared by both
-        losses and pulled back twice (``∂_y L_D`` and ``∂_u L_G``); then ``∇_x L_G =
-        (∂u/∂x)ᵀ ∂_u L_G``. Pure: torch.func transforms (jvp, vjp, vmap) apply.
+        ``u = G_x(latent)`` once and the discriminator once on the real and once on the fake
+        batch. Without a regulariser (the lean field): the losses are pulled back to the logits
+        first, then the real branch once (``∂_y L_D`` only) and the fake branch twice (its part
+        of ``∂_y L_D``, and ``∂_u L_G``); no backward pass multiplies zeros, and the result is
+        bit-identical to :meth:`_field_both_losses` (tested). With a regulariser the
+        discriminator's losses are pulled back together (:meth:`_field_both_losses`). Then
+        ``∇_x L_G = (∂u/∂x)ᵀ ∂_u L_G``. Pure: torch.func transforms (jvp, vjp, vmap) apply.
         """
+        if self.reg is not None and self.reg_weight != 0.0:
+            return self._field_both_losses(z)
+        x, y = self.split(z)
+        fake, pull_g = vjp(self.fake, x)
+        real_logits, pull_real = vjp(lambda w: self.discriminator(w, self.real), y)
+        fake_logits, pull_fake = vjp(self.discriminator, y, fake)
+
+        def losses(real: Tensor, fake: Tensor) -> tuple[Tensor, Tensor]:
+            return discriminator_loss(self.loss, real, fake), generator_loss(self.loss, fake)
+
+        (l_d, _), pull_losses = vjp(losses, real_logits, fake_logits)
+        one, zero = torch.ones_like(l_d), torch.zeros_like(l_d)
+        real_bar, fake_bar_d = pull_losses((one, zero))
+        _, fake_bar_g = pull_losses((zero, one))
+        grad_y = pull_real(real_bar)[0] + pull_fake(fake_bar_d)[0]
+        (grad_x,) = pull_g(pull_fake(fake_bar_g)[1])
+        return torch.cat([grad_x, grad_y])
+
+    def _field_both_losses(self, z: Tensor) -> Tensor:
+        """The field with the discriminator's forward on ``(y, u)`` shared by both losses and
+        pulled back twice (``∂_y L_D`` and ``∂_u L_G``), zeros included."""
         x, y = self.split(z)
         fake, pull_g = vjp(self.fake, x)
         (l_d, l_g), pull_d = vjp(self.player_losses, y, fake)

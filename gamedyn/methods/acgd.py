@@ -82,10 +82,10 @@ class ACGD(Method):
         floor = (ROOT_FLOOR * self.eps) ** 2
         h = scale(ops, self.lr, weight**0.5 / ((average + floor) ** 0.5 + self.eps))
 
-        def system(u):
+        def system(u, z, h):
             return u + h * off_diagonal_jvp(ops, z, u)
 
-        delta = ops.solve(system, h * v)
+        delta = ops.solve(system, h * v, z, h)
         return (z - delta, average, weight)
 
 

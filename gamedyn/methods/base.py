@@ -118,8 +118,14 @@ class Ops(Protocol):
     def join(self, x: Vec, y: Vec) -> Vec:
         """``(x, y) ↦ z``."""
 
-    def solve(self, linear_map: Callable[[Vec], Vec], rhs: Vec) -> Vec:
-        """The ``u`` with ``linear_map(u) = rhs``."""
+    def solve(self, linear_map: Callable[..., Vec], rhs: Vec, *operands: Vec) -> Vec:
+        """The ``u`` with ``linear_map(u, *operands) = rhs``.
+
+        ``operands`` are the vectors the system's matrix depends on (CGD's ``z``), passed
+        explicitly rather than captured by ``linear_map``: a backend may then differentiate the
+        solution implicitly, ``d(A⁻¹b) = A⁻¹(db − dA A⁻¹b)``, one more solve with the same
+        operator (:class:`~gamedyn.backends.matrix_free.MatrixFreeOps`).
+        """
 
     def sqrt(self, u: Vec) -> Vec:
         """Elementwise ``√u`` (optional: only tracked preconditioners, Adam's and RMSProp's)."""

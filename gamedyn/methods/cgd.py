@@ -31,8 +31,8 @@ class CGD(Method):
     def step(self, ops: Ops, state: State) -> State:
         (z,) = state
 
-        def system(u):
+        def system(u, z):
             return u + scale(ops, self.lr, off_diagonal_jvp(ops, z, u))
 
-        delta = ops.solve(system, scale(ops, self.lr, ops.field(z)))
+        delta = ops.solve(system, scale(ops, self.lr, ops.field(z)), z)
         return (z - delta,)

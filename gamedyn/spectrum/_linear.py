@@ -18,6 +18,7 @@ from scipy.sparse.linalg import LinearOperator
 
 from ..games.base import Game
 from ..methods.base import Method
+from ..vocabulary import DEFAULT_PRODUCT_MODE
 from .dense import game_jacobian, operator_jacobian
 from .operator import JacobianOperator
 
@@ -56,7 +57,7 @@ def dense_matrix(game: Game, method: Method | None = None, z: Any = None) -> np.
 
 
 def operator_of(
-    game: Game, method: Method | None = None, z: Any = None, mode: str = "reverse"
+    game: Game, method: Method | None = None, z: Any = None, mode: str = DEFAULT_PRODUCT_MODE
 ) -> JacobianOperator:
     """``A`` as a :class:`~gamedyn.spectrum.operator.JacobianOperator` (products counted)."""
     size_of(game, method)

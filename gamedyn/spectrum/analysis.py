@@ -54,7 +54,7 @@ from ..games.averaged import AveragedGame
 from ..games.base import Game
 from ..games.distributed import DistributedAveragedGame, on_every_rank
 from ..methods.base import Method
-from ..vocabulary import KRYLOV_WHICH, PRODUCT_MODES, SOLVERS
+from ..vocabulary import DEFAULT_PRODUCT_MODE, KRYLOV_WHICH, PRODUCT_MODES, SOLVERS
 from .eigensolvers import NoConvergence, solve_top
 from .intervals import Interval, batch_size_needed, batches_needed, interval
 from .operator import JacobianOperator
@@ -218,7 +218,7 @@ def analyse(
     method: Method | None = None,
     z: Any = None,
     solver: str = "krylov-schur",
-    mode: str = "reverse",
+    mode: str = DEFAULT_PRODUCT_MODE,
     tol: float = 1e-8,
     ncv: int | None = None,
     max_restarts: int | None = None,

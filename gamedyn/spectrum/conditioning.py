@@ -44,7 +44,7 @@ import scipy.linalg
 from .. import _validate
 from ..games.base import Game
 from ..methods.base import Method
-from ..vocabulary import KRYLOV_WHICH
+from ..vocabulary import DEFAULT_PRODUCT_MODE, KRYLOV_WHICH
 from ._linear import as_matrix, dense_matrix, operator_of, use_dense
 from .eigensolvers import check_k
 from .krylov import krylov_schur
@@ -127,7 +127,7 @@ def condition_numbers(
     matrix_free: bool | None = None,
     tol: float = 1e-12,
     ncv: int | None = None,
-    mode: str = "reverse",
+    mode: str = DEFAULT_PRODUCT_MODE,
 ) -> Conditioning:
     """Eigenvalues of the game Jacobian (or ``method``'s operator Jacobian) and their ``κ``.
 

@@ -34,9 +34,9 @@ from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigs, eigsh
 
 from .. import _validate
 from ..backends.matrix_free import MatrixFreeOps
-from ..games.base import Game
+from ..games.base import Game, point_or_default
 from ..methods.base import Method
-from ..vocabulary import HERMITIAN_WHICH, KRYLOV_WHICH, SOLVERS
+from ..vocabulary import DEFAULT_PRODUCT_MODE, HERMITIAN_WHICH, KRYLOV_WHICH, ROUTES, SOLVERS
 from .krylov import MAX_RESTARTS, KrylovNoConvergence, krylov_schur
 from .operator import JacobianOperator
 from .ordering import sorted_with
@@ -60,7 +60,12 @@ class TopEigenvalues(NamedTuple):
     ``values``: sorted in gamedyn's order (decreasing modulus); ``residuals``: the true
     ``‖A v − λ v‖/‖v‖`` for each value's eigenvector, recomputed with fresh products, in the same
     order; ``matvecs``: products used by the solver (the residuals' own products not included);
-    ``seconds``: wall time of the whole call; ``solver``: ``"krylov-schur"`` or ``"arpack"``.
+    ``seconds``: wall time of the whole call; ``solver``: ``"krylov-schur"`` or ``"arpack"``;
+    ``jacobian_products``: the products with ``J`` (and ``Jᵀ``) the solve cost, whatever the
+    route (the operator route: ``matvecs`` times the field evaluations and ``J u``/``Jᵀ u`` of
+    one step, :func:`~gamedyn.spectrum.jacobian_route.step_products`); ``route``: how the
+    eigenvalues were found (:func:`~gamedyn.spectrum.jacobian_route.describe`: ``"operator"``
+    or ``"jacobian: ..."``, with the reason where the Jacobian route did not hold).
     """
 
     values: np.ndarray
@@ -68,6 +73,8 @@ class TopEigenvalues(NamedTuple):
     matvecs: int
     seconds: float
     solver: str = "krylov-schur"
+    jacobian_products: int | None = None
+    route: str = "operator"
 
 
 class NoConvergence(ValueError):
@@ -220,7 +227,8 @@ def top_eigenvalues(
     ops: MatrixFreeOps | None = None,
     solver: str = "krylov-schur",
     callback: Callable[[int, int], None] | None = None,
-    mode: str = "reverse",
+    mode: str = DEFAULT_PRODUCT_MODE,
+    route: str = "auto",
 ) -> TopEigenvalues:
     """``k`` eigenvalues of the game Jacobian at ``z`` (or of ``method``'s operator Jacobian).
 
@@ -241,13 +249,63 @@ def top_eigenvalues(
     The Krylov basis is float64 for both solvers; the products are evaluated in the game's
     dtype (float32 products are the fast mode, float64 the validation mode).
 
+    ``route`` (operator spectra, :mod:`gamedyn.spectrum.jacobian_route`): ``"jacobian"`` runs
+    Krylov–Schur on ``J`` and maps the Ritz values by the method's eigenvalue map, selecting by
+    ``|μ(θ)|`` over all branches and checking every residual on the operator — exact where the
+    operator's Jacobian is a function of ``J`` (GDA, heavy ball anywhere; extragradient,
+    optimistic, lookahead of these at a stationary point of the field); ``"operator"`` runs it
+    on the operator's own products; ``"auto"`` (default) takes the Jacobian route where it holds
+    (``which="LM"``, Krylov–Schur, no ``ops`` given) and the operator route otherwise — away
+    from a stationary point the operator's Jacobian has second-derivative terms. The record's
+    ``route`` says which was used and why; ``jacobian_products`` counts ``J`` products either way.
+
     Raises:
       NoConvergence: (a ``ValueError``) with the best estimates so far.
     """
     start = time.perf_counter()
     _validate.choice("which", which, KRYLOV_WHICH)  # checked before any product is built
     _validate.choice("solver", solver, SOLVERS)
+    _validate.choice("route", route, ROUTES)
     _validate.positive("tol", tol)
+    if route != "operator" and method is not None:
+        from . import jacobian_route
+
+        point = point_or_default(game, z)
+        if which != "LM" or solver != "krylov-schur" or ops is not None:
+            problem = "the Jacobian route takes which='LM', Krylov–Schur and the default ops"
+        else:
+            problem = jacobian_route.route_problem(method, game, point)
+        if problem is not None and route == "jacobian":
+            raise ValueError(f"route='jacobian' does not hold here: {problem}")
+        if problem is None:
+            try:
+                values, residuals, j_products, _ = jacobian_route.top_by_jacobian(
+                    game,
+                    method,
+                    point,
+                    check_k(k, method.order * game.n, 2),
+                    tol=tol,
+                    ncv=ncv,
+                    max_restarts=max_restarts,
+                    mode=mode,
+                )
+            except (jacobian_route.RouteFailed, KrylovNoConvergence) as err:
+                if route == "jacobian":
+                    raise ValueError(f"the Jacobian route failed: {err}") from err
+                problem = f"the Jacobian route failed: {str(err)[:100]}"
+            else:
+                return TopEigenvalues(
+                    values,
+                    residuals,
+                    j_products,
+                    time.perf_counter() - start,
+                    solver,
+                    j_products,
+                    jacobian_route.describe("jacobian", None),
+                )
+        op = JacobianOperator(game, z, method, mode, ops=ops)
+        top = solve_top(op, k, which, solver, tol, max_restarts, ncv, callback, start)
+        return top._replace(route=jacobian_route.describe("operator", problem))
     op = JacobianOperator(game, z, method, mode, ops=ops)
     return solve_top(op, k, which, solver, tol, max_restarts, ncv, callback, start)
 
@@ -284,7 +342,12 @@ def solve_top(
     else:
         values, residuals, matvecs = _krylov_schur(op, k, which, tol, max_restarts, ncv, callback)
     values, residuals = sorted_with(values, residuals)
-    return TopEigenvalues(values, residuals, matvecs, time.perf_counter() - start, solver)
+    from .jacobian_route import step_products
+
+    per_product = step_products(op.method, op.game, op.point[: op.game.n])
+    return TopEigenvalues(
+        values, residuals, matvecs, time.perf_counter() - start, solver, matvecs * per_product
+    )
 
 
 def hermitian_eigenvalues(

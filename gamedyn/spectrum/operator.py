@@ -14,7 +14,7 @@ antisymmetric parts, the analysis checks, benchmarks) goes through it. Because i
 
 Products (``A u``; ``Aᵀ w`` is always the pullback of ``torch.func.vjp``, built once and kept):
 
-* ``mode="reverse"`` (default): ``w ↦ Aᵀ w`` is linear, so ``A u`` is its vjp with cotangent
+* ``mode="reverse"``: ``w ↦ Aᵀ w`` is linear, so ``A u`` is its vjp with cotangent
   ``u``; the graph of the pullback is built once (retained; :attr:`retained_bytes`) and each
   product is one backward pass through it. On the DCGAN benchmark
   (``benchmarks/bench_matrix_free.py``, CPU, float64) one product costs 2.7–3.5 plain gradient
@@ -24,6 +24,12 @@ Products (``A u``; ``Aᵀ w`` is always the pullback of ``torch.func.vjp``, buil
 * ``mode="linearize"``: ``torch.func.linearize`` traces the forward-mode graph once and replays
   it; where it cannot trace (CGD's step calls ``jvp`` itself) it falls back to ``"forward"``
   and :attr:`mode` says so.
+* ``mode="auto"`` (default, :data:`~gamedyn.vocabulary.DEFAULT_PRODUCT_MODE`): ``"linearize"``
+  for operators of at least :data:`~gamedyn.vocabulary.LINEARIZE_MIN_SIZE` entries (the fastest
+  exact products, at the floor of 2 gradients on a 1.7 M DCGAN; the trace, seconds, pays back
+  after about 20 products), ``"reverse"`` for smaller ones and wherever the step cannot be
+  traced (CGD's solves, a sum over ranks); :attr:`mode` says which, once the first product is
+  built.
 
 Products run in the game's dtype and device (float32: the fast mode; float64: the validation
 mode); the numpy side of the operator (``matvec``, ``rmatvec``, ``matmat``) is float64.
@@ -57,7 +63,7 @@ from ..backends.matrix_free import MatrixFreeOps
 from ..backends.state import flatten, step_map
 from ..games.base import Game, point_or_default
 from ..methods.base import Method
-from ..vocabulary import PRODUCT_MODES
+from ..vocabulary import DEFAULT_PRODUCT_MODE, LINEARIZE_MIN_SIZE, PRODUCT_MODES
 
 Tensor = torch.Tensor
 
@@ -97,7 +103,7 @@ class JacobianOperator(LinearOperator):
       game: any :class:`~gamedyn.games.base.Game`.
       z: the point (default: the game's default point, e.g. a checkpoint's parameters).
       method: an update operator, or ``None`` for the game Jacobian.
-      mode: ``"reverse"``, ``"forward"`` or ``"linearize"`` (see the module docstring).
+      mode: ``"auto"``, ``"reverse"``, ``"forward"`` or ``"linearize"`` (module docstring).
       ops: the matrix-free primitives (default ``MatrixFreeOps(game)``).
 
     Attributes:
@@ -107,6 +113,9 @@ class JacobianOperator(LinearOperator):
       count: products made so far (``A u`` and ``Aᵀ w``; a ``matmat`` counts its columns).
       retained_bytes: memory left in use by the retained graphs (``None`` until built, or
         where it cannot be measured).
+      ops: the step's primitives (``None`` for the game Jacobian); a step's linear solves are
+        differentiated implicitly, by one more solve per product, and checked
+        (:attr:`solve_residual`).
     """
 
     def __init__(
@@ -114,7 +123,7 @@ class JacobianOperator(LinearOperator):
         game: Game,
         z: Any = None,
         method: Method | None = None,
-        mode: str = "reverse",
+        mode: str = DEFAULT_PRODUCT_MODE,
         *,
         ops: MatrixFreeOps | None = None,
     ):
@@ -123,6 +132,7 @@ class JacobianOperator(LinearOperator):
         self.mode = _validate.choice("mode", mode, PRODUCT_MODES)
         z = point_or_default(game, z)
         self.game, self.method = game, method
+        self.ops: MatrixFreeOps | None = None
         if method is None:
             self.fn: Callable[[Tensor], Tensor] = game.field
             self.point = z
@@ -132,6 +142,7 @@ class JacobianOperator(LinearOperator):
                     f"method must be a gamedyn Method or None, got {type(method).__name__}"
                 )
             ops = MatrixFreeOps(game) if ops is None else ops
+            self.ops = ops
             state = method.init(z)
             self.fn = step_map(method, ops, state)
             self.point = flatten(state)
@@ -152,6 +163,8 @@ class JacobianOperator(LinearOperator):
         self._linear: Callable[[Tensor], Any] | None = None
         self._batched = True
         n = int(self.point.shape[0])
+        if self.mode == "auto" and n < LINEARIZE_MIN_SIZE:
+            self.mode = "reverse"  # "auto" on a large operator is resolved by the first product
         super().__init__(dtype=np.dtype(np.float64), shape=(n, n))
 
     # --- description ------------------------------------------------------------------------
@@ -165,6 +178,15 @@ class JacobianOperator(LinearOperator):
     def device(self) -> torch.device:
         """The device products are computed on (the game's)."""
         return self.point.device
+
+    @property
+    def solve_residual(self) -> float | None:
+        """The worst relative residual ``‖A u − b‖/‖b‖`` of the step's linear solves so far
+        (the step's own and those of every product's implicit derivative); ``None`` where the
+        step solves nothing."""
+        if self.ops is None or not getattr(self.ops, "solves", 0):
+            return None
+        return float(self.ops.worst_residual)
 
     @property
     def operator(self) -> str:
@@ -202,12 +224,16 @@ class JacobianOperator(LinearOperator):
                 lambda: vjp(lambda w: pullback(w)[0], torch.zeros_like(self.point))[1]
             )
             return
+        fallback = "reverse" if self.mode == "auto" else "forward"
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 self._linear = self._retained(lambda: linearize(self.fn, self.point)[1])
+            self.mode = "linearize"
         except (RuntimeError, NotImplementedError, TypeError):
-            self.mode = "forward"
+            self.mode = fallback
+            if fallback == "reverse":
+                self._build_linear()
 
     def _jvp(self, u: Tensor) -> Tensor:
         """``A u`` in the product dtype (not counted)."""

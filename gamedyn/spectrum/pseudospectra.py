@@ -59,6 +59,7 @@ from scipy.sparse.linalg import LinearOperator, aslinearoperator, gmres
 from .. import _validate
 from ..games.base import Game
 from ..methods.base import Method
+from ..vocabulary import DEFAULT_PRODUCT_MODE
 from ._linear import DENSE_LIMIT, as_matrix, dense_matrix, operator_of, size_of
 from .krylov import ArnoldiFactorisation, arnoldi
 from .ordering import sort_eigenvalues
@@ -426,7 +427,7 @@ def pseudospectrum(
     method: Method | None = None,
     z: Any = None,
     ncv: int | None = None,
-    mode: str = "reverse",
+    mode: str = DEFAULT_PRODUCT_MODE,
     seed: int = 0,
 ) -> np.ndarray:
     """``σ_min(wI − A)`` on the grid ``w = re[j] + i·im[i]``: the pseudospectra of ``A``.

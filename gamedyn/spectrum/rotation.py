@@ -56,6 +56,7 @@ from .. import _validate
 from ..games.averaged import AveragedGame
 from ..games.base import Game
 from ..methods.base import Method
+from ..vocabulary import DEFAULT_PRODUCT_MODE
 from ._linear import as_matrix, operator_of
 
 Tensor = torch.Tensor
@@ -146,7 +147,7 @@ def frobenius_norm_squared(
     z: Any = None,
     seed: int = 0,
     distribution: str = "rademacher",
-    mode: str = "reverse",
+    mode: str = DEFAULT_PRODUCT_MODE,
 ) -> HutchinsonEstimate:
     """``‖A‖²_F ≈ (1/p) Σ ‖A g_i‖²`` (Hutchinson) with ``SE = std(‖A g_i‖²)/√p``, matrix-free:
     one product ``A g`` per probe (``A``: the game Jacobian or ``method``'s operator Jacobian)."""
@@ -200,7 +201,7 @@ def rotation_index(
     z: Any = None,
     seed: int = 0,
     distribution: str = "rademacher",
-    mode: str = "reverse",
+    mode: str = DEFAULT_PRODUCT_MODE,
 ) -> RotationIndex:
     """The rotation index ``‖K‖²_F/‖A‖²_F`` of the game Jacobian (or ``method``'s operator
     Jacobian) with its standard error, from ``probes`` Hutchinson probes (two products each).
@@ -296,7 +297,7 @@ def rotation_by_block(
     z: Any = None,
     seed: int = 0,
     distribution: str = "rademacher",
-    mode: str = "reverse",
+    mode: str = DEFAULT_PRODUCT_MODE,
 ) -> dict[str, RotationIndex]:
     """The rotation index of the game Jacobian's rows per block, with error bars, and ``"all"``.
 
@@ -315,7 +316,7 @@ def coupling_rotation(
     z: Any = None,
     seed: int = 0,
     distribution: str = "rademacher",
-    mode: str = "reverse",
+    mode: str = DEFAULT_PRODUCT_MODE,
 ) -> dict[str, RotationIndex]:
     """The game Jacobian's player blocks: ``"x"`` (``J_xx``), ``"y"`` (``J_yy``) and
     ``"coupling"`` (``J_xy`` with ``J_yx``), each ``‖K_b‖²_F / (‖S_b‖²_F + ‖K_b‖²_F)``.

@@ -55,6 +55,7 @@ from ..backends.dense import TorchOps
 from ..backends.state import flatten, step_map
 from ..games.base import Game, point_or_default
 from ..methods.base import Method
+from ..vocabulary import DEFAULT_PRODUCT_MODE
 from ._linear import dense_matrix, operator_of, size_of, use_dense
 from .krylov import arnoldi
 from .operator import JacobianOperator
@@ -226,7 +227,7 @@ def transient_growth(
     matrix_free: bool | None = None,
     tol: float = 1e-10,
     lanczos_steps: int = 100,
-    mode: str = "reverse",
+    mode: str = DEFAULT_PRODUCT_MODE,
 ) -> np.ndarray:
     """``‖Tᵗ‖₂`` for ``t = 0 … steps``: the largest amplification after ``t`` steps.
 
@@ -437,7 +438,7 @@ def kreiss_constant(
     method: Method | None = None,
     z: Any = None,
     ncv: int | None = None,
-    mode: str = "reverse",
+    mode: str = DEFAULT_PRODUCT_MODE,
 ) -> float:
     """The Kreiss constant of ``method``'s operator Jacobian ``T`` (discrete time), or with
     ``method=None`` of the gradient flow ``ż = −J z`` (continuous time, the left half plane).

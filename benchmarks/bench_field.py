@@ -1,7 +1,8 @@
 """Benchmark: the game's field and its products against one plain gradient, per product mode.
 
 For the digits DCGAN (:mod:`gamedyn.examples.digits`, 19,362 parameters) and the mixture GAN
-(:mod:`gamedyn.examples.mixture`, 2,003), batch ``--batch``, non-saturating loss, in float64 and
+(:mod:`gamedyn.examples.mixture`, 2,003) — or the 1.7 M DCGAN (:mod:`gamedyn.examples.dcgan`,
+``--example dcgan``) — batch ``--batch``, non-saturating loss, in float64 and
 float32, ``torch.set_num_threads(--threads)`` (1 by default: the machine is shared), best of
 ``--repeat`` after a warm-up, all in the same run:
 
@@ -15,6 +16,7 @@ float32, ``torch.set_num_threads(--threads)`` (1 by default: the machine is shar
 Run:
   python benchmarks/bench_field.py
   python benchmarks/bench_field.py --example digits --dtype float32 --repeat 10
+  python benchmarks/bench_field.py --example dcgan --batch 32 --repeat 3   # the 1.7 M DCGAN
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def measure(game: TorchGame, repeat: int) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--example", choices=("digits", "mixture", "both"), default="both")
+    parser.add_argument("--example", choices=("digits", "mixture", "dcgan", "both"), default="both")
     parser.add_argument("--dtype", choices=("float64", "float32", "both"), default="both")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--repeat", type=int, default=5)

@@ -109,8 +109,8 @@ def test_a_missing_process_group_is_a_clear_error():
 @pytest.mark.filterwarnings("ignore:torch.distributed.nn.functional.all_reduce:FutureWarning")
 def test_pytorchs_own_all_reduces_are_wrong_or_refused_under_torch_func(process_group):
     """Why gamedyn.games.collectives exists (PyTorch 2.13; fails when PyTorch fixes it, so we
-    learn). Two-process evidence (vmap returns the unreduced input) is in
-    test_games_distributed.py."""
+    learn). Under vmap, two processes see the sum or the unreduced input depending on timing
+    (the batching fallback does not wait): test_games_distributed.py."""
     x = torch.tensor([1.0, 2.0], dtype=torch.float64)
 
     def functional(t):

@@ -228,12 +228,12 @@ def test_two_gloo_processes_give_the_one_process_averaged_game(tmp_path):
         assert result["z"].startswith("ValueError: z differs between the ranks")
         assert result["players"].startswith("ValueError: the ranks' games must share")
         assert result["points"].startswith("ValueError: the ranks' games have different default")
-    # PyTorch's functional collective: right eagerly, not the sum under vmap (the unreduced or a
-    # partly reduced input: it is not waited for); autograd pulls back through this rank's part
-    # only, W times, instead of the full-data Jᵀ w
+    # PyTorch's functional collective: right eagerly; under vmap its batching fallback does not
+    # wait for the collective, so whether the sum arrives is a race (seen both ways, so not
+    # asserted); autograd pulls back through this rank's part only, W times, instead of the
+    # full-data Jᵀ w
     for result in results:
         assert result["funcol"][0] == [[3.0] * 3] * 2
-    assert any(result["funcol"][1] != [[3.0] * 3] * 2 for result in results)
     z = torch.tensor([0.1, 0.2, -0.3], dtype=torch.float64)
     mine = [2 * vjp(p, z)[1](torch.ones(3, dtype=torch.float64))[0] for p in parts]
     for result, expected_pull in zip(results, mine, strict=True):

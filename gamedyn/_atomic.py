@@ -23,7 +23,9 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     """A temporary path beside ``path``; renamed onto ``path`` when the block succeeds.
 
     The temporary file keeps ``path``'s suffix (writers such as ``np.savez`` and matplotlib
-    choose the format by it). On an exception it is removed and ``path`` is untouched.
+    choose the format by it). On an exception it is removed and ``path`` is untouched. The file
+    gets the permissions a plain ``open(path, "w")`` would give (``0o666`` less the umask), not
+    the temporary file's private ``0o600``.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -31,11 +33,19 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it and restoring it at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_with(path: str | Path, write: Callable[[Path], Any]) -> Path:

@@ -1,0 +1,94 @@
+"""Benchmark: products and time of plain vs Chebyshev-accelerated Krylov–Schur, away from LM.
+
+The game is a digits DCGAN (:mod:`gamedyn.examples.digits`: BatchNorm in the generator; width
+16, ``n = 19,362``, or ``--example digits-small``) trained with :func:`gamedyn.examples.train`
+(Adam, seed 0) for ``--steps`` steps and reloaded on one fixed batch (seed 12,345) in float64.
+For the last checkpoint it reports, for plain Krylov–Schur (``accelerate=None``) and for
+``accelerate="chebyshev"`` (:mod:`gamedyn.spectrum.filters`), the products of ``J`` used
+(``jacobian_products``: the solver's, and for Chebyshev the Arnoldi, filter and Rayleigh–Ritz
+products), the wall time, whether it converged, and the largest distance between the two
+results:
+
+1. the game Jacobian's ``which="SR"`` top-``--k`` (the least stable directions);
+2. extragradient's operator Jacobian (``--lr``) by largest modulus, by the operator route (the
+   checkpoint is not a stationary point), whose eigenvalues crowd near 1.
+
+Both runs start from the same vector and use ``tol`` ``--tol``; one torch thread (fairer on
+the shared 2-core machine). A run that does not converge in ``--max-restarts`` restarts is
+reported with its products.
+
+Run:
+  python benchmarks/bench_accelerate.py
+  python benchmarks/bench_accelerate.py --example digits-small --steps 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from typing import Any
+
+import numpy as np
+
+from gamedyn.examples import EXAMPLES, train
+from gamedyn.figures.pseudospectra import single_threaded
+from gamedyn.methods import ExtraGradient
+from gamedyn.spectrum.eigensolvers import NoConvergence, top_eigenvalues
+
+
+def solve(game: Any, args: argparse.Namespace, which: str, accelerate: str | None, **kw: Any):
+    """``(values or None, J products, seconds, note)`` of one top-k solve."""
+    start = time.perf_counter()
+    try:
+        r = top_eigenvalues(
+            game, args.k, which, tol=args.tol, max_restarts=args.max_restarts,
+            accelerate=accelerate, **kw,
+        )  # fmt: skip
+    except NoConvergence as err:
+        seconds = time.perf_counter() - start
+        return None, err.matvecs, seconds, f"did not converge: {str(err)[:120]}"
+    return r.values, r.jacobian_products, r.seconds, r.acceleration or "plain"
+
+
+def compare(name: str, game: Any, args: argparse.Namespace, which: str, **kw: Any) -> None:
+    plain = solve(game, args, which, None, **kw)
+    fast = solve(game, args, which, "chebyshev", **kw)
+    for label, (values, products, seconds, note) in (("plain", plain), ("chebyshev", fast)):
+        shown = "-" if values is None else np.array2string(values, precision=6)
+        print(f"  {name} {label:9s}: {products:5d} J products, {seconds:7.2f} s  {shown}")
+        print(f"      {note}")
+    if plain[0] is not None and fast[0] is not None:
+        gap = max(np.min(np.abs(plain[0] - v)) for v in fast[0])
+        print(f"  {name}: products plain/chebyshev = {plain[1] / fast[1]:.2f}, "
+              f"time ratio {plain[2] / fast[2]:.2f}, largest distance {gap:.1e}")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--example", default="digits", choices=["digits", "digits-small"])
+    parser.add_argument("--steps", type=int, default=300, help="training steps")
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--k", type=int, default=4)
+    parser.add_argument("--tol", type=float, default=1e-8)
+    parser.add_argument("--lr", type=float, default=0.05, help="extragradient's step size")
+    parser.add_argument("--max-restarts", type=int, default=60)
+    parser.add_argument("--skip-extragradient", action="store_true")
+    args = parser.parse_args()
+
+    example = EXAMPLES[args.example]
+    with single_threaded(), tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        paths = train(example, args.steps, tmp, args.steps, seed=0)
+        game = example.load_game(paths[-1], args.batch, 12_345)
+        print(f"trained {args.steps} steps in {time.perf_counter() - start:.1f} s; {game}")
+        print(f"n = {game.n:,}, tol {args.tol:g}, k = {args.k}, one torch thread")
+        compare("J, SR", game, args, "SR")
+        compare("J, LR", game, args, "LR")
+        if not args.skip_extragradient:
+            method = ExtraGradient(args.lr)
+            compare("extragradient, LM", game, args, "LM", method=method, route="operator")
+
+
+if __name__ == "__main__":
+    main()

@@ -125,3 +125,19 @@ def test_bad_accelerations_are_refused():
         top_eigenvalues(game, 2, "SR", accelerate="chebyshev", solver="arpack")
     with pytest.raises(ValueError, match="degree"):
         chebyshev_operator(lambda u: u, Ellipse(0.0, 1.0, 0.0, 1.0, 1), 0)
+
+
+def test_a_failed_filter_falls_back_to_plain_krylov_schur(monkeypatch):
+    from gamedyn.spectrum import filters
+
+    game = random_quadratic(1, 10, 10)
+    failed = filters.chebyshev_eigenpairs(
+        lambda u: game.jacobian(game.default_point()) @ u, 20, 3, "SR", max_restarts=0, degree=1
+    )
+    assert not failed.converged  # a degree-1 filter and no restarts: it fails
+    monkeypatch.setattr(filters, "chebyshev_eigenpairs", lambda *a, **kw: failed)
+    r = top_eigenvalues(game, 3, "SR", accelerate="chebyshev", ncv=18)
+    assert "fell back to plain Krylov–Schur" in r.acceleration
+    want = select(eigenvalues(game), 3, "SR")
+    np.testing.assert_allclose(np.sort_complex(r.values), np.sort_complex(want), atol=1e-8)
+    assert r.matvecs > failed.matvecs

@@ -17,8 +17,13 @@ Both runs start from the same vector and use ``tol`` ``--tol``; one torch thread
 the shared 2-core machine). A run that does not converge in ``--max-restarts`` restarts is
 reported with its products.
 
+``--sweep`` adds SR top-``k`` by plain Krylov–Schur and by
+:func:`~gamedyn.spectrum.filters.chebyshev_eigenpairs` for bases 20, 40, 60 and degrees 2, 4,
+10, 30 (products only; about 15 more minutes).
+
 Run:
   python benchmarks/bench_accelerate.py
+  python benchmarks/bench_accelerate.py --sweep
   python benchmarks/bench_accelerate.py --example digits-small --steps 200
 """
 
@@ -30,11 +35,15 @@ import time
 from typing import Any
 
 import numpy as np
+import torch
 
 from gamedyn.examples import EXAMPLES, train
 from gamedyn.figures.pseudospectra import single_threaded
 from gamedyn.methods import ExtraGradient
+from gamedyn.spectrum import JacobianOperator
 from gamedyn.spectrum.eigensolvers import NoConvergence, top_eigenvalues
+from gamedyn.spectrum.filters import chebyshev_eigenpairs
+from gamedyn.spectrum.krylov import krylov_schur
 
 
 def solve(game: Any, args: argparse.Namespace, which: str, accelerate: str | None, **kw: Any):
@@ -80,6 +89,9 @@ def main() -> None:
     parser.add_argument("--max-restarts", type=int, default=300)
     parser.add_argument("--long-ncv", type=int, default=60, help="the longer plain basis")
     parser.add_argument("--skip-extragradient", action="store_true")
+    parser.add_argument(
+        "--sweep", action="store_true", help="also SR by plain and filtered over ncv and degree"
+    )
     args = parser.parse_args()
 
     example = EXAMPLES[args.example]
@@ -94,6 +106,23 @@ def main() -> None:
         if not args.skip_extragradient:
             method = ExtraGradient(args.lr)
             compare("extragradient, LM", game, args, "LM", method=method, route="operator")
+        if args.sweep:
+            sweep(game, args)
+
+
+def sweep(game: Any, args: argparse.Namespace) -> None:
+    """SR top-k products by plain Krylov–Schur and the filter over basis sizes and degrees."""
+    op = JacobianOperator(game)
+    v0 = torch.as_tensor(np.random.default_rng(0).standard_normal(game.n))
+    for ncv in (20, 40, 60):
+        plain = krylov_schur(op.apply, game.n, args.k, "SR", tol=args.tol, ncv=ncv, v0=v0)
+        line = [f"plain {plain.matvecs}"]
+        for degree in (2, 4, 10, 30):
+            r = chebyshev_eigenpairs(
+                op.apply, game.n, args.k, "SR", tol=args.tol, ncv=ncv, degree=degree, v0=v0
+            )
+            line.append(f"degree {degree} {r.matvecs}{'' if r.converged else ' (failed)'}")
+        print(f"  SR, ncv {ncv}: " + ", ".join(line), flush=True)
 
 
 if __name__ == "__main__":

@@ -53,6 +53,7 @@ __all__ = [
     "BATCHNORM",
     "DTYPES",
     "INTERVALS",
+    "ACCELERATIONS",
 ]
 
 WHICH = ("LM", "SM", "LR", "SR", "LI", "SI")
@@ -102,6 +103,12 @@ DTYPES = ("float64", "float32")
 
 INTERVALS = ("batch-means", "bootstrap")
 """Confidence intervals for the mean top-k across batches (:mod:`gamedyn.spectrum.intervals`)."""
+
+ACCELERATIONS = ("chebyshev",)
+"""Accelerations of :func:`gamedyn.spectrum.top_eigenvalues` (``accelerate=``; ``None``, the
+default, is plain Krylov–Schur): ``"chebyshev"`` filters by ``T_d((J − cI)/e)`` on an ellipse
+fitted to Ritz values (:mod:`gamedyn.spectrum.filters`), for ``which`` away from the largest
+moduli."""
 
 
 def which_score(values: Any, which: str) -> np.ndarray:

@@ -612,3 +612,22 @@ def test_torchrun_batches_must_split_over_the_processes(
     args = _args(argv + ["--batches", "3", "--out", str(tmp_path)])
     with pytest.raises(ValueError, match=r"--batches = 3 cannot be split evenly over 2 processes"):
         build_games(args)
+
+
+@pytest.mark.slow
+def test_spectrum_accelerate_records_the_filter_and_the_dense_sr(mixture_checkpoints, tmp_path):
+    from gamedyn.vocabulary import select
+
+    out = tmp_path / "a"
+    argv = ["spectrum", str(mixture_checkpoints[-1]), "--example", "mixture-small", "--batch", "8"]
+    argv += ["--which", "SR", "--k", "3", "--accelerate", "chebyshev", "--tol", "1e-10"]
+    argv += ["--out", str(out), "--no-progress"]
+    args = _args(argv)
+    assert args.run(args) == 0
+    record = json.loads((out / "eigenvalues.json").read_text())
+    assert record["extras"]["acceleration"].startswith("chebyshev")
+    dense = eigenvalues(build_game(args))
+    got = np.array([complex(*w) for w in record["eigenvalues"]])
+    np.testing.assert_allclose(
+        np.sort_complex(got), np.sort_complex(select(dense, 3, "SR")), atol=1e-8
+    )

@@ -54,7 +54,14 @@ import torch.distributed as dist
 from ..methods import METHODS
 from ..methods import build as build_method
 from ..methods.names import OPTIMISERS
-from ..vocabulary import DEFAULT_PRODUCT_MODE, INTERVALS, KRYLOV_WHICH, PRODUCT_MODES, SOLVERS
+from ..vocabulary import (
+    ACCELERATIONS,
+    DEFAULT_PRODUCT_MODE,
+    INTERVALS,
+    KRYLOV_WHICH,
+    PRODUCT_MODES,
+    SOLVERS,
+)
 from .arguments import (
     finite_float,
     nonnegative_float,
@@ -131,6 +138,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="restarts before giving up (default: the solver's own, 300 for Krylov–Schur)",
     )
     p.add_argument("--solver", choices=SOLVERS, default="krylov-schur")
+    p.add_argument(
+        "--accelerate",
+        choices=ACCELERATIONS,
+        default=None,
+        help="Chebyshev-filtered Krylov-Schur for --which SR/LR or crowded spectra",
+    )
     p.add_argument(
         "--mode",
         choices=PRODUCT_MODES,
@@ -252,6 +265,7 @@ def solver_options(args: argparse.Namespace) -> dict[str, Any]:
         "tol": args.tol,
         "ncv": args.ncv,
         "max_restarts": args.max_restarts,
+        "accelerate": args.accelerate,
     }
 
 

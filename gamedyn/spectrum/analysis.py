@@ -226,6 +226,7 @@ def analyse(
     adjointness_tol: float | None = None,
     callback: Callable[[int, int], None] | None = None,
     non_normal: Any = None,
+    accelerate: str | None = None,
 ) -> SpectrumRecord:
     """Top-``k`` eigenvalues of the game Jacobian (or ``method``'s), checked and recorded.
 
@@ -234,7 +235,9 @@ def analyse(
     (:func:`check_adjointness`, raises :class:`AdjointnessError`), then handed to the Krylov
     solver (``solver``, ``which``, ``tol``, ``ncv``, ``max_restarts`` as in
     :func:`~gamedyn.spectrum.eigensolvers.top_eigenvalues`; ``mode`` as in
-    :class:`~gamedyn.spectrum.operator.JacobianOperator`). Products run in the game's dtype
+    :class:`~gamedyn.spectrum.operator.JacobianOperator`; ``accelerate`` as in
+    :func:`~gamedyn.spectrum.eigensolvers.top_eigenvalues`, what it did in
+    ``extras["acceleration"]``). Products run in the game's dtype
     (float32: the fast mode; float64: the validation mode); the Krylov basis is float64.
 
     On a :class:`~gamedyn.games.distributed.DistributedAveragedGame` call it on every rank: the
@@ -294,12 +297,16 @@ def analyse(
         )
 
     try:
-        top = solve_top(op, k, which, solver, tol, max_restarts, ncv, callback, start)
+        top = solve_top(
+            op, k, which, solver, tol, max_restarts, ncv, callback, start, accelerate=accelerate
+        )
     except NoConvergence as err:
         residuals = np.full(len(err.values), np.nan) if err.residuals is None else err.residuals
         err.record = record(err.values, residuals, err.matvecs, converged=False, message=str(err))
         raise
     result = record(top.values, top.residuals, top.matvecs)
+    if top.acceleration is not None:
+        result.extras["acceleration"] = top.acceleration
     if non_normal is not None:
         from .non_normal import non_normal_extras
 

@@ -36,7 +36,14 @@ from .. import _validate
 from ..backends.matrix_free import MatrixFreeOps
 from ..games.base import Game, point_or_default
 from ..methods.base import Method
-from ..vocabulary import DEFAULT_PRODUCT_MODE, HERMITIAN_WHICH, KRYLOV_WHICH, ROUTES, SOLVERS
+from ..vocabulary import (
+    ACCELERATIONS,
+    DEFAULT_PRODUCT_MODE,
+    HERMITIAN_WHICH,
+    KRYLOV_WHICH,
+    ROUTES,
+    SOLVERS,
+)
 from .krylov import MAX_RESTARTS, KrylovNoConvergence, krylov_schur
 from .operator import JacobianOperator
 from .ordering import sorted_with
@@ -51,6 +58,7 @@ __all__ = [
     "ritz_residuals",
     "hermitian_eigenvalues",
     "check_k",
+    "check_acceleration",
 ]
 
 
@@ -65,7 +73,9 @@ class TopEigenvalues(NamedTuple):
     route (the operator route: ``matvecs`` times the field evaluations and ``J u``/``Jᵀ u`` of
     one step, :func:`~gamedyn.spectrum.jacobian_route.step_products`); ``route``: how the
     eigenvalues were found (:func:`~gamedyn.spectrum.jacobian_route.describe`: ``"operator"``
-    or ``"jacobian: ..."``, with the reason where the Jacobian route did not hold).
+    or ``"jacobian: ..."``, with the reason where the Jacobian route did not hold);
+    ``acceleration``: ``None`` for plain Krylov–Schur, else what ``accelerate=`` did (the
+    filter's degree and ellipse, or why it fell back to plain Krylov–Schur).
     """
 
     values: np.ndarray
@@ -75,6 +85,7 @@ class TopEigenvalues(NamedTuple):
     solver: str = "krylov-schur"
     jacobian_products: int | None = None
     route: str = "operator"
+    acceleration: str | None = None
 
 
 class NoConvergence(ValueError):
@@ -229,6 +240,7 @@ def top_eigenvalues(
     callback: Callable[[int, int], None] | None = None,
     mode: str = DEFAULT_PRODUCT_MODE,
     route: str = "auto",
+    accelerate: str | None = None,
 ) -> TopEigenvalues:
     """``k`` eigenvalues of the game Jacobian at ``z`` (or of ``method``'s operator Jacobian).
 
@@ -259,6 +271,15 @@ def top_eigenvalues(
     from a stationary point the operator's Jacobian has second-derivative terms. The record's
     ``route`` says which was used and why; ``jacobian_products`` counts ``J`` products either way.
 
+    ``accelerate="chebyshev"`` (Krylov–Schur only; default ``None``, plain): Saad's Chebyshev
+    acceleration for targets away from the largest moduli (``"SR"``, ``"LR"``, crowded
+    spectra), :mod:`gamedyn.spectrum.filters`: an ellipse fitted to the Ritz values of ``ncv``
+    Arnoldi steps, Krylov–Schur on ``T_d((A − cI)/e)``, Rayleigh–Ritz on ``A`` with true
+    residuals ``≤ tol·|λ|``; where that fails, plain Krylov–Schur from the best vectors. The
+    record's ``acceleration`` says what was done; ``matvecs`` counts every product of ``A``
+    (the filter's ``d`` per filtered product, and the Rayleigh–Ritz products). It takes the
+    operator route.
+
     Raises:
       NoConvergence: (a ``ValueError``) with the best estimates so far.
     """
@@ -267,6 +288,19 @@ def top_eigenvalues(
     _validate.choice("solver", solver, SOLVERS)
     _validate.choice("route", route, ROUTES)
     _validate.positive("tol", tol)
+    check_acceleration(accelerate, solver)
+    if accelerate is not None and route == "jacobian" and method is not None:
+        raise ValueError("accelerate= takes the operator route, got route='jacobian'")
+    if accelerate is not None:
+        op = JacobianOperator(game, z, method, mode, ops=ops)
+        top = solve_top(
+            op, k, which, solver, tol, max_restarts, ncv, callback, start, accelerate=accelerate
+        )
+        if method is None:
+            return top
+        from . import jacobian_route
+
+        return top._replace(route=jacobian_route.describe("operator", "accelerate= was given"))
     if route != "operator" and method is not None:
         from . import jacobian_route
 
@@ -320,6 +354,8 @@ def solve_top(
     ncv: int | None = None,
     callback: Callable[[int, int], None] | None = None,
     start: float | None = None,
+    *,
+    accelerate: str | None = None,
 ) -> TopEigenvalues:
     """:func:`top_eigenvalues` of an operator already built (one operator for a whole analysis)."""
     if not isinstance(op, JacobianOperator):
@@ -337,7 +373,13 @@ def solve_top(
             raise ValueError(
                 f"ncv must satisfy k + 2 = {k + 2} <= ncv <= n = {op.shape[0]}, got {ncv}"
             )
-    if solver == "arpack":
+    check_acceleration(accelerate, solver)
+    acceleration = None
+    if accelerate is not None:
+        values, residuals, matvecs, acceleration = _chebyshev(
+            op, k, which, tol, max_restarts, ncv, callback
+        )
+    elif solver == "arpack":
         values, residuals, matvecs = _arpack(op, k, which, tol, max_restarts, ncv)
     else:
         values, residuals, matvecs = _krylov_schur(op, k, which, tol, max_restarts, ncv, callback)
@@ -346,8 +388,67 @@ def solve_top(
 
     per_product = step_products(op.method, op.game, op.point[: op.game.n])
     return TopEigenvalues(
-        values, residuals, matvecs, time.perf_counter() - start, solver, matvecs * per_product
+        values,
+        residuals,
+        matvecs,
+        time.perf_counter() - start,
+        solver,
+        matvecs * per_product,
+        acceleration=acceleration,
     )
+
+
+def check_acceleration(accelerate: str | None, solver: str) -> str | None:
+    """``accelerate`` checked: ``None`` or one of :data:`~gamedyn.vocabulary.ACCELERATIONS`,
+    with Krylov–Schur."""
+    if accelerate is None:
+        return None
+    _validate.choice("accelerate", accelerate, ACCELERATIONS)
+    if solver != "krylov-schur":
+        raise ValueError(f"accelerate={accelerate!r} needs solver='krylov-schur', got {solver!r}")
+    return accelerate
+
+
+def _chebyshev(
+    op: JacobianOperator,
+    k: int,
+    which: str,
+    tol: float,
+    max_restarts: int | None,
+    ncv: int | None,
+    callback: Callable[[int, int], None] | None,
+) -> tuple[np.ndarray, np.ndarray, int, str]:
+    """Chebyshev-filtered Krylov–Schur (:mod:`gamedyn.spectrum.filters`); where its check on
+    ``A`` fails, plain Krylov–Schur started from its best vectors (all products counted)."""
+    from .filters import chebyshev_eigenpairs
+
+    n = op.shape[0]
+    v0 = torch.as_tensor(np.random.default_rng(0).standard_normal(n))
+    restarts = MAX_RESTARTS if max_restarts is None else max_restarts
+    r = chebyshev_eigenpairs(
+        op.apply, n, k, which, tol=tol, ncv=ncv, max_restarts=restarts, v0=v0,
+        dtype=torch.float64, device=op.device, callback=callback,
+    )  # fmt: skip
+    if r.converged:
+        return r.values, r.residuals, r.matvecs, r.description
+    start = v0 if r.vectors is None else torch.sum(r.vectors.real, dim=0).cpu()
+    try:
+        plain = krylov_schur(
+            op.apply, n, k, which, tol=tol, ncv=ncv, max_restarts=restarts, v0=start,
+            dtype=torch.float64, device=op.device, callback=callback, return_vectors=True,
+        )  # fmt: skip
+    except KrylovNoConvergence as err:
+        values, residuals = sorted_with(err.partial.values, err.partial.residuals)
+        raise NoConvergence(
+            f"Chebyshev-accelerated Krylov–Schur did not converge ({r.description}), nor did "
+            f"plain Krylov–Schur after it: {err}",
+            values,
+            r.matvecs + err.partial.matvecs,
+            residuals,
+        ) from err
+    residuals = ritz_residuals(op.apply, plain.values, plain.vectors)
+    note = f"{r.description}; fell back to plain Krylov–Schur from its vectors"
+    return plain.values, residuals, r.matvecs + plain.matvecs, note
 
 
 def hermitian_eigenvalues(

@@ -292,8 +292,8 @@ def krylov_schur(
         if result.converged:
             if return_vectors:
                 cdtype = torch.complex128 if dtype == torch.float64 else torch.complex64
-                parts = [
-                    torch.as_tensor(p[:, :k].T, dtype=dtype, device=device)
+                parts = [  # a copy: y.imag of a real y is a read-only view
+                    torch.as_tensor(np.array(p[:, :k].T), dtype=dtype, device=device)
                     for p in (y.real, y.imag)
                 ]
                 vectors = torch.empty(k, n, dtype=cdtype, device=device)

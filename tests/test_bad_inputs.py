@@ -243,6 +243,7 @@ def test_hyperparameter_maps_say_when_everything_was_refused_or_make_method_fail
     assert np.isnan(partly.rate[0]) and partly.rate[1] == pytest.approx(0.5)
 
 
+@pytest.mark.filterwarnings("ignore:Converting a tensor with requires_grad=True:UserWarning")
 def test_a_loss_that_leaves_the_graph_is_refused():
     with pytest.raises(ValueError, match="does not depend on x or y through torch operations"):
         FunctionGame(lambda x, y: torch.tensor(float((x * y).sum())), lambda x, y: y.sum(), 1, 1)

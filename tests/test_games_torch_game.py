@@ -143,6 +143,7 @@ def test_with_batch_shares_the_players_and_equals_a_fresh_game():
     ],
     ids=lambda o: "-".join(f"{k}={v}" for k, v in o.items()),
 )
+@pytest.mark.filterwarnings("ignore:reg='r1' with reg_weight = 0 adds nothing:UserWarning")
 def test_lean_field_is_bit_identical(options):
     """The lean field (no backward pass of zeros) against the field with both losses pulled
     back through one shared discriminator graph: torch.equal, and the same products."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,16 +24,14 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 
     The temporary file keeps ``path``'s suffix (writers such as ``np.savez`` and matplotlib
     choose the format by it). On an exception it is removed and ``path`` is untouched. The file
-    gets the permissions a plain ``open(path, "w")`` would give (``0o666`` less the umask), not
-    the temporary file's private ``0o600``.
+    gets the permissions a plain ``open(path, "w")`` would give (``0o666`` less the umask;
+    ``tempfile.mkstemp`` would make it private, ``0o600``).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
+    tmp = _new_file(path)
     try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
+        yield tmp
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -41,11 +39,17 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         raise
 
 
-def _umask() -> int:
-    """The process's umask (read by setting it and restoring it at once)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+def _new_file(path: Path) -> Path:
+    """A new empty file ``.<stem>.<random><suffix>`` beside ``path``, created with mode
+    ``0o666`` so that the OS applies the umask, as for any plain write."""
+    for _ in range(100):
+        tmp = path.with_name(f".{path.stem}.{secrets.token_hex(4)}{path.suffix}")
+        try:
+            os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+        except FileExistsError:
+            continue
+        return tmp
+    raise FileExistsError(f"no free temporary name beside {str(path)!r}")
 
 
 def write_with(path: str | Path, write: Callable[[Path], Any]) -> Path:

@@ -36,18 +36,21 @@ from gamedyn.optimiser_states import (
 LOSS = "non-saturating"
 
 
+def _torch_steps(G, D, opt_g, opt_d, real, latent, steps=1):
+    """``steps`` alternating steps (discriminator first) of the torch.optim optimisers."""
+    for _ in range(steps):
+        opt_d.zero_grad()
+        discriminator_loss(LOSS, D(real), D(G(latent).detach())).backward()
+        opt_d.step()
+        opt_g.zero_grad()
+        generator_loss(LOSS, D(G(latent))).backward()
+        opt_g.step()
+
+
 def _train(G, D, real, latent, make_opt, steps=3):
     """A few alternating steps (discriminator first) with torch.optim on a fixed batch."""
     opt_g, opt_d = make_opt(G), make_opt(D)
-    for _ in range(steps):
-        loss_d = discriminator_loss(LOSS, D(real), D(G(latent).detach()))
-        opt_d.zero_grad()
-        loss_d.backward()
-        opt_d.step()
-        loss_g = generator_loss(LOSS, D(G(latent)))
-        opt_g.zero_grad()
-        loss_g.backward()
-        opt_g.step()
+    _torch_steps(G, D, opt_g, opt_d, real, latent, steps)
     return opt_g, opt_d
 
 
@@ -106,12 +109,7 @@ def test_float32_training_and_a_float32_game_agree_to_float32():
         read_optimiser_state(game, opt_g.state_dict(), opt_d.state_dict()), alternating=True
     )
     state = method.step(TorchOps(game), method.init(game.z0))
-    opt_d.zero_grad()
-    discriminator_loss(LOSS, D(real), D(G(latent).detach())).backward()
-    opt_d.step()
-    opt_g.zero_grad()
-    generator_loss(LOSS, D(G(latent))).backward()
-    opt_g.step()
+    _torch_steps(G, D, opt_g, opt_d, real, latent)
     assert float((state[0] - _flat(G, D)).abs().max()) < 1e-6
 
 
@@ -252,12 +250,7 @@ def test_rmsprop_state_continues_torch_rmsprop():
     method = optimiser_method(record, alternating=True)
     assert isinstance(method, RMSProp)
     state = method.step(TorchOps(game), method.init(game.z0))
-    opt_d.zero_grad()
-    discriminator_loss(LOSS, D(real), D(G(latent).detach())).backward()
-    opt_d.step()
-    opt_g.zero_grad()
-    generator_loss(LOSS, D(G(latent))).backward()
-    opt_g.step()
+    _torch_steps(G, D, opt_g, opt_d, real, latent)
     assert float((state[0] - _flat(G, D)).abs().max()) < 1e-12
     frozen = method.frozen()
     assert frozen.order == 2  # (z, momentum buffer)
@@ -303,13 +296,7 @@ def test_a_torch_adam_step_matches_from_any_state():
     ops = TorchOps(game)
     for _ in range(3):
         state = method.step(ops, state)
-    for _ in range(3):
-        opt_d.zero_grad()
-        discriminator_loss(LOSS, D(real), D(G(latent).detach())).backward()
-        opt_d.step()
-        opt_g.zero_grad()
-        generator_loss(LOSS, D(G(latent))).backward()
-        opt_g.step()
+    _torch_steps(G, D, opt_g, opt_d, real, latent, 3)
     np.testing.assert_allclose(state[0].numpy(), _flat(G, D).numpy(), atol=1e-12)
 
 

@@ -44,7 +44,13 @@ from typing import Any
 
 from .composed import Composed, per_player
 from .optimiser_state import OptimiserState
-from .schedules import Alternating, Extrapolation, Optimistic, PastExtrapolation, Simultaneous
+from .schedules import (
+    Alternating,
+    Extrapolation,
+    Optimistic,
+    PastExtrapolation,
+    game_schedule,
+)
 from .transforms import AdamTransform, describe
 
 __all__ = ["Adam", "ExtraAdam", "PastExtraAdam", "OptimisticAdam", "adam_players"]
@@ -194,15 +200,7 @@ class Adam(_AdamFamily):
             second_moment,
             frozen_step,
         )
-        if not isinstance(alternating, bool):
-            raise TypeError(f"alternating must be a bool, got {alternating!r}")
-        if alternating:
-            schedule: Any = Alternating(players, n_critic, first, state=state)
-        else:
-            if n_critic != 1:
-                raise ValueError(f"n_critic = {n_critic!r} needs alternating=True")
-            schedule = Simultaneous(players, state=state)
-        super().__init__(schedule)
+        super().__init__(game_schedule(players, alternating, n_critic, first, state))
 
     def _schedule_options(self) -> dict[str, Any]:
         if isinstance(self.schedule, Alternating):

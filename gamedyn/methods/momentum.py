@@ -15,7 +15,7 @@ from typing import Any
 
 from .. import _validate
 from .composed import Composed, per_player
-from .schedules import Alternating, Simultaneous
+from .schedules import game_schedule
 from .transforms import HeavyBallTransform
 
 __all__ = ["Momentum"]
@@ -43,17 +43,12 @@ class Momentum(Composed):
     def __init__(self, lr: Any, beta: Any, alternating: bool = False):
         self.lr = _validate.step_size("lr", lr)
         self.beta = _validate.real_scalar("beta", beta)
-        if not isinstance(alternating, bool):
-            raise TypeError(f"alternating must be a bool, got {alternating!r}")
-        self.alternating = alternating
         lr_x, lr_y, shared = per_player(self.lr)
         players: Any = HeavyBallTransform(lr_x, self.beta)
         if not shared:
             players = (players, HeavyBallTransform(lr_y, self.beta))
-        if alternating:
-            schedule: Any = Alternating(players, n_critic=1, first="x")
-        else:
-            schedule = Simultaneous(players)
+        schedule = game_schedule(players, alternating, first="x")  # checks alternating
+        self.alternating = alternating
         super().__init__(schedule)
 
     def hyperparameters(self) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from .composed import Composed, per_player
 from .optimiser_state import OptimiserState
-from .schedules import Alternating, Simultaneous
+from .schedules import Alternating, game_schedule
 from .transforms import RMSPropTransform, describe
 
 __all__ = ["RMSProp"]
@@ -65,15 +65,7 @@ class RMSProp(Composed):
         players: Any = RMSPropTransform(lr_x, second_moment=v_x, **common)
         if not (s1 and s2):
             players = (players, RMSPropTransform(lr_y, second_moment=v_y, **common))
-        if not isinstance(alternating, bool):
-            raise TypeError(f"alternating must be a bool, got {alternating!r}")
-        if alternating:
-            schedule: Any = Alternating(players, n_critic, first, state=state)
-        else:
-            if n_critic != 1:
-                raise ValueError(f"n_critic = {n_critic!r} needs alternating=True")
-            schedule = Simultaneous(players, state=state)
-        super().__init__(schedule)
+        super().__init__(game_schedule(players, alternating, n_critic, first, state))
 
     def hyperparameters(self) -> dict[str, Any]:
         tx, ty = self.schedule.players

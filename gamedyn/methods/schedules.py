@@ -55,6 +55,7 @@ __all__ = [
     "Optimistic",
     "FIRST",
     "first_player",
+    "game_schedule",
 ]
 
 FIRST = {"x": "x", "y": "y", "generator": "x", "discriminator": "y"}
@@ -427,6 +428,25 @@ class Optimistic(Schedule):
         z, slots, (previous,), flags, counts = self._unpack(state)
         u, slots, counts = self._both(ops, ops.field(z), z, slots, counts)
         return self._pack(optimistic_point(z, u, previous), slots, (u,), flags, counts)
+
+
+def game_schedule(
+    players: Any,
+    alternating: bool = False,
+    n_critic: int = 1,
+    first: str = "y",
+    state: Any = None,
+) -> Simultaneous | Alternating:
+    """The schedule a one-step optimiser is run with: :class:`Alternating` (``n_critic``
+    steps of the second player per step of the first, ``first`` moving first) or
+    :class:`Simultaneous` (then ``n_critic`` must be 1); ``alternating`` must be a bool."""
+    if not isinstance(alternating, bool):
+        raise TypeError(f"alternating must be a bool, got {alternating!r}")
+    if alternating:
+        return Alternating(players, n_critic, first, state=state)
+    if n_critic != 1:
+        raise ValueError(f"n_critic = {n_critic!r} needs alternating=True")
+    return Simultaneous(players, state=state)
 
 
 def optimistic_point(z: Vec, now: Vec, past: Vec) -> Vec:

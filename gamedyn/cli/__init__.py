@@ -23,7 +23,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import examples, figures, path_angle, spectrum
+from . import examples, figures, path_angle, report, spectrum
 
 __all__ = ["build_parser", "main", "USER_ERRORS"]
 
@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="gamedyn", description="Numerical analysis of smooth two-player game dynamics."
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    for command in (figures, spectrum, path_angle, examples):
+    for command in (figures, spectrum, path_angle, examples, report):
         sub = command.add_parser(commands)
         sub.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     return parser

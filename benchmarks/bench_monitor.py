@@ -71,6 +71,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--quantities", nargs="+", default=["jacobian"])
     parser.add_argument("--skip-warm", action="store_true", help="only the overhead table")
+    parser.add_argument("--warm-every", type=int, help="every of the warm/cold runs")
     args = parser.parse_args()
     torch.set_num_threads(1)
     common = {"k": 6, "tol": 1e-8, "quantities": tuple(args.quantities), "tensorboard": False}
@@ -114,9 +115,27 @@ def main() -> None:
             f"{statistics.median(walls):.1f} | {min(cpus):.1f} / {statistics.median(cpus):.1f} "
             f"| {overhead} |"
         )
+    train_cpu = statistics.median(r["cpu"] for r in results["plain"]) / args.steps
+    calls = [
+        (r["cpu"] - statistics.median(p["cpu"] for p in results["plain"]))
+        / max(len({x["step"] for x in r["records"]}), 1)
+        for name, runs in results.items()
+        if name != "plain"
+        for r in runs
+    ]
+    call_cpu = statistics.median(calls)
+    print(
+        f"\nCPU per training step {1000 * train_cpu:.1f} ms, per monitored step "
+        f"{call_cpu:.2f} s (medians): one monitored step costs {call_cpu / train_cpu:.0f} "
+        "training steps; the overhead of every = N is that over N"
+    )
+    print("| every | 100 | 500 | 1000 | 5000 |")
+    print("|---|---|---|---|---|")
+    cells = " | ".join(f"{100 * call_cpu / (n * train_cpu):.0f} %" for n in (100, 500, 1000, 5000))
+    print(f"| overhead (CPU) | {cells} |")
     if args.skip_warm:
         return
-    every = min(args.every)
+    every = args.warm_every or min(args.every)
     print(f"\nwarm against cold starts, every = {every} (after the first monitored step)")
     print("| start | products per monitored step | total products | solve seconds (sum) |")
     print("|---|---|---|---|")

@@ -15,6 +15,7 @@ from torch import nn
 
 from .. import _validate
 from ..games import TorchGame
+from ..methods import Alternating, Composed, PlainTransform, Simultaneous
 from ..spectrum import JacobianOperator, numerical_abscissa, rotation_by_block
 from ..vocabulary import DEFAULT_PRODUCT_MODE, KRYLOV_WHICH, PRODUCT_MODES
 from . import _solve
@@ -32,8 +33,8 @@ QUANTITIES = ("jacobian", "optimiser", "rotation", "numerical_abscissa")
 * ``"jacobian"``: top-``k`` eigenvalues of the game Jacobian ``J`` (for each ``which``);
 * ``"optimiser"``: top-``k`` (largest modulus) of the Jacobian of the training operator — the
   live ``torch.optim`` optimisers' update (Adam, AdamW, RMSprop, with their moments and step
-  counts read from the optimisers), in the order of play given — and its spectral radius ``ρ``
-  (``ρ > 1``: locally unstable training);
+  counts read from the optimisers; plain SGD, ``z − lr ∇L`` with each player's ``lr``), in the
+  order of play given — and its spectral radius ``ρ`` (``ρ > 1``: locally unstable training);
 * ``"rotation"``: the rotation index ``‖K‖²_F/‖J‖²_F`` of ``J`` with its standard error, for
   all of ``z`` and per player (:func:`gamedyn.spectrum.rotation_by_block`);
 * ``"numerical_abscissa"``: ``ω(J) = λ_max((J + Jᵀ)/2)``
@@ -53,10 +54,36 @@ def _optimiser_family(optimizer: Any, player: str) -> str:
     name = type(optimizer).__name__.lower()
     if name in ("adam", "adamw", "rmsprop"):
         return name
+    if name == "sgd":
+        _sgd_lr(optimizer, player)
+        return name
     raise TypeError(
         f"optimizers: the {player}'s optimiser is torch.optim.{type(optimizer).__name__}; the "
-        "'optimiser' quantity reads Adam, AdamW or RMSprop states"
+        "'optimiser' quantity reads Adam, AdamW, RMSprop and plain SGD"
     )
+
+
+def _sgd_lr(optimizer: Any, player: str) -> float:
+    """The step size of a plain ``torch.optim.SGD`` (one for all its groups); anything the plain
+    step ``z − lr ∇L`` does not model is refused by name."""
+    rates = set()
+    for group in optimizer.param_groups:
+        for option, plain in (
+            ("momentum", 0),
+            ("weight_decay", 0),
+            ("nesterov", False),
+            ("maximize", False),
+        ):
+            if group.get(option, plain) != plain:
+                raise TypeError(
+                    f"optimizers: the {player}'s SGD has {option}={group[option]!r}; the "
+                    "'optimiser' quantity models plain SGD (use Adam/RMSprop states, or "
+                    "gamedyn.methods.Momentum offline)"
+                )
+        rates.add(float(group["lr"]))
+    if len(rates) != 1:
+        raise ValueError(f"optimizers: the {player}'s SGD has several step sizes {sorted(rates)}")
+    return rates.pop()
 
 
 class SpectrumMonitor:
@@ -253,8 +280,11 @@ class SpectrumMonitor:
                 _optimiser_family(o, p)
                 for o, p in zip(optimizers, ("generator", "discriminator"), strict=True)
             }
-            if families == {"adam", "rmsprop"} or families == {"adamw", "rmsprop"}:
-                raise TypeError("optimizers: both players need one family (Adam/AdamW or RMSprop)")
+            if len(families - {"adam", "adamw"}) + (1 if families & {"adam", "adamw"} else 0) > 1:
+                raise TypeError(
+                    "optimizers: both players need one family (Adam/AdamW, RMSprop or SGD), got "
+                    f"{sorted(families)}"
+                )
         return optimizers
 
     def _tensorboard_sink(self, tensorboard: bool | None) -> Any:
@@ -386,6 +416,12 @@ class SpectrumMonitor:
         from ..optimiser_states import optimiser_method, read_optimiser_state
 
         opt_g, opt_d = self.optimizers
+        if isinstance(opt_g, torch.optim.SGD):  # the plain step: GDA's transforms, this schedule
+            lr = (_sgd_lr(opt_g, "generator"), _sgd_lr(opt_d, "discriminator"))
+            players = (PlainTransform(lr[0]), PlainTransform(lr[1]))
+            if self.alternating:
+                return Composed(Alternating(players, self.n_critic, self.first))
+            return Composed(Simultaneous(players))
         record = read_optimiser_state(game, opt_g.state_dict(), opt_d.state_dict())
         schedule = {"alternating": self.alternating, "n_critic": self.n_critic, "first": self.first}
         return optimiser_method(record, frozen=self.frozen, **schedule)

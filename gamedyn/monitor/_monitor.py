@@ -132,8 +132,6 @@ class SpectrumMonitor:
         Past the budget a solve stops after its last affordable cycle and records the Ritz
         values it has with their residual estimates (``status="budget"``, ``converged`` per
         value), a quantity that cannot start is recorded as skipped, and a warning says so.
-      warm_start: start each solve from the previous monitored step's Ritz vectors
-        (:mod:`gamedyn.monitor`'s benchmark decides the default).
       mode: how ``J u`` is computed (:class:`gamedyn.spectrum.JacobianOperator`).
       tensorboard: ``None`` (use it when installed and ``log_dir`` is given), ``True`` (required)
         or ``False``.
@@ -177,7 +175,6 @@ class SpectrumMonitor:
         seed: int = 0,
         max_seconds: float | None = None,
         max_products: int | None = None,
-        warm_start: bool = False,
         mode: str = DEFAULT_PRODUCT_MODE,
         tensorboard: bool | None = None,
         **game_options: Any,
@@ -225,15 +222,11 @@ class SpectrumMonitor:
             if max_products is None
             else _validate.integer_at_least("max_products", max_products, 1)
         )
-        if not isinstance(warm_start, bool):
-            raise TypeError(f"warm_start must be a bool, got {warm_start!r}")
-        self.warm_start = warm_start
         self.mode = _validate.choice("mode", mode, PRODUCT_MODES)
         self.optimizers = self._optimizers(optimizers, "optimiser" in names)
         self.log_dir = None if log_dir is None else Path(log_dir)
         self._writer = None if log_dir is None else LogWriter(log_dir)
         self._tensorboard = self._tensorboard_sink(tensorboard)
-        self._vectors: dict[str, Tensor] = {}
         self._rates: dict[str, float] = {}
         self.history: list[dict[str, Any]] = []
 
@@ -321,7 +314,6 @@ class SpectrumMonitor:
             "frozen": self.frozen,
             "probes": self.probes,
             "seed": self.seed,
-            "warm_start": self.warm_start,
             "max_seconds": self.max_seconds,
             "max_products": self.max_products,
             "mode": self.mode,
@@ -440,15 +432,9 @@ class SpectrumMonitor:
             "n": n,
             "operator": op.operator,
         }
-        v0 = self._vectors.get(key) if self.warm_start else None
-        if v0 is not None and v0.shape != (n,):
-            v0 = None
-        record["warm_start"] = v0 is not None
         products = budget.products_left(self._rates.get(key), op)
         try:
-            result = _solve.solve(
-                op, k, which, tol=self.tol, ncv=self.ncv, v0=v0, max_products=products
-            )
+            result = _solve.solve(op, k, which, tol=self.tol, ncv=self.ncv, max_products=products)
         except ValueError as err:
             if products is None:
                 raise
@@ -465,8 +451,6 @@ class SpectrumMonitor:
         budget.spend(result.products)
         if result.products:
             self._rates[key] = result.seconds / result.products
-        if result.vectors is not None:
-            self._vectors[key] = _solve.warm_vector(result.vectors)
         record.update(
             eigenvalues=[[float(v.real), float(v.imag)] for v in result.values],
             residuals=[float(r) for r in result.residuals],

@@ -1,10 +1,10 @@
-"""One budgeted, optionally warm-started Krylov–Schur solve on a Jacobian operator.
+"""One budgeted Krylov–Schur solve on a Jacobian operator.
 
 The solver is :func:`gamedyn.spectrum.krylov_schur` (float64 basis, products in the game's
-dtype). A *warm start* begins the Krylov basis at ``v0 = Σ_i (Re x_i + Im x_i)`` of the previous
-monitored step's Ritz vectors ``x_i`` (the same operator a few hundred training steps earlier);
-a cold start at the standard normal vector of seed 0 that :func:`gamedyn.spectrum.analyse` uses,
-so a cold monitored step repeats an offline analysis product for product.
+dtype), started at the standard normal vector of seed 0 that :func:`gamedyn.spectrum.analyse`
+uses, so a monitored step repeats an offline analysis product for product. (Warm starts from the
+previous monitored step's Ritz vectors were measured not to pay, ``benchmarks/bench_monitor.py``:
+the same products 30 steps apart on the digits DCGAN, 5 % fewer 10 steps apart.)
 
 A *budget* of products bounds the restarts: a first cycle costs ``m = ncv`` products, each
 restart at most ``m − p`` with ``p = min(m − 2, k + ⌊(m − k)/2⌋)`` kept vectors (Krylov–Schur's
@@ -99,7 +99,6 @@ def solve(
     *,
     tol: float,
     ncv: int | None,
-    v0: Tensor | None,
     max_products: int | None,
 ) -> Solve:
     """Top-``k`` of the :class:`~gamedyn.spectrum.JacobianOperator` ``op`` (module docstring).
@@ -118,8 +117,7 @@ def solve(
                 f"(ncv = {m} products, and up to 2k = {2 * k} for the residuals)"
             )
         restarts = min(restarts, affordable)
-    if v0 is None:
-        v0 = torch.as_tensor(np.random.default_rng(0).standard_normal(n))
+    v0 = torch.as_tensor(np.random.default_rng(0).standard_normal(n))
     try:
         r = krylov_schur(
             op.apply, n, k, which, tol=tol, ncv=m, max_restarts=restarts, v0=v0,
@@ -150,8 +148,3 @@ def solve(
         values, residuals, converged, vectors, op.count - count, time.perf_counter() - start,
         "converged",
     )  # fmt: skip
-
-
-def warm_vector(vectors: Tensor) -> Tensor:
-    """The next solve's start vector from this one's Ritz vectors, ``Σ_i (Re x_i + Im x_i)``."""
-    return (vectors.real.sum(0) + vectors.imag.sum(0)).double().cpu()

@@ -274,6 +274,25 @@ def test_the_plain_sgd_operator_is_alternating_gda():
     assert np.abs(values[:, None] - dense[None, :]).min(axis=1).max() < 1e-7
 
 
+def test_named_and_user_analyses_equal_the_library_called_directly():
+    from gamedyn.games import TorchGame
+    from gamedyn.spectrum import numerical_abscissa
+
+    G, D = players()
+    real, latent = torch.randn(8, 2), torch.randn(8, 3)
+
+    def trace(game):
+        return {"nx": game.nx, "ny": game.ny}
+
+    monitor = SpectrumMonitor(
+        G, D, every=1, quantities=("numerical_abscissa", ("sizes", trace)), tensorboard=False
+    )
+    omega, sizes = monitor(0, real=real, latent=latent)
+    game = TorchGame(G, D, LOSS, real, latent)
+    assert omega["value"] == pytest.approx(numerical_abscissa(game, matrix_free=False), rel=1e-8)
+    assert sizes["quantity"] == "sizes" and sizes["result"] == {"nx": game.nx, "ny": game.ny}
+
+
 def test_schedules():
     assert [s for s in range(40) if Every(10, start=5)(s)] == [5, 15, 25, 35]
     assert [s for s in range(30) if Geometric(3, 1.5)(s)] == [0, 3, 5, 7, 11, 16, 23]

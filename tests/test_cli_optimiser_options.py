@@ -1,5 +1,5 @@
-"""``gamedyn spectrum --method adam|extra-adam|la-adam ...`` (gamedyn.optimiser_states.trained_method): the
-operator a checkpoint was trained with, from its saved optimiser state, against the library."""
+"""``gamedyn spectrum --method adam|extra-adam|la-adam ...``: the operator a checkpoint was
+trained with, from its saved optimiser state (``trained_method``), against the library."""
 
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--monitor", metavar="LOG_DIR", help="log spectra along training (gamedyn.monitor)"
     )
-    p.add_argument("--monitor-every", type=positive_int, help="steps between spectra (100)")
+    p.add_argument("--monitor-every", type=positive_int, help="steps between spectra (500)")
     p.set_defaults(run=run)
     return p
 
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         suffix="." + args.format,
         monitor=args.monitor,
-        monitor_every=100 if args.monitor_every is None else args.monitor_every,
+        monitor_every=500 if args.monitor_every is None else args.monitor_every,
     )
     for path in paths:
         print(path)

@@ -119,7 +119,7 @@ def train(
     suffix: str = ".safetensors",
     dtype: torch.dtype = torch.float32,
     monitor: str | Path | None = None,
-    monitor_every: int = 100,
+    monitor_every: int = 500,
 ) -> list[Path]:
     """Train ``example`` for ``steps`` iterations, saving a checkpoint every ``save_every``.
 

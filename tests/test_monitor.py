@@ -219,6 +219,9 @@ def test_a_time_budget_stops_a_solve():
     with pytest.warns(UserWarning, match="budget"):
         (record,) = monitor(0, real=torch.randn(8, 2), latent=torch.randn(8, 3))
     assert record["status"] in ("budget", "skipped")
+    rotation = SpectrumMonitor(G, D, every=1, quantities=("rotation",), probes=4, max_seconds=600)
+    (record,) = rotation(0, real=torch.randn(8, 2), latent=torch.randn(8, 3))
+    assert record["status"] == "converged" and record["probes"] == 4
 
 
 def test_options_are_taken_as_torchgame_takes_them_and_unknown_ones_refused():

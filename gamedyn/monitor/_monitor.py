@@ -466,7 +466,8 @@ class SpectrumMonitor:
 
     def _rotation(self, game: TorchGame, budget: _Budget) -> dict[str, Any]:
         probes = self.probes
-        left = budget.products_left(self._rates.get("rotation"), None)
+        rate = self._rates.get("rotation", self._rates.get("jacobian"))
+        left = budget.products_left(rate, None)
         if left is not None:
             probes = min(probes, left // 2)
         if probes < 2:
@@ -528,5 +529,7 @@ class _Budget:
             rate = time.perf_counter() - tick
             self.spend(1)
             seconds -= rate
-        by_time = int(max(seconds, 0.0) / rate) if rate else 0
-        return by_time if left is None else min(left, by_time)
+        if rate is None:  # nothing to time it with (rotation first): the products budget only
+            return left
+        by_time = int(max(seconds, 0.0) / rate) if rate > 0 else left
+        return by_time if left is None or by_time is None else min(left, by_time)

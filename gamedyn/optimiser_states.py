@@ -57,7 +57,7 @@ import torch
 from . import _atomic
 from .games.torch_game import TorchGame
 from .methods import METHODS, Method, OptimiserState, build
-from .methods.names import OPTIMISERS
+from .methods.names import OPTIMISERS, method_parameters
 
 Tensor = torch.Tensor
 
@@ -355,7 +355,9 @@ def optimiser_method(
     for flag in ("decoupled_weight_decay", "centered"):
         if flag in hyper and isinstance(hyper[flag], tuple):
             raise ValueError(f"the players differ in {flag}: {hyper[flag]}")
-    hyper.update(overrides)
+    accepted = method_parameters(name)
+    hyper = {k: v for k, v in hyper.items() if k in accepted}  # the checkpoint's that apply
+    hyper.update(overrides)  # an override the method does not take is refused by build
     method = build(name, state=record.state, **hyper)
     missing = [e for e in _schedule_of(method).extras if e not in record.state.slots]
     if missing:  # a plain Adam checkpoint has no past gradient / previous update: zero

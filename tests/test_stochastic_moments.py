@@ -24,7 +24,6 @@ from gamedyn.stochastic import (
     stochastic_run,
 )
 from gamedyn.stochastic.moments import _stationary_state
-from gamedyn.stochastic.sampling import stochastic_form
 from tests.helpers import normal_game, random_bilinear, random_quadratic
 
 
@@ -133,9 +132,9 @@ def test_equals_an_independent_lyapunov_solution(case):
     method = build(name, lr, **kw)
     same = name == "eg-same" or bool(kw.get("same"))
     lin = linearise(
-        stochastic_form(method),
+        method,
         game,
-        _stationary_state(stochastic_form(method), game, game.default_point()),
+        _stationary_state(method, game, game.default_point()),
         same,
     )
     np.testing.assert_allclose(lin.T, T, atol=1e-12)
@@ -156,7 +155,7 @@ def test_samples_per_step_follow_the_evaluations_really_made():
     z = BILINEAR.default_point()
 
     def samples(method, same=False):
-        m = stochastic_form(method)
+        m = method
         return linearise(m, BILINEAR, _stationary_state(m, BILINEAR, z), same).samples
 
     assert samples(GDA(0.1)) == 1
@@ -216,9 +215,9 @@ def test_matches_monte_carlo_at_stationarity(case):
     rho = np.abs(
         np.linalg.eigvals(
             linearise(
-                stochastic_form(method),
+                method,
                 game,
-                _stationary_state(stochastic_form(method), game, game.default_point()),
+                _stationary_state(method, game, game.default_point()),
                 same,
             ).T
         )

@@ -53,6 +53,7 @@ import torch.distributed as dist
 
 from ..methods import METHODS
 from ..methods import build as build_method
+from ..methods import method_parameters
 from ..methods.names import OPTIMISERS
 from ..vocabulary import (
     ACCELERATIONS,
@@ -254,7 +255,8 @@ def method_of(args: argparse.Namespace, game: Any = None) -> Any:
     for name in ("lam", "align", "alpha", "beta2", "eps"):
         if getattr(args, name, None) is not None:
             options[name] = getattr(args, name)
-    return build_method(args.method, **options)
+    accepted = method_parameters(args.method)  # the shared options apply where the method has them
+    return build_method(args.method, **{k: v for k, v in options.items() if k in accepted})
 
 
 def solver_options(args: argparse.Namespace) -> dict[str, Any]:

@@ -17,7 +17,7 @@ and shaping terms), :mod:`.sos` (stable opponent shaping), :mod:`.lead` (least-a
 from .acgd import ACGD
 from .adam import Adam, ExtraAdam, OptimisticAdam, PastExtraAdam
 from .averaging import EMA, Average
-from .base import Count, Method, Ops, off_diagonal_jvp, off_diagonal_vjp, scale
+from .base import Count, Method, Ops, map_methods, off_diagonal_jvp, off_diagonal_vjp, scale
 from .cgd import CGD
 from .composed import Composed
 from .consensus import Consensus
@@ -28,7 +28,7 @@ from .lead import LEAD
 from .lola import LOLA
 from .lookahead import Lookahead
 from .momentum import Momentum
-from .names import METHODS, build
+from .names import METHODS, build, method_parameters
 from .optimiser_state import OptimiserState
 from .rmsprop import RMSProp
 from .schedules import (
@@ -54,6 +54,7 @@ PastExtraGradient = OptimisticGDA
 
 __all__ = [
     "Method",
+    "map_methods",
     "Ops",
     "scale",
     "off_diagonal_jvp",
@@ -68,6 +69,7 @@ __all__ = [
     "CGD",
     "METHODS",
     "build",
+    "method_parameters",
     "Count",
     "Adam",
     "ExtraAdam",

@@ -48,6 +48,8 @@ class EMA(Method):
       beta: the decay ``β ∈ [0, 1)`` (``β = 0`` reports the base's iterates).
     """
 
+    wraps = ("base",)
+
     def __init__(self, base: Method, beta: Any):
         self.base = _base(base)
         self.beta = _validate.real_scalar("beta", beta)
@@ -72,9 +74,6 @@ class EMA(Method):
     def with_iterate(self, ops: Ops, state: State, z: Vec) -> State:
         return (*self.base.with_iterate(ops, tuple(state[:-1]), z), state[-1])
 
-    def frozen(self) -> Method:
-        base = self.base.frozen()
-        return self if base is self.base else EMA(base, self.beta)
 
 
 class Average(Method):
@@ -86,6 +85,8 @@ class Average(Method):
     Args:
       base: any :class:`Method`.
     """
+
+    wraps = ("base",)
 
     def __init__(self, base: Method):
         self.base = _base(base)
@@ -109,6 +110,3 @@ class Average(Method):
     def with_iterate(self, ops: Ops, state: State, z: Vec) -> State:
         return (*self.base.with_iterate(ops, tuple(state[:-2]), z), *state[-2:])
 
-    def frozen(self) -> Method:
-        base = self.base.frozen()
-        return self if base is self.base else Average(base)

@@ -44,6 +44,8 @@ backends only.
 
 from __future__ import annotations
 
+import copy
+import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -57,6 +59,7 @@ __all__ = [
     "vectors",
     "Ops",
     "Method",
+    "map_methods",
     "scale",
     "repeat",
     "off_diagonal_jvp",
@@ -152,9 +155,84 @@ class Ops(Protocol):
 
 class Method(ABC):
     """An update operator. Subclasses define :meth:`step`; ``order`` is the number of vectors in
-    its state (see the module docstring)."""
+    its state (see the module docstring).
+
+    Methods are values: their **fields** are their hyperparameters (:meth:`hyperparameters`, the
+    constructor's keywords) and the methods they wrap (the attributes named in ``wraps``; a
+    wrapper such as :class:`~gamedyn.methods.Lookahead` wraps ``base``). :meth:`children` lists
+    the wrapped methods, :meth:`replace` copies a method with some fields changed (as
+    :func:`dataclasses.replace`; the original is never modified), and :func:`map_methods` walks
+    and rebuilds a tree of methods with these two alone: code that walks methods (stochastic
+    runs, starting from an optimiser's saved state, freezing a preconditioner) never switches on
+    concrete wrapper classes, and a new wrapper only has to name its children in ``wraps``.
+    """
 
     order: int = 1
+
+    wraps: tuple[str, ...] = ()
+    """The names of the fields that hold wrapped methods (``("base",)`` for lookahead)."""
+
+    def children(self) -> tuple[Method, ...]:
+        """The methods this one wraps, in the order of :attr:`wraps` (empty for a leaf).
+
+        Example:
+          >>> from gamedyn.methods import GDA, Lookahead
+          >>> Lookahead(GDA(0.1), k=5, alpha=0.5).children()
+          (GDA(lr=0.1),)
+        """
+        return tuple(getattr(self, name) for name in self.wraps)
+
+    def fields(self) -> dict[str, Any]:
+        """Every field :meth:`replace` can change: the hyperparameters (a constructor keyword
+        that :meth:`hyperparameters` leaves out is at its default) and the wrapped methods."""
+        out = dict(self.hyperparameters())
+        for name, p in inspect.signature(type(self)).parameters.items():
+            if name not in out and p.default is not inspect.Parameter.empty:
+                out[name] = p.default
+        out.update((name, getattr(self, name)) for name in self.wraps)
+        return out
+
+    def replace(self, **changes: Any) -> Method:
+        """A copy with the fields in ``changes`` replaced (the original is unchanged).
+
+        Hyperparameters that are constructor keywords rebuild the method through its constructor,
+        so they are validated as on construction; a wrapped method that the constructor derives
+        rather than takes (a composed method's ``play``) is put in place of the old one.
+
+        Raises:
+          TypeError: a name in ``changes`` that is not one of :meth:`fields` (named).
+
+        Example:
+          >>> from gamedyn.methods import GDA, Lookahead
+          >>> Lookahead(GDA(0.1), k=5, alpha=0.5).replace(k=2, base=GDA(0.2))
+          Lookahead(base=GDA(lr=0.2), k=2, alpha=0.5)
+          >>> GDA(0.1).replace(betta=0.5)
+          Traceback (most recent call last):
+          ...
+          TypeError: GDA.replace() got unknown field(s) ['betta']; its fields are ['lr', 'play']
+        """
+        fields = self.fields()
+        unknown = [name for name in changes if name not in fields]
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__}.replace() got unknown field(s) {unknown}; its fields are "
+                f"{list(fields)}"
+            )
+        if not changes:
+            return self
+        parameters = inspect.signature(type(self)).parameters
+        rebuilt = {name: value for name, value in changes.items() if name in parameters}
+        if rebuilt:
+            kept = {name: value for name, value in fields.items() if name in parameters}
+            new = type(self)(**{**kept, **rebuilt})
+        else:
+            new = copy.copy(self)
+        for name, value in changes.items():
+            if name not in parameters:  # a wrapped method the constructor derives
+                if not isinstance(value, Method):
+                    raise TypeError(f"{name} must be an update operator (a Method), got {value!r}")
+                setattr(new, name, value)
+        return new
 
     def init(self, z: Vec) -> State:
         """The state at the start, ``(z_0,)`` or ``(z_0, z_0)``."""
@@ -187,17 +265,52 @@ class Method(ABC):
     def frozen(self) -> Method:
         """The operator with its preconditioner held at its starting value (Adam, RMSProp).
 
-        Methods without an adaptive preconditioner are their own frozen operator.
+        Methods without an adaptive preconditioner are their own frozen operator; a wrapper is
+        the same wrapper around its children's frozen operators.
         """
-        return self
+        changes = {name: getattr(self, name).frozen() for name in self.wraps}
+        changes = {k: v for k, v in changes.items() if v is not getattr(self, k)}
+        return self.replace(**changes) if changes else self
 
     def hyperparameters(self) -> dict[str, Any]:
         """The hyperparameters by name (for display and for rebuilding with other values)."""
-        return dict(vars(self))
+        return {k: v for k, v in vars(self).items() if not k.startswith("_")}
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters().items())
         return f"{type(self).__name__}({args})"
+
+
+def map_methods(fn: Callable[[Method], Method], method: Method) -> Method:
+    """``fn`` applied to every method of the tree rooted at ``method``, bottom-up.
+
+    Each method's children (:meth:`Method.children`) are mapped first; where any of them
+    changed, the method is rebuilt around the new ones (:meth:`Method.replace`), then ``fn`` is
+    applied to it. A tree that ``fn`` leaves unchanged is returned as it is (the same object).
+
+    Args:
+      fn: ``Method ↦ Method``; return its argument to keep a method.
+      method: the root.
+
+    Example:
+      >>> from gamedyn.methods import GDA, Lookahead
+      >>> map_methods(lambda m: m.replace(lr=0.2) if isinstance(m, GDA) else m,
+      ...             Lookahead(GDA(0.1), k=5, alpha=0.5))
+      Lookahead(base=GDA(lr=0.2), k=5, alpha=0.5)
+    """
+    if not isinstance(method, Method):
+        raise TypeError(f"method must be an update operator (a Method), got {method!r}")
+    changes = {}
+    for name in method.wraps:
+        child = getattr(method, name)
+        mapped = map_methods(fn, child)
+        if mapped is not child:
+            changes[name] = mapped
+    node = method.replace(**changes) if changes else method
+    out = fn(node)
+    if not isinstance(out, Method):
+        raise TypeError(f"fn must return a Method, got {out!r} for {node!r}")
+    return out
 
 
 def scale(ops: Ops, lr: Any, z: Vec) -> Vec:

@@ -12,7 +12,6 @@ frozen operator and lookahead's ``keep`` are the schedule's.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from .base import Method, Ops, State, Vec
@@ -35,6 +34,7 @@ class Composed(Method):
     """An update operator whose step is its :attr:`schedule`'s (see the module docstring)."""
 
     schedule: Schedule
+    wraps = ("schedule",)
 
     def __init__(self, schedule: Schedule):
         if not isinstance(schedule, Schedule):
@@ -60,13 +60,3 @@ class Composed(Method):
     def optimiser_state(self, state: State, nx: int) -> OptimiserState:
         """The optimiser state of one of its states (:meth:`Schedule.optimiser_state`)."""
         return self.schedule.optimiser_state(state, nx)
-
-    def frozen(self) -> Method:
-        """The same operator with its schedule's preconditioner frozen
-        (:meth:`~gamedyn.methods.schedules.Schedule.frozen`)."""
-        schedule = self.schedule.frozen()
-        if schedule is self.schedule:
-            return self
-        clone = copy.copy(self)
-        clone.schedule = schedule
-        return clone

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _validate
-from .base import Method, Ops, State, scale
 from .composed import Composed
 from .gda import plain_players
-from .schedules import Extrapolation, optimistic_point
+from .schedules import Extrapolation, Optimistic
 
 __all__ = ["ExtraGradient", "OptimisticGDA"]
 
@@ -38,31 +37,33 @@ class ExtraGradient(Composed):
         return {"lr": self.lr}
 
 
-class OptimisticGDA(Method):
-    """Optimistic GDA on the augmented state ``(z_t, z_{t−1})``.
+class OptimisticGDA(Composed):
+    """Optimistic GDA: ``z_{t+1} = z_t − 2η v(z_t) + η v(z_{t−1})``.
 
-    ``z_{t+1} = z_t − 2η v(z_t) + η v(z_{t−1})`` (the optimistic combination
-    :func:`~gamedyn.methods.schedules.optimistic_point`, shared with
-    :class:`~gamedyn.methods.schedules.Optimistic`, which keeps the past *update* instead of the
-    past point — the layout Adam needs; the two are related by ``u_{t−1} = η v(z_{t−1})`` and
-    have the same eigenvalues where ``J`` is invertible).
+    The optimistic play (:class:`~gamedyn.methods.Optimistic`) over a plain step: its state is
+    ``(z_t, u_{t−1})`` with ``u_{t−1} = η v(z_{t−1})`` the previous update, stored — under noise
+    the past (noisy) gradient is reused, never drawn again — and zero at the start (the first
+    step is ``z_0 − 2η v(z_0)``, as in the Variational-Inequality-GAN code's ``OMD``). Many
+    papers write the same operator on ``(z_t, z_{t−1})``: that is a change of coordinates of its
+    Jacobian, :func:`gamedyn.spectrum.previous_iterate_coordinates`, with the same eigenvalues.
 
     This is also **past extragradient** (Popov 1980): extragradient whose look-ahead step reuses
     the field computed at the previous look-ahead point; written in the iterates ``z_t`` the two
     methods are the same operator. Each eigenvalue ``λ`` of ``J`` gives the roots of
     ``μ² − (1 − 2ηλ) μ − ηλ = 0``.
 
+    Example:
+      >>> OptimisticGDA(0.1)
+      OptimisticGDA(lr=0.1)
+
     References:
       Daskalakis, Ilyas, Syrgkanis and Zeng, "Training GANs with Optimism", ICLR 2018.
       Gidel et al., ICLR 2019 (extrapolation from the past).
     """
 
-    order = 2
-
     def __init__(self, lr: Any):
         self.lr = _validate.step_size("lr", lr)
+        super().__init__(Optimistic(plain_players(self.lr)))
 
-    def step(self, ops: Ops, state: State) -> State:
-        z, z_prev = state
-        now, past = scale(ops, self.lr, ops.field(z)), scale(ops, self.lr, ops.field(z_prev))
-        return (optimistic_point(z, now, past), z)
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"lr": self.lr}

@@ -52,6 +52,8 @@ class Lookahead(Method):
       Lookahead-Minmax", ICLR 2021.
     """
 
+    wraps = ("base",)
+
     def __init__(self, base: Method, k: int, alpha: Any, inner_state: str = "interpolate"):
         if not isinstance(base, Method):
             raise TypeError(f"base must be an update operator (a Method), got {base!r}")
@@ -75,13 +77,6 @@ class Lookahead(Method):
 
     def with_iterate(self, ops: Ops, state: State, z: Vec) -> State:
         return self.base.with_iterate(ops, state, z)
-
-    def frozen(self) -> Method:
-        """Lookahead around the base's frozen-preconditioner operator."""
-        base = self.base.frozen()
-        if base is self.base:
-            return self
-        return Lookahead(base, self.k, self.alpha, self.inner_state)
 
     def field_evaluations(self) -> int:
         return self.k * self.base.field_evaluations()

@@ -1,8 +1,12 @@
 """Methods by name: the command line's ``--method`` and anything else that builds one from text.
 
 Example:
-  >>> build("momentum", lr=0.1, beta=-0.5, gamma=3.0)      # gamma is not Momentum's: ignored
+  >>> build("momentum", lr=0.1, beta=-0.5)
   Momentum(lr=0.1, beta=-0.5, alternating=False)
+  >>> build("gda", lr=0.1, betta=0.5)
+  Traceback (most recent call last):
+  ...
+  TypeError: method 'gda' takes no betta (its hyperparameters: lr)
   >>> build("la-adam", lr=1e-4, betas=(0.5, 0.999), lookahead_k=5, lookahead_alpha=0.5)
   Lookahead(base=Adam(lr=0.0001, betas=(0.5, 0.999), eps=1e-08), k=5, alpha=0.5, inner_state='keep')
 """
@@ -29,7 +33,7 @@ from .rmsprop import RMSProp
 from .sga import SGA
 from .sos import SOS
 
-__all__ = ["METHODS", "OPTIMISERS", "build"]
+__all__ = ["METHODS", "OPTIMISERS", "build", "method_parameters"]
 
 METHODS: dict[str, Callable[..., Method]] = {
     "gda": GDA,
@@ -49,6 +53,9 @@ METHODS: dict[str, Callable[..., Method]] = {
 """Every update operator a name can build, by that name."""
 
 
+_LOOKAHEAD_PARAMETERS = ("lookahead_k", "lookahead_alpha", "inner_state")
+
+
 def _lookahead_of(name: str) -> Callable[..., Method]:
     """``la-NAME``: lookahead (LAGAN's ``inner_state="keep"`` by default) around ``NAME``."""
 
@@ -62,6 +69,7 @@ def _lookahead_of(name: str) -> Callable[..., Method]:
 
     make.__name__ = f"la_{name.replace('-', '_')}"
     make.__doc__ = f"Lookahead around {name!r} (k = lookahead_k, alpha = lookahead_alpha)."
+    make.base_name = name  # type: ignore[attr-defined]
     return make
 
 
@@ -89,27 +97,49 @@ OPTIMISERS = (
 checkpoint's ``torch.optim`` state can start."""
 
 
-def build(name: str, **hyperparameters: Any) -> Method:
-    """The method ``METHODS[name]`` with the hyperparameters its constructor takes.
+def method_parameters(name: str) -> tuple[str, ...]:
+    """The hyperparameters :func:`build` accepts for the method ``name``, in order.
 
-    Hyperparameters it does not take are ignored (one set of options serves every method);
-    those it needs and are not given raise ``TypeError`` naming them.
+    Example:
+      >>> method_parameters("consensus")
+      ('lr', 'gamma')
     """
     if name not in METHODS:
         raise ValueError(f"unknown method {name!r}; expected one of {sorted(METHODS)}")
-    cls = METHODS[name]
-    parameters = inspect.signature(cls).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
-        kwargs = dict(hyperparameters)  # a factory that passes them on (lookahead's la-NAME)
-    else:
-        kwargs = {k: v for k, v in hyperparameters.items() if k in parameters}
+    factory = METHODS[name]
+    base = getattr(factory, "base_name", None)
+    if base is not None:
+        return _LOOKAHEAD_PARAMETERS + method_parameters(base)
+    return tuple(
+        p.name
+        for p in inspect.signature(factory).parameters.values()
+        if p.kind not in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)
+    )
+
+
+def build(name: str, **hyperparameters: Any) -> Method:
+    """The method ``METHODS[name]`` built with ``hyperparameters``.
+
+    Raises:
+      ValueError: an unknown ``name``.
+      TypeError: a hyperparameter the method does not take (named: a misspelt ``betta`` is
+        refused, never dropped), or one it needs and is not given.
+    """
+    accepted = method_parameters(name)
+    unknown = [k for k in hyperparameters if k not in accepted]
+    if unknown:
+        raise TypeError(
+            f"method {name!r} takes no {', '.join(unknown)} (its hyperparameters: "
+            f"{', '.join(accepted)})"
+        )
+    parameters = inspect.signature(METHODS[name]).parameters
     missing = [
         p.name
         for p in parameters.values()
         if p.default is inspect.Parameter.empty
         and p.kind not in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)
-        and p.name not in kwargs
+        and p.name not in hyperparameters
     ]
     if missing:
         raise TypeError(f"method {name!r} needs {', '.join(missing)}")
-    return cls(**kwargs)
+    return METHODS[name](**hyperparameters)

@@ -36,7 +36,6 @@ when the transform is linear (plain, heavy ball, Adam frozen at a number).
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import torch
@@ -289,11 +288,8 @@ class Schedule(Method):
         for name in self.extras:
             if name in start.slots:
                 slots[name] = start.slots[name]
-        clone = copy.copy(self)
-        clone.players, clone.shared = (fx, fy), False
-        clone.start = OptimiserState(slots, start.steps, start.nx) if slots else None
-        clone._layout()
-        return clone
+        started = OptimiserState(slots, start.steps, start.nx) if slots else None
+        return self.replace(players=(fx, fy), state=started)
 
 
 def _adaptive(transform: Transform) -> bool:
@@ -414,9 +410,8 @@ class Optimistic(Schedule):
 
     The extra vector ``previous_update`` holds ``u_{t−1}`` (zero at the start: the first step is
     ``z − 2u_0``, as in the Variational-Inequality-GAN code's ``OMD`` and ``OptimisticAdam``,
-    which skip the past term on the first step). Over a plain step this is optimistic GDA in the
-    layout ``(z_t, η v(z_{t−1}))``; :class:`~gamedyn.methods.OptimisticGDA` keeps the layout
-    ``(z_t, z_{t−1})`` and shares the combination :func:`optimistic_point`.
+    which skip the past term on the first step). Over a plain step this is
+    :class:`~gamedyn.methods.OptimisticGDA`, on the state ``(z_t, η v(z_{t−1}))``.
 
     References:
       Daskalakis, Ilyas, Syrgkanis and Zeng, "Training GANs with Optimism", ICLR 2018.
@@ -427,7 +422,7 @@ class Optimistic(Schedule):
     def step(self, ops: Ops, state: State) -> State:
         z, slots, (previous,), flags, counts = self._unpack(state)
         u, slots, counts = self._both(ops, ops.field(z), z, slots, counts)
-        return self._pack(optimistic_point(z, u, previous), slots, (u,), flags, counts)
+        return self._pack(z - 2 * u + previous, slots, (u,), flags, counts)
 
 
 def game_schedule(
@@ -448,10 +443,3 @@ def game_schedule(
         raise ValueError(f"n_critic = {n_critic!r} needs alternating=True")
     return Simultaneous(players, state=state)
 
-
-def optimistic_point(z: Vec, now: Vec, past: Vec) -> Vec:
-    """``z − 2 u_t + u_{t−1}``: the optimistic combination of the current and past steps."""
-    return z - 2 * now + past
-
-
-__all__ += ["optimistic_point"]

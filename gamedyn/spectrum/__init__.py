@@ -28,6 +28,7 @@ the game Jacobian that can also take an operator takes ``(game, ...)`` with ``me
 from typing import Any
 
 from .analysis import analyse, batch_spectra
+from ._coordinates import previous_iterate_coordinates
 from .conditioning import condition_numbers, departure_from_normality
 from .dense import eigenvalues, game_jacobian, operator_jacobian, spectral_radius
 from .eigensolvers import NoConvergence, TopEigenvalues, solve_top, top_eigenvalues
@@ -58,6 +59,7 @@ _LAZY = {  # name -> module: these import sympy, so only when asked for
 __all__ = [
     "game_jacobian",
     "operator_jacobian",
+    "previous_iterate_coordinates",
     "eigenvalues",
     "spectral_radius",
     "sort_eigenvalues",

@@ -92,7 +92,7 @@ MAX_FIELD_EVALUATIONS = 50_000
 def _check_dense_work(method: Method, size: int) -> None:
     """Refuse, up front and with the estimate, an operator Jacobian that cannot finish soon:
     ``jacfwd`` through a step that evaluates the field many times (lookahead's ``k`` steps)."""
-    evaluations = method.field_evaluations() if hasattr(method, "field_evaluations") else 1
+    evaluations = method.field_evaluations()
     work = evaluations * size
     if work > MAX_DENSE_WORK or evaluations > MAX_FIELD_EVALUATIONS:
         raise ValueError(

@@ -3,7 +3,7 @@
 An outer layer (like :mod:`gamedyn.regions`) over the games, methods, backends and spectrum:
 
 * :mod:`.sampling` — where the noise enters a step (:class:`~.sampling.SampledOps`), the
-  sampling choices (``same_sample``), optimistic GDA's stored-gradient form;
+  sampling choices (``same_sample``);
 * :mod:`.runs` — :func:`stochastic_run`, many seeded runs at once (vectorised where the game's
   field batches);
 * :mod:`.moments` — :func:`stationary_covariance` (the discrete Lyapunov equation with ``T``
@@ -20,7 +20,6 @@ The stochastic games themselves are in :mod:`gamedyn.games.stochastic`.
 from .finite_sum import stationary_mean
 from .moments import linearise, mse_curve, stationary_covariance, stationary_mse
 from .runs import distances, stochastic_run
-from .sampling import stochastic_form
 
 __all__ = [
     "stationary_covariance",
@@ -29,6 +28,5 @@ __all__ = [
     "linearise",
     "stochastic_run",
     "distances",
-    "stochastic_form",
     "stationary_mean",
 ]

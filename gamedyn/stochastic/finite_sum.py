@@ -24,7 +24,7 @@ from ..games.quadratic import Quadratic
 from ..games.stochastic import FiniteSum
 from ..methods.base import Method, is_count
 from .moments import _stationary_state
-from .sampling import SampledOps, evaluations, sample_group, stochastic_form
+from .sampling import SampledOps, evaluations, sample_group
 
 __all__ = ["stationary_mean"]
 
@@ -42,7 +42,6 @@ def stationary_mean(
         raise ValueError("stationary_mean needs a FiniteSum of Quadratic (affine) games")
     if game.batch_size != 1:
         raise ValueError(f"stationary_mean needs batch_size 1, got {game.batch_size}")
-    method = stochastic_form(method)
     mean_game = game.mean
     state = _stationary_state(method, mean_game, mean_game.default_point())
     ops = TorchOps(mean_game)

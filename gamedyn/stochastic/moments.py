@@ -47,7 +47,7 @@ from ..games.quadratic import Quadratic
 from ..games.stochastic import covariance_matrix
 from ..methods.base import Method, State, is_count
 from .lyapunov import solve_lyapunov
-from .sampling import SampledOps, evaluations, sample_group, stochastic_form
+from .sampling import SampledOps, evaluations, sample_group
 
 __all__ = [
     "Linearisation",
@@ -174,9 +174,7 @@ def stationary_covariance(
 
     Args:
       method: any time-invariant method (counts that settle, e.g. a has-past flag, are fine;
-        uniform averaging and Adam's bias correction are refused). An
-        :class:`~gamedyn.methods.OptimisticGDA` is analysed in its stored-gradient form
-        (:func:`~gamedyn.stochastic.sampling.stochastic_form`).
+        uniform averaging and Adam's bias correction are refused).
       game: the mean game.
       noise_cov: Σ of one gradient evaluation, ``n × n`` or a number ``σ²``.
       z: the linearisation point, a fixed point of the method.
@@ -260,4 +258,4 @@ def mse_curve(
 def _method(method: Any) -> Method:
     if not isinstance(method, Method):
         raise TypeError(f"method must be an update operator (a Method), got {method!r}")
-    return stochastic_form(method)
+    return method

@@ -36,7 +36,7 @@ from ..backends.dense import TorchOps
 from ..backends.state import flatten, unflatten
 from ..games.stochastic import StochasticGame
 from ..methods.base import Method, is_count
-from .sampling import SampledOps, evaluations, sample_group, stochastic_form
+from .sampling import SampledOps, evaluations, sample_group
 
 __all__ = ["stochastic_run", "distances"]
 
@@ -54,8 +54,7 @@ def stochastic_run(
     """``runs`` independent stochastic runs of ``method`` from ``z0``.
 
     Args:
-      method: any method (an :class:`~gamedyn.methods.OptimisticGDA` runs in its stored-gradient
-        form, :func:`~gamedyn.stochastic.sampling.stochastic_form`).
+      method: any method (a stored gradient, such as optimistic GDA's, is reused, not redrawn).
       game: the stochastic game.
       z0: the start, the same for every run.
       steps: steps per run (a lookahead step is a whole cycle of ``k`` fast steps).
@@ -71,7 +70,6 @@ def stochastic_run(
         raise TypeError(f"method must be an update operator (a Method), got {method!r}")
     if not isinstance(game, StochasticGame):
         raise TypeError(f"game must be a StochasticGame, got {type(game).__name__}")
-    method = stochastic_form(method)
     steps = _validate.integer_at_least("steps", steps, 0)
     runs = _validate.integer_at_least("runs", runs, 1)
     _validate.allocation(f"{runs} runs of {steps + 1} iterates", 8.0 * runs * (steps + 1) * game.n)

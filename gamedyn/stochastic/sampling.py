@@ -12,37 +12,25 @@ SOS) see noisy gradients but the mean game's second-order terms — a limitation
 choice.
 
 A method that *stores* a gradient reuses the noisy one it stored, because the stored vector is
-the value the sampled field returned: the optimistic schedule (past update) and past
-extrapolation. :class:`~gamedyn.methods.OptimisticGDA`, written on ``(z_t, z_{t−1})``,
-re-evaluates ``v(z_{t−1})`` instead — under noise that would draw that gradient again, which no
-implementation does — so :func:`stochastic_form` replaces it by the same operator on the state
-``(z_t, η g_{t−1})`` (the :class:`~gamedyn.methods.Optimistic` schedule over a plain step: the
-iterates ``z_t`` coincide noise-free after the first step), inside wrappers too.
+the value the sampled field returned: optimistic GDA and Adam (the past update) and past
+extrapolation. Nothing here knows any method by its class: a wrapper is seen through
+:meth:`~gamedyn.methods.Method.children` only.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
 import torch
 
-from ..methods.averaging import EMA, Average
-from ..methods.base import Method
-from ..methods.composed import Composed
-from ..methods.extragradient import OptimisticGDA
-from ..methods.gda import plain_players
-from ..methods.lookahead import Lookahead
-from ..methods.schedules import Optimistic
+from ..methods import Method
 
 __all__ = [
     "SampledOps",
     "CountingOps",
     "evaluations",
     "sample_group",
-    "stochastic_form",
-    "StoredGradientOGDA",
 ]
 
 
@@ -102,45 +90,21 @@ def evaluations(method: Method, ops: Any, state: tuple) -> int:
 
 
 def _innermost(method: Method) -> Method:
-    while isinstance(method, (Lookahead, EMA, Average)):
-        method = method.base
+    """The method at the bottom of a chain of single-child wrappers (lookahead, averaging, a
+    composed method's play, or any wrapper that names one child)."""
+    children = method.children()
+    while len(children) == 1:
+        method = children[0]
+        children = method.children()
     return method
 
 
 def sample_group(method: Method, ops: Any, z: torch.Tensor, same_sample: bool) -> int:
     """How many consecutive evaluations share a sample: 1, or with ``same_sample`` the
-    evaluations of one step of the innermost base (unwrapping lookahead and averaging)."""
+    evaluations of one step of the innermost base (unwrapping every single-child wrapper)."""
     if not isinstance(same_sample, bool):
         raise TypeError(f"same_sample must be a bool, got {same_sample!r}")
     if not same_sample:
         return 1
     base = _innermost(method)
     return max(1, evaluations(base, ops, base.init(z)))
-
-
-class StoredGradientOGDA(Composed):
-    """Optimistic GDA on ``(z_t, η g_{t−1})``: ``z⁺ = z − 2η g_t + η g_{t−1}``, the past
-    (noisy) gradient stored, not re-evaluated (the :class:`~gamedyn.methods.Optimistic` schedule
-    over a plain step)."""
-
-    def __init__(self, lr: Any):
-        self.lr = lr
-        super().__init__(Optimistic(plain_players(lr)))
-
-    def hyperparameters(self) -> dict[str, Any]:
-        return {"lr": self.lr}
-
-
-def stochastic_form(method: Method) -> Method:
-    """``method`` with every :class:`~gamedyn.methods.OptimisticGDA` replaced by its
-    stored-gradient form (the module docstring); other methods are returned as they are."""
-    if isinstance(method, OptimisticGDA):
-        return StoredGradientOGDA(method.lr)
-    if isinstance(method, (Lookahead, EMA, Average)):
-        base = stochastic_form(method.base)
-        if base is method.base:
-            return method
-        clone = copy.copy(method)
-        clone.base = base
-        return clone
-    return method

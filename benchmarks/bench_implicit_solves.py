@@ -35,8 +35,7 @@ import torch
 
 from gamedyn.examples import mixture
 from gamedyn.games import Game, TorchGame
-from gamedyn.methods import CGD
-from gamedyn.methods.base import Method, off_diagonal_jvp, scale
+from gamedyn.methods import CGD, Method, off_diagonal_jvp, scale
 from gamedyn.spectrum import JacobianOperator, operator_jacobian
 from gamedyn.spectrum.eigensolvers import solve_top
 

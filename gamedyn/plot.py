@@ -41,7 +41,7 @@ from . import _validate, regions
 from ._atomic import write_with
 from .games.base import Game
 from .landscape import PathAngle
-from .methods.base import Method
+from .methods import Method
 from .trajectory import run
 
 __all__ = [

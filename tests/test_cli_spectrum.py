@@ -175,8 +175,7 @@ def test_cli_needs_paths():
 
 
 def test_every_method_is_built_from_the_options():
-    from gamedyn.methods import ACGD, LEAD, LOLA, METHODS, SGA, SOS
-    from gamedyn.methods.names import OPTIMISERS
+    from gamedyn.methods import ACGD, LEAD, LOLA, METHODS, OPTIMISERS, SGA, SOS
 
     parser = argparse.ArgumentParser(prog="gamedyn")
     cli_spectrum.add_parser(parser.add_subparsers(dest="command", required=True))

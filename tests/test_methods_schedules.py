@@ -1,4 +1,4 @@
-"""Game schedules over per-player transforms (gamedyn.methods.schedules, .transforms, .composed):
+"""Game plays over per-player transforms (gamedyn.methods, .transforms, .composed):
 the operators' Jacobians — exact, with the moments in the state, and frozen-preconditioner —
 three ways, against closed forms, against runs, and matrix-free against dense."""
 
@@ -154,12 +154,12 @@ def test_frozen_adam_equals_its_closed_form():
     game, b1, b2, eps = random_quadratic(3), 0.5, 0.9, 1e-3
     J, eye, zero = game.J.numpy(), np.eye(game.n), np.zeros((game.n, game.n))
     method, z = warmed(OPTIMISERS["adam"], game, steps=6)
-    A = _frozen_scaling(method.schedule.start, (0.05, 0.08), b1, b2, eps)
+    A = _frozen_scaling(method.play.start, (0.05, 0.08), b1, b2, eps)
     step = np.block([[eye - (1 - b1) * A @ J, -b1 * A], [(1 - b1) * J, b1 * eye]])
     np.testing.assert_allclose(operator_jacobian(method.frozen(), game, z), step, atol=1e-13)
 
     extra, z = warmed(OPTIMISERS["extra-adam"], game, steps=6)
-    A = _frozen_scaling(extra.schedule.start, (0.05, 0.05), b1, b2, eps)
+    A = _frozen_scaling(extra.play.start, (0.05, 0.05), b1, b2, eps)
     half = np.block([[eye - (1 - b1) * A @ J, -b1 * A], [(1 - b1) * J, b1 * eye]])  # (z½, m½)
     m_new = b1 * half[game.n :] + (1 - b1) * J @ half[: game.n]
     z_new = np.hstack([eye, zero]) - A @ m_new
@@ -266,9 +266,9 @@ def test_existing_methods_are_compositions():
         GDA(0.1): Simultaneous(PlainTransform(0.1)),
         Momentum(0.1, -0.3): Simultaneous(HeavyBallTransform(0.1, -0.3)),
     }
-    for method, schedule in composed.items():
+    for method, play in composed.items():
         np.testing.assert_allclose(
-            operator_jacobian(method, game, z), operator_jacobian(schedule, game, z)
+            operator_jacobian(method, game, z), operator_jacobian(play, game, z)
         )
     # optimism keeps the past update (z_t, η v(z_{t−1})) instead of the past point: similar, the
     # same eigenvalues

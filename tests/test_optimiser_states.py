@@ -1,4 +1,4 @@
-"""Optimiser state from checkpoints (gamedyn.optimiser_states): torch.optim state dicts mapped
+"""Optimiser state from checkpoints (gamedyn.methods): torch.optim state dicts mapped
 onto z by name, mismatches refused by name, and the next training step reproduced exactly."""
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from gamedyn.checkpoints import load_torch_game
 from gamedyn.examples import EXAMPLES, train
 from gamedyn.games import TorchGame
 from gamedyn.games.gan_losses import discriminator_loss, generator_loss
-from gamedyn.methods import Adam, RMSProp
-from gamedyn.optimiser_states import (
+from gamedyn.methods import (
+    Adam,
+    RMSProp,
     load_optimiser_states,
     optimiser_method,
     optimiser_states_in,

@@ -1,4 +1,4 @@
-"""Backends: every implementation of the step primitives of :class:`gamedyn.methods.base.Ops`.
+"""Backends: every implementation of the step primitives of :class:`gamedyn.methods.Ops`.
 
 * :mod:`.dense`: :class:`TorchOps`, torch tensors, linear solves by a dense matrix (runs and
   dense Jacobians by ``jacfwd``).

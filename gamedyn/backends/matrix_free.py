@@ -268,7 +268,7 @@ class _Settings:
 
 
 class MatrixFreeOps(TorchOps):
-    """The :class:`~gamedyn.methods.base.Ops` primitives for large games, with no dense matrix.
+    """The :class:`~gamedyn.methods.Ops` primitives for large games, with no dense matrix.
 
     ``field`` is the game's; ``jvp``/``vjp`` are torch.func transforms of it; ``solve`` of a
     system with explicit operands (``ops.solve(system, b, z)``, as CGD and ACGD write it) is

@@ -1,10 +1,10 @@
 """``gamedyn spectrum --method adam|extra-adam|...``: the operator a checkpoint was trained with.
 
-The optimiser methods (:data:`gamedyn.methods.names.OPTIMISERS`) start from the checkpoint's
+The optimiser methods (:data:`gamedyn.methods.OPTIMISERS`) start from the checkpoint's
 optimiser state — gamedyn's sidecar beside the checkpoint
-(:func:`gamedyn.optimiser_states.load_optimiser_states`), the checkpoint's own entries
+(:func:`gamedyn.methods.load_optimiser_states`), the checkpoint's own entries
 (``optG``/``optD``, Lightning's ``optimizer_states``:
-:func:`gamedyn.optimiser_states.optimiser_states_in`), or ``--optimiser-state FILE`` — with
+:func:`gamedyn.methods.optimiser_states_in`), or ``--optimiser-state FILE`` — with
 its hyperparameters (per player) unless overridden on the command line (``--lr``, ``--beta1``,
 ``--beta2``, ``--eps``, ``--weight-decay``). ``--linearisation frozen`` (default) analyses the
 frozen-preconditioner operator (Adam's second moment held at its checkpoint value; state
@@ -21,9 +21,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..methods.lookahead import INNER_STATES
-from ..methods.names import OPTIMISERS
-from ..methods.schedules import FIRST
+from ..methods import FIRST, INNER_STATES, OPTIMISERS
 from .arguments import finite_float, positive_float
 
 __all__ = ["LINEARISATIONS", "add_optimiser_arguments", "optimiser_method_of"]
@@ -73,7 +71,7 @@ def _per_player(hyper: tuple[dict[str, Any], dict[str, Any]], name: str) -> Any:
 
 def optimiser_method_of(args: argparse.Namespace, game: Any) -> tuple[Any, dict[str, Any]]:
     """The ``--method`` optimiser at the checkpoint's state, and the record's settings for it."""
-    from ..optimiser_states import (
+    from ..methods import (
         checkpoint_optimiser_states,
         load_optimiser_states,
         optimiser_method,

@@ -51,10 +51,8 @@ from typing import Any
 import numpy as np
 import torch.distributed as dist
 
-from ..methods import METHODS
+from ..methods import METHODS, OPTIMISERS, method_parameters
 from ..methods import build as build_method
-from ..methods import method_parameters
-from ..methods.names import OPTIMISERS
 from ..vocabulary import (
     ACCELERATIONS,
     DEFAULT_PRODUCT_MODE,

@@ -32,9 +32,16 @@ from tqdm.auto import tqdm
 from ..examples import EXAMPLES, Example, train
 from ..examples.training import BETAS
 from ..games import TorchGame
-from ..methods import GDA, Method
-from ..methods.base import Ops, State, Vec, is_count
-from ..optimiser_states import optimiser_method, read_checkpoint_optimiser
+from ..methods import (
+    GDA,
+    Method,
+    Ops,
+    State,
+    Vec,
+    is_count,
+    optimiser_method,
+    read_checkpoint_optimiser,
+)
 from ..spectrum import JacobianOperator, top_eigenvalues
 from ..spectrum.eigensolvers import solve_top
 from .registry import figure
@@ -161,7 +168,7 @@ def optimiser_spectra(small: bool = False) -> list[OptimiserSpectrum]:
                     OPTIMISER_LR * lam.residuals,
                     moved.matvecs + lam.matvecs,
                     game.n,
-                    adam.schedule.start.steps,
+                    adam.play.start.steps,
                     str(dtype).removeprefix("torch."),
                 )
             )

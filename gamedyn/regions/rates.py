@@ -22,7 +22,7 @@ import numpy as np
 
 from .. import _validate
 from ..games.base import Game, point_or_default
-from ..methods.base import Method
+from ..methods import Method
 from ..spectrum.dense import eigenvalues as dense_eigenvalues
 from ..spectrum.dense import spectral_radius
 from ..spectrum.ordering import sort_eigenvalues

@@ -27,8 +27,8 @@ the game Jacobian that can also take an operator takes ``(game, ...)`` with ``me
 
 from typing import Any
 
-from .analysis import analyse, batch_spectra
 from ._coordinates import previous_iterate_coordinates
+from .analysis import analyse, batch_spectra
 from .conditioning import condition_numbers, departure_from_normality
 from .dense import eigenvalues, game_jacobian, operator_jacobian, spectral_radius
 from .eigensolvers import NoConvergence, TopEigenvalues, solve_top, top_eigenvalues

@@ -17,7 +17,7 @@ import numpy as np
 from scipy.sparse.linalg import LinearOperator
 
 from ..games.base import Game
-from ..methods.base import Method
+from ..methods import Method
 from ..vocabulary import DEFAULT_PRODUCT_MODE
 from .dense import game_jacobian, operator_jacobian
 from .operator import JacobianOperator

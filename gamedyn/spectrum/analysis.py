@@ -53,7 +53,7 @@ from ..backends.matrix_free import MatrixFreeOps
 from ..games.averaged import AveragedGame
 from ..games.base import Game
 from ..games.distributed import DistributedAveragedGame, on_every_rank
-from ..methods.base import Method
+from ..methods import Method
 from ..vocabulary import DEFAULT_PRODUCT_MODE, KRYLOV_WHICH, PRODUCT_MODES, SOLVERS
 from .eigensolvers import NoConvergence, solve_top
 from .intervals import Interval, batch_size_needed, batches_needed, interval

@@ -43,7 +43,7 @@ import scipy.linalg
 
 from .. import _validate
 from ..games.base import Game
-from ..methods.base import Method
+from ..methods import Method
 from ..vocabulary import DEFAULT_PRODUCT_MODE, KRYLOV_WHICH
 from ._linear import as_matrix, dense_matrix, operator_of, use_dense
 from .eigensolvers import check_k

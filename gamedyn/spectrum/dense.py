@@ -35,7 +35,7 @@ from torch.func import jacfwd
 from ..backends.dense import TorchOps
 from ..backends.state import flatten, step_map
 from ..games.base import Game, point_or_default
-from ..methods.base import Method
+from ..methods import Method
 from .ordering import sort_eigenvalues
 
 Tensor = torch.Tensor
@@ -143,7 +143,7 @@ def operator_jacobian(
 
     ``n × n`` for one-step methods, ``2n × 2n`` for augmented ones, in the order
     ``(z_t, z_{t−1})`` — ``order · n`` in general, in the order of the state's vectors (Adam:
-    ``(z, m, v)``, its step counts held: :mod:`gamedyn.methods.base`). The state is
+    ``(z, m, v)``, its step counts held: :mod:`gamedyn.methods`). The state is
     ``method.init(z)``: a method given an optimiser ``state=`` is linearised at it. Computed by
     ``jacfwd`` through the method's step. For a
     :class:`~gamedyn.games.symbolic.SymbolicGame`, sympy hyperparameters or a symbolic ``z``,

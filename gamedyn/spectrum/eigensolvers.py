@@ -35,7 +35,7 @@ from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigs, eigsh
 from .. import _validate
 from ..backends.matrix_free import MatrixFreeOps
 from ..games.base import Game, point_or_default
-from ..methods.base import Method
+from ..methods import Method
 from ..vocabulary import (
     ACCELERATIONS,
     DEFAULT_PRODUCT_MODE,

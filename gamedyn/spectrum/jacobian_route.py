@@ -26,7 +26,7 @@ import torch
 
 from ..backends.matrix_free import MatrixFreeOps
 from ..games.base import Game
-from ..methods.base import Method
+from ..methods import Method
 from ..vocabulary import which_score
 from .krylov import MAX_RESTARTS, krylov_schur
 from .operator import JacobianOperator

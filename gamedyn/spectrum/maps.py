@@ -35,7 +35,7 @@ import numpy as np
 import sympy as sp
 
 from ..backends.symbolic import EigenOps, NoEigenvalueMap
-from ..methods.base import Method, is_count, vectors
+from ..methods import Method, is_count, vectors
 from .ordering import sort_last_axis
 from .symbolic import has_symbolic_hyperparameters
 

@@ -36,7 +36,7 @@ from scipy.sparse.linalg import LinearOperator
 
 from .. import _validate
 from ..games.base import Game
-from ..methods.base import Method
+from ..methods import Method
 from ._linear import as_matrix, dense_matrix, operator_of, use_dense
 from .eigensolvers import hermitian_eigenvalues
 

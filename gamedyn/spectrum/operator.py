@@ -62,7 +62,7 @@ from .. import _validate
 from ..backends.matrix_free import MatrixFreeOps
 from ..backends.state import flatten, step_map
 from ..games.base import Game, point_or_default
-from ..methods.base import Method
+from ..methods import Method
 from ..vocabulary import DEFAULT_PRODUCT_MODE, LINEARIZE_MIN_SIZE, PRODUCT_MODES
 
 Tensor = torch.Tensor

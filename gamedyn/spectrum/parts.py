@@ -27,7 +27,7 @@ from scipy.sparse.linalg import LinearOperator
 
 from .. import _validate
 from ..games.base import Game
-from ..methods.base import Method
+from ..methods import Method
 from .eigensolvers import hermitian_eigenvalues
 from .operator import JacobianOperator
 

@@ -58,7 +58,7 @@ from scipy.sparse.linalg import LinearOperator, aslinearoperator, gmres
 
 from .. import _validate
 from ..games.base import Game
-from ..methods.base import Method
+from ..methods import Method
 from ..vocabulary import DEFAULT_PRODUCT_MODE
 from ._linear import DENSE_LIMIT, as_matrix, dense_matrix, operator_of, size_of
 from .krylov import ArnoldiFactorisation, arnoldi

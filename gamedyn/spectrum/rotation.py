@@ -55,7 +55,7 @@ import torch
 from .. import _validate
 from ..games.averaged import AveragedGame
 from ..games.base import Game
-from ..methods.base import Method
+from ..methods import Method
 from ..vocabulary import DEFAULT_PRODUCT_MODE
 from ._linear import as_matrix, operator_of
 

@@ -34,7 +34,7 @@ from ..backends.symbolic import TangentOps
 from ..games.base import Game
 from ..games.quadratic import Quadratic
 from ..games.symbolic import SymbolicGame
-from ..methods.base import Method, is_count
+from ..methods import Method, is_count
 
 Matrix = sp.MutableDenseMatrix
 

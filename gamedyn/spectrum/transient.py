@@ -54,7 +54,7 @@ from .. import _validate
 from ..backends.dense import TorchOps
 from ..backends.state import flatten, step_map
 from ..games.base import Game, point_or_default
-from ..methods.base import Method
+from ..methods import Method
 from ..vocabulary import DEFAULT_PRODUCT_MODE
 from ._linear import dense_matrix, operator_of, size_of, use_dense
 from .krylov import arnoldi

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _validate
-from .base import Method, Ops, State, Vec, is_count, repeat
+from ._base import Method, Ops, State, Vec, is_count, repeat
 
 __all__ = ["Lookahead", "INNER_STATES"]
 

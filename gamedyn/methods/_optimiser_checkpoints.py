@@ -50,14 +50,18 @@ import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import torch
 
-from . import _atomic
-from .games.torch_game import TorchGame
-from .methods import METHODS, Method, OptimiserState, build
-from .methods.names import OPTIMISERS, method_parameters
+from .. import _atomic
+from ._base import Method, map_methods
+from ._names import METHODS, OPTIMISERS, build, method_parameters
+from ._optimiser_state import OptimiserState
+from ._play import Play
+
+if TYPE_CHECKING:  # the methods layer imports no game at run time
+    from ..games import TorchGame
 
 Tensor = torch.Tensor
 
@@ -67,6 +71,7 @@ __all__ = [
     "CheckpointOptimiser",
     "read_optimiser_state",
     "optimiser_method",
+    "start_from",
     "sidecar_paths",
     "save_optimiser_states",
     "load_optimiser_states",
@@ -294,7 +299,7 @@ def read_optimiser_state(
     Raises:
       ValueError: any mismatch, by name (module docstring).
     """
-    if not isinstance(game, TorchGame):
+    if not all(hasattr(game, a) for a in ("generator", "discriminator", "nx")):
         raise TypeError(f"game must be a TorchGame, got {type(game).__name__}")
     kind_g, slots_g, step_g, hyper_g, ignored_g = _read_player(
         generator_state, "generator", game.generator, None
@@ -335,12 +340,12 @@ def optimiser_method(
     Args:
       record: from :func:`read_optimiser_state`.
       name: a name of :data:`gamedyn.methods.METHODS` that keeps optimiser state
-        (:data:`gamedyn.methods.names.OPTIMISERS`; default ``"adam"`` or ``"rmsprop"`` by the
+        (:data:`gamedyn.methods.OPTIMISERS`; default ``"adam"`` or ``"rmsprop"`` by the
         checkpoint's kind). Adam-family names need an Adam/AdamW state, ``"rmsprop"`` an RMSprop
         one.
       frozen: the frozen-preconditioner operator.
 
-    A schedule's own memory that an Adam checkpoint does not hold — PastExtraAdam's past
+    A play's own memory that an Adam checkpoint does not hold — PastExtraAdam's past
     gradient, OptimisticAdam's previous update — starts at zero, its value at a fixed point
     of the game (so PastExtraAdam is analysed with its look-ahead, not as a first step).
     """
@@ -358,21 +363,40 @@ def optimiser_method(
     accepted = method_parameters(name)
     hyper = {k: v for k, v in hyper.items() if k in accepted}  # the checkpoint's that apply
     hyper.update(overrides)  # an override the method does not take is refused by build
-    method = build(name, state=record.state, **hyper)
-    missing = [e for e in _schedule_of(method).extras if e not in record.state.slots]
-    if missing:  # a plain Adam checkpoint has no past gradient / previous update: zero
-        slots = dict(record.state.slots)
-        slots.update({e: torch.zeros(record.state.n, dtype=torch.float64) for e in missing})
-        state = OptimiserState(slots, record.state.steps, record.state.nx)
-        method = build(name, state=state, **hyper)
+    method = start_from(build(name, **hyper), record.state)
     return method.frozen() if frozen else method
 
 
-def _schedule_of(method: Method) -> Any:
-    """The game schedule inside ``method`` (through lookahead and averaging wrappers)."""
-    while not hasattr(method, "schedule"):
-        method = method.base
-    return method.schedule
+def start_from(method: Method, state: OptimiserState) -> Method:
+    """``method`` with every play in its tree (:class:`~gamedyn.methods.Play`, through any
+    wrapper: :func:`~gamedyn.methods.map_methods`) started from the optimiser state ``state``.
+
+    A play's own memory that ``state`` does not hold — PastExtraAdam's past gradient,
+    OptimisticAdam's previous update — starts at zero, its value at a fixed point of the game.
+
+    Example:
+      >>> import torch
+      >>> from gamedyn.methods import Adam, Lookahead, OptimiserState
+      >>> moments = {"exp_avg": torch.zeros(2), "exp_avg_sq": torch.ones(2)}
+      >>> saved = OptimiserState(moments, (3, 3), 1)
+      >>> start_from(Lookahead(Adam(0.1), 5, 0.5), saved).init(torch.zeros(2))[-2:]
+      (Count(3), Count(3))
+    """
+    if not isinstance(state, OptimiserState):
+        raise TypeError(f"state must be an OptimiserState, got {type(state).__name__}")
+
+    def start(m: Method) -> Method:
+        if not isinstance(m, Play):
+            return m
+        missing = [e for e in m.extras if e not in state.slots]
+        started = state
+        if missing:  # a plain Adam checkpoint has no past gradient / previous update: zero
+            slots = dict(state.slots)
+            slots.update({e: torch.zeros(state.n, dtype=torch.float64) for e in missing})
+            started = OptimiserState(slots, state.steps, state.nx)
+        return m.replace(state=started)
+
+    return map_methods(start, method)
 
 
 # --- gamedyn's own layout: a sidecar beside each checkpoint -------------------------------------

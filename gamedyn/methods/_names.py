@@ -17,21 +17,21 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from .acgd import ACGD
-from .adam import Adam, ExtraAdam, OptimisticAdam, PastExtraAdam
-from .base import Method
-from .cgd import CGD
-from .consensus import Consensus
-from .extragradient import ExtraGradient, OptimisticGDA
-from .gda import GDA, AltGDA
-from .hamiltonian import HamiltonianGD
-from .lead import LEAD
-from .lola import LOLA
-from .lookahead import Lookahead
-from .momentum import Momentum
-from .rmsprop import RMSProp
-from .sga import SGA
-from .sos import SOS
+from ._acgd import ACGD
+from ._adam import Adam, ExtraAdam, OptimisticAdam, PastExtraAdam
+from ._base import Method
+from ._cgd import CGD
+from ._consensus import Consensus
+from ._extragradient import ExtraGradient, OptimisticGDA
+from ._gda import GDA, AltGDA
+from ._hamiltonian import HamiltonianGD
+from ._lead import LEAD
+from ._lola import LOLA
+from ._lookahead import Lookahead
+from ._momentum import Momentum
+from ._rmsprop import RMSProp
+from ._sga import SGA
+from ._sos import SOS
 
 __all__ = ["METHODS", "OPTIMISERS", "build", "method_parameters"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _validate
-from .base import Method, Ops, State, scale
-from .lola import lookahead_field, shaping_term
+from ._base import Method, Ops, State, scale
+from ._lola import lookahead_field, shaping_term
 
 __all__ = ["SOS"]
 
@@ -14,8 +14,8 @@ __all__ = ["SOS"]
 class SOS(Method):
     """SOS: LOLA's shaping term, scaled by ``p ∈ [0, 1]`` so that it never fights the look-ahead.
 
-    With ``ξ₀ = (I − α H_o) ξ`` (:func:`~gamedyn.methods.lola.lookahead_field`) and
-    ``χ = diag(H_oᵀ ∇L)`` (:func:`~gamedyn.methods.lola.shaping_term`), Letcher et al.'s
+    With ``ξ₀ = (I − α H_o) ξ`` (:func:`~gamedyn.methods.lookahead_field`) and
+    ``χ = diag(H_oᵀ ∇L)`` (:func:`~gamedyn.methods.shaping_term`), Letcher et al.'s
     Algorithm 1 takes
 
     * ``p₁ = 1`` if ``⟨−αχ, ξ₀⟩ ≥ 0``, else ``min(1, −a ‖ξ₀‖² / ⟨−αχ, ξ₀⟩)``: the shaped
@@ -23,8 +23,8 @@ class SOS(Method):
     * ``p₂ = ‖ξ‖²`` if ``‖ξ‖ < b``, else ``1``: the shaping fades out near fixed points;
     * ``p = min(p₁, p₂)``, ``ξ_p = ξ₀ − p α χ`` and ``z⁺ = z − η ξ_p``.
 
-    ``p`` is a function of ``z`` (through inner products, :meth:`~gamedyn.methods.base.Ops.dot`,
-    and branches, :meth:`~gamedyn.methods.base.Ops.if_nonnegative`) and is differentiated with
+    ``p`` is a function of ``z`` (through inner products, :meth:`~gamedyn.methods.Ops.dot`,
+    and branches, :meth:`~gamedyn.methods.Ops.if_nonnegative`) and is differentiated with
     the rest. At a fixed point ``p = 0`` and ``∇p = 0``, so SOS has the Jacobian of the
     look-ahead alone, ``I − η (I − α H_o) J`` there: it keeps LookAhead's local convergence to
     stable fixed points, and LOLA's shaping away from them. On the bilinear game that is

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _validate
-from .composed import Composed
-from .gda import plain_players
-from .schedules import Extrapolation, Optimistic
+from ._composed import Composed
+from ._gda import plain_players
+from ._play import Extrapolation, Optimistic
 
 __all__ = ["ExtraGradient", "OptimisticGDA"]
 
@@ -15,9 +15,9 @@ __all__ = ["ExtraGradient", "OptimisticGDA"]
 class ExtraGradient(Composed):
     """Extragradient: a look-ahead step, then the update with the field seen there.
 
-    ``z_{½} = z − η v(z)``,  ``z⁺ = z − η v(z_{½})``: the extrapolation schedule
-    (:class:`~gamedyn.methods.schedules.Extrapolation`) over a plain step — over Adam the same
-    schedule is :class:`~gamedyn.methods.ExtraAdam`.
+    ``z_{½} = z − η v(z)``,  ``z⁺ = z − η v(z_{½})``: the extrapolation play
+    (:class:`~gamedyn.methods.Extrapolation`) over a plain step — over Adam the same
+    play is :class:`~gamedyn.methods.ExtraAdam`.
 
     Jacobian ``I − η J(z_{½})(I − η J(z))``; on affine games ``I − ηJ + η²J²``, eigenvalues
     ``1 − ηλ + η²λ²``. On the bilinear game the spectral radius is

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _validate
-from .base import Method, Ops, State, off_diagonal_jvp, scale
+from ._base import Method, Ops, State, off_diagonal_jvp, scale
 
 __all__ = ["CGD"]
 

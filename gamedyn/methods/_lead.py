@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _validate
-from .base import Method, Ops, State, off_diagonal_jvp, scale
+from ._base import Method, Ops, State, off_diagonal_jvp, scale
 
 __all__ = ["LEAD"]
 
@@ -28,7 +28,7 @@ class LEAD(Method):
     The Jacobian at a fixed point is ``[[(1 + β) I − η J − α J_off, −β I + α J_off], [I, 0]]``;
     on the bilinear game (``J_off = J``) each eigenvalue ``λ = ±iσ`` of ``J`` gives the roots
     ``μ`` of ``μ² − (1 + β − (η + α) λ) μ + β − α λ = 0``. ``α = 0`` is
-    :class:`~gamedyn.methods.momentum.Momentum`.
+    :class:`~gamedyn.methods.Momentum`.
 
     Args:
       lr: step size η, or a pair ``(η_x, η_y)``.

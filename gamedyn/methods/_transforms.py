@@ -4,8 +4,8 @@ A transform is the optimiser of *one* player, as in optax: pure functions of exp
 :meth:`Transform.init` gives its vector slots for a fresh optimiser (``torch.optim``'s state at
 creation) and :meth:`Transform.update` maps the player's gradient ``g`` at its parameters ``w``
 to the step ``u`` (the player moves ``w⁺ = w − u``) and its new slots; ``t`` is the 1-based
-number of this update (Adam's bias correction). A *game schedule*
-(:mod:`gamedyn.methods.schedules`: simultaneous, alternating, extrapolation, optimistic) decides
+number of this update (Adam's bias correction). A *play*
+(:mod:`gamedyn.methods`: simultaneous, alternating, extrapolation, optimistic) decides
 at which points the gradients are taken and in which order the players move; it calls the
 players' transforms, so every rule is written once and extragradient over Adam *is* ExtraAdam.
 
@@ -23,7 +23,7 @@ Two linearisations of the adaptive ones, from the same :meth:`update`: with the 
 **frozen** (``second_moment=`` given: the preconditioner ``1/(√v̂ + ε)`` held fixed, the
 operator most analyses mean; :meth:`Transform.frozen` builds it from a state).
 
-Elementwise products, quotients and :meth:`Ops.sqrt <gamedyn.methods.base.Ops.sqrt>` of vectors
+Elementwise products, quotients and :meth:`Ops.sqrt <gamedyn.methods.Ops.sqrt>` of vectors
 are used only by tracked preconditioners (and by frozen vector ones); a transform with a frozen
 *scalar* preconditioner uses only ``+``, ``−`` and scalar ``*``, so it runs on every backend.
 
@@ -48,7 +48,7 @@ import numpy as np
 import torch
 
 from .. import _validate
-from .base import Ops, Vec
+from ._base import Ops, Vec
 
 __all__ = [
     "Transform",

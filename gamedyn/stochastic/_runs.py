@@ -2,7 +2,7 @@
 
 :func:`stochastic_run` iterates ``method`` on a
 :class:`~gamedyn.games.stochastic.StochasticGame`. Each step of each run draws the samples its
-field evaluations need (:mod:`gamedyn.stochastic.sampling`: one per evaluation, or one per base
+field evaluations need (:mod:`gamedyn.stochastic`: one per evaluation, or one per base
 step with ``same_sample=True``; stored gradients are reused, never redrawn; lookahead's fast
 steps draw their own). The samples of all runs for one step are drawn together from one
 ``torch.Generator`` seeded with ``seed``, so the result is reproducible given
@@ -35,8 +35,8 @@ from .. import _validate
 from ..backends.dense import TorchOps
 from ..backends.state import flatten, unflatten
 from ..games.stochastic import StochasticGame
-from ..methods.base import Method, is_count
-from .sampling import SampledOps, evaluations, sample_group
+from ..methods import Method, is_count
+from ._sampling import SampledOps, evaluations, sample_group
 
 __all__ = ["stochastic_run", "distances"]
 

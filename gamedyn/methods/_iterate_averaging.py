@@ -8,8 +8,9 @@ Both wrap a base method and add the averaged iterate ``z̄`` to its state; :meth
   with ``D`` the base's Jacobian and ``E`` the row block that picks ``z`` from ``s``, so its
   eigenvalues are the base's together with ``β`` (``n`` times) — exactly: the average converges
   at ``max(ρ_base, β)``.
-* :class:`Average` — ``z̄_t = (z_0 + ... + z_t)/(t + 1)``: the step adds ``(z_{t+1} − z̄_t)/(c + 1)``
-  with ``c = t + 1`` the number of iterates averaged (a count in the state). Not time-invariant;
+* :class:`IterateAverage` — ``z̄_t = (z_0 + ... + z_t)/(t + 1)``: the step adds
+  ``(z_{t+1} − z̄_t)/(c + 1)`` with ``c = t + 1`` the number of iterates averaged (a count in
+  the state). Not time-invariant;
   what can be said exactly is :func:`gamedyn.spectrum.averaging.uniform_average`: for a base
   that is linear near ``z*`` with Jacobian ``M``, ``z̄_t − z* = (I − M)⁻¹ (I − M^{t+1}) (s_0 −
   s*)/(t + 1)`` (its ``z`` rows), an ``O(1/t)`` error even where the iterates only cycle (the
@@ -29,9 +30,9 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _validate
-from .base import Count, Method, Ops, State, Vec
+from ._base import Count, Method, Ops, State, Vec
 
-__all__ = ["EMA", "Average"]
+__all__ = ["EMA", "IterateAverage"]
 
 
 def _base(base: Any) -> Method:
@@ -75,11 +76,10 @@ class EMA(Method):
         return (*self.base.with_iterate(ops, tuple(state[:-1]), z), state[-1])
 
 
-
-class Average(Method):
+class IterateAverage(Method):
     """The uniform average of ``base``'s iterates: state ``(*base_state, z̄, c)``.
 
-    ``c`` (a :class:`~gamedyn.methods.base.Count`) is the number of iterates averaged, 1 at the
+    ``c`` (a :class:`~gamedyn.methods.Count`) is the number of iterates averaged, 1 at the
     start (``z̄_0 = z_0``); each step makes it ``c + 1`` and ``z̄ ← z̄ + (z_new − z̄)/(c + 1)``.
 
     Args:
@@ -109,4 +109,3 @@ class Average(Method):
 
     def with_iterate(self, ops: Ops, state: State, z: Vec) -> State:
         return (*self.base.with_iterate(ops, tuple(state[:-2]), z), *state[-2:])
-

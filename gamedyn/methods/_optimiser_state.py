@@ -1,12 +1,12 @@
 """An optimiser's state in gamedyn's coordinates: what an optimiser method can start from.
 
 :class:`OptimiserState` holds, for both players at once, each vector slot of the players'
-transforms (:mod:`gamedyn.methods.transforms`: ``"exp_avg"``, ``"exp_avg_sq"``,
+transforms (:mod:`gamedyn.methods`: ``"exp_avg"``, ``"exp_avg_sq"``,
 ``"square_avg"``, ...) as one vector of the game's length ``n`` — the first player's part, then
 the second's, in the order of ``z`` — and each player's number of updates. A method given
-``state=`` starts from it (:meth:`~gamedyn.methods.schedules.Schedule.init`); without one it
+``state=`` starts from it (:meth:`~gamedyn.methods.Play.init`); without one it
 starts fresh (zero moments, step 0), as a new ``torch.optim`` optimiser does.
-:mod:`gamedyn.optimiser_states` builds one from ``torch.optim`` state dicts.
+:mod:`gamedyn.methods` builds one from ``torch.optim`` state dicts.
 
 Example:
   >>> import torch

@@ -1,7 +1,7 @@
 """The Adam family as GANs are trained with it: Adam, AltAdam, ExtraAdam, PastExtraAdam, OptimAdam.
 
-Each is a game schedule (:mod:`gamedyn.methods.schedules`) over one
-:class:`~gamedyn.methods.transforms.AdamTransform` per player — written once there, as
+Each is a play (:mod:`gamedyn.methods`) over one
+:class:`~gamedyn.methods.AdamTransform` per player — written once there, as
 ``torch.optim.Adam`` computes it:
 
 * :class:`Adam` — simultaneous (``SimAdam``), or with ``alternating=True`` ``n_critic``
@@ -25,7 +25,7 @@ time-scale updates): ``lr=(lr_G, lr_D)``, ``betas=((β₁, β₂)_G, (β₁, β�
 **Two linearisations**, both of this one step: the *exact* operator, whose state holds the
 moments ``(z, m, v)`` and the step counts (its Jacobian is ``3n × 3n``, derivative of the step in
 ``z``, ``m`` and ``v``), and the *frozen-preconditioner* operator (:meth:`Composed.frozen
-<gamedyn.methods.composed.Composed.frozen>`, or ``second_moment=`` given), whose second moment is
+<gamedyn.methods.Composed.frozen>`, or ``second_moment=`` given), whose second moment is
 held at its checkpoint value (state ``(z, m)``, ``2n × 2n``) — what most analyses mean by "the
 Adam operator". With a scalar frozen second moment Adam is heavy-ball momentum with ``β = β₁``
 (its eigenvalue map, derived from the step, says so).
@@ -42,16 +42,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from .composed import Composed, per_player
-from .optimiser_state import OptimiserState
-from .schedules import (
+from ._composed import Composed, per_player
+from ._optimiser_state import OptimiserState
+from ._play import (
     Alternating,
     Extrapolation,
     Optimistic,
     PastExtrapolation,
-    game_schedule,
+    one_step_play,
 )
-from .transforms import AdamTransform, describe
+from ._transforms import AdamTransform, describe
 
 __all__ = ["Adam", "ExtraAdam", "PastExtraAdam", "OptimisticAdam", "adam_players"]
 
@@ -80,7 +80,7 @@ def adam_players(
     second_moment: Any = None,
     frozen_step: int | None = None,
 ) -> Any:
-    """One :class:`~gamedyn.methods.transforms.AdamTransform` shared by both players, or a pair
+    """One :class:`~gamedyn.methods.AdamTransform` shared by both players, or a pair
     when any hyperparameter is given per player (a pair ``(x, y)``)."""
     lr_x, lr_y, s1 = per_player(lr)
     bx, by, s2 = _betas(betas)
@@ -95,11 +95,11 @@ def adam_players(
 
 
 class _AdamFamily(Composed):
-    """Reports an Adam schedule's hyperparameters in the constructor's names."""
+    """Reports an Adam play's hyperparameters in the constructor's names."""
 
     def hyperparameters(self) -> dict[str, Any]:
-        tx, ty = self.schedule.players
-        shared = self.schedule.shared
+        tx, ty = self.play.players
+        shared = self.play.shared
 
         def same(get: Any) -> Any:
             a, b = get(tx), get(ty)
@@ -116,7 +116,7 @@ class _AdamFamily(Composed):
             out["weight_decay"] = weight_decay
         if tx.decoupled:
             out["decoupled_weight_decay"] = True
-        out.update(self._schedule_options())
+        out.update(self._play_options())
         if tx.eps_mode != "torch":
             out["eps_mode"] = tx.eps_mode
         if tx.second_moment is not None:
@@ -125,11 +125,11 @@ class _AdamFamily(Composed):
             )
             if tx.frozen_step is not None:
                 out["frozen_step"] = tx.frozen_step
-        if self.schedule.start is not None:
-            out["state"] = self.schedule.start
+        if self.play.start is not None:
+            out["state"] = self.play.start
         return out
 
-    def _schedule_options(self) -> dict[str, Any]:
+    def _play_options(self) -> dict[str, Any]:
         return {}
 
     def __repr__(self) -> str:
@@ -160,14 +160,14 @@ class Adam(_AdamFamily):
       weight_decay: ``λ``: L2 (added to the gradient) or, with ``decoupled_weight_decay``, AdamW's
         decoupled decay.
       decoupled_weight_decay: AdamW (``torch.optim.AdamW``).
-      alternating, n_critic, first: the schedule (above).
-      eps_mode: ``"torch"`` or ``"legacy"`` (:data:`~gamedyn.methods.transforms.EPS_MODES`).
+      alternating, n_critic, first: the play (above).
+      eps_mode: ``"torch"`` or ``"legacy"`` (:data:`~gamedyn.methods.EPS_MODES`).
       second_moment: ``None`` (the exact optimiser) or a frozen ``v̂``: a number, or one per
         player (numbers or vectors of the players' sizes) — the frozen-preconditioner operator.
       frozen_step: the step whose bias corrections the frozen operator uses (default none).
-      state: an :class:`~gamedyn.methods.optimiser_state.OptimiserState` to start from
+      state: an :class:`~gamedyn.methods.OptimiserState` to start from
         (``exp_avg``, ``exp_avg_sq`` and the steps; e.g. a checkpoint's, read by
-        :mod:`gamedyn.optimiser_states`).
+        :mod:`gamedyn.methods`).
 
     References:
       Kingma and Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015. Loshchilov and
@@ -200,14 +200,14 @@ class Adam(_AdamFamily):
             second_moment,
             frozen_step,
         )
-        super().__init__(game_schedule(players, alternating, n_critic, first, state))
+        super().__init__(one_step_play(players, alternating, n_critic, first, state))
 
-    def _schedule_options(self) -> dict[str, Any]:
-        if isinstance(self.schedule, Alternating):
+    def _play_options(self) -> dict[str, Any]:
+        if isinstance(self.play, Alternating):
             return {
                 "alternating": True,
-                "n_critic": self.schedule.n_critic,
-                "first": self.schedule.first,
+                "n_critic": self.play.n_critic,
+                "first": self.play.first,
             }
         return {}
 
@@ -228,7 +228,7 @@ class ExtraAdam(_AdamFamily):
       on Generative Adversarial Networks", ICLR 2019.
     """
 
-    schedule_class: Any = Extrapolation
+    play_class: Any = Extrapolation
 
     def __init__(
         self,
@@ -253,7 +253,7 @@ class ExtraAdam(_AdamFamily):
             second_moment,
             frozen_step,
         )
-        super().__init__(self.schedule_class(players, state=state))
+        super().__init__(self.play_class(players, state=state))
 
 
 class PastExtraAdam(ExtraAdam):
@@ -262,12 +262,12 @@ class PastExtraAdam(ExtraAdam):
     The look-ahead is an Adam step with the gradient of the previous look-ahead point (the extra
     state vector ``past_gradient``), so one gradient per step; the update is an Adam step from
     ``z`` with the gradient at the new look-ahead point. The first step of a fresh run has no
-    look-ahead (:class:`~gamedyn.methods.schedules.PastExtrapolation`).
+    look-ahead (:class:`~gamedyn.methods.PastExtrapolation`).
 
     Args: as :class:`ExtraAdam`.
     """
 
-    schedule_class = PastExtrapolation
+    play_class = PastExtrapolation
 
 
 class OptimisticAdam(ExtraAdam):
@@ -284,4 +284,4 @@ class OptimisticAdam(ExtraAdam):
       Daskalakis, Ilyas, Syrgkanis and Zeng, "Training GANs with Optimism", ICLR 2018.
     """
 
-    schedule_class = Optimistic
+    play_class = Optimistic

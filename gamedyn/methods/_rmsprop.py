@@ -1,9 +1,9 @@
 """RMSProp on both players (the optimiser of the Numerics-of-GANs consensus experiments).
 
-:class:`RMSProp` is the simultaneous or alternating schedule (:mod:`gamedyn.methods.schedules`)
-over one :class:`~gamedyn.methods.transforms.RMSPropTransform` per player, as
+:class:`RMSProp` is the simultaneous or alternating play (:mod:`gamedyn.methods`)
+over one :class:`~gamedyn.methods.RMSPropTransform` per player, as
 ``torch.optim.RMSprop`` computes it (optionally centred, with momentum). Its frozen operator
-(:meth:`~gamedyn.methods.composed.Composed.frozen`) holds the second moment at its starting
+(:meth:`~gamedyn.methods.Composed.frozen`) holds the second moment at its starting
 value.
 """
 
@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .composed import Composed, per_player
-from .optimiser_state import OptimiserState
-from .schedules import Alternating, game_schedule
-from .transforms import RMSPropTransform, describe
+from ._composed import Composed, per_player
+from ._optimiser_state import OptimiserState
+from ._play import Alternating, one_step_play
+from ._transforms import RMSPropTransform, describe
 
 __all__ = ["RMSProp"]
 
@@ -31,7 +31,7 @@ class RMSProp(Composed):
       centered: subtract the squared running mean of the gradient (a ``grad_avg`` slot).
       alternating, n_critic, first: as :class:`~gamedyn.methods.Adam`.
       second_moment: ``None`` (tracked) or the frozen second moment (a number or one per player).
-      state: an :class:`~gamedyn.methods.optimiser_state.OptimiserState` to start from.
+      state: an :class:`~gamedyn.methods.OptimiserState` to start from.
 
     References:
       Tieleman and Hinton, lecture 6.5 of "Neural Networks for Machine Learning", 2012.
@@ -65,23 +65,23 @@ class RMSProp(Composed):
         players: Any = RMSPropTransform(lr_x, second_moment=v_x, **common)
         if not (s1 and s2):
             players = (players, RMSPropTransform(lr_y, second_moment=v_y, **common))
-        super().__init__(game_schedule(players, alternating, n_critic, first, state))
+        super().__init__(one_step_play(players, alternating, n_critic, first, state))
 
     def hyperparameters(self) -> dict[str, Any]:
-        tx, ty = self.schedule.players
-        shared = self.schedule.shared
+        tx, ty = self.play.players
+        shared = self.play.shared
         out: dict[str, Any] = {"lr": tx.lr if shared or tx.lr == ty.lr else (tx.lr, ty.lr)}
         out.update(
             {k: v for k, v in tx.hyperparameters().items() if k not in ("lr", "second_moment")}
         )
-        if isinstance(self.schedule, Alternating):
-            out.update(alternating=True, n_critic=self.schedule.n_critic, first=self.schedule.first)
+        if isinstance(self.play, Alternating):
+            out.update(alternating=True, n_critic=self.play.n_critic, first=self.play.first)
         if tx.second_moment is not None:
             out["second_moment"] = (
                 tx.second_moment if shared else (tx.second_moment, ty.second_moment)
             )
-        if self.schedule.start is not None:
-            out["state"] = self.schedule.start
+        if self.play.start is not None:
+            out["state"] = self.play.start
         return out
 
     def __repr__(self) -> str:

@@ -22,9 +22,9 @@ from ..backends.dense import TorchOps
 from ..backends.state import flatten, unflatten
 from ..games.quadratic import Quadratic
 from ..games.stochastic import FiniteSum
-from ..methods.base import Method, is_count
-from .moments import _stationary_state
-from .sampling import SampledOps, evaluations, sample_group
+from ..methods import Method, is_count
+from ._moments import _stationary_state
+from ._sampling import SampledOps, evaluations, sample_group
 
 __all__ = ["stationary_mean"]
 

@@ -2,7 +2,7 @@
 
 Every gradient evaluation a step makes sees ``v(w) + ξ_j`` with ``ξ_j ~ N(0, Σ)`` (or any
 zero-mean noise of covariance ``Σ``), independent across evaluations (or shared within one
-base step with ``same_sample=True``, :mod:`gamedyn.stochastic.sampling`). The step is then a
+base step with ``same_sample=True``, :mod:`gamedyn.stochastic`). The step is then a
 function ``s⁺ = F(s, ξ)`` of the flat state ``s`` and the stacked noise ``ξ = (ξ_1, ..., ξ_g)``,
 and around a fixed point ``s*`` of the noise-free step
 
@@ -45,9 +45,9 @@ from ..backends.state import flatten, unflatten
 from ..games.base import Game, point_or_default
 from ..games.quadratic import Quadratic
 from ..games.stochastic import covariance_matrix
-from ..methods.base import Method, State, is_count
-from .lyapunov import solve_lyapunov
-from .sampling import SampledOps, evaluations, sample_group
+from ..methods import Method, State, is_count
+from ._lyapunov import solve_lyapunov
+from ._sampling import SampledOps, evaluations, sample_group
 
 __all__ = [
     "Linearisation",

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 from .. import _validate
-from .base import Method, Ops, State, off_diagonal_jvp, scale
+from ._base import Method, Ops, State, off_diagonal_jvp, scale
 
 __all__ = ["ACGD"]
 
@@ -28,12 +28,12 @@ class ACGD(Method):
     * ``h = η √c_{t+1} / (√a_{t+1} + ε)``, entry by entry (``η = η_x`` or ``η_y`` by player);
     * the CGD step with ``H = diag(h)``: ``(I + H J_off) Δ = H v``, ``z_{t+1} = z_t − Δ``.
 
-    With one step size per player this is :class:`~gamedyn.methods.cgd.CGD`'s system; eliminating
+    With one step size per player this is :class:`~gamedyn.methods.CGD`'s system; eliminating
     ``Δ_y`` gives the authors' ``Δ_x = (I + H_x D_xy H_y D_yx)⁻¹ H_x (∇_x f − D_xy H_y ∇_y f)``
     for ``max_x min_y f``. As in their released code, ``h = η √(1 − β₂ᵗ) / (√a + ε)`` (``ε``
     outside the bias correction).
 
-    Entrywise products are not :class:`~gamedyn.methods.base.Ops` primitives, so ACGD runs on
+    Entrywise products are not :class:`~gamedyn.methods.Ops` primitives, so ACGD runs on
     the torch backends only (runs, dense ``jacfwd``, matrix-free products): it has no symbolic
     Jacobian and no eigenvalue map. Its operator Jacobian at ``z`` is taken at the state
     ``init(z)``; at a fixed point ``z*`` the map's own fixed point is ``(z*, 0, 1)``, which

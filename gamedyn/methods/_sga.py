@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _validate
-from .base import Method, Ops, State, scale
+from ._base import Method, Ops, State, scale
 
 __all__ = ["SGA", "ALIGN_EPS"]
 

@@ -1,8 +1,8 @@
 """Heavy-ball momentum (Polyak 1964) for games, positive or negative, simultaneous or alternating.
 
-A composition (:mod:`gamedyn.methods.composed`): the heavy-ball transform
-(:class:`~gamedyn.methods.transforms.HeavyBallTransform`, whose slot is the previous iterate)
-under the simultaneous or the alternating schedule.
+A composition (:mod:`gamedyn.methods`): the heavy-ball transform
+(:class:`~gamedyn.methods.HeavyBallTransform`, whose slot is the previous iterate)
+under the simultaneous or the alternating play.
 
 References:
   Gidel, Askari Hemmat, Pezeshki, Le Priol, Huang, Lacoste-Julien and Mitliagkas, "Negative
@@ -14,9 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _validate
-from .composed import Composed, per_player
-from .schedules import game_schedule
-from .transforms import HeavyBallTransform
+from ._composed import Composed, per_player
+from ._play import one_step_play
+from ._transforms import HeavyBallTransform
 
 __all__ = ["Momentum"]
 
@@ -47,9 +47,9 @@ class Momentum(Composed):
         players: Any = HeavyBallTransform(lr_x, self.beta)
         if not shared:
             players = (players, HeavyBallTransform(lr_y, self.beta))
-        schedule = game_schedule(players, alternating, first="x")  # checks alternating
+        play = one_step_play(players, alternating, first="x")  # checks alternating
         self.alternating = alternating
-        super().__init__(schedule)
+        super().__init__(play)
 
     def hyperparameters(self) -> dict[str, Any]:
         return {"lr": self.lr, "beta": self.beta, "alternating": self.alternating}

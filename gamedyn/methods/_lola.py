@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _validate
-from .base import Method, Ops, State, Vec, off_diagonal_jvp, off_diagonal_vjp, scale
+from ._base import Method, Ops, State, Vec, off_diagonal_jvp, off_diagonal_vjp, scale
 
 __all__ = ["LOLA", "lookahead_field", "shaping_term"]
 
@@ -29,7 +29,7 @@ def shaping_term(ops: Ops, z: Vec, alpha: Any) -> Vec:
 
     For two players, ``χ_x = (∂ξ_y/∂x)ᵀ ∇_y L_x`` and ``χ_y = (∂ξ_x/∂y)ᵀ ∇_x L_y``: the
     transposed coupling blocks of ``J`` applied to the gradient of each player's loss with
-    respect to the *other* player (:meth:`~gamedyn.methods.base.Ops.loss_gradients`), i.e.
+    respect to the *other* player (:meth:`~gamedyn.methods.Ops.loss_gradients`), i.e.
     ``H_oᵀ u`` with ``u = (∇_x L_y, ∇_y L_x)``; with a pair ``α`` it is ``H_oᵀ (α u)``.
     """
     grad_lx, grad_ly = ops.loss_gradients(z)

@@ -1,8 +1,8 @@
 """Gradient descent-ascent, simultaneous and alternating.
 
-Both are compositions (:mod:`gamedyn.methods.composed`): a plain step
-(:class:`~gamedyn.methods.transforms.PlainTransform`) under the simultaneous or the alternating
-schedule (:mod:`gamedyn.methods.schedules`), whose rules they share with the Adam family.
+Both are compositions (:mod:`gamedyn.methods`): a plain step
+(:class:`~gamedyn.methods.PlainTransform`) under the simultaneous or the alternating
+play (:mod:`gamedyn.methods`), whose rules they share with the Adam family.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _validate
-from .composed import Composed, per_player
-from .schedules import Alternating, Simultaneous
-from .transforms import PlainTransform
+from ._composed import Composed, per_player
+from ._play import Alternating, Simultaneous
+from ._transforms import PlainTransform
 
 __all__ = ["GDA", "AltGDA", "plain_players"]
 
@@ -44,7 +44,7 @@ class AltGDA(Composed):
     """Alternating gradient descent-ascent.
 
     ``x⁺ = x − η_x v_x(x, y)``, then ``y⁺ = y − η_y v_y(x⁺, y)``: the first player first, one
-    step each (:class:`~gamedyn.methods.schedules.Alternating` with ``first="x"``,
+    step each (:class:`~gamedyn.methods.Alternating` with ``first="x"``,
     ``n_critic=1``). Its Jacobian depends on the blocks of ``J``, not on its eigenvalues alone.
     On the bilinear game with ``η σ_max < 2`` its eigenvalues lie on the unit circle: the
     iterates stay bounded and cycle.

@@ -1,6 +1,6 @@
-"""Game schedules: where the players take their gradients and in which order they move.
+"""Game plays: where the players take their gradients and in which order they move.
 
-A schedule composes the players' optimiser transforms (:mod:`gamedyn.methods.transforms`, one
+A play composes the players' optimiser transforms (:mod:`gamedyn.methods`, one
 per player, with its own hyperparameters: two time-scale updates are a pair of transforms) into
 one update operator of the game. Each rule is written once: extragradient over a plain step is
 :class:`~gamedyn.methods.ExtraGradient`, over Adam it is
@@ -20,14 +20,14 @@ one update operator of the game. Each rule is written once: extragradient over a
 * :class:`Optimistic` — ``z⁺ = z − 2u_t + u_{t−1}`` with ``u`` the optimiser's step
   (Daskalakis et al.'s optimistic mirror descent and Optimistic Adam).
 
-**State** (:mod:`gamedyn.methods.base`): ``(z, *slots, *extras, *flags, [t_x, t_y])`` — the
+**State** (:mod:`gamedyn.methods`): ``(z, *slots, *extras, *flags, [t_x, t_y])`` — the
 iterate; each slot of the players' transforms as one ``n``-vector (first player's entries
-first: ``m``, ``v`` for Adam); the schedule's own vectors (the past gradient, the previous
+first: ``m``, ``v`` for Adam); the play's own vectors (the past gradient, the previous
 update); its own counts (whether a past gradient exists); and each player's update count when
-the transforms are counted. A fresh schedule starts as fresh ``torch.optim`` optimisers do (zero
-moments, step 0); ``state=`` (an :class:`~gamedyn.methods.optimiser_state.OptimiserState`, e.g.
-read from a checkpoint by :mod:`gamedyn.optimiser_states`) starts it from that state instead.
-:meth:`Schedule.frozen` is the frozen-preconditioner operator at the starting state.
+the transforms are counted. A fresh play starts as fresh ``torch.optim`` optimisers do (zero
+moments, step 0); ``state=`` (an :class:`~gamedyn.methods.OptimiserState`, e.g.
+read from a checkpoint by :mod:`gamedyn.methods`) starts it from that state instead.
+:meth:`Play.frozen` is the frozen-preconditioner operator at the starting state.
 
 When both players share one transform (one set of hyperparameters) and their counts agree, the
 transform is applied to the whole ``z`` at once — no split — so the step has an eigenvalue map
@@ -41,12 +41,12 @@ from typing import Any
 import torch
 
 from .. import _validate
-from .base import Count, Method, Ops, State, Vec
-from .optimiser_state import OptimiserState
-from .transforms import Transform
+from ._base import Count, Method, Ops, State, Vec
+from ._optimiser_state import OptimiserState
+from ._transforms import Transform
 
 __all__ = [
-    "Schedule",
+    "Play",
     "Simultaneous",
     "Alternating",
     "Extrapolation",
@@ -54,11 +54,11 @@ __all__ = [
     "Optimistic",
     "FIRST",
     "first_player",
-    "game_schedule",
+    "one_step_play",
 ]
 
 FIRST = {"x": "x", "y": "y", "generator": "x", "discriminator": "y"}
-"""Who moves first in an alternating schedule: ``"x"`` (the first player, a GAN's generator) or
+"""Who moves first in an alternating play: ``"x"`` (the first player, a GAN's generator) or
 ``"y"`` (the second, the discriminator); the players' names are accepted as aliases."""
 
 
@@ -87,20 +87,20 @@ def _players(players: Any) -> tuple[tuple[Transform, Transform], bool]:
     raise TypeError(f"players must be a Transform or a pair of them, got {players!r}")
 
 
-class Schedule(Method):
-    """A game schedule over the players' transforms (see the module docstring).
+class Play(Method):
+    """A play over the players' transforms (see the module docstring).
 
     Args:
-      players: one :class:`~gamedyn.methods.transforms.Transform` for both players, or a pair
+      players: one :class:`~gamedyn.methods.Transform` for both players, or a pair
         ``(T_x, T_y)`` of the same kind with their own hyperparameters.
-      state: an :class:`~gamedyn.methods.optimiser_state.OptimiserState` to start from (default:
+      state: an :class:`~gamedyn.methods.OptimiserState` to start from (default:
         fresh).
     """
 
     extras: tuple[str, ...] = ()
-    """Names of the schedule's own vectors, after the transforms' slots."""
+    """Names of the play's own vectors, after the transforms' slots."""
     flags: tuple[str, ...] = ()
-    """Names of the schedule's own counts."""
+    """Names of the play's own counts."""
 
     def __init__(self, players: Any, *, state: OptimiserState | None = None):
         self.players, self.shared = _players(players)
@@ -118,12 +118,12 @@ class Schedule(Method):
     def hyperparameters(self) -> dict[str, Any]:
         players: Any = self.players[0] if self.shared else self.players
         out: dict[str, Any] = {"players": players}
-        out.update(self._schedule_hyperparameters())
+        out.update(self._play_hyperparameters())
         if self.start is not None:
             out["state"] = self.start
         return out
 
-    def _schedule_hyperparameters(self) -> dict[str, Any]:
+    def _play_hyperparameters(self) -> dict[str, Any]:
         return {}
 
     # --- the state ----------------------------------------------------------------------------
@@ -153,9 +153,9 @@ class Schedule(Method):
         return 0
 
     def optimiser_state(self, state: State, nx: int) -> OptimiserState:
-        """The :class:`~gamedyn.methods.optimiser_state.OptimiserState` of one of this
-        schedule's (torch) states: its slots and extras by name, its step counts; ``nx`` is the
-        first player's size. A schedule started from it (``state=``) continues from ``state``.
+        """The :class:`~gamedyn.methods.OptimiserState` of one of this
+        play's (torch) states: its slots and extras by name, its step counts; ``nx`` is the
+        first player's size. A play started from it (``state=``) continues from ``state``.
         """
         _, slots, extras, _, counts = self._unpack(state)
         named = dict(zip(self.slots + self.extras, slots + extras, strict=True))
@@ -244,7 +244,7 @@ class Schedule(Method):
 
     def with_iterate(self, ops: Ops, state: State, z: Vec) -> State:
         """The iterate moved to ``z``; the optimiser's state kept (each transform's
-        :meth:`~gamedyn.methods.transforms.Transform.shift`: heavy ball keeps its velocity)."""
+        :meth:`~gamedyn.methods.Transform.shift`: heavy ball keeps its velocity)."""
         old, slots, extras, flags, counts = self._unpack(state)
         tx, ty = self.players
         if slots and self.shared:
@@ -257,11 +257,11 @@ class Schedule(Method):
             slots = tuple(ops.join(a, b) for a, b in zip(sx, sy, strict=True))
         return self._pack(z, slots, extras, flags, counts)
 
-    def frozen(self) -> Schedule:
+    def frozen(self) -> Play:
         """The frozen-preconditioner operator at the starting state.
 
         Each player's transform is replaced by its frozen version at ``state=``
-        (:meth:`~gamedyn.methods.transforms.Transform.frozen`: Adam's bias-corrected second
+        (:meth:`~gamedyn.methods.Transform.frozen`: Adam's bias-corrected second
         moment and step held, only ``m`` tracked), and the new method starts from the slots it
         still tracks and the same extras. Its state has no step counts: the operator is the same
         at every step. Transforms without a preconditioner (plain, heavy ball) are unchanged.
@@ -297,10 +297,10 @@ def _adaptive(transform: Transform) -> bool:
     return type(transform).frozen is not Transform.frozen and not transform.is_frozen
 
 
-class Simultaneous(Schedule):
+class Simultaneous(Play):
     """Both players step at once: ``g = v(z)``, ``z⁺ = z − u(g)``.
 
-    Over :class:`~gamedyn.methods.transforms.PlainTransform` this is GDA, over heavy ball
+    Over :class:`~gamedyn.methods.PlainTransform` this is GDA, over heavy ball
     simultaneous momentum, over Adam one ``torch.optim.Adam`` step per player from gradients
     taken at the same point (the Variational-Inequality-GAN code's ``SimAdam``).
     """
@@ -311,7 +311,7 @@ class Simultaneous(Schedule):
         return self._pack(z - u, slots, extras, flags, counts)
 
 
-class Alternating(Schedule):
+class Alternating(Play):
     """The players take turns; each sub-step takes the field at the latest parameters.
 
     ``first="x"``: the first player steps once, then the second ``n_critic`` times;
@@ -338,7 +338,7 @@ class Alternating(Schedule):
         self.first = first_player(first)
         super().__init__(players, state=state)
 
-    def _schedule_hyperparameters(self) -> dict[str, Any]:
+    def _play_hyperparameters(self) -> dict[str, Any]:
         return {"n_critic": self.n_critic, "first": self.first}
 
     def sequence(self) -> list[int]:
@@ -353,7 +353,7 @@ class Alternating(Schedule):
         return self._pack(z, slots, extras, flags, counts)
 
 
-class Extrapolation(Schedule):
+class Extrapolation(Play):
     """Extragradient over the players' optimisers: look ahead, then update from ``z``.
 
     ``(u, s½) = T(v(z); z, s)``, ``z½ = z − u``, ``(u', s⁺) = T(v(z½); z, s½)``, ``z⁺ = z − u'``.
@@ -375,7 +375,7 @@ class Extrapolation(Schedule):
         return self._pack(z - u, slots, extras, flags, counts)
 
 
-class PastExtrapolation(Schedule):
+class PastExtrapolation(Play):
     """Extrapolation from the past: the look-ahead reuses the previous look-ahead's gradient.
 
     ``(u, s½) = T(g_past; z, s)``, ``z½ = z − u``, ``g = v(z½)``, ``(u', s⁺) = T(g; z, s½)``,
@@ -405,7 +405,7 @@ class PastExtrapolation(Schedule):
         return self._pack(z - u, slots, (g,), (Count(1),), counts)
 
 
-class Optimistic(Schedule):
+class Optimistic(Play):
     """Optimism: ``z⁺ = z − 2u_t + u_{t−1}``, with ``u_t`` the optimiser's step at ``z_t``.
 
     The extra vector ``previous_update`` holds ``u_{t−1}`` (zero at the start: the first step is
@@ -425,14 +425,14 @@ class Optimistic(Schedule):
         return self._pack(z - 2 * u + previous, slots, (u,), flags, counts)
 
 
-def game_schedule(
+def one_step_play(
     players: Any,
     alternating: bool = False,
     n_critic: int = 1,
     first: str = "y",
     state: Any = None,
 ) -> Simultaneous | Alternating:
-    """The schedule a one-step optimiser is run with: :class:`Alternating` (``n_critic``
+    """The play a one-step optimiser is run with: :class:`Alternating` (``n_critic``
     steps of the second player per step of the first, ``first`` moving first) or
     :class:`Simultaneous` (then ``n_critic`` must be 1); ``alternating`` must be a bool."""
     if not isinstance(alternating, bool):
@@ -442,4 +442,3 @@ def game_schedule(
     if n_critic != 1:
         raise ValueError(f"n_critic = {n_critic!r} needs alternating=True")
     return Simultaneous(players, state=state)
-

@@ -193,11 +193,12 @@ def test_an_optimiser_state_starts_the_play_inside_a_new_wrapper():
     z0 = QUADRATIC.default_point() + 0.5
     wrapped = start_from(Twice(Adam(0.05, (0.5, 0.9))), saved)
     assert isinstance(wrapped, Twice)
-    adam = Adam(0.05, (0.5, 0.9), state=saved)  # the same start, given directly
+    adam = Adam(0.05, (0.5, 0.9), start=saved)  # the same start, given directly
     expected = adam.step(ops, adam.step(ops, adam.init(z0)))
     got = wrapped.step(ops, wrapped.init(z0))
     for a, e in zip(got, expected, strict=True):
-        torch.testing.assert_close(a, e, rtol=0, atol=0) if torch.is_tensor(e) else None
+        if torch.is_tensor(e):
+            torch.testing.assert_close(a, e, rtol=0, atol=0)
     assert [int(c) for c in got[-2:]] == [5, 7]
     frozen = wrapped.frozen()  # the wrapper around its base's frozen operator
     assert isinstance(frozen, Twice) and "second_moment" in frozen.base.hyperparameters()

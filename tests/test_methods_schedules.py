@@ -48,14 +48,14 @@ def warmed(make, game, steps=4, z0=None):
 
 
 OPTIMISERS = {
-    "adam": lambda s: Adam((0.05, 0.08), (0.5, 0.9), eps=1e-3, state=s),
-    "adam-alt-5": lambda s: Adam(0.05, (0.5, 0.9), eps=1e-3, alternating=True, n_critic=5, state=s),
-    "adam-alt-x": lambda s: Adam(0.05, (0.9, 0.99), eps=1e-3, alternating=True, first="x", state=s),
-    "adamw": lambda s: Adam(0.05, (0.5, 0.9), 1e-3, 0.2, decoupled_weight_decay=True, state=s),
-    "extra-adam": lambda s: ExtraAdam(0.05, (0.5, 0.9), eps=1e-3, state=s),
-    "past-extra-adam": lambda s: PastExtraAdam(0.05, (0.5, 0.9), eps=1e-3, state=s),
-    "optimistic-adam": lambda s: OptimisticAdam(0.05, (0.0, 0.9), eps=1e-3, state=s),
-    "rmsprop": lambda s: RMSProp(0.02, 0.9, 1e-3, momentum=0.5, centered=True, state=s),
+    "adam": lambda s: Adam((0.05, 0.08), (0.5, 0.9), eps=1e-3, start=s),
+    "adam-alt-5": lambda s: Adam(0.05, (0.5, 0.9), eps=1e-3, alternating=True, n_critic=5, start=s),
+    "adam-alt-x": lambda s: Adam(0.05, (0.9, 0.99), eps=1e-3, alternating=True, first="x", start=s),
+    "adamw": lambda s: Adam(0.05, (0.5, 0.9), 1e-3, 0.2, decoupled_weight_decay=True, start=s),
+    "extra-adam": lambda s: ExtraAdam(0.05, (0.5, 0.9), eps=1e-3, start=s),
+    "past-extra-adam": lambda s: PastExtraAdam(0.05, (0.5, 0.9), eps=1e-3, start=s),
+    "optimistic-adam": lambda s: OptimisticAdam(0.05, (0.0, 0.9), eps=1e-3, start=s),
+    "rmsprop": lambda s: RMSProp(0.02, 0.9, 1e-3, momentum=0.5, centered=True, start=s),
 }
 
 
@@ -179,7 +179,7 @@ operator; a fresh state's first step has no look-ahead."""
         lambda v: Adam(0.2, (-0.3, 0.999), second_moment=v, alternating=True),
         lambda v: ExtraAdam(0.3, (0.5, 0.9), second_moment=v),
         lambda v: OptimisticAdam(0.2, (0.5, 0.9), second_moment=v),
-        lambda v: PastExtraAdam(0.2, (0.5, 0.9), second_moment=v, state=WITH_PAST),
+        lambda v: PastExtraAdam(0.2, (0.5, 0.9), second_moment=v, start=WITH_PAST),
         lambda v: Lookahead(
             Adam(0.3, (0.9, 0.999), second_moment=v), k=5, alpha=0.5, inner_state="keep"
         ),
@@ -347,7 +347,7 @@ def test_bilinear_frozen_adam_rates_follow_heavy_ball():
         (lambda: Adam(0.1, second_moment=-1.0), ValueError, "second_moment must be >= 0"),
         (lambda: Adam(0.1, frozen_step=3), ValueError, "frozen_step goes with"),
         (lambda: Adam(0.1).frozen(), ValueError, "starts fresh"),
-        (lambda: Adam(0.1, state="s"), TypeError, "state must be an OptimiserState"),
+        (lambda: Adam(0.1, start="s"), TypeError, "start must be an OptimiserState"),
         (lambda: Simultaneous((PlainTransform(0.1), AdamTransform(0.1))), ValueError, "same kind"),
         (
             lambda: Lookahead(GDA(0.1), 2, 0.5, inner_state="reset"),
@@ -367,10 +367,10 @@ def test_a_state_missing_a_slot_is_refused_by_name():
 
     state = OptimiserState({"exp_avg": torch.zeros(4)}, (3, 3), 2)
     with pytest.raises(ValueError, match="no 'exp_avg_sq'"):
-        Adam(0.1, state=state).init(torch.zeros(4, dtype=torch.float64))
+        Adam(0.1, start=state).init(torch.zeros(4, dtype=torch.float64))
     state = OptimiserState({"exp_avg": torch.zeros(5), "exp_avg_sq": torch.zeros(5)}, (3, 3), 2)
     with pytest.raises(ValueError, match="has 5 entries, z has 4"):
-        Adam(0.1, state=state).init(torch.zeros(4, dtype=torch.float64))
+        Adam(0.1, start=state).init(torch.zeros(4, dtype=torch.float64))
 
 
 @pytest.mark.parametrize(

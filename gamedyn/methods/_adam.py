@@ -17,7 +17,7 @@ Lookahead around any of them (LA-Adam, LA-ExtraAdam) is
 ``Lookahead(Adam(...), k, alpha, inner_state="keep")`` (LAGAN's convention: the inner Adam state
 is kept at each synchronisation).
 
-On their own (no ``state=``) they start as fresh ``torch.optim.Adam`` optimisers do, one per
+On their own (no ``start=``) they start as fresh ``torch.optim.Adam`` optimisers do, one per
 player: zero moments, step 0. Hyperparameters are per player where given as pairs (two
 time-scale updates): ``lr=(lr_G, lr_D)``, ``betas=((β₁, β₂)_G, (β₁, β₂)_D)``, ``eps`` and
 ``weight_decay`` likewise.
@@ -126,7 +126,7 @@ class _AdamFamily(Composed):
             if tx.frozen_step is not None:
                 out["frozen_step"] = tx.frozen_step
         if self.play.start is not None:
-            out["state"] = self.play.start
+            out["start"] = self.play.start
         return out
 
     def _play_options(self) -> dict[str, Any]:
@@ -165,9 +165,9 @@ class Adam(_AdamFamily):
       second_moment: ``None`` (the exact optimiser) or a frozen ``v̂``: a number, or one per
         player (numbers or vectors of the players' sizes) — the frozen-preconditioner operator.
       frozen_step: the step whose bias corrections the frozen operator uses (default none).
-      state: an :class:`~gamedyn.methods.OptimiserState` to start from
-        (``exp_avg``, ``exp_avg_sq`` and the steps; e.g. a checkpoint's, read by
-        :mod:`gamedyn.methods`).
+      start: an :class:`~gamedyn.methods.OptimiserState` (an optimiser's saved state) to start
+        from (``exp_avg``, ``exp_avg_sq`` and the steps; e.g. a checkpoint's, read by
+        :func:`~gamedyn.methods.read_checkpoint_optimiser`).
 
     References:
       Kingma and Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015. Loshchilov and
@@ -188,7 +188,7 @@ class Adam(_AdamFamily):
         eps_mode: str = "torch",
         second_moment: Any = None,
         frozen_step: int | None = None,
-        state: OptimiserState | None = None,
+        start: OptimiserState | None = None,
     ):
         players = adam_players(
             lr,
@@ -200,7 +200,7 @@ class Adam(_AdamFamily):
             second_moment,
             frozen_step,
         )
-        super().__init__(one_step_play(players, alternating, n_critic, first, state))
+        super().__init__(one_step_play(players, alternating, n_critic, first, start))
 
     def _play_options(self) -> dict[str, Any]:
         if isinstance(self.play, Alternating):
@@ -241,7 +241,7 @@ class ExtraAdam(_AdamFamily):
         eps_mode: str = "torch",
         second_moment: Any = None,
         frozen_step: int | None = None,
-        state: OptimiserState | None = None,
+        start: OptimiserState | None = None,
     ):
         players = adam_players(
             lr,
@@ -253,7 +253,7 @@ class ExtraAdam(_AdamFamily):
             second_moment,
             frozen_step,
         )
-        super().__init__(self.play_class(players, state=state))
+        super().__init__(self.play_class(players, start=start))
 
 
 class PastExtraAdam(ExtraAdam):

@@ -1,7 +1,7 @@
-"""Named update operators defined by a play over the players' transforms.
+r"""Named update operators defined by a play over the players' transforms.
 
 :class:`Composed` is the base of every operator that is a composition
-(:mod:`gamedyn.methods` over :mod:`gamedyn.methods`): GDA is
+(a :class:`~gamedyn.methods.Play` over per-player :class:`~gamedyn.methods.Transform`\ s): GDA is
 :class:`~gamedyn.methods.Simultaneous` over a plain step, alternating GDA
 :class:`~gamedyn.methods.Alternating` over it, momentum either over heavy ball,
 extragradient :class:`~gamedyn.methods.Extrapolation` over it, and the Adam family

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from .. import _validate
-from ._composed import Composed
-from ._gda import plain_players
+from ._gda import OnPlainStep
 from ._play import Extrapolation, Optimistic
 
 __all__ = ["ExtraGradient", "OptimisticGDA"]
 
 
-class ExtraGradient(Composed):
+class ExtraGradient(OnPlainStep):
     """Extragradient: a look-ahead step, then the update with the field seen there.
 
     ``z_{½} = z − η v(z)``,  ``z⁺ = z − η v(z_{½})``: the extrapolation play
@@ -29,15 +25,10 @@ class ExtraGradient(Composed):
       Perspective on Generative Adversarial Networks", ICLR 2019.
     """
 
-    def __init__(self, lr: Any):
-        self.lr = _validate.step_size("lr", lr)
-        super().__init__(Extrapolation(plain_players(self.lr)))
-
-    def hyperparameters(self) -> dict[str, Any]:
-        return {"lr": self.lr}
+    play_over = staticmethod(Extrapolation)
 
 
-class OptimisticGDA(Composed):
+class OptimisticGDA(OnPlainStep):
     """Optimistic GDA: ``z_{t+1} = z_t − 2η v(z_t) + η v(z_{t−1})``.
 
     The optimistic play (:class:`~gamedyn.methods.Optimistic`) over a plain step: its state is
@@ -61,9 +52,4 @@ class OptimisticGDA(Composed):
       Gidel et al., ICLR 2019 (extrapolation from the past).
     """
 
-    def __init__(self, lr: Any):
-        self.lr = _validate.step_size("lr", lr)
-        super().__init__(Optimistic(plain_players(self.lr)))
-
-    def hyperparameters(self) -> dict[str, Any]:
-        return {"lr": self.lr}
+    play_over = staticmethod(Optimistic)

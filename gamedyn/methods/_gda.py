@@ -11,10 +11,10 @@ from typing import Any
 
 from .. import _validate
 from ._composed import Composed, per_player
-from ._play import Alternating, Simultaneous
+from ._play import Alternating, Play, Simultaneous
 from ._transforms import PlainTransform
 
-__all__ = ["GDA", "AltGDA", "plain_players"]
+__all__ = ["GDA", "AltGDA", "OnPlainStep", "plain_players"]
 
 
 def plain_players(lr: Any) -> Any:
@@ -25,22 +25,37 @@ def plain_players(lr: Any) -> Any:
     return PlainTransform(lr_x), PlainTransform(lr_y)
 
 
-class GDA(Composed):
+class OnPlainStep(Composed):
+    """A play over a plain step ``u = η g`` per player, named by its step size ``lr`` alone.
+
+    A subclass says which play (:meth:`play_over`); GDA, AltGDA, extragradient and optimistic
+    GDA differ in nothing else.
+    """
+
+    def __init__(self, lr: Any):
+        self.lr = _validate.step_size("lr", lr)
+        super().__init__(self.play_over(plain_players(self.lr)))
+
+    @staticmethod
+    def play_over(players: Any) -> Play:
+        """The play over the players' plain steps."""
+        raise NotImplementedError
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"lr": self.lr}
+
+
+class GDA(OnPlainStep):
     """Simultaneous gradient descent-ascent: ``z⁺ = z − η v(z)``.
 
     Jacobian ``I − η J``: eigenvalues ``1 − ηλ``, so on the bilinear game (``λ = ±iσ``) the
     spectral radius is ``√(1 + η²σ_max²) > 1`` for every ``η``: GDA spirals out.
     """
 
-    def __init__(self, lr: Any):
-        self.lr = _validate.step_size("lr", lr)
-        super().__init__(Simultaneous(plain_players(self.lr)))
-
-    def hyperparameters(self) -> dict[str, Any]:
-        return {"lr": self.lr}
+    play_over = staticmethod(Simultaneous)
 
 
-class AltGDA(Composed):
+class AltGDA(OnPlainStep):
     """Alternating gradient descent-ascent.
 
     ``x⁺ = x − η_x v_x(x, y)``, then ``y⁺ = y − η_y v_y(x⁺, y)``: the first player first, one
@@ -50,9 +65,6 @@ class AltGDA(Composed):
     iterates stay bounded and cycle.
     """
 
-    def __init__(self, lr: Any):
-        self.lr = _validate.step_size("lr", lr)
-        super().__init__(Alternating(plain_players(self.lr), n_critic=1, first="x"))
-
-    def hyperparameters(self) -> dict[str, Any]:
-        return {"lr": self.lr}
+    @staticmethod
+    def play_over(players: Any) -> Play:
+        return Alternating(players, n_critic=1, first="x")

@@ -394,7 +394,7 @@ def start_from(method: Method, state: OptimiserState) -> Method:
             slots = dict(state.slots)
             slots.update({e: torch.zeros(state.n, dtype=torch.float64) for e in missing})
             started = OptimiserState(slots, state.steps, state.nx)
-        return m.replace(state=started)
+        return m.replace(start=started)
 
     return map_methods(start, method)
 

@@ -25,7 +25,7 @@ iterate; each slot of the players' transforms as one ``n``-vector (first player'
 first: ``m``, ``v`` for Adam); the play's own vectors (the past gradient, the previous
 update); its own counts (whether a past gradient exists); and each player's update count when
 the transforms are counted. A fresh play starts as fresh ``torch.optim`` optimisers do (zero
-moments, step 0); ``state=`` (an :class:`~gamedyn.methods.OptimiserState`, e.g.
+moments, step 0); ``start=`` (an :class:`~gamedyn.methods.OptimiserState`, e.g.
 read from a checkpoint by :mod:`gamedyn.methods`) starts it from that state instead.
 :meth:`Play.frozen` is the frozen-preconditioner operator at the starting state.
 
@@ -93,8 +93,8 @@ class Play(Method):
     Args:
       players: one :class:`~gamedyn.methods.Transform` for both players, or a pair
         ``(T_x, T_y)`` of the same kind with their own hyperparameters.
-      state: an :class:`~gamedyn.methods.OptimiserState` to start from (default:
-        fresh).
+      start: an :class:`~gamedyn.methods.OptimiserState` (an optimiser's saved state) to start
+        from (default: fresh).
     """
 
     extras: tuple[str, ...] = ()
@@ -102,11 +102,11 @@ class Play(Method):
     flags: tuple[str, ...] = ()
     """Names of the play's own counts."""
 
-    def __init__(self, players: Any, *, state: OptimiserState | None = None):
+    def __init__(self, players: Any, *, start: OptimiserState | None = None):
         self.players, self.shared = _players(players)
-        if state is not None and not isinstance(state, OptimiserState):
-            raise TypeError(f"state must be an OptimiserState or None, got {type(state).__name__}")
-        self.start = state
+        if start is not None and not isinstance(start, OptimiserState):
+            raise TypeError(f"start must be an OptimiserState or None, got {type(start).__name__}")
+        self.start = start
         self._layout()
 
     def _layout(self) -> None:
@@ -120,7 +120,7 @@ class Play(Method):
         out: dict[str, Any] = {"players": players}
         out.update(self._play_hyperparameters())
         if self.start is not None:
-            out["state"] = self.start
+            out["start"] = self.start
         return out
 
     def _play_hyperparameters(self) -> dict[str, Any]:
@@ -129,7 +129,7 @@ class Play(Method):
     # --- the state ----------------------------------------------------------------------------
 
     def init(self, z: Vec) -> State:
-        """``(z, *slots, *extras, *flags, [t_x, t_y])`` fresh, or from ``state=``.
+        """``(z, *slots, *extras, *flags, [t_x, t_y])`` fresh, or from ``start=``.
 
         A fresh state has the transforms' initial slots (zeros; heavy ball's previous iterate
         ``z``), zero extras and zero counts. From an ``OptimiserState``: its slots by name
@@ -155,7 +155,7 @@ class Play(Method):
     def optimiser_state(self, state: State, nx: int) -> OptimiserState:
         """The :class:`~gamedyn.methods.OptimiserState` of one of this
         play's (torch) states: its slots and extras by name, its step counts; ``nx`` is the
-        first player's size. A play started from it (``state=``) continues from ``state``.
+        first player's size. A play started from it (``start=``) continues from ``state``.
         """
         _, slots, extras, _, counts = self._unpack(state)
         named = dict(zip(self.slots + self.extras, slots + extras, strict=True))
@@ -260,7 +260,7 @@ class Play(Method):
     def frozen(self) -> Play:
         """The frozen-preconditioner operator at the starting state.
 
-        Each player's transform is replaced by its frozen version at ``state=``
+        Each player's transform is replaced by its frozen version at ``start=``
         (:meth:`~gamedyn.methods.Transform.frozen`: Adam's bias-corrected second
         moment and step held, only ``m`` tracked), and the new method starts from the slots it
         still tracks and the same extras. Its state has no step counts: the operator is the same
@@ -276,7 +276,7 @@ class Play(Method):
         if self.start is None:
             raise ValueError(
                 f"{self!r} starts fresh: it has no second moment to freeze; start it from an "
-                "OptimiserState (state=) or give the preconditioner (second_moment=)"
+                "OptimiserState (start=) or give the preconditioner (second_moment=)"
             )
         start = self.start
         parts = {name: start.split(name) for name in self.slots}
@@ -289,7 +289,7 @@ class Play(Method):
             if name in start.slots:
                 slots[name] = start.slots[name]
         started = OptimiserState(slots, start.steps, start.nx) if slots else None
-        return self.replace(players=(fx, fy), state=started)
+        return self.replace(players=(fx, fy), start=started)
 
 
 def _adaptive(transform: Transform) -> bool:
@@ -323,7 +323,7 @@ class Alternating(Play):
       players: one transform or a pair.
       n_critic: the second player's steps per step of the first (``≥ 1``).
       first: ``"x"``/``"generator"`` or ``"y"``/``"discriminator"``.
-      state: an optimiser state to start from.
+      start: an optimiser state to start from.
     """
 
     def __init__(
@@ -332,11 +332,11 @@ class Alternating(Play):
         n_critic: int = 1,
         first: str = "y",
         *,
-        state: OptimiserState | None = None,
+        start: OptimiserState | None = None,
     ):
         self.n_critic = _validate.integer_at_least("n_critic", n_critic, 1)
         self.first = first_player(first)
-        super().__init__(players, state=state)
+        super().__init__(players, start=start)
 
     def _play_hyperparameters(self) -> dict[str, Any]:
         return {"n_critic": self.n_critic, "first": self.first}
@@ -430,7 +430,7 @@ def one_step_play(
     alternating: bool = False,
     n_critic: int = 1,
     first: str = "y",
-    state: Any = None,
+    start: Any = None,
 ) -> Simultaneous | Alternating:
     """The play a one-step optimiser is run with: :class:`Alternating` (``n_critic``
     steps of the second player per step of the first, ``first`` moving first) or
@@ -438,7 +438,7 @@ def one_step_play(
     if not isinstance(alternating, bool):
         raise TypeError(f"alternating must be a bool, got {alternating!r}")
     if alternating:
-        return Alternating(players, n_critic, first, state=state)
+        return Alternating(players, n_critic, first, start=start)
     if n_critic != 1:
         raise ValueError(f"n_critic = {n_critic!r} needs alternating=True")
-    return Simultaneous(players, state=state)
+    return Simultaneous(players, start=start)

@@ -31,7 +31,8 @@ class RMSProp(Composed):
       centered: subtract the squared running mean of the gradient (a ``grad_avg`` slot).
       alternating, n_critic, first: as :class:`~gamedyn.methods.Adam`.
       second_moment: ``None`` (tracked) or the frozen second moment (a number or one per player).
-      state: an :class:`~gamedyn.methods.OptimiserState` to start from.
+      start: an :class:`~gamedyn.methods.OptimiserState` (an optimiser's saved state) to start
+        from.
 
     References:
       Tieleman and Hinton, lecture 6.5 of "Neural Networks for Machine Learning", 2012.
@@ -51,7 +52,7 @@ class RMSProp(Composed):
         n_critic: int = 1,
         first: str = "y",
         second_moment: Any = None,
-        state: OptimiserState | None = None,
+        start: OptimiserState | None = None,
     ):
         lr_x, lr_y, s1 = per_player(lr)
         v_x, v_y, s2 = per_player(second_moment)
@@ -65,7 +66,7 @@ class RMSProp(Composed):
         players: Any = RMSPropTransform(lr_x, second_moment=v_x, **common)
         if not (s1 and s2):
             players = (players, RMSPropTransform(lr_y, second_moment=v_y, **common))
-        super().__init__(one_step_play(players, alternating, n_critic, first, state))
+        super().__init__(one_step_play(players, alternating, n_critic, first, start))
 
     def hyperparameters(self) -> dict[str, Any]:
         tx, ty = self.play.players
@@ -81,7 +82,7 @@ class RMSProp(Composed):
                 tx.second_moment if shared else (tx.second_moment, ty.second_moment)
             )
         if self.play.start is not None:
-            out["state"] = self.play.start
+            out["start"] = self.play.start
         return out
 
     def __repr__(self) -> str:

@@ -14,8 +14,8 @@ __all__ = ["SOS"]
 class SOS(Method):
     """SOS: LOLA's shaping term, scaled by ``p ∈ [0, 1]`` so that it never fights the look-ahead.
 
-    With ``ξ₀ = (I − α H_o) ξ`` (:func:`~gamedyn.methods.lookahead_field`) and
-    ``χ = diag(H_oᵀ ∇L)`` (:func:`~gamedyn.methods.shaping_term`), Letcher et al.'s
+    With ``ξ₀ = (I − α H_o) ξ`` (``lookahead_field``, shared with LOLA) and
+    ``χ = diag(H_oᵀ ∇L)`` (``shaping_term``), Letcher et al.'s
     Algorithm 1 takes
 
     * ``p₁ = 1`` if ``⟨−αχ, ξ₀⟩ ≥ 0``, else ``min(1, −a ‖ξ₀‖² / ⟨−αχ, ξ₀⟩)``: the shaped

@@ -82,6 +82,8 @@ class Displacement(Method):
     steps). The same step as ``T``: counts advance as ``T``'s do.
     """
 
+    wraps = ("base",)
+
     def __init__(self, base: Method):
         self.base = base
         self.order = base.order

@@ -4,6 +4,8 @@ A wrapper defined here, outside the package, is handled by stochastic runs and b
 an optimiser's saved state through the protocol alone: the package knows nothing of it.
 """
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -89,6 +91,14 @@ def test_replace_copies_with_changes_and_validates():
         method.replace(k=0)  # validated as on construction
     assert Adam(0.1).replace(betas=(0.5, 0.9)).hyperparameters()["betas"] == (0.5, 0.9)
     assert GDA(0.1).replace(lr=0.3).play.players[0].lr == 0.3
+
+
+def test_methods_are_frozen():
+    method = Lookahead(Twice(GDA(0.1)), 3, 0.5)
+    for target, name in ((method, "k"), (method.base, "base"), (method.base.base, "lr")):
+        with pytest.raises(dataclasses.FrozenInstanceError, match=name):
+            setattr(target, name, 1)
+    assert method.k == 3 and repr(method.base.base) == "GDA(lr=0.1)"
 
 
 @pytest.mark.parametrize(

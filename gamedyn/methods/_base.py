@@ -45,8 +45,9 @@ backends only.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import inspect
-from abc import ABC, abstractmethod
+from abc import ABC, ABCMeta, abstractmethod
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -153,21 +154,56 @@ class Ops(Protocol):
         """The number of entries of ``z``."""
 
 
-class Method(ABC):
+def parameters_of(factory: Callable[..., Any]) -> dict[str, inspect.Parameter]:
+    """The parameters of a factory: a method class's constructor's (without ``self``) or a
+    function's."""
+    return dict(inspect.signature(factory).parameters)
+
+
+class _Frozen(ABCMeta):
+    """Methods are frozen once built: the constructor may set attributes, nobody after it."""
+
+    def __init__(cls, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        init = inspect.signature(cls.__init__)  # what inspect.signature(cls) shows
+        cls.__signature__ = init.replace(parameters=list(init.parameters.values())[1:])
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        method = super().__call__(*args, **kwargs)
+        object.__setattr__(method, "_frozen", True)
+        return method
+
+
+class Method(ABC, metaclass=_Frozen):
     """An update operator. Subclasses define :meth:`step`; ``order`` is the number of vectors in
     its state (see the module docstring).
 
-    Methods are values: their **fields** are their hyperparameters (:meth:`hyperparameters`, the
-    constructor's keywords) and the methods they wrap (the attributes named in ``wraps``; a
-    wrapper such as :class:`~gamedyn.methods.Lookahead` wraps ``base``). :meth:`children` lists
-    the wrapped methods, :meth:`replace` copies a method with some fields changed (as
-    :func:`dataclasses.replace`; the original is never modified), and :func:`map_methods` walks
-    and rebuilds a tree of methods with these two alone: code that walks methods (stochastic
-    runs, starting from an optimiser's saved state, freezing a preconditioner) never switches on
-    concrete wrapper classes, and a new wrapper only has to name its children in ``wraps``.
+    Methods are frozen values (assigning an attribute after construction raises
+    :class:`dataclasses.FrozenInstanceError`). Their **fields** are their hyperparameters
+    (:meth:`hyperparameters`, the constructor's keywords) and the methods they wrap, the
+    attributes named in ``wraps`` (a :class:`~gamedyn.methods.Lookahead` wraps ``base``).
+    :meth:`children` lists the wrapped methods, :meth:`replace` copies a method with some fields
+    changed (as :func:`dataclasses.replace`; the original is never modified), and
+    :func:`map_methods` walks and rebuilds a tree of methods with these two alone: code that
+    walks methods (stochastic runs, starting from an optimiser's saved state, freezing a
+    preconditioner) never switches on concrete wrapper classes, and a new wrapper only has to
+    name its children in ``wraps``.
     """
 
     order: int = 1
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if self.__dict__.get("_frozen"):
+            raise dataclasses.FrozenInstanceError(
+                f"cannot assign to field {name!r}: {type(self).__name__} is frozen; "
+                f"use .replace({name}=...)"
+            )
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if self.__dict__.get("_frozen"):
+            raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+        object.__delattr__(self, name)
 
     wraps: tuple[str, ...] = ()
     """The names of the fields that hold wrapped methods (``("base",)`` for lookahead)."""
@@ -186,7 +222,7 @@ class Method(ABC):
         """Every field :meth:`replace` can change: the hyperparameters (a constructor keyword
         that :meth:`hyperparameters` leaves out is at its default) and the wrapped methods."""
         out = dict(self.hyperparameters())
-        for name, p in inspect.signature(type(self)).parameters.items():
+        for name, p in parameters_of(type(self)).items():
             if name not in out and p.default is not inspect.Parameter.empty:
                 out[name] = p.default
         out.update((name, getattr(self, name)) for name in self.wraps)
@@ -220,7 +256,7 @@ class Method(ABC):
             )
         if not changes:
             return self
-        parameters = inspect.signature(type(self)).parameters
+        parameters = parameters_of(type(self))
         rebuilt = {name: value for name, value in changes.items() if name in parameters}
         if rebuilt:
             kept = {name: value for name, value in fields.items() if name in parameters}
@@ -231,7 +267,7 @@ class Method(ABC):
             if name not in parameters:  # a wrapped method the constructor derives
                 if not isinstance(value, Method):
                     raise TypeError(f"{name} must be an update operator (a Method), got {value!r}")
-                setattr(new, name, value)
+                object.__setattr__(new, name, value)
         return new
 
     def init(self, z: Vec) -> State:

@@ -19,7 +19,7 @@ from typing import Any
 
 from ._acgd import ACGD
 from ._adam import Adam, ExtraAdam, OptimisticAdam, PastExtraAdam
-from ._base import Method
+from ._base import Method, parameters_of
 from ._cgd import CGD
 from ._consensus import Consensus
 from ._extragradient import ExtraGradient, OptimisticGDA
@@ -112,7 +112,7 @@ def method_parameters(name: str) -> tuple[str, ...]:
         return _LOOKAHEAD_PARAMETERS + method_parameters(base)
     return tuple(
         p.name
-        for p in inspect.signature(factory).parameters.values()
+        for p in parameters_of(factory).values()
         if p.kind not in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)
     )
 
@@ -132,7 +132,7 @@ def build(name: str, **hyperparameters: Any) -> Method:
             f"method {name!r} takes no {', '.join(unknown)} (its hyperparameters: "
             f"{', '.join(accepted)})"
         )
-    parameters = inspect.signature(METHODS[name]).parameters
+    parameters = parameters_of(METHODS[name])
     missing = [
         p.name
         for p in parameters.values()

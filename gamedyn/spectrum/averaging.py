@@ -2,8 +2,8 @@
 
 For an update operator that is linear near its fixed point ``z*`` — its Jacobian ``M`` at the
 state ``s* = method.init(z*)`` (exactly linear on affine games) — the iterates are
-``s_t − s* = Mᵗ (s_0 − s*)``, so the uniform average of the iterates (:class:`~gamedyn.methods.
-Average`) is
+``s_t − s* = Mᵗ (s_0 − s*)``, so the uniform average of the iterates
+(:class:`~gamedyn.methods.IterateAverage`) is
 
 ``z̄_t − z* = E Σ_{s≤t} Mˢ d / (t + 1) = E (I − M)⁻¹ (I − M^{t+1}) d / (t + 1)``,
 ``d = s_0 − s*``,

@@ -25,7 +25,7 @@ copies it with changes, and :func:`map_methods` walks and rebuilds a tree of the
   read from ``torch.optim`` state dicts (:func:`read_optimiser_state`), from a checkpoint and
   gamedyn's sidecar files (:func:`read_checkpoint_optimiser`, :func:`save_optimiser_states`,
   :func:`load_optimiser_states`), and a method started from it (:func:`optimiser_method`,
-  :func:`start_from`).
+  :func:`start_from`, :func:`trained_method` with where each setting came from).
 """
 
 from ._acgd import ACGD
@@ -66,6 +66,7 @@ from ._optimiser_checkpoints import (
     save_optimiser_states,
     sidecar_paths,
     start_from,
+    trained_method,
 )
 from ._optimiser_state import OptimiserState
 from ._play import (
@@ -160,4 +161,5 @@ __all__ = [
     "save_optimiser_states",
     "load_optimiser_states",
     "sidecar_paths",
+    "trained_method",
 ]

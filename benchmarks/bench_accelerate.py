@@ -36,24 +36,21 @@ from typing import Any
 
 import numpy as np
 import torch
+from gamedyn.spectrum.eigensolvers import NoConvergence, top_eigenvalues
+from gamedyn.spectrum.filters import chebyshev_eigenpairs
+from gamedyn.spectrum.krylov import krylov_schur
 
 from gamedyn.examples import EXAMPLES, train
 from gamedyn.figures.pseudospectra import single_threaded
 from gamedyn.methods import ExtraGradient
 from gamedyn.spectrum import JacobianOperator
-from gamedyn.spectrum.eigensolvers import NoConvergence, top_eigenvalues
-from gamedyn.spectrum.filters import chebyshev_eigenpairs
-from gamedyn.spectrum.krylov import krylov_schur
 
 
 def solve(game: Any, args: argparse.Namespace, which: str, accelerate: str | None, **kw: Any):
     """``(values or None, J products, seconds, note)`` of one top-k solve."""
     start = time.perf_counter()
     try:
-        r = top_eigenvalues(
-            game, args.k, which, tol=args.tol, max_restarts=args.max_restarts,
-            accelerate=accelerate, **kw,
-        )  # fmt: skip
+        r = top_eigenvalues(game, args.k, which, accelerate=accelerate, solver=KrylovSchur(tol=args.tol, max_restarts=args.max_restarts), **kw)  # fmt: skip
     except NoConvergence as err:
         seconds = time.perf_counter() - start
         return None, err.matvecs, seconds, f"did not converge: {str(err)[:120]}"

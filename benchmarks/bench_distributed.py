@@ -50,8 +50,8 @@ from gamedyn.checkpoints import import_factory
 from gamedyn.examples import EXAMPLES
 from gamedyn.games import DistributedAveragedGame, TorchGame
 from gamedyn.games.distributed import init_from_environment, shard
-from gamedyn.spectrum import JacobianOperator, krylov_schur
-from gamedyn.spectrum.krylov import KrylovNoConvergence
+from gamedyn.linalg import KrylovNoConvergence, krylov_schur
+from gamedyn.spectrum import JacobianOperator
 
 
 def parse() -> argparse.Namespace:

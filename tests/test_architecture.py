@@ -17,10 +17,15 @@ import pytest
 
 import gamedyn
 from gamedyn import vocabulary
+from gamedyn.analysis import rank_spread
 from gamedyn.games import Quadratic
-from gamedyn.spectrum import eigenvalues, top_eigenvalues
-from gamedyn.spectrum.analysis import rank_spread
-from gamedyn.spectrum.blocks import schur_complement_eigenvalues
+from gamedyn.spectrum import (
+    Arpack,
+    KrylovSchur,
+    eigenvalues,
+    schur_complement_eigenvalues,
+    top_eigenvalues,
+)
 
 PACKAGE = Path(gamedyn.__file__).parent
 ROOT = PACKAGE.parent
@@ -200,11 +205,11 @@ def test_the_vocabulary_selects_by_absolute_imaginary_part():
     assert np.all(vocabulary.which_score([1 + 2j, 1 - 2j], "LI") == 2)
 
 
-@pytest.mark.parametrize("solver", ["krylov-schur", "arpack"])
+@pytest.mark.parametrize("solver", [KrylovSchur(), Arpack()], ids=["krylov-schur", "arpack"])
 def test_top_eigenvalues_li_si(solver):
-    top = top_eigenvalues(SPECTRUM, k=2, which="LI", solver=solver, tol=1e-12)
+    top = top_eigenvalues(SPECTRUM, k=2, which="LI", solver=solver.replace(tol=1e-12))
     assert _as_set(top.values) == LARGEST_PAIR
-    top = top_eigenvalues(SPECTRUM, k=4, which="SI", solver=solver, tol=1e-12)
+    top = top_eigenvalues(SPECTRUM, k=4, which="SI", solver=solver.replace(tol=1e-12))
     assert _as_set(top.values) == REALS
 
 

@@ -8,11 +8,11 @@ import pytest
 from helpers import random_bilinear, random_quadratic, tensor
 
 import gamedyn
+from gamedyn.analysis import uniform_average
 from gamedyn.backends import TorchOps
 from gamedyn.games import Bilinear
 from gamedyn.methods import EMA, GDA, Adam, AltGDA, Average, ExtraGradient, Lookahead, Momentum
 from gamedyn.spectrum import eigenvalues, operator_jacobian, spectral_radius
-from gamedyn.spectrum.averaging import uniform_average
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,9 @@ import torch
 from helpers import spectrum_distance, tiny_gan
 
 from gamedyn.games import FunctionGame
-from gamedyn.spectrum import game_jacobian
-from gamedyn.spectrum.blocks import (
+from gamedyn.spectrum import (
     coupling_singular_values,
+    game_jacobian,
     player_hessian_eigenvalues,
     schur_complement_eigenvalues,
 )

@@ -16,7 +16,7 @@ from gamedyn.spectrum import (
     sort_eigenvalues,
     spectral_radius,
 )
-from gamedyn.spectrum.dense import check_dense_size
+from gamedyn.spectrum._dense import check_dense_size
 
 
 def test_game_eigenvalues_of_the_dirac_gan_away_from_equilibrium():

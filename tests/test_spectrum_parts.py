@@ -7,8 +7,11 @@ import numpy as np
 import pytest
 from helpers import tiny_gan
 
-from gamedyn.spectrum import game_jacobian
-from gamedyn.spectrum.parts import antisymmetric_part_eigenvalues, symmetric_part_eigenvalues
+from gamedyn.spectrum import (
+    antisymmetric_part_eigenvalues,
+    game_jacobian,
+    symmetric_part_eigenvalues,
+)
 
 
 @pytest.mark.slow

@@ -22,8 +22,12 @@ from helpers import (
 
 from gamedyn.games import Bilinear, DiracGAN, SymbolicGame
 from gamedyn.methods import GDA, ExtraGradient, Momentum
-from gamedyn.spectrum import eigenvalues, game_jacobian, operator_jacobian
-from gamedyn.spectrum.symbolic import operator_jacobian_symbolic
+from gamedyn.spectrum import (
+    eigenvalues,
+    game_jacobian,
+    operator_jacobian,
+    operator_jacobian_symbolic,
+)
 
 x, y = sp.symbols("x y", real=True)
 eta, beta, alpha, gamma = sp.symbols("eta beta alpha gamma", positive=True)

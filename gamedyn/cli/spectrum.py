@@ -7,11 +7,11 @@ are: :mod:`gamedyn.checkpoints.layouts`) becomes a game (:mod:`gamedyn.cli.optio
 (``settings.loaded``). The eigenvalues are those of the game Jacobian ``J = ∂v/∂z`` or, with
 ``--method``, of that update operator's Jacobian (the derivative of its one step,
 matrix-free), found by Krylov–Schur (or ARPACK with ``--solver arpack``) after the products
-pass the checks of :func:`gamedyn.spectrum.analysis.analyse`; with ``--batches B`` the field
+pass the checks of :func:`gamedyn.analysis.analyse`; with ``--batches B`` the field
 is averaged over ``B`` batches, and ``--spread`` adds each batch's top-k
-(:func:`~gamedyn.spectrum.analysis.batch_spectra`); ``--blocks`` adds the per-player analysis
-(:mod:`gamedyn.spectrum.blocks`).
-Beyond the eigenvalues (:mod:`gamedyn.spectrum.non_normal`, in the record's
+(:func:`~gamedyn.analysis.batch_spectra`); ``--blocks`` adds the per-player analysis
+(:func:`gamedyn.spectrum.player_hessian_eigenvalues`, ...).
+Beyond the eigenvalues (:mod:`gamedyn.nonnormal`, in the record's
 ``extras["non_normal"]``): ``--pseudospectrum`` (Krylov-projected, ``--pseudospectrum-basis``
 products, plotted as ``pseudospectrum.png``), ``--transient STEPS`` (``‖Tᵗ‖`` for ``t ≤ STEPS``,
 or the gradient flow's ``‖e^{−t·dt·J}‖`` without ``--method``; ``transient.png``),
@@ -22,7 +22,7 @@ was trained with, from its saved optimiser state (:mod:`gamedyn.cli.optimiser_op
 ``--linearisation frozen|exact``, ``--n-critic``, ``--lookahead-k``, ``--lookahead-alpha``).
 
 Writes to ``--out`` (default ``spectrum/``), each file atomically: ``eigenvalues.json`` (the
-:class:`~gamedyn.spectrum.records.SpectrumRecord`: values, true residuals, products, product
+:class:`~gamedyn.analysis.SpectrumRecord`: values, true residuals, products, product
 mode, dtypes, batch sizes, adjointness error, time, peak memory and every setting),
 ``eigenvalues.npz`` (``eigenvalues``, ``residuals``) and ``eigenvalues.png``
 (:func:`gamedyn.plot.eigenvalue_cloud`). Exit status 1 when the solver did not converge (the
@@ -55,7 +55,6 @@ from ..methods import METHODS
 from ..methods import build as build_method
 from ..methods.names import OPTIMISERS
 from ..vocabulary import (
-    ACCELERATIONS,
     DEFAULT_PRODUCT_MODE,
     INTERVALS,
     KRYLOV_WHICH,
@@ -138,12 +137,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="restarts before giving up (default: the solver's own, 300 for Krylov–Schur)",
     )
     p.add_argument("--solver", choices=SOLVERS, default="krylov-schur")
-    p.add_argument(
-        "--accelerate",
-        choices=ACCELERATIONS,
-        default=None,
-        help="Chebyshev-filtered Krylov-Schur for --which SR/LR or crowded spectra",
-    )
     p.add_argument(
         "--mode",
         choices=PRODUCT_MODES,
@@ -258,20 +251,19 @@ def method_of(args: argparse.Namespace, game: Any = None) -> Any:
 
 
 def solver_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The keyword arguments of :func:`gamedyn.spectrum.analysis.analyse` set by the options."""
-    return {
-        "solver": args.solver,
-        "mode": args.mode,
-        "tol": args.tol,
-        "ncv": args.ncv,
-        "max_restarts": args.max_restarts,
-        "accelerate": args.accelerate,
-    }
+    """The keyword arguments of :func:`gamedyn.analysis.analyse` set by the options: the
+    solver object (:class:`~gamedyn.spectrum.KrylovSchur` or :class:`~gamedyn.spectrum.Arpack`)."""
+    from ..spectrum import Arpack, KrylovSchur
+
+    fields = {"tol": args.tol, "ncv": args.ncv, "mode": args.mode}
+    if args.max_restarts is not None:
+        fields["max_restarts"] = args.max_restarts
+    return {"solver": (Arpack if args.solver == "arpack" else KrylovSchur)(**fields)}
 
 
 def non_normal_options(args: argparse.Namespace) -> Any:
-    """The :class:`~gamedyn.spectrum.non_normal.NonNormal` the options ask for, or ``None``."""
-    from ..spectrum.non_normal import NonNormal
+    """The :class:`~gamedyn.nonnormal.NonNormal` the options ask for, or ``None``."""
+    from ..nonnormal import NonNormal
 
     checks = {
         "--pseudospectrum-basis": (args.pseudospectrum_basis, 2),
@@ -302,7 +294,7 @@ def _pairs(values: np.ndarray) -> list[list[float]]:
 
 def blocks(game: Any, k: int) -> dict[str, Any]:
     """Per-player analysis at the checkpoint: own-Hessian extremes, couplings, Schur complement."""
-    from ..spectrum.blocks import (
+    from ..spectrum import (
         coupling_singular_values,
         player_hessian_eigenvalues,
         schur_complement_eigenvalues,
@@ -325,9 +317,9 @@ def analysis(args: argparse.Namespace, game: Any, games: list[Any], method: Any)
     solver that does not converge gives its partial record (``converged=False``)."""
     from tqdm import tqdm
 
+    from ..analysis import analyse, batch_spectra
     from ..games.distributed import DistributedAveragedGame
-    from ..spectrum.analysis import analyse, batch_spectra
-    from ..spectrum.eigensolvers import NoConvergence
+    from ..spectrum import NoConvergence
 
     distributed = isinstance(game, DistributedAveragedGame)
     quiet = args.no_progress or (distributed and game.rank != 0)
@@ -365,8 +357,8 @@ def analysis(args: argparse.Namespace, game: Any, games: list[Any], method: Any)
                 record.converged = False
                 record.message = f"the solver did not converge on batches {failed}"
             if non_normal is not None:  # on the averaged game's operator
-                from ..spectrum.non_normal import non_normal_extras
-                from ..spectrum.operator import JacobianOperator
+                from ..nonnormal import non_normal_extras
+                from ..spectrum import JacobianOperator
 
                 op = JacobianOperator(game, None, method, args.mode)
                 record.extras["non_normal"] = non_normal_extras(

@@ -35,8 +35,7 @@ from ..games import TorchGame
 from ..methods import GDA, Method
 from ..methods.base import Ops, State, Vec, is_count
 from ..optimiser_states import optimiser_method, read_checkpoint_optimiser
-from ..spectrum import JacobianOperator, top_eigenvalues
-from ..spectrum.eigensolvers import solve_top
+from ..spectrum import JacobianOperator, KrylovSchur, solve_top, top_eigenvalues
 from .registry import figure
 from .trained import EVAL_SEED, TRAIN_SEED, checkpoint_step, one_thread
 
@@ -137,7 +136,7 @@ def optimiser_spectra(small: bool = False) -> list[OptimiserSpectrum]:
     :data:`~gamedyn.figures.trained.EVAL_SEED`); BatchNorm with the batch's statistics, as in
     training.
     """
-    from ..spectrum.maps import eigenvalue_map
+    from ..spectrum import eigenvalue_map
 
     size = OPTIMISER_SMALL if small else OPTIMISER_RUN
     example, k, dtype = _example(small), size["k"], size["dtype"]
@@ -149,8 +148,10 @@ def optimiser_spectra(small: bool = False) -> list[OptimiserSpectrum]:
             game = example.load_game(path, size["batch"], EVAL_SEED, dtype=dtype)
             adam = training_operator(game, path)
             op = JacobianOperator(game, method=Displacement(adam))
-            moved = solve_top(op, k, "LR", tol=tol, ncv=min(OPTIMISER_NCV, op.shape[0]))
-            lam = top_eigenvalues(game, k, "LM", tol=tol)
+            moved = solve_top(
+                op, k, "LR", solver=KrylovSchur(tol=tol, ncv=min(OPTIMISER_NCV, op.shape[0]))
+            )
+            lam = top_eigenvalues(game, k, "LM", solver=KrylovSchur(tol=tol))
             gda = eigenvalue_map(GDA(OPTIMISER_LR), lam.values)[:, 0]
             out.append(
                 OptimiserSpectrum(

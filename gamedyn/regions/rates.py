@@ -23,9 +23,8 @@ import numpy as np
 from .. import _validate
 from ..games.base import Game, point_or_default
 from ..methods.base import Method
-from ..spectrum.dense import eigenvalues as dense_eigenvalues
-from ..spectrum.dense import spectral_radius
-from ..spectrum.ordering import sort_eigenvalues
+from ..spectrum import eigenvalues as dense_eigenvalues
+from ..spectrum import sort_eigenvalues, spectral_radius
 
 __all__ = ["rate", "lambda_grid", "rate_grid", "operator_eigenvalues", "predicted_rate"]
 
@@ -37,7 +36,7 @@ __all__ = ["rate", "lambda_grid", "rate_grid", "operator_eigenvalues", "predicte
 
 def _eigenvalue_map(method: Method, lam: np.ndarray) -> np.ndarray:
     """``μ_j(λ)`` from :mod:`gamedyn.spectrum.maps`, shape ``lam.shape + (r,)``."""
-    from ..spectrum.maps import eigenvalue_map  # imported late: sympy is loaded only here
+    from ..spectrum import eigenvalue_map  # imported late: sympy is loaded only here
 
     try:
         return np.asarray(eigenvalue_map(method, lam))

@@ -19,8 +19,8 @@ from scipy.sparse.linalg import LinearOperator
 from ..games.base import Game
 from ..methods.base import Method
 from ..vocabulary import DEFAULT_PRODUCT_MODE
-from .dense import game_jacobian, operator_jacobian
-from .operator import JacobianOperator
+from ._dense import game_jacobian, operator_jacobian
+from ._operator import JacobianOperator
 
 __all__ = ["DENSE_LIMIT", "size_of", "use_dense", "dense_matrix", "operator_of", "as_matrix"]
 

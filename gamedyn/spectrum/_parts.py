@@ -27,9 +27,9 @@ from scipy.sparse.linalg import LinearOperator
 
 from .. import _validate
 from ..games.base import Game
+from ..linalg import hermitian_eigenvalues
 from ..methods.base import Method
-from .eigensolvers import hermitian_eigenvalues
-from .operator import JacobianOperator
+from ._operator import JacobianOperator
 
 __all__ = ["symmetric_part_eigenvalues", "antisymmetric_part_eigenvalues"]
 

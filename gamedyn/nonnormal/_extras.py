@@ -27,12 +27,12 @@ import numpy as np
 
 from .. import _validate
 from ..games.base import Game
-from .conditioning import operator_condition_numbers
-from .krylov import arnoldi
-from .operator import JacobianOperator
-from .pseudospectra import default_grid, projected_sigma_min
-from .rotation import RotationIndex, operator_rotation, parameter_blocks
-from .transient import flow_products, power_norms
+from ..linalg import arnoldi
+from ..spectrum._operator import JacobianOperator
+from ._conditioning import operator_condition_numbers
+from ._pseudospectra import default_grid, projected_sigma_min
+from ._rotation import RotationIndex, operator_rotation, parameter_blocks
+from ._transient import flow_products, power_norms
 
 __all__ = ["NonNormal", "non_normal_extras"]
 

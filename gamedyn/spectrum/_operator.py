@@ -108,6 +108,7 @@ class JacobianOperator(LinearOperator):
 
     Attributes:
       fn: the map differentiated (``game.field`` or the step on the flattened state).
+      z: the point ``z`` of the game (a tensor; the default point where ``z=None``).
       point: the tensor it is differentiated at (``z`` or the flattened initial state).
       mode: the product mode in use.
       count: products made so far (``A u`` and ``Aᵀ w``; a ``matmat`` counts its columns).
@@ -131,7 +132,7 @@ class JacobianOperator(LinearOperator):
             raise TypeError(f"game must be a gamedyn Game, got {type(game).__name__}")
         self.mode = _validate.choice("mode", mode, PRODUCT_MODES)
         z = point_or_default(game, z)
-        self.game, self.method = game, method
+        self.game, self.method, self.z = game, method, z
         self.ops: MatrixFreeOps | None = None
         if method is None:
             self.fn: Callable[[Tensor], Tensor] = game.field

@@ -30,7 +30,7 @@ from .. import _validate
 from ..backends.dense import TorchOps
 from ..games.base import Game, point_or_default
 from ..vocabulary import WHICH, select
-from .ordering import sort_eigenvalues
+from ._ordering import sort_eigenvalues
 
 Tensor = torch.Tensor
 PLAYERS = ("x", "y")

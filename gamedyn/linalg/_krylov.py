@@ -48,6 +48,9 @@ __all__ = [
     "MAX_RESTARTS",
     "arnoldi",
     "ArnoldiFactorisation",
+    "NoConvergence",
+    "check_k",
+    "ritz_residuals",
 ]
 
 
@@ -401,3 +404,63 @@ def arnoldi(
             beta = torch.linalg.vector_norm(w)
         v[j + 1] = w / beta
     return ArnoldiFactorisation(v, hbar, m, tuple(invariant))
+
+
+class NoConvergence(ValueError):
+    """A solver stopped before all ``k`` eigenvalues converged.
+
+    Attributes:
+      values: the best estimates so far (sorted; Krylov–Schur gives all ``k`` Ritz values,
+        ARPACK and Lanczos only the converged ones, possibly none).
+      matvecs: the products used.
+      residuals: the Ritz residual estimates of ``values`` where the solver has them, else
+        ``None``.
+      record: the partial :class:`~gamedyn.analysis.SpectrumRecord`, when the solver ran
+        inside :func:`~gamedyn.analysis.analyse` (``None`` otherwise).
+    """
+
+    def __init__(
+        self, message: str, values: np.ndarray, matvecs: int, residuals: np.ndarray | None = None
+    ):
+        super().__init__(message)
+        self.values = values
+        self.matvecs = matvecs
+        self.residuals = residuals
+        self.record: Any = None
+
+
+def check_k(k: int, size: int, limit: int) -> int:
+    """``k`` as an integer with ``1 ≤ k ≤ size − limit`` (what a Krylov solver can find)."""
+    k = _validate.integer_at_least("k", k, 1)
+    if k > size - limit:
+        raise ValueError(
+            f"k = {k} is too large for an operator of size {size}: the Krylov solver needs "
+            f"k <= {size - limit}; use gamedyn.spectrum.eigenvalues for the full dense spectrum"
+        )
+    return k
+
+
+def ritz_residuals(
+    apply: Callable[[Tensor], Tensor], values: np.ndarray, vectors: Tensor
+) -> np.ndarray:
+    """True residuals ``‖A x − θ x‖/‖x‖`` of Ritz pairs, with fresh products ``u ↦ A u``.
+
+    ``vectors`` holds the complex ``x`` as rows. ``A`` is real, so a conjugate pair's vectors
+    are conjugate and share one residual: each pair costs two products (``A Re x``, ``A Im x``),
+    each real eigenvalue one.
+    """
+    residuals = np.empty(len(values))
+    for i, (theta, x) in enumerate(zip(values, vectors, strict=True)):
+        tolerance = 1e-12 * (1 + abs(theta))
+        partner = [j for j in range(i) if abs(values[j] - np.conj(theta)) < tolerance]
+        partner = partner if theta.imag != 0 else []
+        if partner:
+            residuals[i] = residuals[partner[0]]
+            continue
+        ax = apply(x.real).to(x.dtype)
+        if theta.imag != 0:
+            ax = ax + 1j * apply(x.imag)
+        lam = torch.as_tensor(complex(theta), dtype=x.dtype, device=x.device)
+        gap = torch.linalg.vector_norm(ax - lam * x) / torch.linalg.vector_norm(x)
+        residuals[i] = float(gap)
+    return residuals

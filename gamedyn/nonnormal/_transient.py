@@ -54,12 +54,12 @@ from .. import _validate
 from ..backends.dense import TorchOps
 from ..backends.state import flatten, step_map
 from ..games.base import Game, point_or_default
+from ..linalg import arnoldi, top_singular
 from ..methods.base import Method
+from ..spectrum._linear import dense_matrix, operator_of, size_of, use_dense
+from ..spectrum._operator import JacobianOperator
 from ..vocabulary import DEFAULT_PRODUCT_MODE
-from ._linear import dense_matrix, operator_of, size_of, use_dense
-from .krylov import arnoldi
-from .operator import JacobianOperator
-from .pseudospectra import SchurResolvent, projected_sigma_min
+from ._pseudospectra import SchurResolvent, projected_sigma_min
 
 Tensor = torch.Tensor
 
@@ -110,43 +110,6 @@ def _two_norm(matrix: np.ndarray) -> float:
     return float(svds(matrix, k=1, tol=0, v0=v0, return_singular_vectors=False)[0])
 
 
-def _top_singular(
-    apply: Callable[[Tensor], Tensor],
-    apply_transpose: Callable[[Tensor], Tensor],
-    v0: Tensor,
-    tol: float,
-    lanczos_steps: int,
-) -> tuple[float, Tensor, float]:
-    """``‖B‖₂`` and its unit right singular vector by Lanczos (full reorthogonalisation) on
-    ``BᵀB``, from ``v0``; ``(σ, v, relative residual of σ²)``, converged when the residual is
-    ``≤ tol``. The basis is float64 on ``v0``'s device."""
-    n = v0.shape[0]
-    steps = min(n, lanczos_steps)
-    q = torch.zeros(steps + 1, n, dtype=v0.dtype, device=v0.device)
-    q[0] = v0 / torch.linalg.vector_norm(v0)
-    alpha, beta = np.zeros(steps), np.zeros(steps)
-    for j in range(steps):
-        w = apply_transpose(apply(q[j]))
-        alpha[j] = float(q[j] @ w)
-        w = w - alpha[j] * q[j] - (beta[j - 1] * q[j - 1] if j else 0.0)
-        for _ in range(2):
-            w = w - q[: j + 1].T @ (q[: j + 1] @ w)
-        beta[j] = float(torch.linalg.vector_norm(w))
-        if j == 0:
-            theta, s = alpha[0], np.ones(1)
-        else:
-            values, vectors, _ = scipy.linalg.lapack.dstev(alpha[: j + 1], beta[:j], compute_v=1)
-            theta, s = float(values[-1]), vectors[:, -1]
-        residual = beta[j] * abs(s[-1]) / max(theta, 1e-300)
-        done = j + 1 == n or residual <= tol or beta[j] <= 1e-300
-        if done or j + 1 == steps:
-            v = torch.as_tensor(s, dtype=q.dtype, device=q.device) @ q[: j + 1]
-            residual = 0.0 if j + 1 == n or beta[j] <= 1e-300 else residual
-            return float(np.sqrt(max(theta, 0.0))), v / torch.linalg.vector_norm(v), residual
-        q[j + 1] = w / beta[j]
-    raise AssertionError("unreachable")
-
-
 def power_norms(
     apply: Callable[[Tensor], Tensor],
     apply_transpose: Callable[[Tensor], Tensor],
@@ -188,7 +151,7 @@ def power_norms(
             return w
 
         start = vectors[-1] + 0.1 * noise
-        sigma, v, residual = _top_singular(power, power_t, start, tol, lanczos_steps)
+        sigma, v, residual = top_singular(power, power_t, start, tol, lanczos_steps)
         if not residual <= tol:
             raise ValueError(
                 f"Lanczos on (Tᵗ)ᵀTᵗ did not reach tol = {tol:g} at t = {t} in lanczos_steps = "

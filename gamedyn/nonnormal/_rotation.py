@@ -56,8 +56,8 @@ from .. import _validate
 from ..games.averaged import AveragedGame
 from ..games.base import Game
 from ..methods.base import Method
+from ..spectrum._linear import as_matrix, operator_of
 from ..vocabulary import DEFAULT_PRODUCT_MODE
-from ._linear import as_matrix, operator_of
 
 Tensor = torch.Tensor
 

@@ -7,7 +7,7 @@ import json
 import numpy as np
 from helpers import tiny_gan
 
-from gamedyn.spectrum.analysis import analyse
+from gamedyn.analysis import analyse
 
 
 def test_record_saves_json_and_npz(tmp_path):

@@ -36,9 +36,9 @@ from scipy.sparse.linalg import LinearOperator
 
 from .. import _validate
 from ..games.base import Game
+from ..linalg import hermitian_eigenvalues
 from ..methods.base import Method
-from ._linear import as_matrix, dense_matrix, operator_of, use_dense
-from .eigensolvers import hermitian_eigenvalues
+from ..spectrum._linear import as_matrix, dense_matrix, operator_of, use_dense
 
 __all__ = [
     "numerical_abscissa",

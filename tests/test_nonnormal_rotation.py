@@ -11,14 +11,9 @@ from helpers import LinearGame, tiny_gan
 
 from gamedyn.games import Bilinear, FunctionGame, Quadratic
 from gamedyn.methods import GDA
-from gamedyn.spectrum import (
-    frobenius_norm_squared,
-    game_jacobian,
-    operator_jacobian,
-    rotation_by_block,
-    rotation_index,
-)
-from gamedyn.spectrum import rotation as rot
+from gamedyn.nonnormal import _rotation as rot
+from gamedyn.nonnormal import frobenius_norm_squared, rotation_by_block, rotation_index
+from gamedyn.spectrum import game_jacobian, operator_jacobian
 
 
 def _potential_function_game() -> FunctionGame:

@@ -9,16 +9,16 @@ import numpy as np
 import pytest
 from helpers import tiny_gan
 
+from gamedyn.analysis import analyse
 from gamedyn.methods import ExtraGradient
-from gamedyn.spectrum import (
+from gamedyn.nonnormal import (
     NonNormal,
-    analyse,
     condition_numbers,
-    game_jacobian,
+    dense_rotation_index,
     pseudospectrum,
     transient_growth,
 )
-from gamedyn.spectrum.rotation import dense_rotation_index
+from gamedyn.spectrum import KrylovSchur, game_jacobian
 
 
 @pytest.mark.slow
@@ -26,7 +26,7 @@ def test_analysis_record_carries_the_non_normal_quantities(tmp_path):
     gan = tiny_gan()
     method = ExtraGradient(0.1)
     options = NonNormal(pseudospectrum=True, basis=gan.n, grid=12, transient=3, conditioning=True)
-    record = analyse(gan, 4, method=method, tol=1e-12, non_normal=options)
+    record = analyse(gan, 4, method=method, non_normal=options, solver=KrylovSchur(tol=1e-12))
     extras = record.extras["non_normal"]
     # the pseudospectrum from the full Krylov space equals the dense one
     p = extras["pseudospectrum"]
@@ -52,7 +52,11 @@ def test_analysis_record_carries_the_non_normal_quantities(tmp_path):
 def test_game_jacobian_record_has_rotation_per_player_and_the_flow():
     gan = tiny_gan()
     record = analyse(
-        gan, 3, "SR", tol=1e-10, non_normal=NonNormal(rotation=40, transient=1, dt=0.5)
+        gan,
+        3,
+        "SR",
+        non_normal=NonNormal(rotation=40, transient=1, dt=0.5),
+        solver=KrylovSchur(tol=1e-10),
     )
     rotation = record.extras["non_normal"]["rotation"]
     J = game_jacobian(gan)

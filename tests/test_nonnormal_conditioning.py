@@ -10,14 +10,10 @@ from helpers import LinearGame, grcar, random_quadratic, tiny_gan
 
 from gamedyn.games import Bilinear, DiracGAN
 from gamedyn.methods import ExtraGradient, Momentum
-from gamedyn.spectrum import (
-    condition_numbers,
-    departure_from_normality,
-    game_jacobian,
-    operator_jacobian,
-)
-from gamedyn.spectrum import conditioning as cd
-from gamedyn.spectrum.ordering import sorted_with
+from gamedyn.nonnormal import _conditioning as cd
+from gamedyn.nonnormal import condition_numbers, departure_from_normality
+from gamedyn.spectrum import game_jacobian, operator_jacobian
+from gamedyn.spectrum._ordering import sorted_with
 
 
 def scipy_kappa(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -5,7 +5,7 @@ state analysed — the step evaluates the field (and ``J u``) only at the analys
 calls no ``Jᵀ`` (GDA and heavy ball anywhere; extragradient, optimistic GDA and lookahead of
 these at a **stationary point** ``v(z) = 0``, the linearisation around an equilibrium) — the
 operator Jacobian on the state is the block matrix ``M(J)`` of the method's eigenvalue matrix
-(:func:`gamedyn.spectrum.maps.eigenvalue_matrix`, derived from the step on the scalar field
+(:func:`gamedyn.spectrum.eigenvalue_matrix`, derived from the step on the scalar field
 ``v = λz``). An eigenpair ``(θ, v)`` of ``J`` gives ``r`` operator eigenpairs ``(μ_b, c_b ⊗ v)``,
 ``(μ_b, c_b)`` the eigenpairs of ``M(θ)``. So Krylov–Schur runs on ``J``, ranking Ritz values by
 ``max_b |μ_b(θ)|`` over all branches, the ``k`` largest ``|μ|`` are taken from the branches of
@@ -14,23 +14,24 @@ the ``k`` best ``θ``, and every pair's residual is checked **on the operator**
 
 Away from a stationary point the operator's Jacobian has second-derivative terms (extragradient's
 ``J(z − ηv)``, lookahead's fast steps away from ``z``): :func:`route_problem` says why and
-:func:`~gamedyn.spectrum.eigensolvers.top_eigenvalues` uses the operator route.
+:func:`~gamedyn.spectrum.top_eigenvalues` uses the operator route.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
 
 from ..backends.matrix_free import MatrixFreeOps
 from ..games.base import Game
+from ..linalg import krylov_schur
 from ..methods.base import Method
 from ..vocabulary import which_score
-from .krylov import MAX_RESTARTS, krylov_schur
-from .operator import JacobianOperator
-from .ordering import sorted_with
+from ._operator import JacobianOperator
+from ._ordering import sorted_with
 
 Tensor = torch.Tensor
 
@@ -124,7 +125,7 @@ def route_problem(method: Method | None, game: Game, z: Tensor) -> str | None:
                 f"the step evaluates the field {gap:.1e} away from z (v(z) ≠ 0: its Jacobian has "
                 "second-derivative terms there), so the operator route is used"
             )
-    from .maps import NoEigenvalueMap, numeric_eigenvalue_map  # sympy: loaded on first use
+    from ._maps import NoEigenvalueMap, numeric_eigenvalue_map  # sympy: loaded on first use
 
     try:
         numeric_eigenvalue_map(method)
@@ -134,17 +135,12 @@ def route_problem(method: Method | None, game: Game, z: Tensor) -> str | None:
 
 
 def top_by_jacobian(
-    game: Game,
-    method: Method,
-    z: Tensor,
-    k: int,
-    *,
-    tol: float = 1e-10,
-    ncv: int | None = None,
-    max_restarts: int | None = None,
-    mode: str = "auto",
+    A: JacobianOperator, k: int, solver: Any
 ) -> tuple[np.ndarray, np.ndarray, int, int]:
-    """The ``k`` operator eigenvalues of largest modulus by the Jacobian route (module docs).
+    """The ``k`` eigenvalues of largest modulus of the operator ``A`` (a method's
+    :class:`~gamedyn.spectrum.JacobianOperator`) by the Jacobian route (module docs): one
+    operator of ``J`` at ``A``'s point is built (``solver.mode``), Krylov–Schur runs on it
+    (``solver.tol``, ``ncv``, ``max_restarts``), and the residuals are checked on ``A``.
 
     Returns:
       ``(values, residuals, jacobian_products, operator_products)``: values sorted in gamedyn's
@@ -155,26 +151,26 @@ def top_by_jacobian(
     Raises:
       RouteFailed: a pair's operator residual exceeds ``tol · |μ|``.
     """
-    from .maps import numeric_eigenvalue_map
+    from ._maps import numeric_eigenvalue_map
 
+    method, tol = A.method, solver.tol
     mu = numeric_eigenvalue_map(method)
-    J = JacobianOperator(game, z, mode=mode)
-    A = JacobianOperator(game, z, method, mode)
+    J = JacobianOperator(A.game, A.z, mode=solver.mode)
+    start = A.count
     # J's residual tolerance tol first (the operator's residual is about |μ'(θ)| times J's); a
     # pair failing the check on the operator is solved again with J's tolerance 100× tighter
     for attempt, tol_j in enumerate((tol, 1e-2 * tol)):
         try:
-            values, residuals = _attempt(game, method, mu, J, A, k, tol, tol_j, ncv, max_restarts)
+            values, residuals = _attempt(method, mu, J, A, k, tol, tol_j, solver)
         except RouteFailed:
             if attempt == 1:
                 raise
             continue
-        return values, residuals, J.count, A.count
+        return values, residuals, J.count, A.count - start
     raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _attempt(
-    game: Game,
     method: Method,
     mu: Callable[[np.ndarray], np.ndarray],
     J: JacobianOperator,
@@ -182,10 +178,9 @@ def _attempt(
     k: int,
     tol: float,
     tol_j: float,
-    ncv: int | None,
-    max_restarts: int | None,
+    solver: Any,
 ) -> tuple[np.ndarray, np.ndarray]:
-    from .maps import eigenvalue_matrix
+    from ._maps import eigenvalue_matrix
 
     n = J.shape[0]
 
@@ -212,8 +207,8 @@ def _attempt(
         min(k, n - 2),
         "LM",
         tol=tol_j,
-        ncv=ncv,
-        max_restarts=MAX_RESTARTS if max_restarts is None else max_restarts,
+        ncv=solver.ncv,
+        max_restarts=solver.max_restarts,
         v0=v0,
         dtype=torch.float64,
         device=J.device,
@@ -248,7 +243,7 @@ def _attempt(
 
 def _matrices(method: Method, theta: np.ndarray) -> np.ndarray:
     """``M(θ)`` for each ``θ``: shape ``(len(θ), r, r)``."""
-    from .maps import eigenvalue_matrix
+    from ._maps import eigenvalue_matrix
 
     M = eigenvalue_matrix(method, theta)
     r = len(M)

@@ -43,12 +43,11 @@ import scipy.linalg
 
 from .. import _validate
 from ..games.base import Game
+from ..linalg import check_k, krylov_schur
 from ..methods.base import Method
+from ..spectrum._linear import as_matrix, dense_matrix, operator_of, use_dense
+from ..spectrum._ordering import sort_eigenvalues
 from ..vocabulary import DEFAULT_PRODUCT_MODE, KRYLOV_WHICH
-from ._linear import as_matrix, dense_matrix, operator_of, use_dense
-from .eigensolvers import check_k
-from .krylov import krylov_schur
-from .ordering import sort_eigenvalues
 
 __all__ = [
     "Conditioning",

@@ -11,16 +11,9 @@ from helpers import LinearGame, jordan_block, tiny_gan
 
 from gamedyn.games import Bilinear, DiracGAN
 from gamedyn.methods import GDA, AltGDA, ExtraGradient, Momentum, OptimisticGDA
-from gamedyn.spectrum import (
-    game_jacobian,
-    kreiss_constant,
-    numerical_radius,
-    operator_jacobian,
-    spectral_radius,
-    transient_growth,
-    worst_direction,
-)
-from gamedyn.spectrum import transient as tr
+from gamedyn.nonnormal import _transient as tr
+from gamedyn.nonnormal import kreiss_constant, numerical_radius, transient_growth, worst_direction
+from gamedyn.spectrum import game_jacobian, operator_jacobian, spectral_radius
 
 BILINEAR = Bilinear(np.diag(np.linspace(0.2, 1.0, 6)))
 CRITICAL = DiracGAN("saturating", reg="r1", gamma=1.0)  # J = ½ I + nilpotent: defective

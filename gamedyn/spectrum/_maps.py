@@ -36,8 +36,8 @@ import sympy as sp
 
 from ..backends.symbolic import EigenOps, NoEigenvalueMap
 from ..methods.base import Method, is_count, vectors
-from .ordering import sort_last_axis
-from .symbolic import has_symbolic_hyperparameters
+from ._ordering import sort_last_axis
+from ._symbolic import has_symbolic_hyperparameters
 
 Matrix = sp.MutableDenseMatrix
 

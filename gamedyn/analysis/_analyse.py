@@ -3,7 +3,7 @@
 A checkpoint spectrum is only worth having if it is the spectrum of *one* matrix and the
 products that define it are right. An analysis here:
 
-1. builds one :class:`~gamedyn.spectrum.operator.JacobianOperator` (the game Jacobian ``J`` or
+1. builds one :class:`~gamedyn.spectrum.JacobianOperator` (the game Jacobian ``J`` or
    an update operator's Jacobian, at one point, on the game's fixed batch; the game itself
    freezes latents,
    penalty points and buffers), after checking that the map is deterministic (two evaluations
@@ -11,13 +11,13 @@ products that define it are right. An analysis here:
 2. checks that ``A u`` and ``Aᵀ w`` are adjoint, ``uᵀ(A v) = (Aᵀ u)ᵀ v`` for random ``u, v``
    (:func:`adjointness_error`), and refuses to go on when they are not
    (:class:`AdjointnessError`): a wrong forward- or reverse-mode derivative shows up here;
-3. runs the Krylov solver (:func:`gamedyn.spectrum.eigensolvers.solve_top`) with true
+3. runs the Krylov solver (:func:`gamedyn.spectrum.solve_top`) with true
    residuals;
-4. returns a :class:`~gamedyn.spectrum.records.SpectrumRecord` of what was computed and how —
+4. returns a :class:`SpectrumRecord` of what was computed and how —
    product mode, dtype of the products and of the Krylov basis, batch sizes, residuals,
    products, timing and peak memory — which ``SpectrumRecord.save`` writes as JSON beside an
    ``.npz`` of the eigenvalues. A solver that does not converge raises
-   :class:`~gamedyn.spectrum.eigensolvers.NoConvergence` carrying the partial record.
+   :class:`~gamedyn.linalg.NoConvergence` carrying the partial record.
 
 :class:`~gamedyn.games.averaged.AveragedGame` averages the field over several games (the same
 players on several batches): its Jacobian is the average Jacobian, the full-data Jacobian when
@@ -39,7 +39,6 @@ Example:
 
 from __future__ import annotations
 
-import resource
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -49,16 +48,17 @@ import numpy as np
 import torch
 
 from .. import _validate
-from ..backends.matrix_free import MatrixFreeOps
 from ..games.averaged import AveragedGame
 from ..games.base import Game
 from ..games.distributed import DistributedAveragedGame, on_every_rank
+from ..linalg import NoConvergence
 from ..methods.base import Method
-from ..vocabulary import DEFAULT_PRODUCT_MODE, KRYLOV_WHICH, PRODUCT_MODES, SOLVERS
-from .eigensolvers import NoConvergence, solve_top
-from .intervals import Interval, batch_size_needed, batches_needed, interval
-from .operator import JacobianOperator
-from .records import SpectrumRecord
+from ..spectrum import JacobianOperator, KrylovSchur, solve_top
+from ..spectrum._eigensolvers import check_which, operator_for
+from ..spectrum._solvers import Arpack, check_solver
+from ..vocabulary import KRYLOV_WHICH
+from ._intervals import Interval, batch_size_needed, batches_needed, interval
+from ._records import SpectrumRecord
 
 Tensor = torch.Tensor
 
@@ -75,6 +75,9 @@ __all__ = [
     "ranked",
     "batch_spectra",
 ]
+
+DEFAULT_SOLVER = KrylovSchur(tol=1e-8)
+"""The solver of :func:`analyse` unless ``solver=`` says otherwise."""
 
 ADJOINTNESS_TOL = {torch.float64: 1e-10, torch.float32: 1e-4}
 """Default largest accepted :func:`adjointness_error` for each product dtype."""
@@ -158,9 +161,14 @@ def check_deterministic(op: JacobianOperator) -> None:
 
 
 def _peak_memory(device: torch.device) -> int | None:
-    """Peak bytes: CUDA's ``max_memory_allocated``, else the process's peak resident set."""
+    """Peak bytes: CUDA's ``max_memory_allocated``, else the process's peak resident set;
+    ``None`` (unknown) where the ``resource`` module does not exist (Windows)."""
     if device.type == "cuda":
         return torch.cuda.max_memory_allocated(device)
+    try:
+        import resource
+    except ImportError:
+        return None
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak if sys.platform == "darwin" else peak * 1024
 
@@ -217,28 +225,23 @@ def analyse(
     *,
     method: Method | None = None,
     z: Any = None,
-    solver: str = "krylov-schur",
-    mode: str = DEFAULT_PRODUCT_MODE,
-    tol: float = 1e-8,
-    ncv: int | None = None,
-    max_restarts: int | None = None,
-    ops: MatrixFreeOps | None = None,
+    solver: KrylovSchur | Arpack = DEFAULT_SOLVER,
     adjointness_tol: float | None = None,
     callback: Callable[[int, int], None] | None = None,
     non_normal: Any = None,
-    accelerate: str | None = None,
 ) -> SpectrumRecord:
     """Top-``k`` eigenvalues of the game Jacobian (or ``method``'s), checked and recorded.
 
     One operator for the whole analysis: the map is checked to be deterministic
     (:func:`check_deterministic`), its products are built once and checked for adjointness
     (:func:`check_adjointness`, raises :class:`AdjointnessError`), then handed to the Krylov
-    solver (``solver``, ``which``, ``tol``, ``ncv``, ``max_restarts`` as in
-    :func:`~gamedyn.spectrum.eigensolvers.top_eigenvalues`; ``mode`` as in
-    :class:`~gamedyn.spectrum.operator.JacobianOperator`; ``accelerate`` as in
-    :func:`~gamedyn.spectrum.eigensolvers.top_eigenvalues`, what it did in
-    ``extras["acceleration"]``). Products run in the game's dtype
-    (float32: the fast mode; float64: the validation mode); the Krylov basis is float64.
+    solver: ``solver`` (:class:`~gamedyn.spectrum.KrylovSchur`, default ``tol=1e-8``, or
+    :class:`~gamedyn.spectrum.Arpack`) and ``which`` as in
+    :func:`~gamedyn.spectrum.top_eigenvalues`. The checks are of that one operator, so the
+    solve runs on its own products: ``route="auto"`` means the operator route here, and
+    ``route="jacobian"`` is refused. Products run in the game's dtype (float32: the fast mode;
+    float64: the validation mode); the Krylov basis is float64. ``peak_memory_bytes`` is
+    ``None`` where it cannot be measured (no ``resource`` module: Windows).
 
     On a :class:`~gamedyn.games.distributed.DistributedAveragedGame` call it on every rank: the
     products are all-reduced, the solver runs replicated (every rank the same deterministic
@@ -252,11 +255,17 @@ def analyse(
       NoConvergence: the solver did not converge; ``err.record`` is the partial record
         (``converged=False``, the Ritz values so far and their residual estimates).
     """
-    _validate.choice("which", which, KRYLOV_WHICH)
-    _validate.choice("solver", solver, SOLVERS)
-    _validate.choice("mode", mode, PRODUCT_MODES)
+    solver = check_solver(solver)
+    which = check_which(which)
+    if getattr(solver, "route", None) == "jacobian":
+        raise ValueError(
+            "analyse checks one operator and solves on its products: route='jacobian' does not "
+            "apply here (use gamedyn.spectrum.top_eigenvalues, or route='auto'/'operator')"
+        )
+    if isinstance(solver, KrylovSchur):
+        solver = solver.replace(route="operator")
     start = time.perf_counter()
-    op = JacobianOperator(game, z, method, mode, ops=ops)
+    op = operator_for(game, z, method, solver)
     if op.device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(op.device)
     check_deterministic(op)
@@ -274,7 +283,7 @@ def analyse(
             n=int(op.shape[0]),
             k=int(k),
             which=which,
-            solver=solver,
+            solver=solver.name,
             mode=op.mode,
             product_dtype=str(op.product_dtype).removeprefix("torch."),
             basis_dtype="float64",
@@ -285,7 +294,7 @@ def analyse(
             matvecs=matvecs,
             seconds=time.perf_counter() - start,
             adjointness_error=error,
-            tol=tol,
+            tol=solver.tol,
             peak_memory_bytes=peak,
             retained_graph_bytes=retained,
             game=repr(game),
@@ -297,21 +306,17 @@ def analyse(
         )
 
     try:
-        top = solve_top(
-            op, k, which, solver, tol, max_restarts, ncv, callback, start, accelerate=accelerate
-        )
+        top = solve_top(op, k, which, solver, callback=callback, start=start)
     except NoConvergence as err:
         residuals = np.full(len(err.values), np.nan) if err.residuals is None else err.residuals
         err.record = record(err.values, residuals, err.matvecs, converged=False, message=str(err))
         raise
     result = record(top.values, top.residuals, top.matvecs)
-    if top.acceleration is not None:
-        result.extras["acceleration"] = top.acceleration
     if non_normal is not None:
-        from .non_normal import non_normal_extras
+        from ..nonnormal import non_normal_extras
 
         result.extras["non_normal"] = non_normal_extras(
-            op, non_normal, game=game, eigenvalues=top.values, which=which, k=k, tol=tol
+            op, non_normal, game=game, eigenvalues=top.values, which=which, k=k, tol=solver.tol
         )
     return result
 
@@ -325,11 +330,11 @@ class BatchSpectra(NamedTuple):
       mean, std: per rank (column), the mean and standard deviation across the *converged*
         batches of the modulus (``which="LM"``) or real part (``"LR"``/``"SR"``) — the sorted
         quantity, so ranks are comparable.
-      averaged: the :class:`~gamedyn.spectrum.records.SpectrumRecord` of the averaged game's
+      averaged: the :class:`SpectrumRecord` of the averaged game's
         operator.
       converged: per batch, whether its solver converged.
       interval: per rank, the confidence interval of the mean across the converged batches
-        (:class:`~gamedyn.spectrum.intervals.Interval`; ``None`` with fewer than 2). The
+        (:class:`Interval`; ``None`` with fewer than 2). The
         averaged record keeps it in ``extras["batch_interval"]``, with the batches and batch
         size a target ``precision`` needs.
     """
@@ -377,7 +382,7 @@ def batch_spectra(
     ``kwargs`` (``method=``, ``z=``, solver options) go to :func:`analyse`. The spread is
     :func:`rank_spread`'s over the batches whose solver converged; beside it, the
     ``confidence`` interval of their mean per rank (``interval_method``: ``"batch-means"`` or
-    ``"bootstrap"``, :mod:`gamedyn.spectrum.intervals`), and, for a target half-width
+    ``"bootstrap"``, :func:`interval`), and, for a target half-width
     ``precision``, the batches and the batch size it needs (from the first batch's size).
     All are kept in the averaged record's ``extras["batch_interval"]``.
 

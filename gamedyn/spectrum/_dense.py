@@ -36,7 +36,7 @@ from ..backends.dense import TorchOps
 from ..backends.state import flatten, step_map
 from ..games.base import Game, point_or_default
 from ..methods.base import Method
-from .ordering import sort_eigenvalues
+from ._ordering import sort_eigenvalues
 
 Tensor = torch.Tensor
 
@@ -109,7 +109,7 @@ def _exact(game: Game, z: Any, method: Method | None = None) -> bool:
     hyperparameter). Without sympy imported there can be no sympy object: no import here."""
     if "sympy" not in sys.modules:
         return False
-    from .symbolic import symbolic_request
+    from ._symbolic import symbolic_request
 
     return symbolic_request(game, z, method)
 
@@ -128,7 +128,7 @@ def game_jacobian(game: Game, z: Any = None, *, max_bytes: int = DEFAULT_MAX_BYT
     instead (:func:`gamedyn.spectrum.symbolic.game_jacobian_symbolic`).
     """
     if _exact(game, z):
-        from .symbolic import game_jacobian_symbolic
+        from ._symbolic import game_jacobian_symbolic
 
         return game_jacobian_symbolic(game, z)
     check_dense_size(game.n, max_bytes, "game Jacobian")
@@ -154,7 +154,7 @@ def operator_jacobian(
     if not isinstance(method, Method):
         raise TypeError(f"method must be an update operator (a Method), got {method!r}")
     if _exact(game, z, method):
-        from .symbolic import operator_jacobian_symbolic
+        from ._symbolic import operator_jacobian_symbolic
 
         return operator_jacobian_symbolic(method, game, z)
     check_dense_size(method.order * game.n, max_bytes, "operator Jacobian")

@@ -6,15 +6,16 @@ import json
 import numpy as np
 import pytest
 
-from gamedyn.games import Bilinear
-from gamedyn.spectrum.analysis import batch_spectra, ranked
-from gamedyn.spectrum.intervals import (
+from gamedyn.analysis import (
     batch_means_interval,
     batch_size_needed,
+    batch_spectra,
     batches_needed,
     bootstrap_interval,
     interval,
 )
+from gamedyn.analysis._analyse import ranked
+from gamedyn.games import Bilinear
 from tests.helpers import tiny_batch, tiny_gan
 
 TOP, SECOND, NOISE = 3.0, 1.0, 0.4  # per-sample A_i = diag(3 + ε_i, 1 + δ_i), ε, δ ~ N(0, 0.4²)

@@ -9,8 +9,9 @@ from helpers import LinearGame, grcar, jordan_block, tiny_gan
 
 from gamedyn.games import Bilinear, DiracGAN
 from gamedyn.methods import ExtraGradient, Momentum
-from gamedyn.spectrum import JacobianOperator, game_jacobian, operator_jacobian, pseudospectrum
-from gamedyn.spectrum import pseudospectra as ps
+from gamedyn.nonnormal import _pseudospectra as ps
+from gamedyn.nonnormal import pseudospectrum
+from gamedyn.spectrum import JacobianOperator, game_jacobian, operator_jacobian
 
 
 def _random_non_normal(n: int, seed: int = 0) -> np.ndarray:

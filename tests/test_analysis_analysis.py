@@ -9,10 +9,7 @@ import torch
 from helpers import spectrum_distance, tiny_batch, tiny_gan, tiny_players
 from torch import nn
 
-from gamedyn.games import Game
-from gamedyn.methods import ExtraGradient
-from gamedyn.spectrum import JacobianOperator, eigenvalues, game_jacobian
-from gamedyn.spectrum.analysis import (
+from gamedyn.analysis import (
     AdjointnessError,
     NondeterministicError,
     adjointness_error,
@@ -20,6 +17,9 @@ from gamedyn.spectrum.analysis import (
     batch_spectra,
     check_adjointness,
 )
+from gamedyn.games import Game
+from gamedyn.methods import ExtraGradient
+from gamedyn.spectrum import JacobianOperator, KrylovSchur, eigenvalues, game_jacobian
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,7 @@ def test_analysis_matches_dense_and_records_how(game):
 
 def test_operator_analysis_matches_dense(game):
     method = ExtraGradient(0.1)
-    record = analyse(game, k=4, which="LM", method=method, mode="forward")
+    record = analyse(game, k=4, which="LM", method=method, solver=KrylovSchur(mode="forward"))
     _close_to_dense(record.eigenvalues, eigenvalues(game, method=method, z=game.z0))
     assert record.operator == repr(method) and record.n == game.n
     assert record.mode == "forward"
@@ -101,7 +101,7 @@ def test_adjointness_error_is_roundoff_for_a_matrix():
 def test_float32_products_are_recorded_as_the_fast_mode():
     players = tiny_players()
     game32 = tiny_gan(players=players, shift=1.0, dtype=torch.float32)
-    record = analyse(game32, k=4, tol=1e-5)
+    record = analyse(game32, k=4, solver=KrylovSchur(tol=1e-5))
     game64 = tiny_gan(players=players, shift=1.0)
     _close_to_dense(record.eigenvalues, eigenvalues(game64, z=game64.z0), tol=1e-4)
     assert record.product_dtype == "float32" and record.basis_dtype == "float64"

@@ -58,11 +58,11 @@ from scipy.sparse.linalg import LinearOperator, aslinearoperator, gmres
 
 from .. import _validate
 from ..games.base import Game
+from ..linalg import ArnoldiFactorisation, arnoldi, inverse_lanczos
 from ..methods.base import Method
+from ..spectrum._linear import DENSE_LIMIT, as_matrix, dense_matrix, operator_of, size_of
+from ..spectrum._ordering import sort_eigenvalues
 from ..vocabulary import DEFAULT_PRODUCT_MODE
-from ._linear import DENSE_LIMIT, as_matrix, dense_matrix, operator_of, size_of
-from .krylov import ArnoldiFactorisation, arnoldi
-from .ordering import sort_eigenvalues
 
 __all__ = [
     "SchurResolvent",
@@ -75,7 +75,6 @@ __all__ = [
     "pseudospectrum",
     "grid_points",
     "default_grid",
-    "tridiagonal_top",
 ]
 
 _GMRES_RTOL = "rtol" if "rtol" in inspect.signature(gmres).parameters else "tol"  # scipy < 1.12
@@ -123,46 +122,6 @@ def default_grid(
     nre = int(np.ceil((re_hi - re_lo) / step)) + 1
     nim = int(np.ceil(2 * im_hi / step)) + 1
     return np.linspace(re_lo, re_hi, nre), np.linspace(-im_hi, im_hi, nim)
-
-
-def _inverse_lanczos(
-    apply_inverse: Callable[[np.ndarray], np.ndarray],
-    n: int,
-    v0: np.ndarray,
-    tol: float,
-    lanczos_steps: int,
-) -> tuple[float, bool]:
-    """Largest eigenvalue ``θ`` of the Hermitian positive definite ``B`` (``u ↦ B u``) by
-    Lanczos with full reorthogonalisation; returns ``(θ, converged)``. Exact at ``n`` steps."""
-    steps = min(n, lanczos_steps)
-    q = np.zeros((steps + 1, n), dtype=complex)
-    q[0] = v0 / np.linalg.norm(v0)
-    alpha, beta = np.zeros(steps), np.zeros(steps)
-    theta = 0.0
-    for j in range(steps):
-        w = apply_inverse(q[j])
-        if not np.all(np.isfinite(w)):
-            return np.inf, False
-        alpha[j] = float(np.real(np.vdot(q[j], w)))
-        for _ in range(2):  # full reorthogonalisation, twice (covers the three-term recurrence)
-            w = w - q[: j + 1].T @ (q[: j + 1].conj() @ w)
-        beta[j] = float(np.linalg.norm(w))
-        theta, last = tridiagonal_top(alpha[: j + 1], beta[:j])
-        if j + 1 == n or beta[j] * abs(last) <= tol * theta or beta[j] <= 1e-300:
-            return theta, True
-        q[j + 1] = w / beta[j]
-    return theta, False
-
-
-def tridiagonal_top(diagonal: np.ndarray, off: np.ndarray) -> tuple[float, float]:
-    """The largest eigenvalue of a symmetric tridiagonal matrix and the last entry of its unit
-    eigenvector (LAPACK ``dstev``): Lanczos' Ritz value and residual factor."""
-    if len(diagonal) == 1:
-        return float(diagonal[0]), 1.0
-    values, vectors, info = scipy.linalg.lapack.dstev(diagonal, off, compute_v=1)
-    if info != 0:
-        raise np.linalg.LinAlgError(f"dstev failed (info = {info})")
-    return float(values[-1]), float(vectors[-1, -1])
 
 
 class SchurResolvent:
@@ -218,7 +177,7 @@ class SchurResolvent:
             u, info2 = self._trtrs(r, w, lower=0, trans=0)  # (zI − R) u = w
             return u if info == info2 == 0 else np.full(self.n, np.nan)
 
-        theta, converged = _inverse_lanczos(
+        theta, converged = inverse_lanczos(
             apply_inverse, self.n, self._v0, self.tol, self.lanczos_steps
         )
         if not converged or not np.isfinite(theta) or theta <= 0:
@@ -408,7 +367,7 @@ def _refine_at(
             )
         return x
 
-    theta, converged = _inverse_lanczos(
+    theta, converged = inverse_lanczos(
         lambda q: solve(shifted, solve(shifted.H, q)), n, v0, tol, lanczos_steps
     )
     if not converged:

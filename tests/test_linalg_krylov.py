@@ -7,7 +7,7 @@ import pytest
 import torch
 from helpers import spectrum_distance
 
-from gamedyn.spectrum.krylov import KrylovNoConvergence, krylov_schur
+from gamedyn.linalg import KrylovNoConvergence, krylov_schur
 from gamedyn.vocabulary import which_score as score
 
 
@@ -75,7 +75,7 @@ def test_accepts_a_scipy_linear_operator():
 
 
 def test_arnoldi_factorisation_holds_and_is_orthonormal():
-    from gamedyn.spectrum.krylov import arnoldi
+    from gamedyn.linalg import arnoldi
 
     a = _matrix(60, seed=3)
     t = torch.as_tensor(a)
@@ -92,7 +92,7 @@ def test_arnoldi_factorisation_holds_and_is_orthonormal():
 
 
 def test_arnoldi_continues_past_an_invariant_subspace_and_checks_m():
-    from gamedyn.spectrum.krylov import arnoldi
+    from gamedyn.linalg import arnoldi
 
     a = torch.diag(torch.arange(1.0, 9.0, dtype=torch.float64))
     v0 = torch.zeros(8, dtype=torch.float64)

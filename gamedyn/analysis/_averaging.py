@@ -33,7 +33,7 @@ import numpy as np
 from .. import _validate
 from ..games.base import Game, point_or_default
 from ..methods.base import Method
-from .dense import initial_state, operator_jacobian
+from ..spectrum._dense import initial_state, operator_jacobian
 
 __all__ = ["UniformAverage", "uniform_average"]
 

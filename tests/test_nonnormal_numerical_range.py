@@ -10,15 +10,9 @@ from helpers import LinearGame, jordan_block, tiny_gan
 
 from gamedyn.games import Bilinear
 from gamedyn.methods import AltGDA, ExtraGradient
-from gamedyn.spectrum import (
-    field_of_values,
-    game_jacobian,
-    numerical_abscissa,
-    numerical_radius,
-    operator_jacobian,
-    symmetric_part_eigenvalues,
-)
-from gamedyn.spectrum import numerical_range as nr
+from gamedyn.nonnormal import _numerical_range as nr
+from gamedyn.nonnormal import field_of_values, numerical_abscissa, numerical_radius
+from gamedyn.spectrum import game_jacobian, operator_jacobian, symmetric_part_eigenvalues
 
 
 def test_abscissa_is_the_symmetric_parts_top_eigenvalue_dense_and_matrix_free():

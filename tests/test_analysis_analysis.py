@@ -156,3 +156,27 @@ def test_analyses_of_a_batchnorm_spectral_norm_model_are_identical_and_leave_it_
     settings = records[0].settings
     assert settings["batchnorm"] == "batch" and len(settings["replaced_layers"]) == 2
     assert len(settings["frozen_spectral_norms"]) == 1
+
+
+def test_import_and_analyse_without_the_resource_module():
+    """Windows has no ``resource``: ``import gamedyn`` and an analysis still work, the peak
+    memory then reported as unknown (``None``)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['resource'] = None\n"  # `import resource` now raises
+        "import gamedyn, numpy as np\n"
+        "from gamedyn.analysis import analyse\n"
+        "from gamedyn.games import Bilinear\n"
+        "from gamedyn.methods import GDA\n"
+        "record = analyse(Bilinear(np.diag([3.0, 2.0, 1.0])), k=2)\n"
+        "assert record.converged and record.peak_memory_bytes is None, record\n"
+        "assert np.allclose(np.abs(record.eigenvalues), 3.0)\n"
+        "record = analyse(Bilinear(np.diag([3.0, 2.0, 1.0])), k=2, method=GDA(0.1))\n"
+        "assert record.peak_memory_bytes is None and record.to_dict()['peak_memory_bytes'] is None\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"

@@ -718,7 +718,7 @@ def api_cases() -> list[Case]:  # noqa: PLR0915 - one list of cases
         Case(
             "eigenvalue_map of CGD",
             ("map", "CGD"),
-            lambda: __import__("gamedyn.spectrum.maps", fromlist=["x"]).eigenvalue_map(
+            lambda: __import__("gamedyn.spectrum", fromlist=["x"]).eigenvalue_map(
                 CGD(0.1), np.array([1j])
             ),
         ),

@@ -1,4 +1,4 @@
-"""The analysis record (gamedyn.spectrum.records): saved as JSON and ``.npz``."""
+"""The analysis record (gamedyn.analysis): saved as JSON and ``.npz``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Krylov–Schur (torch) against dense eigenvalues and against ARPACK (gamedyn.spectrum.krylov)."""
+"""Krylov–Schur (torch) against dense eigenvalues and against ARPACK (gamedyn.linalg)."""
 
 from __future__ import annotations
 

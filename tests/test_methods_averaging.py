@@ -1,4 +1,4 @@
-"""Iterate averaging (gamedyn.methods.averaging, gamedyn.spectrum.averaging): EMA's augmented
+"""Iterate averaging (gamedyn.methods.averaging, gamedyn.analysis): EMA's augmented
 operator exactly, uniform averaging's O(1/t) error on the bilinear game, both against runs."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Eigenvalue conditioning (gamedyn.spectrum.conditioning): κ(λ) against scipy's left/right
+"""Eigenvalue conditioning (gamedyn.nonnormal): κ(λ) against scipy's left/right
 eigenvectors, matrix-free (Krylov on Jᵀ) against dense, defective eigenvalues, Henrici."""
 
 from __future__ import annotations

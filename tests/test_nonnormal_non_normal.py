@@ -1,4 +1,4 @@
-"""The analysis record carries the non-normal quantities (gamedyn.spectrum.non_normal): each
+"""The analysis record carries the non-normal quantities (gamedyn.nonnormal): each
 equal to the dense computation, the JSON written and read back."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The numerical range (gamedyn.spectrum.numerical_range): abscissa and radius against closed
+"""The numerical range (gamedyn.nonnormal): abscissa and radius against closed
 forms and their bounds, dense against matrix-free, the field-of-values boundary."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Pseudospectra (gamedyn.spectrum.pseudospectra): dense against SVDs and closed forms,
+"""Pseudospectra (gamedyn.nonnormal): dense against SVDs and closed forms,
 Krylov-projected never below the dense σ_min and converging to it, refinement by GMRES."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The rotation index (gamedyn.spectrum.rotation): 0 on potential games, 1 on bilinear ones,
+"""The rotation index (gamedyn.nonnormal): 0 on potential games, 1 on bilinear ones,
 Hutchinson estimates whose error bars cover the dense values (and do so at the stated rate),
 per player, layer and parameter blocks of a TorchGame."""
 

@@ -1,4 +1,4 @@
-"""Transient growth (gamedyn.spectrum.transient): matrix-free ‖Tᵗ‖ against dense powers, the
+"""Transient growth (gamedyn.nonnormal): matrix-free ‖Tᵗ‖ against dense powers, the
 flow against expm, the Kreiss matrix theorem, and runs from the worst direction."""
 
 from __future__ import annotations

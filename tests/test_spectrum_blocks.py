@@ -1,5 +1,5 @@
 """Per-player blocks, matrix-free (Lanczos, svds, GMRES-in-Arnoldi) against the dense Jacobian
-(gamedyn.spectrum.blocks)."""
+(gamedyn.spectrum)."""
 
 from __future__ import annotations
 

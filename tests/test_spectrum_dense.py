@@ -1,4 +1,4 @@
-"""Dense spectra (gamedyn.spectrum.dense): Jacobians away from fixed points, default points,
+"""Dense spectra (gamedyn.spectrum): Jacobians away from fixed points, default points,
 the size guard."""
 
 from __future__ import annotations

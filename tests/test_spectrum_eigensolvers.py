@@ -1,5 +1,5 @@
 """Top eigenvalues, matrix-free (Krylov–Schur and ARPACK on torch.func products), against the
-dense ``jacfwd`` Jacobians (gamedyn.spectrum.eigensolvers)."""
+dense ``jacfwd`` Jacobians (gamedyn.spectrum)."""
 
 from __future__ import annotations
 

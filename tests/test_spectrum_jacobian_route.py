@@ -1,4 +1,4 @@
-"""The Jacobian route of operator spectra (gamedyn.spectrum.jacobian_route): Krylov–Schur on J,
+"""The Jacobian route of operator spectra (gamedyn.spectrum): Krylov–Schur on J,
 Ritz values mapped by the eigenvalue map, against the operator route and dense eigenvalues."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Eigenvalue maps ``μ(λ)`` (gamedyn.spectrum.maps), held against the numeric operator spectra.
+"""Eigenvalue maps ``μ(λ)`` (gamedyn.spectrum), held against the numeric operator spectra.
 
 Every map here is derived from a method's one step run on sympy; the references are the
 numeric path (``jacfwd`` through the same step on torch), ``numpy.linalg.eigvals`` and

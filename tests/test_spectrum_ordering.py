@@ -1,4 +1,4 @@
-"""gamedyn's order of eigenvalues (gamedyn.spectrum.ordering)."""
+"""gamedyn's order of eigenvalues (gamedyn.spectrum)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Symmetric and antisymmetric parts of the Jacobian, matrix-free (Lanczos), against the dense
-Jacobian (gamedyn.spectrum.parts)."""
+Jacobian (gamedyn.spectrum)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Exact Jacobians (gamedyn.spectrum.symbolic), held against the numeric backend.
+"""Exact Jacobians (gamedyn.spectrum), held against the numeric backend.
 
 Every exact result here comes from a method's one step run on sympy; the references are the
 numeric path (``jacfwd`` through the same step on torch) and formulas written out by hand in the

@@ -1,7 +1,7 @@
 """Confidence intervals for top eigenvalues across batches, and the batches a precision needs.
 
 ``B`` batches give ``B`` estimates ``q_b`` of each ranked quantity (the modulus, real part or
-``|imaginary part|`` that ``which`` sorts by: :func:`~gamedyn.spectrum.analysis.rank_spread`).
+``|imaginary part|`` that ``which`` sorts by: :func:`~gamedyn.analysis.rank_spread`).
 Their mean estimates ``E_b q`` (the expected top eigenvalue of one batch's Jacobian; to first
 order in the batch noise, the full-data Jacobian's, with an ``O(1/m)`` bias for batches of
 ``m`` samples):

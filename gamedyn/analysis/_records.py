@@ -3,7 +3,7 @@
 Example:
   >>> import numpy as np, tempfile
   >>> from gamedyn.games import Bilinear
-  >>> from gamedyn.spectrum.analysis import analyse
+  >>> from gamedyn.analysis import analyse
   >>> record = analyse(Bilinear(np.diag([3.0, 2.0, 1.0])), k=2)
   >>> record.operator, record.n, np.round(record.eigenvalues, 8).tolist()
   ('game Jacobian', 6, [3j, -3j])

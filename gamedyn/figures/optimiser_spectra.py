@@ -11,7 +11,7 @@ the same step size, matrix-free:
   top eigenvalues by real part of the displacement map ``s ↦ T(s) − s`` (:class:`Displacement`,
   the same step; its eigenvalues are ``μ − 1``, and the moments' own modes near ``β₁`` stay out
   of the way);
-* GDA: ``μ = 1 − ηλ`` (:func:`gamedyn.spectrum.maps.eigenvalue_map`, from GDA's step) for the
+* GDA: ``μ = 1 − ηλ`` (:func:`gamedyn.spectrum.eigenvalue_map`, from GDA's step) for the
   game Jacobian's largest eigenvalues ``λ``: the largest ``|μ − 1|`` of all of GDA's, so every
   GDA eigenvalue lies within that distance of 1.
 

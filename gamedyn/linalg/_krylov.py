@@ -214,7 +214,7 @@ def krylov_schur(
         ``n = 1.7 M`` and ``k = 20`` in float64 that is 0.55 GB).
       score: instead of ``which``, the criterion itself: Ritz values ``θ`` (complex array) ↦
         how wanted each is (larger = more), equal on conjugate pairs (the Jacobian route of
-        :mod:`gamedyn.spectrum.jacobian_route` ranks ``θ`` by ``max |μ(θ)|``).
+        :mod:`gamedyn.spectrum` ranks ``θ`` by ``max |μ(θ)|``).
       reference: what a Ritz value's residual is relative to, ``θ ↦ ρ(θ)`` (converged when
         ``residual ≤ tol · ρ(θ)``); default ``|θ|``.
 
@@ -358,7 +358,7 @@ def arnoldi(
     twice; a breakdown continues with a fresh random direction): ``A V_m = V_{m+1} H̄_m`` with
     ``V_{m+1}`` orthonormal to round-off. The basis stays on ``device``; only ``H̄_m`` comes to
     the host. Uses: Krylov-projected pseudospectra (``σ_min(z Ĩ − H̄_m) ≥ σ_min(z I − A)``,
-    :mod:`gamedyn.spectrum.pseudospectra`), Ritz values without restarts.
+    :mod:`gamedyn.nonnormal`), Ritz values without restarts.
 
     Args:
       matvec: ``A u`` for a 1-D tensor, or a ``scipy.sparse.linalg.LinearOperator``.

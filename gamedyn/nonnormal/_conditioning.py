@@ -15,12 +15,12 @@ eigenvalue (a Jordan block, the Dirac-GAN's ``J`` at the critical R1 weight) has
   the rows of ``X⁻¹`` (so ``yᵢᴴ xᵢ = 1``), ``κᵢ = ‖xᵢ‖ ‖(X⁻¹)ᵢ‖``.
 * Matrix-free (:func:`condition_numbers` with ``matrix_free=True``): Krylov–Schur on ``A``
   (products ``A u``) for the right eigenvectors and on ``Aᵀ`` (products ``Aᵀ u``, the
-  :class:`~gamedyn.spectrum.operator.JacobianOperator`'s ``apply_transpose``) for the left
+  :class:`~gamedyn.spectrum.JacobianOperator`'s ``apply_transpose``) for the left
   ones: ``Aᵀ w = λ w`` gives ``y = w̄``, so ``κ = ‖x‖ ‖w‖ / |wᵀ x|``.
 * :func:`departure_from_normality`: Henrici's ``dep(A) = ‖N‖_F`` for the Schur form
   ``A = Q (D + N) Qᴴ`` (``N`` strictly upper triangular), ``= √(‖A‖²_F − Σ|λᵢ|²)``; zero iff ``A``
   is normal. Dense; the matrix-free estimate of ``‖A‖²_F`` is
-  :func:`gamedyn.spectrum.rotation.frobenius_norm_squared` (Hutchinson, with its error bar).
+  :func:`gamedyn.nonnormal.frobenius_norm_squared` (Hutchinson, with its error bar).
 
 References:
   J. H. Wilkinson, *The Algebraic Eigenvalue Problem* (1965), §2.8. P. Henrici, "Bounds for
@@ -130,7 +130,7 @@ def condition_numbers(
 ) -> Conditioning:
     """Eigenvalues of the game Jacobian (or ``method``'s operator Jacobian) and their ``κ``.
 
-    Dense (``matrix_free=None`` up to :data:`~gamedyn.spectrum._linear.DENSE_LIMIT`
+    Dense (``matrix_free=None`` up to :data:`~gamedyn.spectrum.DENSE_LIMIT`
     unknowns): every eigenvalue, or with ``k`` the ``k`` first in gamedyn's order.
     Matrix-free: the ``k`` (default 6) eigenvalues selected by ``which`` (ARPACK's meaning) by
     Krylov–Schur on ``A`` and, for the left eigenvectors, on ``Aᵀ`` (``k + 2`` values, so a
@@ -155,7 +155,7 @@ def operator_condition_numbers(
     op: Any, k: int = 6, which: str = "LM", *, tol: float = 1e-12, ncv: int | None = None
 ) -> Conditioning:
     """:func:`condition_numbers` of an operator already built (a
-    :class:`~gamedyn.spectrum.operator.JacobianOperator`): Krylov–Schur on its ``apply`` and
+    :class:`~gamedyn.spectrum.JacobianOperator`): Krylov–Schur on its ``apply`` and
     ``apply_transpose``."""
     which = _validate.choice("which", which, KRYLOV_WHICH)
     tol = _validate.positive("tol", tol)

@@ -1,21 +1,21 @@
 """The non-normal quantities an analysis record can carry, computed on the analysis' operator.
 
-:func:`gamedyn.spectrum.analysis.analyse` takes ``non_normal=NonNormal(...)`` and stores
+:func:`gamedyn.analysis.analyse` takes ``non_normal=NonNormal(...)`` and stores
 :func:`non_normal_extras` in ``record.extras["non_normal"]`` (plain JSON: lists and numbers),
 each quantity with the products it used, all on the one checked
-:class:`~gamedyn.spectrum.operator.JacobianOperator` of the analysis (matrix-free throughout):
+:class:`~gamedyn.spectrum.JacobianOperator` of the analysis (matrix-free throughout):
 
 * ``"pseudospectrum"``: the Krylov-projected ``σ_min`` on a grid around the Ritz values
-  (:func:`~gamedyn.spectrum.pseudospectra.krylov_pseudospectrum`; never below the true
+  (:func:`~gamedyn.nonnormal.krylov_pseudospectrum`; never below the true
   ``σ_min``, so its ε-pseudospectra are inside the true ones);
-* ``"transient"``: ``‖Tᵗ‖`` for ``t = 0 … steps`` (:func:`~gamedyn.spectrum.transient.
+* ``"transient"``: ``‖Tᵗ‖`` for ``t = 0 … steps`` (:func:`~gamedyn.nonnormal.
   power_norms`; for the game Jacobian, the gradient flow's ``‖e^{−t·dt·J}‖``), its peak and
   ``ρᵗ`` when the record's eigenvalues give ``ρ`` (``which="LM"`` for an operator,
   ``which="SR"`` for the flow, ``ρ = e^{−dt min Re λ}``);
 * ``"rotation"``: the rotation index ``‖K‖²_F/‖A‖²_F`` with its standard error, for all rows
-  and per player (game Jacobian) (:func:`~gamedyn.spectrum.rotation.operator_rotation`);
+  and per player (game Jacobian) (:func:`~gamedyn.nonnormal._rotation.operator_rotation`);
 * ``"conditioning"``: ``κ(λ)`` of the top-``k`` eigenvalues (Krylov–Schur on ``A`` and ``Aᵀ``,
-  :func:`~gamedyn.spectrum.conditioning.operator_condition_numbers`).
+  :func:`~gamedyn.nonnormal._conditioning.operator_condition_numbers`).
 """
 
 from __future__ import annotations

@@ -60,8 +60,8 @@ def numerical_abscissa(
 
     ``A`` is the game Jacobian at ``z`` or ``method``'s operator Jacobian. Dense: LAPACK
     ``eigvalsh``; matrix-free: Lanczos on ``0.5 * (A + A.T)`` of a
-    :class:`~gamedyn.spectrum.operator.JacobianOperator` (one ``A u`` and one ``Aᵀ u`` per step),
-    as :func:`~gamedyn.spectrum.parts.symmetric_part_eigenvalues`. For the gradient flow
+    :class:`~gamedyn.spectrum.JacobianOperator` (one ``A u`` and one ``Aᵀ u`` per step),
+    as :func:`~gamedyn.spectrum.symmetric_part_eigenvalues`. For the gradient flow
     ``ż = −Jz`` the initial growth rate is ``−λ_min(S)``: pass ``symmetric_part_eigenvalues
     (game, 1, "SA")`` or ``numerical_abscissa`` of the flow's ``−J``.
     """
@@ -119,7 +119,7 @@ def numerical_radius(
 ) -> float:
     """``r(A) = max{|w| : w ∈ W(A)}``: ``ρ(A) ≤ r(A) ≤ ‖A‖`` and ``‖Aᵗ‖ ≤ 2 r(A)ᵗ``.
 
-    Dense (default up to :data:`~gamedyn.spectrum._linear.DENSE_LIMIT`):
+    Dense (default up to :data:`~gamedyn.spectrum.DENSE_LIMIT`):
     :func:`dense_numerical_radius` with ``angles`` samples (default 360). Matrix-free: for each
     of ``angles`` (default 24) angles in ``[0, π]``, Lanczos on the complex Hermitian
     ``H(e^{iφ}A) = (e^{iφ}A + e^{−iφ}Aᵀ)/2`` (four real products per step), then a bounded

@@ -17,7 +17,7 @@ far larger, and then the eigenvalues alone say little about how ``A`` acts (tran
   not converge in ``lanczos_steps`` steps, or where ``zI − R`` is numerically singular, falls
   back to the SVD of ``zI − R``. ``method="svd"`` is the reference: one SVD of ``zI − A`` per point.
 * **Krylov-projected** (:func:`krylov_pseudospectrum`, matrix-free): ``m`` Arnoldi steps
-  ``A V_m = V_{m+1} H̄_m`` (:func:`gamedyn.spectrum.krylov.arnoldi`, ``m`` products), then
+  ``A V_m = V_{m+1} H̄_m`` (:func:`gamedyn.linalg.arnoldi`, ``m`` products), then
   ``σ_min(zĨ − H̄_m)`` with ``Ĩ`` the ``(m + 1) × m`` identity (Toh and Trefethen 1996). Since
   ``(zI − A) V_m = V_{m+1}(zĨ − H̄_m)`` and ``V_{m+1}`` is orthonormal, ``σ_min(zĨ − H̄_m) =
   min_{x ∈ range V_m} ‖(zI − A)x‖ ≥ σ_min(zI − A)``: the projected σ_min is never below the
@@ -263,7 +263,7 @@ def krylov_pseudospectrum(
     """The Krylov-projected pseudospectrum of a matrix-free ``A`` from ``ncv`` Arnoldi steps.
 
     Args:
-      operator: a :class:`~gamedyn.spectrum.operator.JacobianOperator` (its torch products and
+      operator: a :class:`~gamedyn.spectrum.JacobianOperator` (its torch products and
         device are used), a ``scipy.sparse.linalg.LinearOperator`` or a dense array.
       re, im: the grid axes.
       ncv: the basis size ``m`` (``1 ≤ m ≤ n``): ``m`` products.
@@ -317,7 +317,7 @@ def refine_sigma_min(
     Krylov-projected picture.
 
     Args:
-      operator: a ``LinearOperator`` (e.g. a :class:`~gamedyn.spectrum.operator.JacobianOperator`)
+      operator: a ``LinearOperator`` (e.g. a :class:`~gamedyn.spectrum.JacobianOperator`)
         or a dense array.
       points: complex points (any shape).
 
@@ -393,9 +393,9 @@ def pseudospectrum(
 
     ``A`` is the game Jacobian ``J`` at ``z`` or, with ``method``, that update operator's
     Jacobian (``z=None``: the game's default point). ``ncv=None``: dense (Schur form and inverse
-    Lanczos, equal to the SVDs to round-off; up to :data:`~gamedyn.spectrum._linear.DENSE_LIMIT`
+    Lanczos, equal to the SVDs to round-off; up to :data:`~gamedyn.spectrum.DENSE_LIMIT`
     unknowns); ``ncv=m``: Krylov-projected from ``m`` matrix-free Arnoldi steps on a
-    :class:`~gamedyn.spectrum.operator.JacobianOperator` (``mode`` its product mode): never
+    :class:`~gamedyn.spectrum.JacobianOperator` (``mode`` its product mode): never
     below the dense values, converging to them as ``m`` grows. The ε-pseudospectrum is
     ``{w : σ_min < ε}``; draw it with :func:`gamedyn.plot.pseudospectrum`.
 

@@ -221,7 +221,7 @@ def operator_rotation(
     distribution: str = "rademacher",
 ) -> dict[str, RotationIndex]:
     """The rotation index of an operator already built (a
-    :class:`~gamedyn.spectrum.operator.JacobianOperator`: its torch ``apply`` and
+    :class:`~gamedyn.spectrum.JacobianOperator`: its torch ``apply`` and
     ``apply_transpose``), for ``"all"`` rows and each of ``blocks`` (``{label: row indices}``),
     from the same ``probes`` probes; ``matvecs`` counts the operator's products so far."""
     probes = _check_probes(probes)

@@ -197,8 +197,8 @@ def transient_growth(
     ``T`` is ``method``'s operator Jacobian at the state built from ``z`` (``z=None``: the
     game's default point); with ``method=None``, the linearised gradient flow's map
     ``e^{−dt·J}`` (so entry ``t`` is ``‖e^{−t·dt·J}‖``). ``matrix_free=None`` chooses dense up to
-    :data:`~gamedyn.spectrum._linear.DENSE_LIMIT` unknowns; matrix-free runs Lanczos on
-    ``(Tᵗ)ᵀTᵗ`` with products of a :class:`~gamedyn.spectrum.operator.JacobianOperator`
+    :data:`~gamedyn.spectrum.DENSE_LIMIT` unknowns; matrix-free runs Lanczos on
+    ``(Tᵗ)ᵀTᵗ`` with products of a :class:`~gamedyn.spectrum.JacobianOperator`
     (``mode``), to relative accuracy ``tol`` (:func:`power_norms`): ``steps (steps + 1)`` times
     the Lanczos steps per ``t`` in products, so keep ``steps`` modest at scale.
 

@@ -15,7 +15,7 @@ Every block product is a masked product with the whole field's Jacobian (``J (u_
 torch.func ``jvp``) or its transpose (``vjp``), so any :class:`~gamedyn.games.base.Game` works,
 from the Dirac-GAN to a GAN checkpoint (``z=None``: the game's default point, e.g. a TorchGame's
 parameters; products on the game's device). Results are sorted: Hessian eigenvalues and singular
-values descending, Schur eigenvalues in gamedyn's order (see :mod:`gamedyn.spectrum.dense`).
+values descending, Schur eigenvalues in gamedyn's order (see :mod:`gamedyn.spectrum`).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ method's one step (:func:`gamedyn.backends.step_map`), applied to the flattened 
 not only at fixed points. ``z=None`` is the game's default point (a checkpoint's parameters, a
 quadratic game's fixed point, the Dirac-GAN's equilibrium).
 
-Eigenvalues are returned in gamedyn's order (:mod:`gamedyn.spectrum.ordering`): decreasing
+Eigenvalues are returned in gamedyn's order (:mod:`gamedyn.spectrum`): decreasing
 modulus, then decreasing real part, then decreasing imaginary part.
 
 Argument order: functions of an update operator take ``(method, game, z)``
@@ -125,7 +125,7 @@ def game_jacobian(game: Game, z: Any = None, *, max_bytes: int = DEFAULT_MAX_BYT
     ``z`` defaults to the game's default point. Refuses (``MemoryError``, with the size it
     would need) a matrix over ``max_bytes``. For a
     :class:`~gamedyn.games.symbolic.SymbolicGame` or a symbolic ``z``, the exact sympy matrix
-    instead (:func:`gamedyn.spectrum.symbolic.game_jacobian_symbolic`).
+    instead (:func:`gamedyn.spectrum.game_jacobian_symbolic`).
     """
     if _exact(game, z):
         from ._symbolic import game_jacobian_symbolic
@@ -148,7 +148,7 @@ def operator_jacobian(
     ``jacfwd`` through the method's step. For a
     :class:`~gamedyn.games.symbolic.SymbolicGame`, sympy hyperparameters or a symbolic ``z``,
     the exact sympy matrix instead, from the same step run on sympy matrices
-    (:func:`gamedyn.spectrum.symbolic.operator_jacobian_symbolic`; quadratic and bilinear games
+    (:func:`gamedyn.spectrum.operator_jacobian_symbolic`; quadratic and bilinear games
     are converted exactly, other numeric games are refused with a ``TypeError``).
     """
     if not isinstance(method, Method):

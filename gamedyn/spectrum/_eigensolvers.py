@@ -270,7 +270,8 @@ def solve_top(
     else:
         values, residuals, matvecs = _krylov_schur(op, k, which, solver, ncv, callback)
     values, residuals = sorted_with(values, residuals)
-    per_product = jacobian_route.step_products(op.method, op.game, op.z)
+    calls = jacobian_route.recorded_step(op)
+    per_product = jacobian_route.step_products(op.method, op.game, op.z, calls)
     route = jacobian_route.describe("operator", problem or None)
     seconds = time.perf_counter() - start
     return TopEigenvalues(
@@ -286,7 +287,8 @@ def _route_problem(op: JacobianOperator, which: str, solver: Any) -> str | None:
     if which != "LM" or not isinstance(solver, KrylovSchur):
         problem = "the Jacobian route takes which='LM' and Krylov–Schur"
     else:
-        problem = jacobian_route.route_problem(op.method, op.game, op.z)
+        calls = jacobian_route.recorded_step(op)
+        problem = jacobian_route.route_problem(op.method, op.game, op.z, calls)
     if problem is not None and route == "jacobian":
         raise ValueError(f"route='jacobian' does not hold here: {problem}")
     return problem

@@ -90,33 +90,53 @@ class _Recording(MatrixFreeOps):
         return super().sqrt(u)
 
 
-def _record(method: Method, game: Game, z: Tensor) -> list[tuple[str, Tensor | None]]:
+Calls = list[tuple[str, Tensor | None]]
+
+
+def _record(method: Method, game: Game, z: Tensor) -> Calls:
     ops = _Recording(game)
     with torch.no_grad():
         method.step(ops, method.init(z))
     return ops.calls
 
 
-def step_products(method: Method | None, game: Game, z: Tensor) -> int:
+def recorded_step(op: JacobianOperator) -> Calls | None:
+    """The primitives one eager step of ``op``'s method calls at ``op.z``, and where; recorded
+    once per operator and kept (``None`` for the game Jacobian)."""
+    if op.method is None:
+        return None
+    calls = getattr(op, "_recorded_step", None)
+    if calls is None:
+        calls = _record(op.method, op.game, op.z)
+        op._recorded_step = calls
+    return calls
+
+
+def step_products(method: Method | None, game: Game, z: Tensor, calls: Calls | None = None) -> int:
     """Products with ``J`` (or its derivatives) one operator product costs: one per field
     evaluation and per ``J u``/``Jᵀ u`` of one eager step at ``method.init(z)`` (the game
-    Jacobian: 1). CGD's inner GMRES iterations count, as its implicit derivative repeats them."""
+    Jacobian: 1). CGD's inner GMRES iterations count, as its implicit derivative repeats them.
+    ``calls``: that step already recorded (:func:`recorded_step`)."""
     if method is None:
         return 1
-    calls = _record(method, game, z)
+    calls = _record(method, game, z) if calls is None else calls
     return max(1, sum(name in ("field", "jvp", "vjp", "loss_gradients") for name, _ in calls))
 
 
-def route_problem(method: Method | None, game: Game, z: Tensor) -> str | None:
+def route_problem(
+    method: Method | None, game: Game, z: Tensor, calls: Calls | None = None
+) -> str | None:
     """Why the Jacobian route does not hold for ``method`` at ``z`` (``None``: it holds).
 
     It holds when the method has an eigenvalue map and one eager step at ``method.init(z)``
-    calls only the field and ``J u``, each at ``z`` (to :data:`STATIONARY_TOL`).
+    calls only the field and ``J u``, each at ``z`` (to :data:`STATIONARY_TOL`). ``calls``: that
+    step already recorded (:func:`recorded_step`).
     """
     if method is None:
         return "the game Jacobian itself (no operator to map)"
     scale = STATIONARY_TOL * (1.0 + float(torch.linalg.vector_norm(z)))
-    for name, point in _record(method, game, z):  # one eager step, before any sympy
+    calls = _record(method, game, z) if calls is None else calls
+    for name, point in calls:  # one eager step, before any sympy
         if name not in _ALLOWED:
             return f"the step calls {name} (its Jacobian is not a function of J alone)"
         gap = float(torch.linalg.vector_norm(point - z))

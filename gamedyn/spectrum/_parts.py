@@ -2,7 +2,7 @@
 
 With ``A`` the game Jacobian (or a method's operator Jacobian), ``S = (A + Aᵀ)/2`` is the
 potential part and ``K = (A − Aᵀ)/2`` the rotational part. Both are built with scipy's operator
-algebra on one :class:`~gamedyn.spectrum.operator.JacobianOperator`:
+algebra on one :class:`~gamedyn.spectrum.JacobianOperator`:
 
 * :func:`symmetric_part_eigenvalues`: extreme eigenvalues of ``S``. By Bendixson's theorem the
   real parts of ``A``'s eigenvalues lie between ``λ_min(S)`` and ``λ_max(S)``.

@@ -10,7 +10,7 @@
   :func:`gamedyn.spectrum.operator_jacobian` answer exactly instead of in float64.
 
 No Jacobian formula is written here: every one comes out of a method's ``step``. Eigenvalue
-maps ``μ(λ)`` are in :mod:`gamedyn.spectrum.maps`.
+maps ``μ(λ)`` are in :mod:`gamedyn.spectrum`.
 
 Example:
   >>> import sympy as sp

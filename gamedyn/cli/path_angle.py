@@ -18,8 +18,9 @@ import numpy as np
 
 from .._atomic import write_text
 from ..analysis import json_safe
+from ..checkpoints import loaded_summary
 from .arguments import output_directory, positive_int
-from .options import add_model_arguments, build_game, check_model_arguments, loaded_summary
+from .options import add_model_arguments, build_game, check_model_arguments
 
 __all__ = ["add_parser", "run"]
 

@@ -35,6 +35,7 @@ from typing import Any
 
 from ..linalg import NoConvergence
 from ._blocks import (
+    blocks_report,
     coupling_singular_values,
     player_hessian_eigenvalues,
     schur_complement_eigenvalues,
@@ -77,6 +78,7 @@ __all__ = [
     "player_hessian_eigenvalues",
     "coupling_singular_values",
     "schur_complement_eigenvalues",
+    "blocks_report",
     *_LAZY,
 ]
 

@@ -1,4 +1,4 @@
-"""Iterate averaging (gamedyn.methods, gamedyn.spectrum.averaging): EMA's augmented
+"""Iterate averaging (gamedyn.methods, gamedyn.analysis): EMA's augmented
 operator exactly, uniform averaging's O(1/t) error on the bilinear game, both against runs."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import pytest
 from helpers import random_bilinear, random_quadratic, tensor
 
 import gamedyn
+from gamedyn.analysis import uniform_average
 from gamedyn.backends import TorchOps
 from gamedyn.games import Bilinear
 from gamedyn.methods import (
@@ -21,7 +22,6 @@ from gamedyn.methods import (
     Momentum,
 )
 from gamedyn.spectrum import eigenvalues, operator_jacobian, spectral_radius
-from gamedyn.spectrum.averaging import uniform_average
 
 
 @pytest.mark.parametrize(

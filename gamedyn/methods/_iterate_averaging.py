@@ -11,7 +11,7 @@ Both wrap a base method and add the averaged iterate ``z̄`` to its state; :meth
 * :class:`IterateAverage` — ``z̄_t = (z_0 + ... + z_t)/(t + 1)``: the step adds
   ``(z_{t+1} − z̄_t)/(c + 1)`` with ``c = t + 1`` the number of iterates averaged (a count in
   the state). Not time-invariant;
-  what can be said exactly is :func:`gamedyn.spectrum.averaging.uniform_average`: for a base
+  what can be said exactly is :func:`gamedyn.analysis.uniform_average`: for a base
   that is linear near ``z*`` with Jacobian ``M``, ``z̄_t − z* = (I − M)⁻¹ (I − M^{t+1}) (s_0 −
   s*)/(t + 1)`` (its ``z`` rows), an ``O(1/t)`` error even where the iterates only cycle (the
   bilinear game under alternating GDA).

@@ -228,7 +228,7 @@ class AdamTransform(Transform):
     ``m`` and, for a scalar ``v̂``, a heavy ball in disguise: with ``a = lr/((1 − β₁^τ)(√v̂ + ε))``
     its eigenvalues solve ``μ² − (1 + β₁ − a(1 − β₁)λ) μ + β₁ = 0``, heavy-ball momentum
     ``β = β₁`` with step ``η = a(1 − β₁)`` (derived from this step in
-    :func:`gamedyn.spectrum.maps.characteristic_polynomial`, not written anywhere).
+    :func:`gamedyn.spectrum.characteristic_polynomial`, not written anywhere).
 
     The exact Jacobian differentiates ``√v⁺``. Where ``v⁺ = 0`` (a gradient coordinate that has
     always been exactly zero — a fresh optimiser at a fixed point of the game, a dead unit — so

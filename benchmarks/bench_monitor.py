@@ -39,6 +39,7 @@ from gamedyn.examples import digits
 from gamedyn.examples.training import BETAS, LOSS
 from gamedyn.games.gan_losses import discriminator_loss, generator_loss
 from gamedyn.monitor import SpectrumMonitor
+from gamedyn.spectrum import KrylovSchur
 
 
 def run(steps: int, batch: int, monitor_options: dict | None, hook=None) -> dict:
@@ -85,7 +86,12 @@ def main() -> None:
     parser.add_argument("--warm-every", type=int, help="every of the warm/cold runs")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    common = {"k": 6, "tol": 1e-8, "quantities": tuple(args.quantities), "tensorboard": False}
+    common = {
+        "k": 6,
+        "solver": KrylovSchur(tol=1e-8),
+        "quantities": tuple(args.quantities),
+        "tensorboard": False,
+    }
     variants: dict[str, dict | None] = {"plain": None}
     for every in args.every:
         variants[f"every={every}"] = {**common, "every": every}
@@ -166,7 +172,8 @@ def warm_against_cold(steps: int, batch: int, every: int) -> list[tuple]:
     """``(step, products cold, products warm, CPU s cold, CPU s warm)`` per monitored step after
     the first (module docstring)."""
     from gamedyn.games import TorchGame
-    from gamedyn.spectrum import JacobianOperator, krylov_schur
+    from gamedyn.linalg import krylov_schur
+    from gamedyn.spectrum import JacobianOperator
 
     rows, previous = [], []
 

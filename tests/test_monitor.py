@@ -26,6 +26,7 @@ from gamedyn.monitor import (
     read_monitor_log,
     summarise,
 )
+from gamedyn.spectrum import Arpack, KrylovSchur
 
 LOSS = "non-saturating"
 
@@ -143,14 +144,10 @@ def test_a_function_writing_the_players_is_caught():
 def test_monitored_values_equal_an_offline_analysis_of_a_checkpoint(tmp_path):
     """Jacobian and the live Adam operator (alternating, n_critic 5) at step 6 of the digits
     example against gamedyn.checkpoints + optimiser sidecar + analyse, offline."""
+    from gamedyn.analysis import analyse
     from gamedyn.checkpoints import save
     from gamedyn.examples import EXAMPLES
-    from gamedyn.optimiser_states import (
-        optimiser_method,
-        read_checkpoint_optimiser,
-        save_optimiser_states,
-    )
-    from gamedyn.spectrum import analyse
+    from gamedyn.methods import optimiser_method, read_checkpoint_optimiser, save_optimiser_states
 
     example = EXAMPLES["digits-small"]
     G, D = example.generator(), example.discriminator()
@@ -159,8 +156,8 @@ def test_monitored_values_equal_an_offline_analysis_of_a_checkpoint(tmp_path):
     real, latent = example.sample(16, 99), example.latent(16, 99)
     tol = 1e-9
     monitor = SpectrumMonitor(
-        G, D, LOSS, optimizers=(opt_g, opt_d), every=[6], k=4, n_critic=5, tol=tol,
-        quantities=("jacobian", "optimiser"), tensorboard=False,
+        G, D, LOSS, optimizers=(opt_g, opt_d), every=[6], k=4, n_critic=5,
+        solver=KrylovSchur(tol=tol), quantities=("jacobian", "optimiser"), tensorboard=False,
     )  # fmt: skip
     for step in range(7):
         for _ in range(5):
@@ -178,8 +175,8 @@ def test_monitored_values_equal_an_offline_analysis_of_a_checkpoint(tmp_path):
     assert torch.equal(game.real, real.double()) and torch.equal(game.latent, latent.double())
     method = optimiser_method(read_checkpoint_optimiser(game, path), alternating=True, n_critic=5)
     for record, offline in (
-        (jac, analyse(game, 4, tol=tol)),
-        (op, analyse(game, 4, method=method, tol=tol)),
+        (jac, analyse(game, 4, solver=KrylovSchur(tol=tol))),
+        (op, analyse(game, 4, method=method, solver=KrylovSchur(tol=tol))),
     ):
         values, residuals = (
             np.array([complex(*v) for v in record["eigenvalues"]]),
@@ -197,7 +194,14 @@ def test_monitored_values_equal_an_offline_analysis_of_a_checkpoint(tmp_path):
 def test_a_budget_records_what_converged_and_says_so(tmp_path):
     G, D = players()
     monitor = SpectrumMonitor(
-        G, D, every=1, k=4, ncv=10, max_products=24, tol=1e-14, log_dir=tmp_path, tensorboard=False
+        G,
+        D,
+        every=1,
+        k=4,
+        solver=KrylovSchur(tol=1e-14, ncv=10),
+        max_products=24,
+        log_dir=tmp_path,
+        tensorboard=False,
     )
     with pytest.warns(UserWarning, match="budget"):
         (record,) = monitor(0, real=torch.randn(8, 2), latent=torch.randn(8, 3))
@@ -215,7 +219,7 @@ def test_a_budget_records_what_converged_and_says_so(tmp_path):
 
 def test_a_time_budget_stops_a_solve():
     G, D = players()
-    monitor = SpectrumMonitor(G, D, every=1, k=4, tol=1e-15, max_seconds=1e-3)
+    monitor = SpectrumMonitor(G, D, every=1, k=4, solver=KrylovSchur(tol=1e-15), max_seconds=1e-3)
     with pytest.warns(UserWarning, match="budget"):
         (record,) = monitor(0, real=torch.randn(8, 2), latent=torch.randn(8, 3))
     assert record["status"] in ("budget", "skipped")
@@ -231,6 +235,16 @@ def test_options_are_taken_as_torchgame_takes_them_and_unknown_ones_refused():
     )
     (record,) = monitor(0, real=torch.randn(8, 2), latent=torch.randn(8, 3))
     assert record["settings"]["reg"] == "r1" and record["settings"]["dtype"] == "float32"
+    (single,) = SpectrumMonitor(G, D, every=1, k=2, solver=KrylovSchur(precision="float32"))(
+        0, real=torch.randn(8, 2), latent=torch.randn(8, 3)
+    )
+    assert single["settings"]["dtype"] == "float32" and single["converged"]
+    with pytest.raises(ValueError, match="precision='float32' but dtype"):
+        SpectrumMonitor(G, D, solver=KrylovSchur(precision="float32"), dtype=torch.float64)
+    with pytest.raises(TypeError, match="KrylovSchur"):
+        SpectrumMonitor(G, D, solver=Arpack())
+    with pytest.raises(ValueError, match="route"):
+        SpectrumMonitor(G, D, solver=KrylovSchur(route="jacobian"))
     with pytest.raises(TypeError, match="'regularizer'"):
         SpectrumMonitor(G, D, regularizer="r1")
     with pytest.raises(ValueError, match="quantities"):
@@ -279,7 +293,7 @@ def test_the_plain_sgd_operator_is_alternating_gda():
 
 def test_named_and_user_analyses_equal_the_library_called_directly():
     from gamedyn.games import TorchGame
-    from gamedyn.spectrum import numerical_abscissa
+    from gamedyn.nonnormal import numerical_abscissa
 
     G, D = players()
     real, latent = torch.randn(8, 2), torch.randn(8, 3)

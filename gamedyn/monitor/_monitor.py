@@ -16,8 +16,9 @@ from torch import nn
 from .. import _validate
 from ..games import TorchGame
 from ..methods import Alternating, Composed, PlainTransform, Simultaneous
-from ..spectrum import JacobianOperator, numerical_abscissa, rotation_by_block
-from ..vocabulary import DEFAULT_PRODUCT_MODE, KRYLOV_WHICH, PRODUCT_MODES
+from ..nonnormal import numerical_abscissa, rotation_by_block
+from ..spectrum import JacobianOperator, KrylovSchur
+from ..vocabulary import KRYLOV_WHICH
 from . import _solve
 from ._isolation import isolated
 from ._log import LogWriter, series_key
@@ -122,8 +123,11 @@ class SpectrumMonitor:
       frozen: the training operator with Adam's/RMSprop's preconditioner ``v̂`` frozen at its
         live value (:meth:`gamedyn.methods.Method.frozen`) instead of the exact one, whose
         ``∂/∂v`` block is large while ``v̂`` is small (early training).
-      tol: the solver's relative accuracy ``‖A v − λ v‖ ≤ tol·|λ|``.
-      ncv: the Krylov basis size (default ``min(N, max(2k + 1, 20))``).
+      solver: a :class:`gamedyn.spectrum.KrylovSchur` (default ``KrylovSchur(tol=1e-8)``): its
+        ``tol`` (``‖A v − λ v‖ ≤ tol·|λ|``), ``ncv``, ``max_restarts``, ``mode`` (how ``J u`` is
+        computed) and ``precision`` (``"float32"``: float32 products, the game built in float32;
+        the Krylov basis and the answers stay float64). The solve runs on each operator's own
+        products (``route="jacobian"`` is refused).
       probes: Hutchinson probes of ``"rotation"`` (two products each).
       seed: the probes' seed.
       max_seconds, max_products: a budget per monitored step, over all quantities. Products are
@@ -132,7 +136,6 @@ class SpectrumMonitor:
         Past the budget a solve stops after its last affordable cycle and records the Ritz
         values it has with their residual estimates (``status="budget"``, ``converged`` per
         value), a quantity that cannot start is recorded as skipped, and a warning says so.
-      mode: how ``J u`` is computed (:class:`gamedyn.spectrum.JacobianOperator`).
       tensorboard: ``None`` (use it when installed and ``log_dir`` is given), ``True`` (required)
         or ``False``.
       **game_options: :class:`~gamedyn.games.TorchGame`'s ``reg``, ``reg_weight``, ``dtype``
@@ -169,13 +172,11 @@ class SpectrumMonitor:
         n_critic: int = 1,
         first: str = "y",
         frozen: bool = False,
-        tol: float = 1e-8,
-        ncv: int | None = None,
+        solver: KrylovSchur | None = None,
         probes: int = 30,
         seed: int = 0,
         max_seconds: float | None = None,
         max_products: int | None = None,
-        mode: str = DEFAULT_PRODUCT_MODE,
         tensorboard: bool | None = None,
         **game_options: Any,
     ):
@@ -210,8 +211,10 @@ class SpectrumMonitor:
             raise ValueError(f"n_critic = {n_critic} needs alternating=True")
         if first not in ("x", "y", "generator", "discriminator"):
             raise ValueError(f"first must be 'x'/'generator' or 'y'/'discriminator', got {first!r}")
-        self.tol = _validate.positive("tol", tol)
-        self.ncv = None if ncv is None else _validate.integer_at_least("ncv", ncv, self.k + 2)
+        self.solver = self._solver(solver)
+        self.tol, self.ncv, self.mode = self.solver.tol, self.solver.ncv, self.solver.mode
+        if self.ncv is not None and self.ncv < self.k + 2:
+            raise ValueError(f"solver.ncv must be >= k + 2 = {self.k + 2}, got {self.ncv}")
         self.probes = _validate.integer_at_least("probes", probes, 2)
         self.seed = _validate.integer_at_least("seed", seed, 0)
         self.max_seconds = (
@@ -222,7 +225,6 @@ class SpectrumMonitor:
             if max_products is None
             else _validate.integer_at_least("max_products", max_products, 1)
         )
-        self.mode = _validate.choice("mode", mode, PRODUCT_MODES)
         self.optimizers = self._optimizers(optimizers, "optimiser" in names)
         self.log_dir = None if log_dir is None else Path(log_dir)
         self._writer = None if log_dir is None else LogWriter(log_dir)
@@ -231,6 +233,34 @@ class SpectrumMonitor:
         self.history: list[dict[str, Any]] = []
 
     # --- construction ------------------------------------------------------------------------
+
+    def _solver(self, solver: Any) -> KrylovSchur:
+        if solver is None:
+            solver = KrylovSchur(tol=1e-8)
+        if not isinstance(solver, KrylovSchur):
+            raise TypeError(
+                f"solver must be a gamedyn.spectrum.KrylovSchur (the monitor's budgeted solve), "
+                f"got {type(solver).__name__}"
+            )
+        if solver.route == "jacobian":
+            raise ValueError(
+                "solver.route='jacobian' is refused: the monitor solves on each operator's own "
+                "products (route='auto' or 'operator')"
+            )
+        if solver.precision == "mixed":
+            raise ValueError(
+                "solver.precision='mixed' (float32 products refined in float64) is not "
+                "available yet; use 'float32', 'float64' or None"
+            )
+        if solver.precision is not None:
+            dtype = getattr(torch, solver.precision)
+            given = self.game_options.get("dtype", dtype)
+            if given != dtype:
+                raise ValueError(
+                    f"solver.precision={solver.precision!r} but dtype={given}: give one of them"
+                )
+            self.game_options["dtype"] = dtype
+        return solver
 
     @staticmethod
     def _quantities(quantities: Sequence[Any]) -> tuple[Any, ...]:
@@ -304,8 +334,7 @@ class SpectrumMonitor:
         }
         return {
             "k": self.k,
-            "tol": self.tol,
-            "ncv": self.ncv,
+            "solver": self.solver.to_dict(),
             "which": list(self.which),
             "loss": self.loss,
             "alternating": self.alternating,
@@ -316,7 +345,6 @@ class SpectrumMonitor:
             "seed": self.seed,
             "max_seconds": self.max_seconds,
             "max_products": self.max_products,
-            "mode": self.mode,
             "schedule": getattr(self.schedule, "settings", lambda: repr(self.schedule))(),
             **options,
         }
@@ -405,7 +433,7 @@ class SpectrumMonitor:
         ]
 
     def _method(self, game: TorchGame) -> Any:
-        from ..optimiser_states import optimiser_method, read_optimiser_state
+        from ..methods import optimiser_method, read_optimiser_state
 
         opt_g, opt_d = self.optimizers
         if isinstance(opt_g, torch.optim.SGD):  # the plain step: GDA's transforms, this schedule
@@ -434,7 +462,10 @@ class SpectrumMonitor:
         }
         products = budget.products_left(self._rates.get(key), op)
         try:
-            result = _solve.solve(op, k, which, tol=self.tol, ncv=self.ncv, max_products=products)
+            result = _solve.solve(
+                op, k, which, tol=self.tol, ncv=self.ncv, max_products=products,
+                max_restarts=self.solver.max_restarts,
+            )  # fmt: skip
         except ValueError as err:
             if products is None:
                 raise

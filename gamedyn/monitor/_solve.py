@@ -22,13 +22,11 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 
-from ..spectrum import KrylovNoConvergence, krylov_schur
+from ..linalg import MAX_RESTARTS, KrylovNoConvergence, krylov_schur, ritz_residuals
 
 Tensor = torch.Tensor
 
 __all__ = ["Solve", "solve", "default_ncv", "order_of"]
-
-MAX_RESTARTS = 300
 
 
 class Solve(NamedTuple):
@@ -60,28 +58,6 @@ def order_of(values: np.ndarray) -> np.ndarray:
     return np.lexsort((-values.imag, -values.real, -np.round(modulus / scale, 10)))
 
 
-def _true_residuals(apply: Any, values: np.ndarray, vectors: Tensor) -> tuple[np.ndarray, int]:
-    """``‖A x − θ x‖/‖x‖`` with fresh products (a conjugate pair shares one: ``A`` is real)."""
-    residuals, products = np.empty(len(values)), 0
-    for i, (theta, x) in enumerate(zip(values, vectors, strict=True)):
-        pair = [
-            j
-            for j in range(i)
-            if theta.imag != 0 and abs(values[j] - np.conj(theta)) <= 1e-12 * (1 + abs(theta))
-        ]
-        if pair:
-            residuals[i] = residuals[pair[0]]
-            continue
-        ax = apply(x.real).to(x.dtype)
-        products += 1
-        if theta.imag != 0:
-            ax = ax + 1j * apply(x.imag)
-            products += 1
-        lam = torch.as_tensor(complex(theta), dtype=x.dtype, device=x.device)
-        residuals[i] = float(torch.linalg.vector_norm(ax - lam * x) / torch.linalg.vector_norm(x))
-    return residuals, products
-
-
 def restarts_within(products: int, n: int, k: int, ncv: int) -> int | None:
     """The restarts that ``products`` pay for (after the first cycle and the residuals), or
     ``None`` when they do not pay for one cycle."""
@@ -89,7 +65,7 @@ def restarts_within(products: int, n: int, k: int, ncv: int) -> int | None:
     spare = products - ncv - 2 * k
     if spare < 0:
         return None
-    return min(MAX_RESTARTS, spare // max(ncv - p, 1))
+    return spare // max(ncv - p, 1)
 
 
 def solve(
@@ -100,6 +76,7 @@ def solve(
     tol: float,
     ncv: int | None,
     max_products: int | None,
+    max_restarts: int = MAX_RESTARTS,
 ) -> Solve:
     """Top-``k`` of the :class:`~gamedyn.spectrum.JacobianOperator` ``op`` (module docstring).
 
@@ -108,7 +85,7 @@ def solve(
     start, count = time.perf_counter(), op.count
     n = int(op.shape[0])
     m = default_ncv(n, k) if ncv is None else ncv
-    restarts = MAX_RESTARTS
+    restarts = max_restarts
     if max_products is not None:
         affordable = restarts_within(max_products, n, k, m)
         if affordable is None:
@@ -129,7 +106,7 @@ def solve(
         order = order_of(values)
         values, residuals = values[order], residuals[order]
         converged = residuals <= tol * np.abs(values)
-        status = "budget" if restarts < MAX_RESTARTS else "max_restarts"
+        status = "budget" if restarts < max_restarts else "max_restarts"
         return Solve(
             values,
             residuals,
@@ -142,7 +119,7 @@ def solve(
     values = np.asarray(r.values, dtype=complex)
     order = order_of(values)
     values, vectors = values[order], r.vectors[torch.as_tensor(order, device=r.vectors.device)]
-    residuals, _ = _true_residuals(op.apply, values, vectors)
+    residuals = ritz_residuals(op.apply, values, vectors)
     converged = np.ones(len(values), dtype=bool)
     return Solve(
         values, residuals, converged, vectors, op.count - count, time.perf_counter() - start,

@@ -54,7 +54,9 @@ class SpectrumCallback(_Base):  # type: ignore[misc,valid-type]
 
     Args:
       latent: the latent batch analysed at every monitored step (fixed: spectra along training
-        are then of one game), or a function ``(pl_module, batch) -> Tensor``.
+        are then of one game), or a function ``(pl_module, batch) -> Tensor`` (called only at
+        monitored steps, outside the monitor's isolation: it must draw from its own
+        ``torch.Generator``, not the global one, or training would change).
       real: ``None`` (the training batch's real samples: the batch itself, its first entry, or
         ``batch["real"]``), a fixed batch, or a function ``batch -> Tensor``.
       generator, discriminator: the players' attribute names on the LightningModule.

@@ -73,6 +73,7 @@ __all__ = [
     "read_checkpoint_optimiser",
     "optimiser_states_in",
     "checkpoint_optimiser_states",
+    "optimiser_states_of_file",
 ]
 
 OPTIMISER_KINDS = ("adam", "adamw", "rmsprop")
@@ -340,6 +341,11 @@ def optimiser_method(
         one.
       frozen: the frozen-preconditioner operator.
 
+    Lookahead (``la-adam``, ``la-extra-adam``) is built with ``slow_start="start"`` unless
+    overridden: a checkpoint is analysed after its first synchronisation, where the slow weights
+    are the checkpoint's, so the operator is every later cycle's (LAGAN's first cycle, which
+    creates the slow weights, is behind it).
+
     A schedule's own memory that an Adam checkpoint does not hold — PastExtraAdam's past
     gradient, OptimisticAdam's previous update — starts at zero, its value at a fixed point
     of the game (so PastExtraAdam is analysed with its look-ahead, not as a first step).
@@ -355,6 +361,8 @@ def optimiser_method(
     for flag in ("decoupled_weight_decay", "centered"):
         if flag in hyper and isinstance(hyper[flag], tuple):
             raise ValueError(f"the players differ in {flag}: {hyper[flag]}")
+    if name.startswith("la-"):
+        hyper["slow_start"] = "start"
     hyper.update(overrides)
     method = build(name, state=record.state, **hyper)
     missing = [e for e in _schedule_of(method).extras if e not in record.state.slots]
@@ -383,7 +391,7 @@ def sidecar_paths(checkpoint: str | Path) -> tuple[Path, ...]:
     """The optimiser-state files of a checkpoint in gamedyn's layout (they may not exist).
 
     ``NAME.safetensors`` → ``(NAME.optimiser.safetensors, NAME.optimiser.json)``;
-    ``NAME.pt``/``.pth`` → ``(NAME.optimiser.pt,)``.
+    ``NAME.pt``/``.pth``/``.ckpt`` → ``(NAME.optimiser.pt,)``.
     """
     path = Path(checkpoint)
     stem = path.with_suffix("")
@@ -448,7 +456,7 @@ def _resolve(path: Path) -> tuple[Path, ...]:
         return (path,)
     if suffix == ".safetensors":
         return sidecar_paths(path)
-    if suffix in (".pt", ".pth"):
+    if suffix in (".pt", ".pth", ".ckpt"):
         beside = sidecar_paths(path)
         return beside if beside[0].is_file() or not path.is_file() else (path,)
     raise ValueError(f"{str(path)!r}: expected a .safetensors or .pt checkpoint or its sidecar")
@@ -516,21 +524,75 @@ def load_optimiser_states(path: str | Path) -> tuple[dict[str, Any], dict[str, A
 
 
 def checkpoint_optimiser_states(
-    game: TorchGame, checkpoint: str | Path
+    game: TorchGame, checkpoint: str | Path | None
 ) -> tuple[tuple[dict[str, Any], dict[str, Any]], str]:
     """Both players' optimiser state dicts for ``checkpoint`` and where they came from: gamedyn's
     sidecar when there is one (:func:`load_optimiser_states`), else the checkpoint's own entries
-    (:func:`optimiser_states_in` of ``game.checkpoint_report``), else whatever
-    :func:`load_optimiser_states` makes of the path (a ``.pt`` of both states, or its error)."""
+    (:func:`optimiser_states_in` of ``game.checkpoint_report``: with the players in two files,
+    the entries of either file), else whatever :func:`load_optimiser_states` makes of the path
+    (a ``.pt`` of both states, or its error).
+
+    Args:
+      game: the game loaded from the checkpoint (its ``checkpoint_report``).
+      checkpoint: the one checkpoint file, or ``None`` when the players came from two files
+        (``--generator-checkpoint``/``--discriminator-checkpoint``): then only their entries.
+
+    Raises:
+      FileNotFoundError: no optimiser state found.
+    """
     report = getattr(game, "checkpoint_report", None)
-    if report is not None and not all(p.is_file() for p in sidecar_paths(checkpoint)):
+    sidecar = checkpoint is not None and all(p.is_file() for p in sidecar_paths(checkpoint))
+    if report is not None and not sidecar:
         try:
             states, where = optimiser_states_in(report, game)
         except LookupError:
             pass
         else:
             return states, " and ".join(where)
+    if checkpoint is None:
+        files = " and ".join(repr(f) for f in getattr(report, "files", ())) or "the checkpoints"
+        raise FileNotFoundError(f"no torch.optim state dict in {files}")
     return load_optimiser_states(checkpoint), str(checkpoint)
+
+
+class _Entry(NamedTuple):
+    file: str
+    key: str
+    value: Any
+
+
+class _Entries(NamedTuple):
+    files: tuple[str, ...]
+    ignored: tuple[_Entry, ...]
+
+
+def optimiser_states_of_file(
+    path: str | Path, game: TorchGame
+) -> tuple[tuple[dict[str, Any], dict[str, Any]], str]:
+    """Both players' optimiser state dicts from one file given on its own
+    (``--optimiser-state FILE``), and where they came from.
+
+    gamedyn's layout (:func:`load_optimiser_states`), or a ``torch.save`` file
+    (``.pt``/``.pth``/``.ckpt``, read with ``weights_only=True``) holding the two states under any
+    of the names a checkpoint's own entries may have (``optG``/``optD``, ``optimizer_G``,
+    ``gen_optim``, Lightning's ``optimizer_states`` list...), matched to the players as
+    :func:`optimiser_states_in` does (parameter names, counts and shapes; the keys' names break a
+    tie).
+    """
+    try:
+        return load_optimiser_states(path), str(path)
+    except ValueError as err:
+        from .checkpoints import TORCH_SUFFIXES, load
+
+        if Path(path).suffix.lower() not in TORCH_SUFFIXES:
+            raise
+        data = load(path)
+        entries = tuple(_Entry(str(path), str(k), v) for k, v in data.items())
+        try:
+            states, where = optimiser_states_in(_Entries((str(path),), entries), game)
+        except LookupError:
+            raise err from None
+        return states, " and ".join(where)
 
 
 def read_checkpoint_optimiser(game: TorchGame, checkpoint: str | Path) -> CheckpointOptimiser:

@@ -75,14 +75,14 @@ def optimiser_method_of(args: argparse.Namespace, game: Any) -> tuple[Any, dict[
     """The ``--method`` optimiser at the checkpoint's state, and the record's settings for it."""
     from ..optimiser_states import (
         checkpoint_optimiser_states,
-        load_optimiser_states,
         optimiser_method,
+        optimiser_states_of_file,
         read_optimiser_state,
     )
 
     try:
         if args.optimiser_state is not None:
-            states, source = load_optimiser_states(args.optimiser_state), args.optimiser_state
+            states, source = optimiser_states_of_file(args.optimiser_state, game)
         else:
             states, source = checkpoint_optimiser_states(game, args.checkpoint)
     except FileNotFoundError as err:
@@ -113,7 +113,8 @@ def optimiser_method_of(args: argparse.Namespace, game: Any) -> tuple[Any, dict[
             origin[name] = "command line"
         elif name in record.hyperparameters[0]:
             origin[name] = "checkpoint"
-    alternating = args.alternating or (args.n_critic is not None)
+    # la-adam is LAGAN's trainer: alternating, discriminator first (gamedyn.methods.names.la_adam)
+    alternating = args.alternating or args.n_critic is not None or args.method == "la-adam"
     base = args.method.removeprefix("la-")
     if alternating:
         if base not in ("adam", "rmsprop"):
@@ -144,11 +145,16 @@ def optimiser_method_of(args: argparse.Namespace, game: Any) -> tuple[Any, dict[
             else {"alternating": False}
         ),
     }
+    if args.linearisation == "frozen":
+        from ..methods.adam import frozen_statistics
+
+        settings["frozen_adam"] = frozen_statistics(method)
     if args.method.startswith("la-"):
         settings["lookahead"] = {
             "k": args.lookahead_k,
             "alpha": args.lookahead_alpha,
             "inner_state": args.inner_state,
+            "slow_start": "start",
         }
     return method, settings
 

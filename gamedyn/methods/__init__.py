@@ -11,7 +11,8 @@ optimiser transforms (:mod:`.transforms`), as GDA, AltGDA, Momentum and ExtraGra
 The methods of the other toolkits, one module each: :mod:`.hamiltonian` (Hamiltonian gradient
 descent), :mod:`.sga` (symplectic gradient adjustment), :mod:`.lola` (LOLA, with the look-ahead
 and shaping terms), :mod:`.sos` (stable opponent shaping), :mod:`.lead` (least-action dynamics),
-:mod:`.acgd` (adaptive CGD).
+:mod:`.acgd` (adaptive CGD). :mod:`.lagan` is LAGAN's extragradient over Adam (its released
+trainer's rule, not Gidel et al.'s).
 """
 
 from .acgd import ACGD
@@ -24,6 +25,7 @@ from .consensus import Consensus
 from .extragradient import ExtraGradient, OptimisticGDA
 from .gda import GDA, AltGDA
 from .hamiltonian import HamiltonianGD
+from .lagan import LaganExtraAdam, LaganExtrapolation
 from .lead import LEAD
 from .lola import LOLA
 from .lookahead import Lookahead
@@ -84,6 +86,8 @@ __all__ = [
     "Extrapolation",
     "PastExtrapolation",
     "Optimistic",
+    "LaganExtrapolation",
+    "LaganExtraAdam",
     "Transform",
     "PlainTransform",
     "HeavyBallTransform",

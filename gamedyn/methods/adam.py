@@ -30,6 +30,18 @@ held at its checkpoint value (state ``(z, m)``, ``2n × 2n``) — what most anal
 Adam operator". With a scalar frozen second moment Adam is heavy-ball momentum with ``β = β₁``
 (its eigenvalue map, derived from the step, says so).
 
+**The frozen-Adam convention** (:meth:`Composed.frozen
+<gamedyn.methods.composed.Composed.frozen>` from a state, e.g. a checkpoint's): *each player*
+is frozen at its own optimiser's step count ``t_p`` (``t_G`` and ``t_D`` differ when the
+discriminator takes ``n_critic`` steps per generator step: 300 and 1,500): its preconditioner is
+the bias-corrected second moment ``v̂_p = exp_avg_sq_p / (1 − β₂^{t_p})``, and the first
+moment's bias correction is that of its next step, ``1 − β₁^{t_p + 1}`` (``frozen_step =
+t_p + 1``). Both are held across *all* the sub-steps of one operator step — the ``n_critic``
+discriminator sub-steps of an alternating round included — so the frozen operator is the same at
+every step (no step counts in its state). :func:`frozen_statistics` says, per player, which step
+was frozen and the preconditioner's statistics; the command line's record keeps them
+(``settings["frozen_adam"]``).
+
 Example:
   >>> import gamedyn
   >>> from gamedyn.games import Bilinear
@@ -42,6 +54,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
+
 from .composed import Composed, per_player
 from .optimiser_state import OptimiserState
 from .schedules import (
@@ -53,7 +67,14 @@ from .schedules import (
 )
 from .transforms import AdamTransform, describe
 
-__all__ = ["Adam", "ExtraAdam", "PastExtraAdam", "OptimisticAdam", "adam_players"]
+__all__ = [
+    "Adam",
+    "ExtraAdam",
+    "PastExtraAdam",
+    "OptimisticAdam",
+    "adam_players",
+    "frozen_statistics",
+]
 
 
 def _betas(betas: Any) -> tuple[tuple[Any, Any], tuple[Any, Any], bool]:
@@ -123,8 +144,9 @@ class _AdamFamily(Composed):
             out["second_moment"] = (
                 tx.second_moment if shared else (tx.second_moment, ty.second_moment)
             )
-            if tx.frozen_step is not None:
-                out["frozen_step"] = tx.frozen_step
+            frozen_step = same(lambda t: t.frozen_step)
+            if frozen_step is not None:
+                out["frozen_step"] = frozen_step
         if self.schedule.start is not None:
             out["state"] = self.schedule.start
         return out
@@ -285,3 +307,53 @@ class OptimisticAdam(ExtraAdam):
     """
 
     schedule_class = Optimistic
+
+
+def frozen_statistics(method: Any) -> dict[str, dict[str, Any]]:
+    """Each player's frozen Adam preconditioner in ``method`` (through lookahead and averaging
+    wrappers): ``{"generator": {...}, "discriminator": {...}}`` with
+
+    * ``"step"``: the optimiser step ``t_p`` whose state was frozen, ``"frozen_step"``
+      ``t_p + 1`` (the first moment's bias correction);
+    * ``"second_moment"``: ``min``, ``median`` and ``max`` of ``v̂_p = exp_avg_sq/(1 − β₂^{t_p})``;
+    * ``"preconditioner"``: the same of ``lr_p/(√v̂_p + ε)``, the per-coordinate step size.
+
+    Empty when nothing is frozen (the exact optimiser, or no Adam inside).
+
+    Example:
+      >>> import torch
+      >>> from gamedyn.methods import OptimiserState
+      >>> state = OptimiserState(
+      ...     {"exp_avg": torch.zeros(3), "exp_avg_sq": torch.tensor([1.0, 4.0, 9.0])}, (2, 10), 1
+      ... )
+      >>> stats = frozen_statistics(Adam(0.1, (0.5, 0.9), alternating=True, state=state).frozen())
+      >>> stats["generator"]["step"], stats["discriminator"]["frozen_step"]
+      (2, 11)
+    """
+    while not hasattr(method, "schedule") and hasattr(method, "base"):
+        method = method.base
+    schedule = getattr(method, "schedule", None)
+    if schedule is None:
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    for name, transform in zip(("generator", "discriminator"), schedule.players, strict=True):
+        v = getattr(transform, "second_moment", None)
+        if v is None or not hasattr(transform, "frozen_step"):
+            continue
+        values = torch.as_tensor(v, dtype=torch.float64).reshape(-1)
+        step = transform.frozen_step
+        out[name] = {
+            "step": None if step is None else step - 1,
+            "frozen_step": step,
+            "second_moment": _summary(values),
+            "preconditioner": _summary(transform.lr / (values.sqrt() + transform.eps)),
+        }
+    return out
+
+
+def _summary(values: torch.Tensor) -> dict[str, float]:
+    return {
+        "min": float(values.min()),
+        "median": float(values.median()),
+        "max": float(values.max()),
+    }

@@ -3,8 +3,19 @@
 Example:
   >>> build("momentum", lr=0.1, beta=-0.5, gamma=3.0)      # gamma is not Momentum's: ignored
   Momentum(lr=0.1, beta=-0.5, alternating=False)
-  >>> build("la-adam", lr=1e-4, betas=(0.5, 0.999), lookahead_k=5, lookahead_alpha=0.5)
-  Lookahead(base=Adam(lr=0.0001, betas=(0.5, 0.999), eps=1e-08), k=5, alpha=0.5, inner_state='keep')
+  >>> method = build("la-adam", lr=1e-4, betas=(0.5, 0.999), lookahead_k=5, lookahead_alpha=0.5)
+  >>> method.base
+  Adam(lr=0.0001, betas=(0.5, 0.999), eps=1e-08, alternating=True, n_critic=1, first='y')
+  >>> method.k, method.alpha, method.inner_state, method.slow_start
+  (5, 0.5, 'keep', 'first-sync')
+
+``la-adam`` and ``la-extra-adam`` are LAGAN's trainer (Chavdarova et al., ``lagan/trainer.py``):
+alternating Adam, discriminator first, and LAGAN's own extragradient
+(:class:`~gamedyn.methods.lagan.LaganExtraAdam`), each inside lookahead with LAGAN's conventions
+(``inner_state="keep"``, ``slow_start="first-sync"``). The earlier readings stay reachable by
+explicit arguments: ``build("la-adam", alternating=False, slow_start="start")`` (lookahead around
+simultaneous Adam from the start) and ``build("la-extra-adam", rule="gidel")`` (lookahead around
+Gidel et al.'s :class:`~gamedyn.methods.ExtraAdam`).
 """
 
 from __future__ import annotations
@@ -21,6 +32,7 @@ from .consensus import Consensus
 from .extragradient import ExtraGradient, OptimisticGDA
 from .gda import GDA, AltGDA
 from .hamiltonian import HamiltonianGD
+from .lagan import LaganExtraAdam
 from .lead import LEAD
 from .lola import LOLA
 from .lookahead import Lookahead
@@ -29,7 +41,7 @@ from .rmsprop import RMSProp
 from .sga import SGA
 from .sos import SOS
 
-__all__ = ["METHODS", "OPTIMISERS", "build"]
+__all__ = ["METHODS", "OPTIMISERS", "EXTRA_RULES", "build", "la_adam", "la_extra_adam"]
 
 METHODS: dict[str, Callable[..., Method]] = {
     "gda": GDA,
@@ -49,20 +61,53 @@ METHODS: dict[str, Callable[..., Method]] = {
 """Every update operator a name can build, by that name."""
 
 
-def _lookahead_of(name: str) -> Callable[..., Method]:
-    """``la-NAME``: lookahead (LAGAN's ``inner_state="keep"`` by default) around ``NAME``."""
+def la_adam(
+    lookahead_k: int = 5,
+    lookahead_alpha: float = 0.5,
+    inner_state: str = "keep",
+    slow_start: str = "first-sync",
+    alternating: bool = True,
+    first: str = "y",
+    **hyperparameters: Any,
+) -> Method:
+    """LA-Adam as LAGAN's trainer runs it (``_update_pair`` with ``extra=False``).
 
-    def make(
-        lookahead_k: int = 5,
-        lookahead_alpha: float = 0.5,
-        inner_state: str = "keep",
-        **hyperparameters: Any,
-    ) -> Method:
-        return Lookahead(build(name, **hyperparameters), lookahead_k, lookahead_alpha, inner_state)
+    ``Lookahead(Adam(..., alternating=True, first="y"), lookahead_k, lookahead_alpha,
+    inner_state="keep", slow_start="first-sync")``: alternating Adam, ``n_critic`` discriminator
+    steps then one generator step, each taking its gradient at the other player's latest
+    parameters; the Adam states are never touched by a synchronisation; the slow weights are
+    created at the first synchronisation. ``alternating=False, slow_start="start"`` gives the
+    earlier reading (lookahead around simultaneous Adam, pulled back from the first cycle).
+    """
+    base = build("adam", alternating=alternating, first=first, **hyperparameters)
+    return Lookahead(base, lookahead_k, lookahead_alpha, inner_state, slow_start)
 
-    make.__name__ = f"la_{name.replace('-', '_')}"
-    make.__doc__ = f"Lookahead around {name!r} (k = lookahead_k, alpha = lookahead_alpha)."
-    return make
+
+EXTRA_RULES = ("lagan", "gidel")
+"""The extragradient inside ``la-extra-adam``: LAGAN's rule (:class:`LaganExtraAdam`) or Gidel
+et al.'s (:class:`~gamedyn.methods.ExtraAdam`)."""
+
+
+def la_extra_adam(
+    lookahead_k: int = 5,
+    lookahead_alpha: float = 0.5,
+    inner_state: str = "keep",
+    slow_start: str = "first-sync",
+    rule: str = "lagan",
+    **hyperparameters: Any,
+) -> Method:
+    """LA-ExtraAdam as LAGAN's trainer runs it (``_update_pair`` with ``extra=True``).
+
+    ``Lookahead(LaganExtraAdam(...), lookahead_k, lookahead_alpha, inner_state="keep",
+    slow_start="first-sync")``: LAGAN's extragradient (separate extrapolation Adam states per
+    player; the discriminator's update gradient at ``(x½, y_t)``, the generator's at
+    ``(x_t, y½)``). ``rule="gidel"`` puts Gidel et al.'s ExtraAdam inside instead (one Adam
+    state per player, both update gradients at ``(x½, y½)``).
+    """
+    if rule not in EXTRA_RULES:
+        raise ValueError(f"rule must be one of {list(EXTRA_RULES)}, got {rule!r}")
+    base = build("lagan-extra-adam" if rule == "lagan" else "extra-adam", **hyperparameters)
+    return Lookahead(base, lookahead_k, lookahead_alpha, inner_state, slow_start)
 
 
 METHODS.update(
@@ -72,8 +117,9 @@ METHODS.update(
         "past-extra-adam": PastExtraAdam,
         "optimistic-adam": OptimisticAdam,
         "rmsprop": RMSProp,
-        "la-adam": _lookahead_of("adam"),
-        "la-extra-adam": _lookahead_of("extra-adam"),
+        "lagan-extra-adam": LaganExtraAdam,
+        "la-adam": la_adam,
+        "la-extra-adam": la_extra_adam,
     }
 )
 OPTIMISERS = (
@@ -82,6 +128,7 @@ OPTIMISERS = (
     "past-extra-adam",
     "optimistic-adam",
     "rmsprop",
+    "lagan-extra-adam",
     "la-adam",
     "la-extra-adam",
 )

@@ -213,13 +213,15 @@ def test_the_settings_are_the_notebooks():
 
 
 @pytest.mark.slow
-def test_lookahead_is_the_one_that_approaches_the_optimum_with_one_sample():
-    curves = notebook_curves(small=True, panels=("B = 1",))
-    outcome = notebook_outcome(curves)["B = 1"]
-    la = outcome["LA-GDA"]["end"]
-    assert la < 0.9 * outcome["LA-GDA"]["start"]
+def test_lookahead_is_the_one_that_approaches_the_optimum_with_minibatches():
+    """B = 64, 5,000 passes on two problems (the figure's small size): lookahead-GDA is far
+    closer to the optimum than Adam, Extra-Adam and extragradient, which stay near the start."""
+    outcome = notebook_outcome(notebook_curves(small=True, panels=("B = 64",)))["B = 64"]
+    la = outcome["LA-GDA"]
+    assert la["end"] < 0.25 * la["start"]
     for name in ("Adam", "Extra-Adam", "Extragradient"):
-        assert outcome[name]["end"] > 1.5 * la, (name, outcome[name], la)
+        assert outcome[name]["end"] > 0.6 * outcome[name]["start"], (name, outcome[name])
+        assert outcome[name]["end"] > 4 * la["end"], (name, outcome[name], la)
 
 
 @pytest.mark.slow

@@ -2,20 +2,31 @@
 
 Each is a game schedule (:mod:`gamedyn.methods.schedules`) over one
 :class:`~gamedyn.methods.transforms.AdamTransform` per player — written once there, as
-``torch.optim.Adam`` computes it:
+``torch.optim.Adam`` computes it. **Which is which** (the code each reproduces, and its order of
+play):
 
-* :class:`Adam` — simultaneous (``SimAdam``), or with ``alternating=True`` ``n_critic``
-  discriminator steps per generator step, discriminator first by default (``AltAdam1``,
-  ``AltAdam5``);
-* :class:`ExtraAdam` — extragradient over Adam; the moments and the step count are updated by the
-  extrapolation *and* by the update, as in Gidel et al.'s released ``ExtraAdam``;
-* :class:`PastExtraAdam` — extrapolation from the past over Adam;
-* :class:`OptimisticAdam` — ``z⁺ = z − 2u_t + u_{t−1}`` over Adam's steps ``u``, as in
-  Daskalakis et al. (``OptimAdam``).
+* :class:`Adam` — ``torch.optim.Adam`` per player (the optimiser class); simultaneous
+  (``SimAdam``), or with ``alternating=True`` ``n_critic`` discriminator steps per generator
+  step, discriminator first by default (``AltAdam1``, ``AltAdam5``: GAN training loops, LAGAN's
+  and Variational-Inequality-GAN's training scripts), or the generator first;
+* :class:`ExtraAdam` — Gidel et al.'s optimiser class ``ExtraAdam`` (with
+  ``eps_mode="legacy"``): the moments and the step count are updated by the extrapolation *and*
+  by the update, both update gradients at ``(x½, y½)``; simultaneous, as the class is. Their
+  *training scripts* update the discriminator in place (``p.data``) before the generator's
+  backward pass, so on the bilinear game (whose generator gradient reads the discriminator's
+  parameters) their runs are alternating, discriminator first — not this operator;
+* :class:`PastExtraAdam` — Gidel et al.'s optimiser class ``PastExtraAdam`` (the same remark on
+  their training scripts);
+* :class:`OptimisticAdam` — ``z⁺ = z − 2u_t + u_{t−1}`` over Adam's steps ``u``, Gidel et
+  al.'s optimiser class ``OptimisticAdam`` (Daskalakis et al.'s ``OptimAdam``); simultaneous;
+* :class:`~gamedyn.methods.lagan.LaganExtraAdam` — LAGAN's *training script*'s extragradient
+  (separate extrapolation Adam states, mixed update points), another rule than ExtraAdam.
 
-Lookahead around any of them (LA-Adam, LA-ExtraAdam) is
-``Lookahead(Adam(...), k, alpha, inner_state="keep")`` (LAGAN's convention: the inner Adam state
-is kept at each synchronisation).
+Lookahead around them as LAGAN's training script runs it is ``build("la-adam")`` (alternating
+Adam, discriminator first) and ``build("la-extra-adam")`` (around ``LaganExtraAdam``), both with
+``inner_state="keep"`` (the inner Adam state kept at each synchronisation) and
+``slow_start="first-sync"`` (:func:`gamedyn.methods.names.la_adam`); Gidel et al.'s rule inside
+lookahead is ``Lookahead(ExtraAdam(...), k, alpha, inner_state="keep")``.
 
 On their own (no ``state=``) they start as fresh ``torch.optim.Adam`` optimisers do, one per
 player: zero moments, step 0. Hyperparameters are per player where given as pairs (two
@@ -167,7 +178,8 @@ def _equal(a: Any, b: Any) -> bool:
 
 
 class Adam(_AdamFamily):
-    """Adam on both players: simultaneous, or alternating with ``n_critic`` critic steps.
+    """Adam on both players (``torch.optim.Adam``, the optimiser class): simultaneous, or
+    alternating with ``n_critic`` critic steps (the order of GAN training scripts).
 
     Simultaneous: both players take one ``torch.optim.Adam`` step with the gradients at ``z``.
     Alternating (``alternating=True``): ``n_critic`` steps of the discriminator (the second
@@ -235,7 +247,9 @@ class Adam(_AdamFamily):
 
 
 class ExtraAdam(_AdamFamily):
-    """Extragradient over Adam (Gidel et al. 2019), both players simultaneously.
+    """Extragradient over Adam: Gidel et al.'s optimiser class ``ExtraAdam`` (2019), both
+    players simultaneously (their training scripts alternate, discriminator first: module
+    docstring; LAGAN's rule is :class:`~gamedyn.methods.lagan.LaganExtraAdam`).
 
     An Adam step to the look-ahead point ``z½`` (moments and step count updated), then an Adam
     step from ``z`` with the gradient at ``z½`` (updated again): ``(z, m, v, t) ↦ (z⁺, m⁺, v⁺,

@@ -132,7 +132,7 @@ def test_two_file_checkpoints_with_their_optimisers_inside(
         ["spectrum", *files, "--example", "mixture-small", "--batch", "8", "--method", "adam"]
         + ["--out", str(tmp_path / "c"), "--no-progress"]
     )
-    with pytest.raises(ValueError, match=r"no torch.optim state dict in .*give --optimiser-state"):
+    with pytest.raises(ValueError, match=r"no torch.optim state dict in .*--optimiser-state"):
         args.run(args)
 
 

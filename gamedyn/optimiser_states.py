@@ -57,6 +57,7 @@ import torch
 from . import _atomic
 from .games.torch_game import TorchGame
 from .methods import METHODS, Method, OptimiserState, build
+from .methods.lagan import EXTRAPOLATION_SUFFIX
 from .methods.names import OPTIMISERS
 
 Tensor = torch.Tensor
@@ -366,7 +367,11 @@ def optimiser_method(
         hyper["slow_start"] = "start"
     hyper.update(overrides)
     method = build(name, state=record.state, **hyper)
-    missing = [e for e in _schedule_of(method).extras if e not in record.state.slots]
+    missing = [
+        e
+        for e in _schedule_of(method).extras
+        if e not in record.state.slots and not e.endswith(EXTRAPOLATION_SUFFIX)
+    ]  # LAGAN's extrapolation optimisers start as copies of the update ones (methods.lagan)
     if missing:  # a plain Adam checkpoint has no past gradient / previous update: zero
         slots = dict(record.state.slots)
         slots.update({e: torch.zeros(record.state.n, dtype=torch.float64) for e in missing})

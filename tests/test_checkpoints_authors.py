@@ -165,3 +165,23 @@ def test_the_frozen_adam_convention_is_recorded_per_player(sidecar_record, mixtu
         assert frozen[player]["step"] == step and frozen[player]["frozen_step"] == step + 1
         assert frozen[player]["second_moment"]["max"] == pytest.approx(float(v_hat.max()))
         assert frozen[player]["second_moment"]["min"] == pytest.approx(float(v_hat.min()))
+
+
+def test_la_extra_adam_from_a_checkpoint_starts_its_extrapolation_states_as_copies(
+    mixture_checkpoints,
+):
+    """A checkpoint holds the update optimisers only: LAGAN's extrapolation optimisers start as
+    copies of them (their moments and steps), exact and frozen."""
+    from gamedyn.methods.lagan import LaganExtraAdam
+    from gamedyn.optimiser_states import optimiser_method, read_checkpoint_optimiser
+
+    game = EXAMPLE.load_game(mixture_checkpoints[-1], batch=8)
+    record = read_checkpoint_optimiser(game, mixture_checkpoints[-1])
+    exact = optimiser_method(record, "la-extra-adam")
+    assert isinstance(exact.base, LaganExtraAdam) and exact.slow_start == "start"
+    z, m, v, m_e, v_e, *counts = exact.init(game.z0)
+    assert torch.equal(m, m_e) and torch.equal(v, v_e) and counts == list(record.state.steps)
+    frozen = optimiser_method(record, "la-extra-adam", frozen=True).base.schedule
+    for main, extra in zip(frozen.players, frozen.extrapolators, strict=True):
+        assert torch.equal(main.second_moment, extra.second_moment)
+        assert main.frozen_step == extra.frozen_step

@@ -16,7 +16,7 @@ trainer's rule, not Gidel et al.'s).
 """
 
 from .acgd import ACGD
-from .adam import Adam, ExtraAdam, OptimisticAdam, PastExtraAdam
+from .adam import Adam, ExtraAdam, OptimisticAdam, PastExtraAdam, frozen_statistics
 from .averaging import EMA, Average
 from .base import Count, Method, Ops, off_diagonal_jvp, off_diagonal_vjp, scale
 from .cgd import CGD
@@ -75,6 +75,7 @@ __all__ = [
     "ExtraAdam",
     "PastExtraAdam",
     "OptimisticAdam",
+    "frozen_statistics",
     "RMSProp",
     "EMA",
     "Average",

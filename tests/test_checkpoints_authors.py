@@ -16,7 +16,7 @@ import torch
 from gamedyn.checkpoints import save
 from gamedyn.cli import build_parser
 from gamedyn.examples import EXAMPLES
-from gamedyn.optimiser_states import load_optimiser_states, save_optimiser_states
+from gamedyn.methods import load_optimiser_states, save_optimiser_states
 
 EXAMPLE = EXAMPLES["mixture-small"]
 
@@ -172,8 +172,7 @@ def test_la_extra_adam_from_a_checkpoint_starts_its_extrapolation_states_as_copi
 ):
     """A checkpoint holds the update optimisers only: LAGAN's extrapolation optimisers start as
     copies of them (their moments and steps), exact and frozen."""
-    from gamedyn.methods.lagan import LaganExtraAdam
-    from gamedyn.optimiser_states import optimiser_method, read_checkpoint_optimiser
+    from gamedyn.methods import LaganExtraAdam, optimiser_method, read_checkpoint_optimiser
 
     game = EXAMPLE.load_game(mixture_checkpoints[-1], batch=8)
     record = read_checkpoint_optimiser(game, mixture_checkpoints[-1])
@@ -181,7 +180,7 @@ def test_la_extra_adam_from_a_checkpoint_starts_its_extrapolation_states_as_copi
     assert isinstance(exact.base, LaganExtraAdam) and exact.slow_start == "start"
     z, m, v, m_e, v_e, *counts = exact.init(game.z0)
     assert torch.equal(m, m_e) and torch.equal(v, v_e) and counts == list(record.state.steps)
-    frozen = optimiser_method(record, "la-extra-adam", frozen=True).base.schedule
+    frozen = optimiser_method(record, "la-extra-adam", frozen=True).base.play
     for main, extra in zip(frozen.players, frozen.extrapolators, strict=True):
         assert torch.equal(main.second_moment, extra.second_moment)
         assert main.frozen_step == extra.frozen_step

@@ -21,7 +21,6 @@ from gamedyn.experiments import (
     sampling_noise_variance,
 )
 from gamedyn.games.stochastic import finite_sum_bilinear
-from gamedyn.stochastic.sampling import evaluations
 
 
 @pytest.fixture(autouse=True)
@@ -115,15 +114,19 @@ def _draws(game, method, passes, seed):
 
     class Fixed:
         def __init__(self):
-            self.ops = TorchOps(game.mean)
+            self.ops, self.calls = TorchOps(game.mean), 0
 
         def field(self, z):
+            self.calls += 1
             return game.field(z, torch.ones(game.P, game.N, dtype=torch.float64))
 
         def __getattr__(self, name):
             return getattr(self.ops, name)
 
-    per_step = evaluations(method, Fixed(), ops_state)
+    counting = Fixed()
+    with torch.no_grad():
+        method.step(counting, ops_state)
+    per_step = counting.calls
     generator = torch.Generator().manual_seed(seed)
     draws = []
     for _ in range(passes // per_step):

@@ -55,12 +55,22 @@ import torch
 from ..backends import TorchOps
 from ..games import Bilinear
 from ..games.stochastic import StochasticGame, seed_bilinear
-from ..methods import GDA, Average, ExtraGradient, Lookahead, Method
-from ..methods.base import Count, Ops, State, Vec
-from ..methods.schedules import Schedule, Simultaneous
-from ..methods.transforms import AdamTransform, PlainTransform
+from ..methods import (
+    GDA,
+    AdamTransform,
+    Count,
+    ExtraGradient,
+    IterateAverage,
+    Lookahead,
+    Method,
+    Ops,
+    PlainTransform,
+    Play,
+    Simultaneous,
+    State,
+    Vec,
+)
 from ..stochastic import distances, stochastic_run
-from ..stochastic.sampling import evaluations
 
 __all__ = [
     "NOTEBOOK",
@@ -150,7 +160,7 @@ class NotebookAdam(AdamTransform):
         return (self.lr / (1 - self.beta1**t)) * (m / (ops.sqrt(v) + self.eps)), (m, v)
 
 
-class MixedExtrapolation(Schedule):
+class MixedExtrapolation(Play):
     """The notebook's extragradient (``sgd_sga(..., extra=True)``): one optimiser state, mixed
     update points, three gradient evaluations per step.
 
@@ -267,12 +277,13 @@ class NotebookProblems(StochasticGame):
 
 
 class _SampleOps:
-    """``ops`` whose field is one fixed sample's (to count a step's evaluations cheaply)."""
+    """``ops`` whose field is one fixed sample's, counting its calls (a step's evaluations)."""
 
     def __init__(self, ops: TorchOps, game: NotebookProblems, sample: torch.Tensor):
-        self.ops, self.game, self.sample = ops, game, sample
+        self.ops, self.game, self.sample, self.calls = ops, game, sample, 0
 
     def field(self, z: torch.Tensor) -> torch.Tensor:
+        self.calls += 1
         return self.game.field(z, self.sample)
 
     def __getattr__(self, name: str) -> Any:
@@ -308,8 +319,10 @@ def notebook_run(method: Method, game: NotebookProblems, passes: int, seed: int)
     evaluations (whole steps; a lookahead step is a cycle), and the last iterate."""
     ops = TorchOps(game.mean)  # split, join, sqrt (its field, a dense n × n product, unused)
     state = method.init(torch.tensor(game.z0))
-    full = game.sample(torch.Generator().manual_seed(0), 1)[0]
-    per_step = evaluations(method, _SampleOps(ops, game, full), state)
+    counting = _SampleOps(ops, game, game.sample(torch.Generator().manual_seed(0), 1)[0])
+    with torch.no_grad():
+        method.step(counting, state)
+    per_step = counting.calls
     generator = torch.Generator().manual_seed(seed)
     done, at, dist = 0, [0], [game.distances(game.z0)]
 
@@ -419,11 +432,11 @@ def stochastic_bilinear_curves(
     z0 = np.zeros(game.n)
     methods = [
         ("SGD (stochastic GDA)", GDA(lr), False),
-        ("AvgSGD", Average(GDA(lr)), False),
+        ("AvgSGD", IterateAverage(GDA(lr)), False),
         ("SEM", ExtraGradient(lr), False),
-        ("SEM + averaging", Average(ExtraGradient(lr)), False),
+        ("SEM + averaging", IterateAverage(ExtraGradient(lr)), False),
         ("EG, one sample per step", ExtraGradient(lr), True),
-        ("EG, one sample + averaging", Average(ExtraGradient(lr)), True),
+        ("EG, one sample + averaging", IterateAverage(ExtraGradient(lr)), True),
     ]
     curves = []
     for label, method, same in methods:

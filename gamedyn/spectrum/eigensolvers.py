@@ -59,7 +59,12 @@ __all__ = [
     "hermitian_eigenvalues",
     "check_k",
     "check_acceleration",
+    "check_precision",
+    "PRECISIONS",
 ]
+
+PRECISIONS = ("float64", "float32", "mixed")
+"""What ``precision=`` takes: the products' dtype, or float32 then float64 (``"mixed"``)."""
 
 
 class TopEigenvalues(NamedTuple):
@@ -75,7 +80,9 @@ class TopEigenvalues(NamedTuple):
     eigenvalues were found (:func:`~gamedyn.spectrum.jacobian_route.describe`: ``"operator"``
     or ``"jacobian: ..."``, with the reason where the Jacobian route did not hold);
     ``acceleration``: ``None`` for plain Krylov–Schur, else what ``accelerate=`` did (the
-    filter's degree and ellipse, or why it fell back to plain Krylov–Schur).
+    filter's degree and ellipse, or why it fell back to plain Krylov–Schur); ``precision``: the
+    precisions the products ran in (``"float64"``, ``"float32"``, or ``"mixed: ..."`` with
+    each phase's products).
     """
 
     values: np.ndarray
@@ -86,6 +93,7 @@ class TopEigenvalues(NamedTuple):
     jacobian_products: int | None = None
     route: str = "operator"
     acceleration: str | None = None
+    precision: str | None = None
 
 
 class NoConvergence(ValueError):
@@ -241,6 +249,7 @@ def top_eigenvalues(
     mode: str = DEFAULT_PRODUCT_MODE,
     route: str = "auto",
     accelerate: str | None = None,
+    precision: str | None = None,
 ) -> TopEigenvalues:
     """``k`` eigenvalues of the game Jacobian at ``z`` (or of ``method``'s operator Jacobian).
 
@@ -280,10 +289,18 @@ def top_eigenvalues(
     (the filter's ``d`` per filtered product, and the Rayleigh–Ritz products). It takes the
     operator route.
 
+    ``precision`` (Krylov–Schur, operator route): the products' precision, ``None`` (default)
+    the game's dtype; ``"float32"`` / ``"float64"`` a copy of the game in that dtype
+    (:meth:`~gamedyn.games.TorchGame.with_dtype`); ``"mixed"``: float32 products to about
+    1e-6, then float64 products to ``tol`` from those vectors
+    (:func:`~gamedyn.spectrum._mixed_precision.mixed_precision_eigs`) — float64 eigenvalues and
+    true residuals. ``matvecs`` counts both phases; the result's ``precision`` says what ran.
+
     Raises:
       NoConvergence: (a ``ValueError``) with the best estimates so far.
     """
     start = time.perf_counter()
+    precision = check_precision(precision, solver, accelerate)
     _validate.choice("which", which, KRYLOV_WHICH)  # checked before any product is built
     _validate.choice("solver", solver, SOLVERS)
     _validate.choice("route", route, ROUTES)
@@ -301,7 +318,7 @@ def top_eigenvalues(
         from . import jacobian_route
 
         return top._replace(route=jacobian_route.describe("operator", "accelerate= was given"))
-    if route != "operator" and method is not None:
+    if route != "operator" and method is not None and precision is None:
         from . import jacobian_route
 
         point = point_or_default(game, z)
@@ -340,8 +357,12 @@ def top_eigenvalues(
         op = JacobianOperator(game, z, method, mode, ops=ops)
         top = solve_top(op, k, which, solver, tol, max_restarts, ncv, callback, start)
         return top._replace(route=jacobian_route.describe("operator", problem))
+    if route == "jacobian" and method is not None:
+        raise ValueError(f"precision={precision!r} takes the operator route, got route='jacobian'")
     op = JacobianOperator(game, z, method, mode, ops=ops)
-    return solve_top(op, k, which, solver, tol, max_restarts, ncv, callback, start)
+    return solve_top(
+        op, k, which, solver, tol, max_restarts, ncv, callback, start, precision=precision
+    )
 
 
 def solve_top(
@@ -356,8 +377,12 @@ def solve_top(
     start: float | None = None,
     *,
     accelerate: str | None = None,
+    precision: str | None = None,
 ) -> TopEigenvalues:
-    """:func:`top_eigenvalues` of an operator already built (one operator for a whole analysis)."""
+    """:func:`top_eigenvalues` of an operator already built (one operator for a whole analysis).
+
+    ``precision``: as :func:`top_eigenvalues`; the other precision's products come from a
+    second operator on a copy of the game in that dtype."""
     if not isinstance(op, JacobianOperator):
         raise TypeError(f"op must be a JacobianOperator, got {type(op).__name__}")
     which = _validate.choice("which", which, KRYLOV_WHICH)
@@ -374,8 +399,13 @@ def solve_top(
                 f"ncv must satisfy k + 2 = {k + 2} <= ncv <= n = {op.shape[0]}, got {ncv}"
             )
     check_acceleration(accelerate, solver)
-    acceleration = None
-    if accelerate is not None:
+    precision = check_precision(precision, solver, accelerate)
+    acceleration, ran = None, _dtype_name(op.product_dtype)
+    if precision is not None and precision != ran:
+        values, residuals, matvecs, ran = _in_precision(
+            op, precision, k, which, tol, max_restarts, ncv, callback
+        )
+    elif accelerate is not None:
         values, residuals, matvecs, acceleration = _chebyshev(
             op, k, which, tol, max_restarts, ncv, callback
         )
@@ -395,7 +425,85 @@ def solve_top(
         solver,
         matvecs * per_product,
         acceleration=acceleration,
+        precision=ran,
     )
+
+
+def _dtype_name(dtype: torch.dtype) -> str:
+    return str(dtype).removeprefix("torch.")
+
+
+def check_precision(precision: str | None, solver: str, accelerate: str | None) -> str | None:
+    """``precision`` checked: ``None`` or one of :data:`PRECISIONS`, with plain Krylov–Schur."""
+    if precision is None:
+        return None
+    _validate.choice("precision", precision, PRECISIONS)
+    if solver != "krylov-schur":
+        raise ValueError(f"precision={precision!r} needs solver='krylov-schur', got {solver!r}")
+    if accelerate is not None:
+        raise ValueError(f"precision={precision!r} does not combine with accelerate={accelerate!r}")
+    return precision
+
+
+def twin_operator(op: JacobianOperator, dtype: torch.dtype) -> JacobianOperator:
+    """The same Jacobian as ``op`` with products in ``dtype``: a copy of the game in that dtype
+    (``game.with_dtype``, a :class:`~gamedyn.games.TorchGame`), the same method, point and
+    product mode."""
+    if op.product_dtype == dtype:
+        return op
+    with_dtype = getattr(op.game, "with_dtype", None)
+    if with_dtype is None:
+        raise ValueError(
+            f"precision other than the game's dtype needs a game with with_dtype (a TorchGame), "
+            f"got {type(op.game).__name__}"
+        )
+    z = op.point[: op.game.n].to(dtype)
+    return JacobianOperator(with_dtype(dtype), z, op.method, op.mode)
+
+
+def _in_precision(
+    op: JacobianOperator,
+    precision: str,
+    k: int,
+    which: str,
+    tol: float,
+    max_restarts: int | None,
+    ncv: int | None,
+    callback: Callable[[int, int], None] | None,
+) -> tuple[np.ndarray, np.ndarray, int, str]:
+    """Krylov–Schur with float32 or float64 products from a twin of ``op``, or mixed."""
+    from ._mixed_precision import mixed_precision_eigs
+
+    restarts = MAX_RESTARTS if max_restarts is None else max_restarts
+    if precision != "mixed":
+        twin = twin_operator(op, getattr(torch, precision))
+        values, residuals, matvecs = _krylov_schur(twin, k, which, tol, restarts, ncv, callback)
+        op.count += twin.count
+        return values, residuals, matvecs, precision
+    low = twin_operator(op, torch.float32)
+    high = twin_operator(op, torch.float64)
+    v0 = torch.as_tensor(np.random.default_rng(0).standard_normal(op.shape[0]))
+    try:
+        r = mixed_precision_eigs(
+            low.apply, high.apply, op.shape[0], k, which, tol=tol, ncv=ncv,
+            max_restarts=restarts, v0=v0, device=op.device, callback=callback,
+            return_vectors=True,
+        )  # fmt: skip
+    except KrylovNoConvergence as err:
+        values, residuals = sorted_with(err.partial.values, err.partial.residuals)
+        raise NoConvergence(
+            f"mixed-precision Krylov–Schur did not converge: {err}; the Ritz values so far "
+            f"(sorted): {values}",
+            values,
+            err.partial.matvecs,
+            residuals,
+        ) from err
+    residuals = ritz_residuals(high.apply, r.values, r.vectors)
+    for twin in {id(low): low, id(high): high}.values():
+        if twin is not op:
+            op.count += twin.count
+    ran = f"mixed: {r.low_matvecs} float32 products, then {r.high_matvecs} float64"
+    return r.values, residuals, r.matvecs, ran
 
 
 def check_acceleration(accelerate: str | None, solver: str) -> str | None:

@@ -98,3 +98,24 @@ def test_solve_top_mixed_on_a_built_operator(game):
     op = JacobianOperator(game)
     r = solve_top(op, 3, precision="mixed")
     assert r.matvecs > 0 and op.count >= r.matvecs
+
+
+def test_default_precision_is_mixed_only_where_it_pays(game, monkeypatch):
+    from gamedyn.spectrum import eigensolvers
+
+    assert top_eigenvalues(game, k=2).precision == "float64"  # small: float64 throughout
+    monkeypatch.setattr(eigensolvers, "MIXED_MIN_SIZE", 10)
+    r = top_eigenvalues(game, k=2)
+    assert r.precision.startswith("mixed")
+    assert top_eigenvalues(game, k=2, which="SR").precision == "float64"
+    assert top_eigenvalues(game, k=2, precision="float64").precision == "float64"
+
+
+def test_low_phase_that_does_not_converge_still_refines():
+    n = 60
+    a = torch.diag(torch.linspace(1e-9, 1.0, n, dtype=torch.float64))
+    low = lambda u: (a.float() @ u.float()).double()  # noqa: E731
+    r = mixed_precision_eigs(
+        low, lambda u: a @ u, n, 2, which="SR", tol=1e-10, low_tol=1e-9, low_restarts=1
+    )
+    assert r.converged and not r.low_converged

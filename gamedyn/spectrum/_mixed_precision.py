@@ -40,10 +40,13 @@ from .krylov import MAX_RESTARTS, KrylovNoConvergence, KrylovResult, krylov_schu
 
 Tensor = torch.Tensor
 
-__all__ = ["MixedResult", "mixed_precision_eigs", "LOW_TOL"]
+__all__ = ["MixedResult", "mixed_precision_eigs", "LOW_TOL", "LOW_RESTARTS"]
 
 LOW_TOL = 1e-6
 """Default tolerance of the low-precision phase (float32 products resolve about 1e-7)."""
+LOW_RESTARTS = 30
+"""Default restarts of the low-precision phase: where float32 cannot resolve the wanted
+values to ``low_tol`` (small moduli), the refinement starts from its best vectors early."""
 
 
 class MixedResult(NamedTuple):
@@ -84,6 +87,7 @@ def mixed_precision_eigs(
     low_tol: float = LOW_TOL,
     ncv: int | None = None,
     max_restarts: int = MAX_RESTARTS,
+    low_restarts: int = LOW_RESTARTS,
     v0: Tensor | None = None,
     device: Any = None,
     callback: Callable[[int, int], None] | None = None,
@@ -96,7 +100,8 @@ def mixed_precision_eigs(
       low_matvec, high_matvec: ``u ↦ A u`` on float64 tensors of length ``n`` (on ``device``),
         the first computed cheaply (float32), the second exactly (float64).
       n, k, which, ncv, max_restarts, v0, device, callback: as
-        :func:`~gamedyn.spectrum.krylov.krylov_schur` (``max_restarts`` for each phase).
+        :func:`~gamedyn.spectrum.krylov.krylov_schur` (``max_restarts`` for the float64
+        phase, ``low_restarts`` for the low-precision one).
       tol: the answer's relative residual with ``high_matvec``; low_tol: the low phase's
         (``max(tol, low_tol)`` is used).
 
@@ -106,19 +111,20 @@ def mixed_precision_eigs(
     """
     tol = _validate.positive("tol", tol)
     low_tol = max(tol, _validate.positive("low_tol", low_tol))
-    common = dict(ncv=ncv, max_restarts=max_restarts, dtype=torch.float64, device=device)
+    common = dict(ncv=ncv, dtype=torch.float64, device=device)
     try:
         low: KrylovResult = krylov_schur(
-            low_matvec, n, k, which, tol=low_tol, v0=v0, return_vectors=True, **common
-        )
+            low_matvec, n, k, which, tol=low_tol, v0=v0, return_vectors=True,
+            max_restarts=low_restarts, **common,
+        )  # fmt: skip
         start = start_vector(low.vectors)
-    except KrylovNoConvergence as err:  # its Ritz values are still its best estimates
+    except KrylovNoConvergence as err:  # the refinement starts from the start vector
         low = err.partial
         start = v0
     try:
         high = krylov_schur(
             high_matvec, n, k, which, tol=tol, v0=start, callback=callback,
-            return_vectors=return_vectors, **common,
+            return_vectors=return_vectors, max_restarts=max_restarts, **common,
         )  # fmt: skip
     except KrylovNoConvergence as err:
         partial = err.partial._replace(matvecs=err.partial.matvecs + low.matvecs)

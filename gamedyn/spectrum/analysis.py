@@ -307,6 +307,8 @@ def analyse(
     result = record(top.values, top.residuals, top.matvecs)
     if top.acceleration is not None:
         result.extras["acceleration"] = top.acceleration
+    if top.precision is not None and top.precision != result.product_dtype:
+        result.extras["precision"] = top.precision  # e.g. "mixed: 48 float32 products, ..."
     if non_normal is not None:
         from .non_normal import non_normal_extras
 

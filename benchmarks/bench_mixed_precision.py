@@ -17,6 +17,7 @@ Run:
   python benchmarks/bench_mixed_precision.py                          # digits DCGAN, 300 steps
   python benchmarks/bench_mixed_precision.py --checkpoint CKPT        # a digits checkpoint
   python benchmarks/bench_mixed_precision.py --example dcgan --rounds 1 --k 6 --tol 1e-10
+  python benchmarks/bench_mixed_precision.py --example dcgan --width 32 --rounds 1
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from gamedyn.spectrum._mixed_precision import mixed_precision_eigs
 def load(args: argparse.Namespace, tmp: str) -> TorchGame:
     if args.example == "dcgan":
         torch.manual_seed(0)
-        G, D = dcgan_example.generator(), dcgan_example.discriminator()
+        G, D = dcgan_example.generator(args.width), dcgan_example.discriminator(args.width)
         real, latent = dcgan_example.sample(args.batch, 0), dcgan_example.latent(args.batch, 1)
         return TorchGame(G, D, "non-saturating", real, latent)
     example = EXAMPLES["digits"]
@@ -59,6 +60,7 @@ def main() -> None:
     p.add_argument("--checkpoint", default=None, help="a digits checkpoint (default: train one)")
     p.add_argument("--steps", type=int, default=300, help="training steps of the digits DCGAN")
     p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--width", type=int, default=64, help="DCGAN width (64: 1.7 M parameters)")
     p.add_argument("--k", type=int, default=6)
     p.add_argument("--tol", type=float, default=1e-10)
     p.add_argument("--low-tol", type=float, default=1e-6)

@@ -7,7 +7,7 @@ median (``benchmarks/_timing.py``):
 * ``float64``: float64 products throughout to ``--tol`` (today's default);
 * ``float32``: float32 products to ``--low-tol`` (its answer is float32-accurate only);
 * ``mixed``: float32 products to ``--low-tol``, then float64 products to ``--tol`` started from
-  those vectors (:func:`gamedyn.spectrum._mixed_precision.mixed_precision_eigs`).
+  those vectors (:func:`gamedyn.linalg.mixed_precision_eigs`; ``KrylovSchur(precision="mixed")``).
 
 Each variant's products are counted, and the largest relative distance of the float32 and mixed
 eigenvalues to the float64 ones printed. The operators (and their linearize traces) are built
@@ -33,8 +33,8 @@ from _timing import interleaved, single_threaded, table
 from gamedyn.examples import EXAMPLES, train
 from gamedyn.examples import dcgan as dcgan_example
 from gamedyn.games import TorchGame
-from gamedyn.spectrum import JacobianOperator, krylov_schur
-from gamedyn.spectrum._mixed_precision import mixed_precision_eigs
+from gamedyn.linalg import krylov_schur, mixed_precision_eigs
+from gamedyn.spectrum import JacobianOperator
 
 
 def load(args: argparse.Namespace, tmp: str) -> TorchGame:

@@ -7,7 +7,7 @@ run, order rotated each round, one torch thread, CPU and wall time, min and medi
 * ``expm_multiply``: each ``e^{−dt J} u`` by ``scipy.sparse.linalg.expm_multiply`` (its own norm
   estimates and Taylor steps), ``t`` of them per ``e^{−t·dt·J} u`` (the previous method);
 * ``krylov``: ``e^{−t·dt·J} u`` by one Krylov exponential (Arnoldi from ``u``,
-  :func:`gamedyn.spectrum.transient.flow_powers`), whatever ``t`` (the current method).
+  ``flow_powers`` of :mod:`gamedyn.nonnormal`), whatever ``t`` (the current method).
 
 Printed: the ``J`` products of each (``J u`` and ``Jᵀ w`` together) and the largest relative
 difference of the two curves.
@@ -26,8 +26,8 @@ import numpy as np
 from _timing import interleaved, single_threaded, table
 
 from gamedyn.examples import EXAMPLES, train
+from gamedyn.nonnormal._transient import flow_powers, flow_products, power_norms
 from gamedyn.spectrum import JacobianOperator
-from gamedyn.spectrum.transient import flow_powers, flow_products, power_norms
 
 
 def main() -> None:

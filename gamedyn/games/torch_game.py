@@ -54,11 +54,12 @@ speed on large models and GPUs; eigenvalues are then accurate only to about ``1e
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 import torch
 from torch import nn
-from torch.func import vjp
+from torch.func import vjp as func_vjp
 
 from .. import _validate
 from ..vocabulary import BATCHNORM, GAN_REGULARISERS, gan_loss
@@ -70,6 +71,53 @@ from .torch_purity import audit, forward
 Tensor = torch.Tensor
 
 __all__ = ["TorchGame"]
+
+
+def _under_transform(z: Tensor) -> bool:
+    """Whether ``z`` is seen through a torch.func transform (``jvp``, ``vjp``, ``vmap``,
+    ``linearize``...) or carries a forward-mode tangent."""
+    functorch = torch._C._functorch
+    return (
+        functorch.peek_interpreter_stack() is not None
+        or functorch.is_functorch_wrapped_tensor(z)
+        or torch.autograd.forward_ad.unpack_dual(z).tangent is not None
+    )
+
+
+def _pullback(z: Tensor) -> Callable[..., tuple[Any, Callable[[Any], tuple[Tensor, ...]]]]:
+    """A ``vjp(fn, *primals) -> (fn(*primals), pullback)`` for the field's pullbacks.
+
+    Under a torch.func transform it is ``torch.func.vjp`` (the field stays a pure function that
+    every transform composes with). Otherwise it is plain ``torch.autograd.grad`` on the same
+    graph (the same operations, so the same values), which needs no ``torch._dynamo`` (the first
+    ``torch.func.vjp`` pullback imports it: about a second), with ``create_graph`` where an outer
+    autograd differentiates the field (``z.requires_grad``).
+    """
+    if _under_transform(z):
+        return func_vjp
+    create_graph = z.requires_grad
+
+    def vjp(fn: Callable[..., Any], *primals: Tensor) -> tuple[Any, Callable[[Any], Any]]:
+        with torch.enable_grad():
+            inputs = tuple(p if p.requires_grad else p.detach().requires_grad_() for p in primals)
+            out = fn(*inputs)
+
+        def pull(cotangents: Any) -> tuple[Tensor, ...]:
+            outputs = out if isinstance(out, tuple) else (out,)
+            grads = cotangents if isinstance(cotangents, tuple) else (cotangents,)
+            with torch.enable_grad():
+                return torch.autograd.grad(
+                    outputs,
+                    inputs,
+                    grads,
+                    retain_graph=True,
+                    create_graph=create_graph,
+                    materialize_grads=True,
+                )
+
+        return out, pull
+
+    return vjp
 
 
 class TorchGame(Game):
@@ -315,6 +363,7 @@ class TorchGame(Game):
         """
         if self.reg is not None and self.reg_weight != 0.0:
             return self._field_both_losses(z)
+        vjp = _pullback(z)
         x, y = self.split(z)
         fake, pull_g = vjp(self.fake, x)
         real_logits, pull_real = vjp(lambda w: self.discriminator(w, self.real), y)
@@ -334,6 +383,7 @@ class TorchGame(Game):
     def _field_both_losses(self, z: Tensor) -> Tensor:
         """The field with the discriminator's forward on ``(y, u)`` shared by both losses and
         pulled back twice (``∂_y L_D`` and ``∂_u L_G``), zeros included."""
+        vjp = _pullback(z)
         x, y = self.split(z)
         fake, pull_g = vjp(self.fake, x)
         (l_d, l_g), pull_d = vjp(self.player_losses, y, fake)

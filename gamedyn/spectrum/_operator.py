@@ -213,17 +213,60 @@ class JacobianOperator(LinearOperator):
         return built
 
     def _pull(self) -> Callable[[Tensor], tuple[Tensor]]:
-        """The pullback ``w ↦ (Aᵀ w,)`` of ``vjp(fn, point)``, built once."""
+        """The pullback ``w ↦ (Aᵀ w,)`` of ``vjp(fn, point)``, built once: for the game
+        Jacobian by plain ``torch.autograd.grad`` on the field's retained graph (no
+        ``torch._dynamo`` import, about a second), for a method's step by ``torch.func.vjp``."""
         if self._pullback is None:
-            self._pullback = self._retained(lambda: vjp(self.fn, self.point)[1])
+            if self.method is None:
+                self._pullback = self._retained(self._autograd_pullback)
+            else:
+                self._pullback = self._retained(lambda: vjp(self.fn, self.point)[1])
         return self._pullback
+
+    def _autograd_pullback(self) -> Callable[[Tensor], tuple[Tensor]]:
+        point = self.point.detach().requires_grad_()
+        with torch.enable_grad():
+            value = self.fn(point)
+
+        def pullback(w: Tensor) -> tuple[Tensor]:
+            with torch.enable_grad():
+                (grad,) = torch.autograd.grad(
+                    value,
+                    point,
+                    w,
+                    retain_graph=True,
+                    create_graph=w.requires_grad,
+                    materialize_grads=True,
+                )
+            return (grad,)
+
+        return pullback
+
+    def _autograd_linear(self, pullback: Callable[[Tensor], tuple[Tensor]]) -> Callable:
+        """``u ↦ (A u,)``: ``Aᵀ w`` is linear in ``w``, so ``A u`` is its derivative along
+        ``u`` (the pullback of the pullback at ``w = 0``, by autograd)."""
+        w = torch.zeros_like(self.point, requires_grad=True)
+        with torch.enable_grad():
+            transposed = pullback(w)[0]
+
+        def linear(u: Tensor) -> tuple[Tensor]:
+            with torch.enable_grad():
+                (grad,) = torch.autograd.grad(
+                    transposed, w, u, retain_graph=True, materialize_grads=True
+                )
+            return (grad,)
+
+        return linear
 
     def _build_linear(self) -> None:
         if self.mode == "reverse":
             pullback = self._pull()
-            self._linear = self._retained(
-                lambda: vjp(lambda w: pullback(w)[0], torch.zeros_like(self.point))[1]
-            )
+            if self.method is None:
+                self._linear = self._retained(lambda: self._autograd_linear(pullback))
+            else:
+                self._linear = self._retained(
+                    lambda: vjp(lambda w: pullback(w)[0], torch.zeros_like(self.point))[1]
+                )
             return
         fallback = "reverse" if self.mode == "auto" else "forward"
         try:

@@ -1,0 +1,152 @@
+"""Benchmark: where the CPU time of ``gamedyn spectrum CKPT --example digits --k 6`` goes.
+
+Each round starts a fresh Python process (the fixed costs are what a cold start pays) that runs
+the command's own code, :func:`gamedyn.cli.main`, with its steps timed in place in CPU time
+(``time.process_time``, which includes the interpreter's start) and wall time:
+
+* ``imports``: the interpreter's start, ``gamedyn.cli`` and what ``gamedyn spectrum`` imports
+  before it loads anything;
+* ``parse``: the options parsed and checked, the method built;
+* ``load``: the checkpoint loaded into a game (:func:`gamedyn.checkpoints.load_torch_games`);
+* ``first field``: the first ``game.field(z0)`` (whatever a first product imports or traces);
+* ``solve``: :func:`gamedyn.analysis.analyse` (operator, Krylov–Schur, residuals, checks);
+* ``write``: the record and its figures (:func:`gamedyn.plot.record_figures`), the summary.
+
+``--rounds`` processes, one torch thread each (``--threads``); per phase the min and median.
+The target of issue 26 is ``total − solve`` ≤ 1.5 CPU seconds.
+
+Make the checkpoint, then run:
+  python -m gamedyn examples digits --steps 300 --save-every 300 --out /tmp/k_ckpt
+  python benchmarks/bench_cli_phases.py /tmp/k_ckpt/digits/step_000300.safetensors --rounds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+PHASES = ("imports", "parse", "load", "first field", "solve", "write", "total")
+
+CHILD = r"""
+import json, sys, time
+
+clock = lambda: (time.process_time(), time.time())
+marks = {}
+import torch
+torch.set_num_threads(int(sys.argv[1]))
+sys.argv = sys.argv[:1] + sys.argv[2:]
+import gamedyn.cli
+from gamedyn.cli import spectrum as cli_spectrum
+import tqdm, gamedyn.plot, gamedyn.analysis, gamedyn.checkpoints, gamedyn.games
+import gamedyn.nonnormal, gamedyn.spectrum
+marks["imports"] = clock()
+
+load_games = cli_spectrum.load_games
+def timed_load(args):
+    marks["parse"] = clock()
+    game, games = load_games(args)
+    marks["load"] = clock()
+    game.field(game.z0)
+    marks["first field"] = clock()
+    return game, games
+cli_spectrum.load_games = timed_load
+
+analyse = gamedyn.analysis.analyse
+def timed_analyse(*a, **kw):
+    start = clock()
+    record = analyse(*a, **kw)
+    marks["solve"] = clock()
+    marks["solve start"] = start
+    return record
+gamedyn.analysis.analyse = timed_analyse
+
+status = gamedyn.cli.main(sys.argv[1:])
+marks["write"] = clock()
+print("PHASES " + json.dumps({"status": status, "marks": marks}))
+"""
+
+
+def one_round(argv: list[str], threads: int) -> dict[str, tuple[float, float]]:
+    """``{phase: (cpu, wall)}`` of one fresh process."""
+    wall0 = time.time()
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(threads), *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    total_wall = time.time() - wall0
+    line = [x for x in out.stdout.splitlines() if x.startswith("PHASES ")]
+    if not line:
+        raise SystemExit(f"the command failed:\n{out.stdout}\n{out.stderr}")
+    marks = json.loads(line[-1].removeprefix("PHASES "))["marks"]
+    previous = (0.0, wall0)
+    phases: dict[str, tuple[float, float]] = {}
+    for name in ("imports", "parse", "load", "first field"):
+        cpu, wall = marks[name]
+        phases[name] = (cpu - previous[0], wall - previous[1])
+        previous = (cpu, wall)
+    start_cpu, start_wall = marks["solve start"]
+    phases["solve"] = (marks["solve"][0] - start_cpu, marks["solve"][1] - start_wall)
+    # between the first field and the solve (method, options) is counted with the write
+    rest_cpu = (marks["write"][0] - previous[0]) - phases["solve"][0]
+    rest_wall = (marks["write"][1] - previous[1]) - phases["solve"][1]
+    phases["write"] = (rest_cpu, rest_wall)
+    phases["total"] = (marks["write"][0], total_wall)
+    return phases
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("checkpoint")
+    parser.add_argument("--example", default="digits")
+    parser.add_argument("--k", type=int, default=6)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    rows: dict[str, list[tuple[float, float]]] = {p: [] for p in PHASES}
+    with tempfile.TemporaryDirectory() as out:
+        argv = [
+            "spectrum",
+            args.checkpoint,
+            "--example",
+            args.example,
+            "--k",
+            str(args.k),
+            "--out",
+            out,
+            "--no-progress",
+        ]
+        print("command: python -m gamedyn " + " ".join(argv))
+        for r in range(args.rounds):
+            phases = one_round(argv, args.threads)
+            print(
+                f"  round {r + 1}: "
+                + ", ".join(f"{p} {cpu:.2f}" for p, (cpu, _) in phases.items())
+                + " (CPU s)",
+                flush=True,
+            )
+            for p in PHASES:
+                rows[p].append(phases[p])
+    print(f"\n{'phase':12s} {'CPU min':>8s} {'CPU med':>8s} {'wall min':>9s} {'wall med':>9s}")
+    for p in PHASES:
+        cpu = [c for c, _ in rows[p]]
+        wall = [w for _, w in rows[p]]
+        print(
+            f"{p:12s} {min(cpu):8.2f} {statistics.median(cpu):8.2f} "
+            f"{min(wall):9.2f} {statistics.median(wall):9.2f}"
+        )
+    fixed = [t[0] - s[0] for t, s in zip(rows["total"], rows["solve"], strict=True)]
+    print(f"{'total−solve':12s} {min(fixed):8.2f} {statistics.median(fixed):8.2f}")
+
+
+if __name__ == "__main__":
+    main()

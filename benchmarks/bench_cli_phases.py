@@ -13,11 +13,16 @@ the command's own code, :func:`gamedyn.cli.main`, with its steps timed in place 
 * ``write``: the record and its figures (:func:`gamedyn.plot.record_figures`), the summary.
 
 ``--rounds`` processes, one torch thread each (``--threads``); per phase the min and median.
+``--variant NAME=PYTHONPATH`` (repeatable) compares checkouts of gamedyn (e.g. ``main`` in a
+detached worktree against this one), interleaved, their order rotated each round.
 The target of issue 26 is ``total − solve`` ≤ 1.5 CPU seconds.
 
 Make the checkpoint, then run:
   python -m gamedyn examples digits --steps 300 --save-every 300 --out /tmp/k_ckpt
   python benchmarks/bench_cli_phases.py /tmp/k_ckpt/digits/step_000300.safetensors --rounds 3
+  git worktree add --detach /tmp/before main     # the checkout to compare against
+  python benchmarks/bench_cli_phases.py /tmp/k_ckpt/digits/step_000300.safetensors \
+      --variant before=/tmp/before --variant after=$PWD --rounds 3
 """
 
 from __future__ import annotations
@@ -72,12 +77,16 @@ print("PHASES " + json.dumps({"status": status, "marks": marks}))
 """
 
 
-def one_round(argv: list[str], threads: int) -> dict[str, tuple[float, float]]:
-    """``{phase: (cpu, wall)}`` of one fresh process."""
+def one_round(
+    argv: list[str], threads: int, pythonpath: str | None
+) -> dict[str, tuple[float, float]]:
+    """``{phase: (cpu, wall)}`` of one fresh process (``PYTHONPATH=pythonpath`` if given)."""
     wall0 = time.time()
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    if pythonpath is not None:
+        env["PYTHONPATH"] = pythonpath
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(threads), *argv],
+        [sys.executable, "-P", "-c", CHILD, str(threads), *argv],
         capture_output=True,
         text=True,
         env=env,
@@ -111,8 +120,17 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=6)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--variant",
+        action="append",
+        metavar="NAME=PYTHONPATH",
+        help="a gamedyn checkout to compare (repeatable; interleaved, order rotated each round)",
+    )
     args = parser.parse_args()
-    rows: dict[str, list[tuple[float, float]]] = {p: [] for p in PHASES}
+    variants: dict[str, str | None] = {"this": None}
+    if args.variant:
+        variants = dict(v.split("=", 1) for v in args.variant)
+    rows = {name: {p: [] for p in PHASES} for name in variants}
     with tempfile.TemporaryDirectory() as out:
         argv = [
             "spectrum",
@@ -126,26 +144,31 @@ def main() -> None:
             "--no-progress",
         ]
         print("command: python -m gamedyn " + " ".join(argv))
+        names = list(variants)
         for r in range(args.rounds):
-            phases = one_round(argv, args.threads)
+            for name in names[r % len(names) :] + names[: r % len(names)]:
+                phases = one_round(argv, args.threads, variants[name])
+                print(
+                    f"  round {r + 1} {name}: "
+                    + ", ".join(f"{p} {cpu:.2f}" for p, (cpu, _) in phases.items())
+                    + " (CPU s)",
+                    flush=True,
+                )
+                for p in PHASES:
+                    rows[name][p].append(phases[p])
+    for name in variants:
+        print(f"\n{name}: {args.rounds} rounds, {args.threads} torch thread(s)")
+        print(f"{'phase':12s} {'CPU min':>8s} {'CPU med':>8s} {'wall min':>9s} {'wall med':>9s}")
+        for p in PHASES:
+            cpu = [c for c, _ in rows[name][p]]
+            wall = [w for _, w in rows[name][p]]
             print(
-                f"  round {r + 1}: "
-                + ", ".join(f"{p} {cpu:.2f}" for p, (cpu, _) in phases.items())
-                + " (CPU s)",
-                flush=True,
+                f"{p:12s} {min(cpu):8.2f} {statistics.median(cpu):8.2f} "
+                f"{min(wall):9.2f} {statistics.median(wall):9.2f}"
             )
-            for p in PHASES:
-                rows[p].append(phases[p])
-    print(f"\n{'phase':12s} {'CPU min':>8s} {'CPU med':>8s} {'wall min':>9s} {'wall med':>9s}")
-    for p in PHASES:
-        cpu = [c for c, _ in rows[p]]
-        wall = [w for _, w in rows[p]]
-        print(
-            f"{p:12s} {min(cpu):8.2f} {statistics.median(cpu):8.2f} "
-            f"{min(wall):9.2f} {statistics.median(wall):9.2f}"
-        )
-    fixed = [t[0] - s[0] for t, s in zip(rows["total"], rows["solve"], strict=True)]
-    print(f"{'total−solve':12s} {min(fixed):8.2f} {statistics.median(fixed):8.2f}")
+        total, solve = rows[name]["total"], rows[name]["solve"]
+        fixed = [t[0] - s[0] for t, s in zip(total, solve, strict=True)]
+        print(f"{'total−solve':12s} {min(fixed):8.2f} {statistics.median(fixed):8.2f}")
 
 
 if __name__ == "__main__":

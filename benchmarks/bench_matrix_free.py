@@ -2,7 +2,9 @@
 
 The game is :mod:`gamedyn.examples.dcgan` (32 × 32 × 3, width 64: 1,731,905 parameters) as a
 :class:`~gamedyn.games.torch_game.TorchGame` on a fixed batch (default 64), non-saturating loss.
-Measured in the same run (best of ``--repeat`` after one warm-up; CUDA synchronised):
+Measured in the same run, every compared variant interleaved, order rotated each round
+(``benchmarks/_timing.py``: ``--repeat`` rounds after one warm-up; CUDA synchronised), CPU time
+(``time.process_time``) and wall time, min and median:
 
 1. ``plain``: one ordinary autograd evaluation of both players' gradients (one generator
    forward, one discriminator forward on real and fake, ``torch.autograd.grad`` of ``L_D`` and
@@ -20,7 +22,8 @@ Measured in the same run (best of ``--repeat`` after one warm-up; CUDA synchroni
    (Krylov–Schur, basis on the device; the true residuals it adds are timed apart) against
    ``scipy.sparse.linalg.eigs`` (ARPACK) on a ``LinearOperator`` whose ``matvec`` is the same
    product (host round trip per product); seconds and the number of products of each, and the
-   largest difference between the two sets of eigenvalues.
+   largest difference between the two sets of eigenvalues (``--eig-rounds`` interleaved rounds,
+   no warm-up).
 
 Run:
   python benchmarks/bench_matrix_free.py                         # CPU, everything (slow on CPU)
@@ -33,11 +36,11 @@ from __future__ import annotations
 
 import argparse
 import copy
-import time
 from collections.abc import Callable
 
 import numpy as np
 import torch
+from _timing import interleaved, table
 from scipy.sparse.linalg import LinearOperator, eigs
 
 from gamedyn.examples import dcgan
@@ -47,22 +50,9 @@ from gamedyn.linalg import krylov_schur, ritz_residuals
 from gamedyn.spectrum import JacobianOperator
 
 
-def best_of(fn: Callable[[], object], repeat: int, device: torch.device) -> float:
-    """The fastest of ``repeat`` timings of ``fn()`` after one warm-up call, in seconds."""
-
-    def sync() -> None:
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-
-    fn()
-    sync()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        sync()
-        times.append(time.perf_counter() - start)
-    return min(times)
+def synchronise(device: torch.device) -> Callable[[], None] | None:
+    """``torch.cuda.synchronize`` on a CUDA device (timings end when the kernels do)."""
+    return (lambda: torch.cuda.synchronize(device)) if device.type == "cuda" else None
 
 
 def plain_gradients(
@@ -95,6 +85,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-eigs", action="store_true", help="only time the products")
     parser.add_argument("--mode", choices=("forward", "reverse"), default="reverse")
+    parser.add_argument("--eig-rounds", type=int, default=1, help="rounds of the solves")
     args = parser.parse_args()
     device, dtype = torch.device(args.device), getattr(torch, args.dtype)
     if args.device == "cpu":
@@ -115,27 +106,27 @@ def main() -> None:
     u = torch.randn(game.n, generator=torch.Generator().manual_seed(0), dtype=dtype).to(device)
     print(f"{game}: n = {game.n:,} parameters, device {device}")
 
-    t_plain = best_of(plain_gradients(game, G, D), args.repeat, device)
     # the same, through the game's private copies (exact-derivative normalisation twins)
     twins = [
         copy.deepcopy(p.module).requires_grad_(True) for p in (game.generator, game.discriminator)
     ]
-    t_twins = best_of(plain_gradients(game, *twins), args.repeat, device)
-    t_field = best_of(lambda: game.field(z), args.repeat, device)
     forward = JacobianOperator(game, z, mode="forward")
-    t_jvp = best_of(lambda: forward.apply(u), args.repeat, device)
     reverse = JacobianOperator(game, z, mode="reverse")
-    t_retained = best_of(lambda: reverse.apply(u), args.repeat, device)
-    t_vjp = best_of(lambda: reverse.apply_transpose(u), args.repeat, device)
-    print(f"{'plain autograd (both grads)':30s} {t_plain * 1e3:9.1f} ms   1.00 x")
-    for name, t in (
-        ("plain, the game's layer twins", t_twins),
-        ("field (functional_call)", t_field),
-        ("J u (forward: jvp)", t_jvp),
-        ("J u (reverse: retained graph)", t_retained),
-        ("J^T u (vjp, reused)", t_vjp),
-    ):
-        print(f"{name:30s} {t * 1e3:9.1f} ms {t / t_plain:6.2f} x")
+    reverse.apply(u)  # the retained graphs built before timing
+    sync = synchronise(device)
+    timings = interleaved(
+        {
+            "plain autograd (both grads)": plain_gradients(game, G, D),
+            "plain, the game's layer twins": plain_gradients(game, *twins),
+            "field (functional_call)": lambda: game.field(z),
+            "J u (forward: jvp)": lambda: forward.apply(u),
+            "J u (reverse: retained graph)": lambda: reverse.apply(u),
+            "J^T u (reused pullback)": lambda: reverse.apply_transpose(u),
+        },
+        args.repeat,
+        sync=sync,
+    )
+    print(table(timings, baseline="plain autograd (both grads)"))
     if reverse.retained_bytes is not None:
         print(f"retained graphs of the reverse mode: {reverse.retained_bytes / 2**30:.2f} GiB")
     if args.skip_eigs:
@@ -144,32 +135,6 @@ def main() -> None:
     op = JacobianOperator(game, z, mode=args.mode)
     matvec = op.apply
     v0 = np.random.default_rng(0).standard_normal(game.n)  # the start vector of top_eigenvalues
-    start = time.perf_counter()
-    found = krylov_schur(  # what top_eigenvalues runs, timed without the residual products
-        op.apply,
-        game.n,
-        args.k,
-        "LM",
-        tol=args.tol,
-        ncv=args.ncv,
-        v0=torch.as_tensor(v0),
-        device=device,
-        return_vectors=True,
-    )
-    t_ours = time.perf_counter() - start
-    start = time.perf_counter()
-    residuals = ritz_residuals(matvec, found.values, found.vectors)
-    t_residuals = time.perf_counter() - start
-    print(
-        f"{'gamedyn Krylov-Schur':30s} {t_ours:9.1f} s  {found.matvecs:5d} products "
-        f"({found.restarts} restarts)"
-    )
-    print(
-        f"{'  + true residuals':30s} {t_residuals:9.1f} s, max residual/|λ| "
-        f"{np.max(residuals / np.abs(found.values)):.1e}"
-    )
-    ours = found
-
     count = [0]
 
     def scipy_matvec(x: np.ndarray) -> np.ndarray:
@@ -178,16 +143,52 @@ def main() -> None:
         return matvec(v).detach().to("cpu", torch.float64).numpy()
 
     arpack_op = LinearOperator((game.n, game.n), matvec=scipy_matvec, dtype=np.float64)
-    start = time.perf_counter()
     ncv = min(game.n, max(2 * args.k + 1, 20)) if args.ncv is None else args.ncv
-    theirs = eigs(
-        arpack_op, k=args.k, which="LM", tol=args.tol, ncv=ncv, v0=v0, return_eigenvectors=False
+
+    def ours() -> object:  # what top_eigenvalues runs, timed without the residual products
+        return krylov_schur(
+            op.apply,
+            game.n,
+            args.k,
+            "LM",
+            tol=args.tol,
+            ncv=args.ncv,
+            v0=torch.as_tensor(v0),
+            device=device,
+            return_vectors=True,
+        )
+
+    def theirs() -> tuple[np.ndarray, int]:
+        count[0] = 0
+        values = eigs(
+            arpack_op, k=args.k, which="LM", tol=args.tol, ncv=ncv, v0=v0, return_eigenvectors=False
+        )
+        return values, count[0]
+
+    solves = interleaved(
+        {"gamedyn Krylov-Schur": ours, "scipy eigs (ARPACK)": theirs},
+        args.eig_rounds,
+        warmup=False,
+        sync=sync,
     )
-    t_theirs = time.perf_counter() - start
-    print(f"{'scipy eigs (ARPACK)':30s} {t_theirs:9.1f} s  {count[0]:5d} products")
-    print(f"speed-up of Krylov-Schur over eigs: {t_theirs / t_ours:.2f} x")
-    gap = max(np.min(np.abs(theirs - w)) for w in ours.values)
-    scale = np.abs(ours.values).max()
+    found = solves["gamedyn Krylov-Schur"].result
+    theirs_values, theirs_count = solves["scipy eigs (ARPACK)"].result
+    residual_timing = interleaved(
+        {"  + true residuals": lambda: ritz_residuals(matvec, found.values, found.vectors)},
+        1,
+        warmup=False,
+        sync=sync,
+    )
+    residuals = residual_timing["  + true residuals"].result
+    print(table({**solves, **residual_timing}, baseline="gamedyn Krylov-Schur"))
+    print(
+        f"products: Krylov-Schur {found.matvecs} ({found.restarts} restarts), "
+        f"eigs {theirs_count}; max residual/|λ| {np.max(residuals / np.abs(found.values)):.1e}"
+    )
+    t_ours, t_theirs = solves["gamedyn Krylov-Schur"].cpu_min, solves["scipy eigs (ARPACK)"].cpu_min
+    print(f"speed-up of Krylov-Schur over eigs (CPU min): {t_theirs / t_ours:.2f} x")
+    gap = max(np.min(np.abs(theirs_values - w)) for w in found.values)
+    scale = np.abs(found.values).max()
     print(f"largest |difference| between the two eigenvalue sets: {gap:.1e} (|λ|max {scale:.3g})")
 
 

@@ -62,6 +62,7 @@ from torch import nn
 from torch.func import vjp as func_vjp
 
 from .. import _validate
+from .._autograd import pullback_products
 from ..vocabulary import BATCHNORM, GAN_REGULARISERS, gan_loss
 from .base import Game
 from .gan_losses import discriminator_loss, generator_loss, squared_input_gradient_norms
@@ -88,10 +89,10 @@ def _pullback(z: Tensor) -> Callable[..., tuple[Any, Callable[[Any], tuple[Tenso
     """A ``vjp(fn, *primals) -> (fn(*primals), pullback)`` for the field's pullbacks.
 
     Under a torch.func transform it is ``torch.func.vjp`` (the field stays a pure function that
-    every transform composes with). Otherwise it is plain ``torch.autograd.grad`` on the same
-    graph (the same operations, so the same values), which needs no ``torch._dynamo`` (the first
-    ``torch.func.vjp`` pullback imports it: about a second), with ``create_graph`` where an outer
-    autograd differentiates the field (``z.requires_grad``).
+    every transform composes with). Otherwise it is plain autograd on the same graph
+    (:func:`gamedyn._autograd.pullback_products`: the same values), which imports neither
+    ``torch._dynamo`` nor ``sympy`` (the first ``torch.func.vjp`` pullback does: about a second),
+    with ``create_graph`` where an outer autograd differentiates the field (``z.requires_grad``).
     """
     if _under_transform(z):
         return func_vjp
@@ -105,15 +106,7 @@ def _pullback(z: Tensor) -> Callable[..., tuple[Any, Callable[[Any], tuple[Tenso
         def pull(cotangents: Any) -> tuple[Tensor, ...]:
             outputs = out if isinstance(out, tuple) else (out,)
             grads = cotangents if isinstance(cotangents, tuple) else (cotangents,)
-            with torch.enable_grad():
-                return torch.autograd.grad(
-                    outputs,
-                    inputs,
-                    grads,
-                    retain_graph=True,
-                    create_graph=create_graph,
-                    materialize_grads=True,
-                )
+            return pullback_products(outputs, inputs, grads, create_graph=create_graph)
 
         return out, pull
 

@@ -59,6 +59,7 @@ from scipy.sparse.linalg import LinearOperator
 from torch.func import jvp, linearize, vjp, vmap
 
 from .. import _validate
+from .._autograd import pullback_products
 from ..backends.matrix_free import MatrixFreeOps
 from ..backends.state import flatten, step_map
 from ..games.base import Game, point_or_default
@@ -214,8 +215,9 @@ class JacobianOperator(LinearOperator):
 
     def _pull(self) -> Callable[[Tensor], tuple[Tensor]]:
         """The pullback ``w ↦ (Aᵀ w,)`` of ``vjp(fn, point)``, built once: for the game
-        Jacobian by plain ``torch.autograd.grad`` on the field's retained graph (no
-        ``torch._dynamo`` import, about a second), for a method's step by ``torch.func.vjp``."""
+        Jacobian by plain autograd on the field's retained graph
+        (:func:`gamedyn._autograd.pullback_products`: no ``torch._dynamo`` import, about a
+        second), for a method's step by ``torch.func.vjp``."""
         if self._pullback is None:
             if self.method is None:
                 self._pullback = self._retained(self._autograd_pullback)
@@ -229,16 +231,7 @@ class JacobianOperator(LinearOperator):
             value = self.fn(point)
 
         def pullback(w: Tensor) -> tuple[Tensor]:
-            with torch.enable_grad():
-                (grad,) = torch.autograd.grad(
-                    value,
-                    point,
-                    w,
-                    retain_graph=True,
-                    create_graph=w.requires_grad,
-                    materialize_grads=True,
-                )
-            return (grad,)
+            return pullback_products([value], [point], [w], create_graph=w.requires_grad)
 
         return pullback
 
@@ -250,11 +243,7 @@ class JacobianOperator(LinearOperator):
             transposed = pullback(w)[0]
 
         def linear(u: Tensor) -> tuple[Tensor]:
-            with torch.enable_grad():
-                (grad,) = torch.autograd.grad(
-                    transposed, w, u, retain_graph=True, materialize_grads=True
-                )
-            return (grad,)
+            return pullback_products([transposed], [w], [u])
 
         return linear
 

@@ -5,7 +5,8 @@ parameters, batch ``--batch``), float64, non-saturating loss, at its initial par
 and at a **fixed point** with the same Jacobian and second derivatives: the game whose field is
 ``v(z) − v(z₀)`` (``v(z₀)`` a constant), for which ``z₀`` is a fixed point. Measured in the same
 run, ``torch.set_num_threads(--threads)`` (1 by default: the machine is shared, and ratios are
-fairer on one thread), best of ``--repeat`` after one warm-up:
+fairer on one thread), interleaved, order rotated each round, ``--repeat`` rounds after one
+warm-up, CPU and wall time, min and median (``benchmarks/_timing.py``):
 
 1. ``plain``: one evaluation of the field ``v(z)`` (both players' gradients): the baseline.
 2. One CGD operator product ``A u`` (``JacobianOperator``, ``--mode``) with the step's solve
@@ -32,6 +33,7 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
+from _timing import interleaved, table
 
 from gamedyn.examples import mixture
 from gamedyn.games import Game, TorchGame
@@ -68,23 +70,14 @@ class ThroughGMRES(CGD):
         return (z - ops.solve(system, scale(ops, self.lr, ops.field(z))),)
 
 
-def best_of(fn: Callable[[], object], repeat: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
-def product_time(game: Game, method: Method, mode: str, repeat: int) -> float | str:
+def product(game: Game, method: Method, mode: str) -> Callable[[], object] | str:
+    """One ``A u`` of ``method``'s operator, or why the operator cannot be built."""
     try:
         op = JacobianOperator(game, method=method, mode=mode)
     except ValueError as err:
         return f"raises: {str(err)[:60]}..."
     u = torch.randn(op.shape[0], dtype=torch.float64, generator=torch.Generator().manual_seed(0))
-    return best_of(lambda: op.apply(u), repeat)
+    return lambda: op.apply(u)
 
 
 def main() -> None:
@@ -106,17 +99,21 @@ def main() -> None:
         mixture.latent(args.batch),
     )
     z = game.default_point()
-    plain = best_of(lambda: game.field(z), args.repeat)
     print(
         f"mixture GAN, n = {game.n}, batch {args.batch}, {args.threads} thread(s), mode "
-        f"{args.mode!r}; plain field evaluation {plain * 1e3:.2f} ms"
+        f"{args.mode!r}; the field and the products interleaved, order rotated each round, "
+        f"{args.repeat} rounds (benchmarks/_timing.py)"
     )
     for label, g in (("initial point (v ≠ 0)", game), ("fixed point (v = 0)", ShiftedField(game))):
         print(f"\n{label}")
+        variants: dict[str, Callable[[], object]] = {"plain field": lambda g=g: g.field(z)}
         for name, method in (("implicit", CGD(args.lr)), ("through GMRES", ThroughGMRES(args.lr))):
-            t = product_time(g, method, args.mode, args.repeat)
-            shown = t if isinstance(t, str) else f"{t * 1e3:.1f} ms = {t / plain:.1f} × plain"
-            print(f"  one CGD product A u, {name:13s}: {shown}")
+            built = product(g, method, args.mode)
+            if isinstance(built, str):
+                print(f"  one CGD product A u, {name:13s}: {built}")
+            else:
+                variants[f"CGD A u, {name}"] = built
+        print(table(interleaved(variants, args.repeat), baseline="plain field"))
         start = time.perf_counter()
         op = JacobianOperator(g, method=CGD(args.lr), mode=args.mode)
         top = solve_top(op, args.k, "LM", start=start, solver=KrylovSchur(tol=1e-10))

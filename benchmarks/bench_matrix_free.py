@@ -16,7 +16,7 @@ Measured in the same run, every compared variant interleaved, order rotated each
    ``forward`` (``torch.func.jvp`` of the field, forward-over-reverse) and ``reverse`` (one
    backward pass through the retained graph of the pullback, built once; its measured memory
    is printed); target ``≤ 2.5 ×`` plain.
-4. ``Jᵀ u``: ``torch.func.vjp`` of the field, the pullback built once and reused.
+4. ``Jᵀ u``: the pullback of the field (plain autograd), built once and reused.
 5. Top-``k`` eigenvalues (``which="LM"``, same ``tol``, ``ncv``, start vector and product mode
    ``--mode``): the solve of gamedyn's :func:`~gamedyn.spectrum.top_eigenvalues`
    (Krylov–Schur, basis on the device; the true residuals it adds are timed apart) against

@@ -6,7 +6,9 @@ every ``--every``, each reloaded on one fixed evaluation batch (seed 12,345) in 
 default product mode (reverse). For the last checkpoint, every quantity is computed matrix-free
 on a :class:`~gamedyn.spectrum.JacobianOperator` and reported with the **products** it used (``J u``
 and ``Jᵀ u`` each count one; the cost that scales with the model) and its wall time, also as a
-multiple of one product's time measured in the same run (best of 5 after a warm-up):
+multiple of one product's time measured in the same run (``J u`` and ``Jᵀ u`` interleaved, 5
+rounds after a warm-up, CPU and wall, min and median: ``benchmarks/_timing.py``; the unit is
+their mean wall min):
 
 1. the rotation index ``‖K‖²_F/‖J‖²_F`` with its standard error (``--probes`` Rademacher probes),
    for the whole Jacobian, per player and per layer from the same probes;
@@ -33,6 +35,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from _timing import interleaved, table
 
 from gamedyn.examples import EXAMPLES, train
 from gamedyn.figures.pseudospectra import single_threaded
@@ -49,17 +52,6 @@ from gamedyn.nonnormal._conditioning import operator_condition_numbers
 from gamedyn.nonnormal._rotation import operator_rotation
 from gamedyn.nonnormal._transient import power_norms
 from gamedyn.spectrum import JacobianOperator
-
-
-def best_of(fn: Callable[[], object], repeat: int = 5) -> float:
-    """The fastest of ``repeat`` timings of ``fn()`` after one warm-up call, in seconds."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def measured(op: JacobianOperator, fn: Callable[[], Any]) -> tuple[Any, int, float]:
@@ -96,11 +88,15 @@ def run(games: list[Any], paths: list[Any], args: argparse.Namespace) -> None:
     print(f"{game}: n = {game.n:,}, torch threads {torch.get_num_threads()}")
     op = JacobianOperator(game)
     u = torch.randn(game.n, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
-    t_ju = best_of(lambda: op.apply(u))
-    t_jtu = best_of(lambda: op.apply_transpose(u))
+    products = interleaved(
+        {"J u": lambda: op.apply(u), "Jᵀ u": lambda: op.apply_transpose(u)}, 5
+    )  # interleaved, order rotated, CPU and wall (benchmarks/_timing.py)
+    print(table(products, baseline="J u"))
+    t_ju, t_jtu = products["J u"].wall_min, products["Jᵀ u"].wall_min
     per_product = 0.5 * (t_ju + t_jtu)
     print(
-        f"one J u {t_ju * 1e3:.1f} ms, one Jᵀ u {t_jtu * 1e3:.1f} ms (the unit below: their mean)"
+        f"one J u {t_ju * 1e3:.1f} ms, one Jᵀ u {t_jtu * 1e3:.1f} ms wall min "
+        "(the unit below: their mean)"
     )
     rows: list[tuple[str, int, float, str]] = []
 

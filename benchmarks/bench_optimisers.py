@@ -3,9 +3,11 @@
 The game is a checkpoint of the digits DCGAN (:mod:`gamedyn.examples.digits`, width 16,
 ``n = 19,362``; ``--example dcgan`` for the 1.7 M-parameter one) trained with
 :func:`gamedyn.examples.train` for ``--steps`` steps, on a fixed batch, non-saturating loss; the
-operators start from that checkpoint's saved Adam state. Measured in the same run (best of
-``--repeat`` after one warm-up, one torch thread, product mode ``--mode``), each product as a
-:class:`gamedyn.spectrum.JacobianOperator` product:
+operators start from that checkpoint's saved Adam state. Measured in the same run, every
+product interleaved, order rotated each round (``benchmarks/_timing.py``: ``--repeat`` rounds
+after one warm-up, one torch thread, product mode ``--mode``), CPU time (``time.process_time``)
+and wall time, min and median, each product as a :class:`gamedyn.spectrum.JacobianOperator`
+product:
 
 * ``J u``: the game Jacobian — the baseline of the ratios;
 * the operators the example could be trained with, frozen (state ``(z, m)``, ``2n``) and exact
@@ -26,26 +28,15 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from collections.abc import Callable
 
 import numpy as np
 import torch
+from _timing import interleaved, table
 
 from gamedyn.examples import EXAMPLES, train
 from gamedyn.methods import Lookahead, optimiser_method, read_checkpoint_optimiser
 from gamedyn.spectrum import JacobianOperator
-
-
-def best_of(fn: Callable[[], object], repeat: int) -> float:
-    """The fastest of ``repeat`` timings of ``fn()`` after one warm-up call, in seconds."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:
@@ -71,12 +62,12 @@ def main() -> None:
     )
     rng = np.random.default_rng(0)
 
-    def timed(operator: JacobianOperator) -> float:
+    def product(operator: JacobianOperator) -> Callable[[], object]:
         u = rng.standard_normal(operator.shape[0])
-        return best_of(lambda: operator.matvec(u), args.repeat)
+        return lambda: operator.matvec(u)
 
-    baseline = timed(JacobianOperator(game, mode=args.mode))
-    print(f"{'J u (baseline)':<38} {baseline * 1e3:9.1f} ms   1.00 ×")
+    variants = {"J u (baseline)": product(JacobianOperator(game, mode=args.mode))}
+    sizes = {"J u (baseline)": "n"}
     operators = {
         "Adam": {"name": "adam"},
         "alternating Adam, n_critic 1": {"name": "adam", "alternating": True},
@@ -88,15 +79,13 @@ def main() -> None:
     for label, options in operators.items():
         for frozen in (True, False):
             method = optimiser_method(record, frozen=frozen, **options)
-            op = JacobianOperator(game, method=method, mode=args.mode)
-            seconds = timed(op)
+            name = f"{label}, {'frozen' if frozen else 'exact'}"
+            variants[name] = product(JacobianOperator(game, method=method, mode=args.mode))
             base = method.base if isinstance(method, Lookahead) else method
-            size = f"{base.order}n"
-            kind = "frozen" if frozen else "exact"
-            print(
-                f"{label + ', ' + kind:<38} {seconds * 1e3:9.1f} ms {seconds / baseline:6.2f} ×"
-                f"   (state {size})"
-            )
+            sizes[name] = f"{base.order}n"
+    timings = interleaved(variants, args.repeat)
+    print(table(timings, baseline="J u (baseline)"))
+    print("states: " + ", ".join(f"{name} {size}" for name, size in sizes.items()))
 
 
 if __name__ == "__main__":

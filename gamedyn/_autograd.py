@@ -29,11 +29,15 @@ def pullback_products(
     cotangents: Sequence[Tensor],
     *,
     create_graph: bool = False,
+    independent: bool = False,
 ) -> tuple[Tensor, ...]:
     """``(∂outputs/∂inputs_j)ᵀ cotangents`` for each input (zeros where an input is unused).
 
     The graph is retained (a pullback is applied more than once); ``create_graph`` keeps the
-    products differentiable (an outer derivative of them).
+    products differentiable (an outer derivative of them). ``independent``: the caller
+    guarantees that the cotangents do not depend on the inputs (a leaf ``w`` differentiated
+    in, as in ``A u = ∂/∂w ⟨Aᵀ w, u⟩``), so the scalar form is exact even where they require
+    grad.
 
     Example:
       >>> x = torch.tensor([1.0, 2.0], requires_grad=True)
@@ -42,7 +46,7 @@ def pullback_products(
     """
     inputs = tuple(inputs)
     with torch.enable_grad():
-        if any(c.requires_grad for c in cotangents):  # a product differentiated in its cotangent
+        if not independent and any(c.requires_grad for c in cotangents):
             return torch.autograd.grad(
                 tuple(outputs),
                 inputs,

@@ -354,6 +354,8 @@ class TorchGame(Game):
         discriminator's losses are pulled back together (:meth:`_field_both_losses`). Then
         ``∇_x L_G = (∂u/∂x)ᵀ ∂_u L_G``. Pure: torch.func transforms (jvp, vjp, vmap) apply.
         """
+        if z.requires_grad and not _under_transform(z):
+            return self._field_differentiable(z)
         if self.reg is not None and self.reg_weight != 0.0:
             return self._field_both_losses(z)
         vjp = _pullback(z)
@@ -371,6 +373,18 @@ class TorchGame(Game):
         _, fake_bar_g = pull_losses((zero, one))
         grad_y = pull_real(real_bar)[0] + pull_fake(fake_bar_d)[0]
         (grad_x,) = pull_g(pull_fake(fake_bar_g)[1])
+        return torch.cat([grad_x, grad_y])
+
+    def _field_differentiable(self, z: Tensor) -> Tensor:
+        """The field differentiated again by plain autograd (``z.requires_grad``): the
+        gradients of the two scalar losses with ``create_graph`` (no cotangent that depends on
+        ``z`` is passed to ``torch.autograd.grad``: :mod:`gamedyn._autograd`); equal to the
+        lean field up to the order of floating-point sums."""
+        with torch.enable_grad():
+            x, y = self.split(z)
+            l_d, l_g = self.player_losses(y, self.fake(x))
+            (grad_x,) = torch.autograd.grad(l_g, x, create_graph=True, materialize_grads=True)
+            (grad_y,) = torch.autograd.grad(l_d, y, create_graph=True, materialize_grads=True)
         return torch.cat([grad_x, grad_y])
 
     def _field_both_losses(self, z: Tensor) -> Tensor:

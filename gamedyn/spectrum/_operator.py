@@ -231,7 +231,9 @@ class JacobianOperator(LinearOperator):
             value = self.fn(point)
 
         def pullback(w: Tensor) -> tuple[Tensor]:
-            return pullback_products([value], [point], [w], create_graph=w.requires_grad)
+            return pullback_products(
+                [value], [point], [w], create_graph=w.requires_grad, independent=True
+            )
 
         return pullback
 

@@ -9,8 +9,10 @@ Jacobians are functions of ``J``. For each operator, in the same run
 
 * the Jacobian route (``top_eigenvalues(..., route="jacobian")``: Krylov–Schur on ``J``, Ritz
   values mapped by the eigenvalue map, residuals checked on the operator): ``J`` products and
-  seconds (the residual check's ``≤ 2k`` operator products are in the seconds, not the count,
-  as the operator route's own residual products);
+  CPU seconds (min over ``--rounds`` rounds, the two routes interleaved, order rotated each
+  round, CPU and wall min and median printed below each row: ``benchmarks/_timing.py``; the
+  residual check's ``≤ 2k`` operator products are in the seconds, not the count, as the
+  operator route's own residual products);
 * the operator route (``route="operator"``): operator products, what they cost in ``J``
   products (``jacobian_products``), seconds;
 * the largest difference between the two sets of eigenvalues;
@@ -31,6 +33,7 @@ import time
 
 import numpy as np
 import torch
+from _timing import interleaved, table
 from bench_implicit_solves import ShiftedField
 
 from gamedyn.examples import mixture
@@ -46,6 +49,7 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=6)
     parser.add_argument("--ncv", type=int, default=40)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds per method")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     prefix = "small_" if args.size == "small" else ""
@@ -67,8 +71,9 @@ def main() -> None:
         f"game Jacobian's own top-{args.k}: {reference.matvecs} J products, {seconds:.2f} s\n"
     )
     print(
-        f"{'operator':40s} {'J-route: J prod':>15s} {'s':>6s} | "
-        f"{'op-route: op prod':>17s} {'= J prod':>9s} {'s':>6s} | {'J/J_ref':>7s} {'max |Δμ|':>9s}"
+        f"{'operator':40s} {'J-route: J prod':>15s} {'CPU s':>6s} | "
+        f"{'op-route: op prod':>17s} {'= J prod':>9s} {'CPU s':>6s} | "
+        f"{'J/J_ref':>7s} {'max |Δμ|':>9s}"
     )
     methods = [
         GDA(0.1),
@@ -79,18 +84,26 @@ def main() -> None:
         Lookahead(ExtraGradient(0.3), k=5, alpha=0.5),
     ]
     for method in methods:
-        start = time.perf_counter()
-        fast = top_eigenvalues(game, method=method, solver=KrylovSchur(route="jacobian"), **options)
-        fast_s = time.perf_counter() - start
-        start = time.perf_counter()
-        slow = top_eigenvalues(game, method=method, solver=KrylovSchur(route="operator"), **options)
-        slow_s = time.perf_counter() - start
+        # the two routes interleaved, order rotated each round (benchmarks/_timing.py)
+        routes = interleaved(
+            {
+                route: lambda route=route, method=method: top_eigenvalues(
+                    game, method=method, solver=KrylovSchur(route=route), **options
+                )
+                for route in ("jacobian", "operator")
+            },
+            args.rounds,
+            warmup=False,
+        )
+        fast, slow = routes["jacobian"].result, routes["operator"].result
+        fast_s, slow_s = routes["jacobian"].cpu_min, routes["operator"].cpu_min
         gap = float(np.max(np.abs(fast.values - slow.values)))
         print(
             f"{method!r:40s} {fast.matvecs:15d} {fast_s:6.2f} | "
             f"{slow.matvecs:17d} {slow.jacobian_products:9d} {slow_s:6.2f} | "
             f"{fast.matvecs / reference.matvecs:7.2f} {gap:9.1e}"
         )
+        print("    " + table(routes, baseline="jacobian").replace("\n", "\n    "))
 
 
 if __name__ == "__main__":

@@ -8,30 +8,22 @@ game with additive noise; both paths draw the same samples (the tests hold them 
 ratio is the cost of the loop. One thread (``torch.set_num_threads(1)``: small batched
 products are much slower with threads competing on this shared 2-core machine; the two-thread
 time is printed too). Also: ``stationary_covariance`` and a 400-step ``mse_curve`` (exact)
-against the Monte Carlo estimate they replace.
+against the Monte Carlo estimate they replace. Compared variants are interleaved, order rotated
+each round, CPU (``time.process_time``) and wall time, min and median (``benchmarks/_timing.py``).
 """
 
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import torch
+from _timing import interleaved, table
 
 from gamedyn.games import Bilinear
 from gamedyn.games.stochastic import AdditiveNoise, seed_bilinear
 from gamedyn.methods import ExtraGradient
 from gamedyn.stochastic import mse_curve, stationary_covariance, stochastic_run
-
-
-def timed(fn, repeat: int = 1) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def main() -> None:
@@ -55,25 +47,27 @@ def main() -> None:
             def looped(game=game, z0=z0):
                 return stochastic_run(method, game, z0, args.steps, runs=args.runs, vectorise=False)
 
-            v = timed(vectorised, 2)
-            size = f"{args.runs} runs x {args.steps} steps"
-            line = f"[{threads} thread(s)] {name}: {size}, vmap {v:.3f} s"
+            variants = {"vmap": vectorised}
             if threads == 1:
-                loop = timed(looped)
-                line += f", loop {loop:.3f} s ({loop / v:.1f}x slower)"
-            print(line)
+                variants["loop"] = looped
+            # interleaved, order rotated each round; CPU and wall, min and median
+            timings = interleaved(variants, 2 if threads == 1 else 1, warmup=False)
+            print(f"[{threads} thread(s)] {name}: {args.runs} runs x {args.steps} steps")
+            print(table(timings, baseline="vmap"))
     torch.set_num_threads(1)
     game = Bilinear(np.diag([1.0, 0.5]))
-    exact = timed(lambda: stationary_covariance(method, game, 0.1), 3)
-    curve = timed(lambda: mse_curve(method, game, 0.1, np.ones(4), 400), 3)
-    mc = timed(
-        lambda: stochastic_run(method, AdditiveNoise(game, 0.1), np.zeros(4), 400, runs=1000)
+    timings = interleaved(
+        {
+            "exact stationary_covariance": lambda: stationary_covariance(method, game, 0.1),
+            "mse_curve (400 steps)": lambda: mse_curve(method, game, 0.1, np.ones(4), 400),
+            "Monte Carlo (1000 runs x 400 steps)": lambda: stochastic_run(
+                method, AdditiveNoise(game, 0.1), np.zeros(4), 400, runs=1000
+            ),
+        },
+        1,
+        warmup=False,
     )
-    print(
-        f"exact: stationary_covariance {exact * 1e3:.1f} ms, "
-        f"mse_curve (400 steps) {curve * 1e3:.1f} ms; "
-        f"Monte Carlo (1000 runs x 400 steps) {mc:.2f} s ({mc / exact:.0f}x the exact covariance)"
-    )
+    print(table(timings, baseline="exact stationary_covariance"))
 
 
 if __name__ == "__main__":

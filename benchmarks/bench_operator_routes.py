@@ -61,9 +61,9 @@ def main() -> None:
         mixture.latent(args.batch),
     )
     game = ShiftedField(base)
-    options = dict(k=args.k, ncv=args.ncv, tol=1e-10)
+    solver = dict(ncv=args.ncv, tol=1e-10)  # the same solver settings for every solve
     start = time.perf_counter()
-    reference = top_eigenvalues(game, **options)
+    reference = top_eigenvalues(game, args.k, solver=KrylovSchur(**solver))
     seconds = time.perf_counter() - start
     print(
         f"mixture GAN ({args.size}, n = {game.n}) at a stationary point, k = {args.k}, ncv = "
@@ -88,7 +88,7 @@ def main() -> None:
         routes = interleaved(
             {
                 route: lambda route=route, method=method: top_eigenvalues(
-                    game, method=method, solver=KrylovSchur(route=route), **options
+                    game, args.k, method=method, solver=KrylovSchur(route=route, **solver)
                 )
                 for route in ("jacobian", "operator")
             },

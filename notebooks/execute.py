@@ -32,6 +32,15 @@ def execute(path: Path, cwd: str) -> nbformat.NotebookNode:
     NotebookClient(
         notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": cwd}}
     ).execute()
+    errors = [
+        f"cell {i}: {o.ename}: {o.evalue}"
+        for i, c in enumerate(notebook.cells)
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "error"  # e.g. raised while a figure was drawn for display
+    ]
+    if errors:
+        raise RuntimeError(f"{path.name}: " + "; ".join(errors))
     return notebook
 
 

@@ -44,7 +44,8 @@ def errors(notebook) -> list[str]:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_without_errors_or_warnings(path, tmp_path, monkeypatch):
     monkeypatch.setenv("GAMEDYN_SMALL", "1")
-    monkeypatch.setenv("MPLBACKEND", "Agg")
+    # the kernel's own inline backend, as when the notebook is read: with Agg, plt.show() warns
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     monkeypatch.chdir(tmp_path)  # anything a notebook writes lands here
     notebook = nbformat.read(path, as_version=4)
     NotebookClient(

@@ -45,9 +45,24 @@ def execute(path: Path, cwd: str) -> nbformat.NotebookNode:
 
 
 def clean(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Drop run-dependent metadata (execution timestamps) so that reruns diff cleanly."""
+    """Drop run-dependent metadata (execution timestamps) and merge consecutive stream outputs
+    of one cell (how the kernel chunks them depends on timing), so that reruns diff cleanly."""
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
+        merged: list = []
+        for output in cell.get("outputs", []):
+            last = merged[-1] if merged else None
+            if (
+                output.output_type == "stream"
+                and last is not None
+                and last.output_type == "stream"
+                and last.name == output.name
+            ):
+                last.text += output.text
+            else:
+                merged.append(output)
+        if "outputs" in cell:
+            cell.outputs = merged
     notebook.metadata.pop("widgets", None)
     return notebook
 

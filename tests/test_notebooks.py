@@ -63,7 +63,8 @@ def test_notebook_runs_without_errors_or_warnings(path, tmp_path, monkeypatch):
 def test_notebook_is_committed_executed_without_errors_or_warnings(path):
     notebook = nbformat.read(path, as_version=4)
     code = [c for c in notebook.cells if c.cell_type == "code"]
-    assert all(c.execution_count is not None for c in code), f"{path.name}: not executed"
+    if path in TEACHING:  # the tutorials are committed executed; others may be too
+        assert all(c.execution_count is not None for c in code), f"{path.name}: not executed"
     assert not errors(notebook)
     assert not [t for t in stderr_text(notebook) if WARNING.search(t)]
     assert path.stat().st_size < 600_000, f"{path.name}: outputs too large (lower the dpi)"

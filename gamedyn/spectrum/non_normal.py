@@ -62,8 +62,20 @@ class NonNormal:
     def __post_init__(self) -> None:
         _validate.integer_at_least("basis", self.basis, 2)
         _validate.integer_at_least("grid", self.grid, 2)
+        _validate.at_most(
+            "grid² (its points)",
+            self.grid**2,
+            _validate.MAX_GRID_POINTS,
+            f"grid = {self.grid} points along the longer side; a shifted solve each",
+        )
         if self.transient is not None:
             _validate.integer_at_least("transient", self.transient, 1)
+            _validate.at_most(
+                "transient",
+                self.transient,
+                _validate.MAX_MATRIX_FREE_POWERS,
+                "matrix-free ‖Tᵗ‖, Lanczos at every step: its products grow with steps²",
+            )
         if self.rotation is not None:
             _validate.integer_at_least("rotation", self.rotation, 2)
         _validate.positive("dt", self.dt)

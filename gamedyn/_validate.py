@@ -115,6 +115,14 @@ def seed(name: str, value: Any) -> int:
     return int(value)
 
 
+def directory(name: str, value: Any) -> Any:
+    """A directory path given by name: an empty string is refused (``Path("")`` is the current
+    directory, which would be written into without being asked for)."""
+    if value is None or (isinstance(value, (str, bytes)) and not str(value).strip()):
+        raise ValueError(f"{name} must name a directory, got {value!r}")
+    return value
+
+
 def at_most(name: str, value: int, limit: int, why: str) -> int:
     """``value`` (already an integer) when it is at most ``limit``; else a ``ValueError`` that
     gives the size, the limit and ``why`` the limit exists — raised before any work."""

@@ -165,8 +165,9 @@ def _complex(name: str, values: Any) -> np.ndarray:
 
 
 def _unit_circle(ax: Axes) -> None:
-    """The unit circle ``|μ| = 1`` as a dashed line labelled ``"|μ| = 1"`` (gid ``unit-circle``)."""
-    theta = np.linspace(0.0, 2.0 * np.pi, 361)
+    """The unit circle ``|μ| = 1`` as a dashed line labelled ``"|μ| = 1"`` (gid ``unit-circle``;
+    finely sampled, so that a zoomed box shows it as a curve)."""
+    theta = np.linspace(0.0, 2.0 * np.pi, 20001)
     ax.plot(
         np.cos(theta),
         np.sin(theta),
@@ -202,6 +203,7 @@ def eigenvalue_cloud(
     unit_circle: bool = False,
     title: str | None = None,
     ax: Axes | None = None,
+    zoom: bool = False,
 ) -> Axes:
     """Eigenvalues as points in the complex plane.
 
@@ -216,6 +218,8 @@ def eigenvalue_cloud(
       unit_circle: draw ``|μ| = 1`` (for operator eigenvalues).
       title: the axes title.
       ax: the Axes to draw on.
+      zoom: limit the axes to the eigenvalues (with a margin), not to the unit circle: values
+        that crowd near ``1`` stay apart; the part of the circle inside the box is drawn.
     """
     ax = _axes(ax)
     sets = (
@@ -245,9 +249,64 @@ def eigenvalue_cloud(
         ax.figure.colorbar(mappable, ax=ax, label=colorbar_label)
     if any(name is not None for name in sets) or unit_circle:
         ax.legend(loc="best")
+    if zoom:
+        _zoom(ax, np.concatenate([v.ravel() for v in sets.values()]), unit_circle)
     if title:
         ax.set_title(title)
     return ax
+
+
+def _zoom(ax: Axes, values: np.ndarray, circle: bool = False) -> None:
+    """Axes limits around ``values`` with a 15 % margin (at least ``1e-9`` wide, so a single
+    value or values equal to round-off still give a box), equal scales kept; with ``circle``,
+    the unit circle's nearest point is kept in the box (where the values crowd near it)."""
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return
+    if circle:
+        middle = complex(values.mean())
+        nearest = middle / abs(middle) if middle != 0 else 1.0 + 0.0j
+        values = np.append(values, nearest)
+    re, im = values.real, values.imag
+    centre = complex((re.min() + re.max()) / 2, (im.min() + im.max()) / 2)
+    half = max(re.max() - re.min(), im.max() - im.min(), 1e-9 * max(1.0, abs(centre))) * 0.65
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xlim(centre.real - half, centre.real + half)
+    ax.set_ylim(centre.imag - half, centre.imag + half)
+
+
+MAIN_HYPERPARAMETERS = ("lr", "betas", "beta", "eps", "gamma", "k", "alpha", "lam", "n_critic")
+"""The hyperparameters a short title names (in this order), when a method has them."""
+
+
+def method_title(method: Any, width: int = 60) -> str:
+    """A short name of an update operator for a title: its class name and main hyperparameters
+    (:data:`MAIN_HYPERPARAMETERS`, numbers to 3 significant digits; a wrapped method by its
+    own short name), cut at ``width`` characters — not its full ``repr``.
+
+    Example:
+      >>> from gamedyn.methods import GDA, Lookahead
+      >>> method_title(Lookahead(GDA(0.1), 5, 0.5))
+      'Lookahead(GDA(lr=0.1), k=5, alpha=0.5)'
+    """
+
+    def short(value: Any) -> str:
+        if hasattr(value, "hyperparameters") and hasattr(value, "step"):
+            return method_title(value, width)
+        if isinstance(value, (tuple, list)):
+            return "(" + ", ".join(short(v) for v in value) + ")"
+        if isinstance(value, float):
+            return f"{value:.3g}"
+        return str(value)
+
+    try:
+        hyper = dict(method.hyperparameters())
+    except (AttributeError, TypeError):
+        hyper = {}
+    parts = [short(v) for k, v in hyper.items() if k in ("base", "inner", "method")]
+    parts += [f"{k}={short(hyper[k])}" for k in MAIN_HYPERPARAMETERS if k in hyper]
+    text = f"{type(method).__name__}({', '.join(parts)})"
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _color_values(color_by: Any, sets: Mapping[str | None, np.ndarray]) -> dict:

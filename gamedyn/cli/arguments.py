@@ -75,7 +75,10 @@ def nonnegative_float(text: str) -> float:
 
 def output_directory(path: str | Path, option: str = "--out") -> Path:
     """``path`` as a directory that exists (created if needed) and can be written, or a
-    ``ValueError`` naming the option and the path."""
+    ``ValueError`` naming the option and the path (an empty one, ``''``, is refused: it would be
+    the current directory)."""
+    if not str(path).strip():
+        raise ValueError(f"{option} {str(path)!r} is empty: give a directory")
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise ValueError(f"{option} {str(path)!r} is a file, not a directory")

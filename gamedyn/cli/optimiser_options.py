@@ -118,7 +118,10 @@ def optimiser_method_of(args: argparse.Namespace, game: Any) -> tuple[Any, dict[
     if alternating:
         if base not in ("adam", "rmsprop"):
             raise ValueError(f"--alternating/--n-critic: {args.method} is simultaneous only")
-        overrides.update(alternating=True, n_critic=args.n_critic or 1, first=args.first)
+        if args.n_critic is not None and args.n_critic < 1:
+            raise ValueError(f"--n-critic must be an integer >= 1, got {args.n_critic}")
+        n_critic = 1 if args.n_critic is None else args.n_critic
+        overrides.update(alternating=True, n_critic=n_critic, first=args.first)
     if args.method.startswith("la-"):
         overrides.update(
             lookahead_k=args.lookahead_k,

@@ -44,6 +44,17 @@ FACTORIES = ("generator", "discriminator", "data", "latent")
 """The four import paths a game needs."""
 
 
+class _OneOfEma(argparse.BooleanOptionalAction):
+    """``--ema``/``--no-ema``, refusing both together (the last one would win silently)."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+        value = not str(option).startswith("--no-")
+        previous = getattr(namespace, self.dest, None)
+        if previous is not None and previous != value:
+            parser.error("--ema and --no-ema contradict each other: give one")
+        setattr(namespace, self.dest, value)
+
+
 def add_model_arguments(p: argparse.ArgumentParser) -> None:
     """The options that build the game: model import paths and their keyword arguments, where
     the players are in the checkpoint, loss, penalty, batch, dtype."""
@@ -77,7 +88,7 @@ def add_model_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--ema",
-        action=argparse.BooleanOptionalAction,
+        action=_OneOfEma,
         default=None,
         help="the generator's EMA copy (G_ema), or --no-ema the generator itself",
     )

@@ -21,7 +21,9 @@ and ``--conditioning`` (``κ(λ)`` of the top-k).
 was trained with, from its saved optimiser state (:mod:`gamedyn.cli.optimiser_options`:
 ``--linearisation frozen|exact``, ``--n-critic``, ``--lookahead-k``, ``--lookahead-alpha``).
 
-Writes to ``--out`` (default ``spectrum/``), each file atomically: ``eigenvalues.json`` (the
+Writes to ``--out`` (default ``spectrum/``), as one record set (a temporary sibling directory
+that replaces ``--out`` with one rename; each file carries the run id, which
+:meth:`~gamedyn.spectrum.records.SpectrumRecord.load` checks): ``eigenvalues.json`` (the
 :class:`~gamedyn.spectrum.records.SpectrumRecord`: values, true residuals, products, product
 mode, dtypes, batch sizes, adjointness error, time, peak memory and every setting),
 ``eigenvalues.npz`` (``eigenvalues``, ``residuals``) and ``eigenvalues.png``
@@ -51,6 +53,7 @@ from typing import Any
 import numpy as np
 import torch.distributed as dist
 
+from .. import _validate
 from ..methods import METHODS
 from ..methods import build as build_method
 from ..methods.names import OPTIMISERS
@@ -213,6 +216,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--out", default="spectrum", help="output directory (default spectrum/)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--timeout",
+        type=positive_float,
+        default=None,
+        help="under torchrun: seconds to wait for every rank to join and for each collective "
+        "(default 180)",
+    )
     add_optimiser_arguments(p)
     p.set_defaults(run=run)
     return p
@@ -235,6 +245,7 @@ def check_arguments(args: argparse.Namespace) -> None:
         raise ValueError(f"--blocks needs --k >= 2 (both ends of each Hessian), got {args.k}")
     if args.ncv is not None and args.ncv < args.k + 2:
         raise ValueError(f"--ncv {args.ncv} must be at least --k + 2 = {args.k + 2}")
+    _validate.at_most("--batches", args.batches, _validate.MAX_BATCHES, "a pass over each")
     if args.method not in OPTIMISERS:
         method_of(args)  # a method that refuses its hyperparameters says so now
 
@@ -331,11 +342,13 @@ def analysis(args: argparse.Namespace, game: Any, games: list[Any], method: Any)
 
     distributed = isinstance(game, DistributedAveragedGame)
     quiet = args.no_progress or (distributed and game.rank != 0)
-    bar = tqdm(total=args.k, desc="converged eigenvalues", disable=quiet)
+    bar = tqdm(total=args.k, desc="converged eigenvalues", disable=quiet, bar_format=BAR)
 
     def progress(done: int, k: int) -> None:
-        bar.n = done
-        bar.refresh()
+        # a restart may lose a converged value for a while: the count shown never goes back
+        if done > bar.n:
+            bar.n = done
+            bar.refresh()
 
     options = {"method": method, "callback": progress, **solver_options(args)}
     non_normal = non_normal_options(args)
@@ -364,29 +377,80 @@ def analysis(args: argparse.Namespace, game: Any, games: list[Any], method: Any)
                 failed = np.flatnonzero(~spread.converged).tolist()
                 record.converged = False
                 record.message = f"the solver did not converge on batches {failed}"
-            if non_normal is not None:  # on the averaged game's operator
-                from ..spectrum.non_normal import non_normal_extras
-                from ..spectrum.operator import JacobianOperator
-
-                op = JacobianOperator(game, None, method, args.mode)
-                record.extras["non_normal"] = non_normal_extras(
-                    op,
-                    non_normal,
-                    game=game,
-                    eigenvalues=record.eigenvalues,
-                    which=args.which,
-                    k=args.k,
-                    tol=args.tol,
-                )
         else:
-            record = analyse(game, args.k, args.which, non_normal=non_normal, **options)
+            record = analyse(game, args.k, args.which, **options)
     except NoConvergence as err:
         if err.record is None:
             raise
-        record = err.record
+        return err.record
     finally:
         bar.close()
+    if non_normal is not None:  # on the (averaged) game's operator
+        record.extras["non_normal"] = extras(args, record, game, method, non_normal, quiet)
     return record
+
+
+BAR = "{desc}: {n_fmt}/{total_fmt} |{bar}| {elapsed} elapsed, estimate {remaining} left"
+"""The progress bars' format: the time left is labelled as an estimate (tqdm's rate guess)."""
+
+
+def extras(
+    args: argparse.Namespace, record: Any, game: Any, method: Any, options: Any, quiet: bool
+) -> dict[str, Any]:
+    """The non-normal quantities (:func:`~gamedyn.spectrum.non_normal.non_normal_extras`) with a
+    progress bar over them, and their headline numbers printed at the end."""
+    from tqdm import tqdm
+
+    from ..spectrum.non_normal import non_normal_extras
+    from ..spectrum.operator import JacobianOperator
+
+    bar = tqdm(total=1, desc="extras", disable=quiet, bar_format=BAR)
+
+    def progress(name: str, done: int, total: int) -> None:
+        bar.total = total
+        bar.set_description_str(f"extras ({name})" if name != "done" else "extras")
+        if done > bar.n:
+            bar.n = done
+        bar.refresh()
+
+    try:
+        op = JacobianOperator(game, None, method, args.mode)
+        out = non_normal_extras(
+            op,
+            options,
+            game=game,
+            eigenvalues=record.eigenvalues,
+            which=args.which,
+            k=args.k,
+            tol=args.tol,
+            progress=progress,
+        )
+    finally:
+        bar.close()
+    if getattr(game, "rank", 0) == 0:  # under torchrun rank 0 alone prints
+        for line in headlines(out):
+            print(line)
+    return out
+
+
+def headlines(extras: dict[str, Any]) -> list[str]:
+    """One line per non-normal quantity: its headline number."""
+    lines = []
+    if "pseudospectrum" in extras:
+        p = extras["pseudospectrum"]
+        least = min(min(row) for row in p["sigma_min"])
+        lines.append(f"pseudospectrum: basis m = {p['basis']}, least σ_min on the grid {least:.3g}")
+    if "transient" in extras:
+        t = extras["transient"]
+        lines.append(f"transient: peak ‖Tᵗ‖ = {t['peak']:.4g} at t = {t['peak_step']}")
+    if "rotation" in extras:
+        for label, r in extras["rotation"]["blocks"].items():
+            lines.append(f"rotation index ({label}): {r['value']:.4g} ± {r['stderr']:.2g}")
+    if "conditioning" in extras:
+        values = [v for v in extras["conditioning"]["condition_numbers"] if v is not None]
+        if values:
+            lines.append(f"conditioning: largest κ(λ) = {max(values):.4g}")
+    return lines
 
 
 def _paths(source: Any) -> Any:
@@ -437,12 +501,14 @@ def run(args: argparse.Namespace) -> int:
     when the eigen-solver did not converge (the partial record is still written). Under
     ``torchrun``, on every rank (rank 0 writes and prints). Every option is checked before
     anything is loaded."""
-    from ..games.distributed import init_from_environment
+    from ..games.distributed import DEFAULT_TIMEOUT, init_from_environment
 
     non_normal_options(args)
     check_arguments(args)
     out = output_directory(args.out)
-    launch = init_from_environment(args.device)
+    launch = init_from_environment(
+        args.device, DEFAULT_TIMEOUT if args.timeout is None else args.timeout
+    )
     if launch is None:
         return _run(args, out, rank=0)
     args.device = launch.device
@@ -472,18 +538,25 @@ def _run(args: argparse.Namespace, out: Path, rank: int) -> int:
         batch=args.batch,
         batches=args.batches,
         seed=args.seed,
+        threads=getattr(args, "threads", None),
     )
     record.settings.update(getattr(args, "operator_settings", {}))
     if rank != 0:  # every rank holds the same record; rank 0 writes it
         return 0 if record.converged else 1
-    record.save(out, "eigenvalues")
-    title = f"{record.operator}, {args.which}, k = {args.k}, n = {record.n}"
-    ax = plot.eigenvalue_cloud(record.eigenvalues, title=title)
-    plot.save(ax.figure, out / "eigenvalues", formats=("png",))
     import matplotlib.pyplot as plt
 
-    plt.close(ax.figure)
-    _plot_non_normal(record, out)
+    def figures(folder: Path) -> None:  # drawn into the record set's temporary folder
+        name = "game Jacobian" if method is None else plot.method_title(method)
+        title = f"{name}, {args.which}, k = {args.k}, n = {record.n}"
+        operator = method is not None
+        ax = plot.eigenvalue_cloud(
+            record.eigenvalues, title=title, unit_circle=operator, zoom=operator
+        )
+        plot.save(ax.figure, folder / "eigenvalues", formats=("png",))
+        plt.close(ax.figure)
+        _plot_non_normal(record, folder)
+
+    record.save(out, "eigenvalues", figures=figures)
     status = "converged" if record.converged else "NOT converged (partial result)"
     print(
         f"{len(record.eigenvalues)} eigenvalues ({status}), {record.matvecs} products, "

@@ -20,6 +20,7 @@ each quantity with the products it used, all on the one checked
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,19 +114,38 @@ def non_normal_extras(
     which: str = "LM",
     k: int = 6,
     tol: float = 1e-10,
+    progress: Callable[[str, int, int], Any] | None = None,
 ) -> dict[str, Any]:
     """The requested quantities of ``op`` as a JSON-ready dict (see the module docstring).
 
     ``eigenvalues`` (the analysis' own) widen the pseudospectrum's grid and give ``ρ`` for the
     transient's ``ρᵗ``; ``game`` gives the player blocks of the rotation index.
+    ``progress(name, done, total)`` is called as each quantity starts (``done`` of ``total``
+    finished) and once at the end (``name = "done"``).
     """
     if not isinstance(options, NonNormal):
         raise TypeError(f"non_normal must be a NonNormal, got {type(options).__name__}")
+    stages = [
+        name
+        for name, wanted in (
+            ("pseudospectrum", options.pseudospectrum),
+            ("transient", options.transient is not None),
+            ("rotation", options.rotation is not None),
+            ("conditioning", options.conditioning),
+        )
+        if wanted
+    ]
+
+    def stage(name: str) -> None:
+        if progress is not None:
+            progress(name, stages.index(name) if name in stages else len(stages), len(stages))
+
     out: dict[str, Any] = {}
     n = int(op.shape[0])
     lam = np.asarray([] if eigenvalues is None else eigenvalues, dtype=complex)
     discrete = op.method is not None
     if options.pseudospectrum:
+        stage("pseudospectrum")
         start = op.count
         m = min(options.basis, n)
         factorisation = arnoldi(op.apply, n, m, device=op.device)
@@ -143,6 +163,7 @@ def non_normal_extras(
             "matvecs": op.count - start,
         }
     if options.transient is not None:
+        stage("transient")
         start = op.count
         if discrete:
             apply, apply_t = op.apply, op.apply_transpose
@@ -166,6 +187,7 @@ def non_normal_extras(
             entry["rho_powers"] = [rho**t for t in range(options.transient + 1)]
         out["transient"] = entry
     if options.rotation is not None:
+        stage("rotation")
         start = op.count
         blocks = None if (discrete or game is None) else parameter_blocks(game, "player")
         rotation = operator_rotation(op, options.rotation, blocks)
@@ -176,6 +198,7 @@ def non_normal_extras(
             "matvecs": op.count - start,
         }
     if options.conditioning:
+        stage("conditioning")
         start = op.count
         c = operator_condition_numbers(op, k, which, tol=max(tol, 1e-12))
         out["conditioning"] = {
@@ -183,4 +206,5 @@ def non_normal_extras(
             "condition_numbers": [float(x) for x in c.condition_numbers],
             "matvecs": op.count - start,
         }
+    stage("done")
     return out

@@ -62,11 +62,13 @@ def _threads_option(text: str) -> int:
 
 
 def _rank() -> int:
-    """This process's rank under torchrun (``0`` outside it or when ``RANK`` is unreadable)."""
+    """This process's rank under torchrun; ``0`` outside it, or where ``RANK`` and
+    ``WORLD_SIZE`` do not make a rank (then this process reports its own error)."""
     try:
-        return int(os.environ.get("RANK", "0"))
+        rank, world = int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
     except ValueError:
         return 0
+    return rank if 0 <= rank < world else 0
 
 
 def _one_line(err: BaseException) -> str:

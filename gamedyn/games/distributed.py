@@ -327,6 +327,27 @@ def check_environment() -> tuple[int, int, int, str, int]:
     return rank, world, local, addr, port
 
 
+def _wait_for_master(addr: str, port: int, timeout: float, rank: int, world: int) -> None:
+    """Wait until rank 0's store accepts connections (plain sockets: no C++ log spam)."""
+    import socket
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection((addr, port), timeout=1.0):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RendezvousError(
+                    f"rank 0 (MASTER_ADDR:MASTER_PORT = {addr}:{port}) did not answer within "
+                    f"--timeout {timeout:g} s (rank {rank} of WORLD_SIZE = {world} waited for "
+                    "it)",
+                    all_ranks=True,
+                ) from None
+            time.sleep(0.1)
+
+
 def _join(backend: str, timeout: float) -> None:
     """Join the default group through a TCP store, waiting at most ``timeout`` seconds for the
     other ranks; rank 0 names the ranks that did not come, the others name rank 0 if it did not
@@ -337,6 +358,8 @@ def _join(backend: str, timeout: float) -> None:
     rank, world, _, addr, port = check_environment()
     wait = timedelta(seconds=timeout)
     agent = os.environ.get("TORCHELASTIC_USE_AGENT_STORE") == "True"  # torchrun hosts it
+    if rank != 0 or agent:
+        _wait_for_master(addr, port, timeout, rank, world)
     try:
         store = dist.TCPStore(
             addr,

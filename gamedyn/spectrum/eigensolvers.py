@@ -43,6 +43,7 @@ from ..vocabulary import (
     KRYLOV_WHICH,
     ROUTES,
     SOLVERS,
+    which_score,
 )
 from .krylov import MAX_RESTARTS, KrylovNoConvergence, krylov_schur
 from .operator import JacobianOperator
@@ -375,7 +376,9 @@ def solve_top(
             )
     check_acceleration(accelerate, solver)
     acceleration = None
-    if accelerate is not None:
+    if op.shape[0] <= DENSE_SOLVE:
+        values, residuals, matvecs = _dense_top(op, k, which)
+    elif accelerate is not None:
         values, residuals, matvecs, acceleration = _chebyshev(
             op, k, which, tol, max_restarts, ncv, callback
         )
@@ -396,6 +399,26 @@ def solve_top(
         matvecs * per_product,
         acceleration=acceleration,
     )
+
+
+DENSE_SOLVE = 20
+"""Operators of at most this size are solved densely by :func:`solve_top` (``n`` products build
+the matrix, LAPACK's ``geev`` its eigenvalues, fresh products the true residuals): a Krylov
+basis would span the whole space (the default basis is ``max(2k + 1, 20)``), and an iterative
+solve there converges or not depending on round-off (the BLAS kernel), which a dense solve does
+not. Above it, the iterative solvers run."""
+
+
+def _dense_top(op: JacobianOperator, k: int, which: str) -> tuple[np.ndarray, np.ndarray, int]:
+    """The top ``k`` of a small operator from its dense matrix, with true residuals."""
+    n = op.shape[0]
+    before = op.count
+    matrix = np.asarray(op.matmat(np.eye(n)), dtype=float)
+    w, v = np.linalg.eig(matrix)
+    order = np.argsort(-which_score(w, which), kind="stable")[:k]
+    values, vectors = w[order], v[:, order]
+    residuals = _residuals(op, values, vectors)
+    return values, residuals, op.count - before
 
 
 def check_acceleration(accelerate: str | None, solver: str) -> str | None:

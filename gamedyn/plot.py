@@ -62,6 +62,7 @@ __all__ = [
     "transient_growth",
     "numerical_range",
     "rotation_blocks",
+    "record_figures",
 ]
 
 OKABE_ITO = {
@@ -319,6 +320,29 @@ def method_title(method: Any, width: int = 60) -> str:
     parts = [short(v) for k, v in hyper.items() if k in ("base", "inner", "method")]
     parts += [f"{k}={short(hyper[k])}" for k in MAIN_HYPERPARAMETERS if k in hyper]
     text = f"{type(method).__name__}({', '.join(parts)})"
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def operator_title(operator: str, width: int = 60) -> str:
+    """A record's ``operator`` (``"game Jacobian"`` or a method's full ``repr``) shortened for a
+    title: the method's name and its main hyperparameters (:data:`MAIN_HYPERPARAMETERS`, the
+    first of each), cut at ``width`` characters.
+
+    Example:
+      >>> operator_title("Adam(lr=0.0002, betas=(0.5, 0.999), eps=1e-08, state=State(...))")
+      'Adam(lr=0.0002, betas=(0.5, 0.999), eps=1e-08)'
+    """
+    import re
+
+    head = re.match(r"\s*([A-Za-z_]\w*)\(", operator)
+    if head is None:
+        return operator if len(operator) <= width else operator[: width - 1] + "…"
+    found = {}
+    for key, value in re.findall(r"\b(\w+)=(\([^()]*\)|[^,()]+)", operator):
+        if key in MAIN_HYPERPARAMETERS and key not in found:
+            found[key] = value.strip()
+    parts = [f"{k}={found[k]}" for k in MAIN_HYPERPARAMETERS if k in found]
+    text = f"{head.group(1)}({', '.join(parts)})"
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -925,3 +949,55 @@ def rotation_blocks(
     if title:
         ax.set_title(title)
     return ax
+
+
+def record_figures(record: Any, out: str | Path, which: str = "LM") -> list[Path]:
+    """The figures of an analysis record (:class:`~gamedyn.spectrum.SpectrumRecord`), written
+    into the directory ``out``: ``eigenvalues.png`` (the top-k, with the unit circle for an update
+    operator) and, where the record's ``extras["non_normal"]`` holds them, ``pseudospectrum.png``,
+    ``transient.png`` and ``rotation.png``. Returns the paths written.
+
+    Example:
+      >>> import tempfile
+      >>> from gamedyn.games import Bilinear
+      >>> from gamedyn.spectrum import analyse
+      >>> record = analyse(Bilinear(np.eye(4)), 2)
+      >>> with tempfile.TemporaryDirectory() as out:
+      ...     [p.name for p in record_figures(record, out)]
+      ['eigenvalues.png']
+    """
+    out = Path(out)
+    name = operator_title(record.operator)
+    title = f"{name}, {which}, k = {len(record.eigenvalues)}, n = {record.n}"
+    circle = record.operator != "game Jacobian"  # an update operator: stable inside |μ| = 1
+    cloud = eigenvalue_cloud(record.eigenvalues, unit_circle=circle, title=title, zoom=circle)
+    figures = [(cloud, "eigenvalues")]
+    extras = record.extras.get("non_normal", {})
+    if "pseudospectrum" in extras:
+        p = extras["pseudospectrum"]
+        ax = pseudospectrum(
+            p["re"],
+            p["im"],
+            np.array(p["sigma_min"]),
+            eigenvalues=np.array([complex(*w) for w in p["ritz_values"]]),
+            boundary=p["boundary"],
+            title=f"{name}: Krylov-projected pseudospectra (m = {p['basis']})",
+        )
+        figures.append((ax, "pseudospectrum"))
+    if "transient" in extras:
+        t = extras["transient"]
+        ax = transient_growth(
+            {t["operator"]: t["norms"]},
+            rho={t["operator"]: t.get("spectral_radius")},
+            title=f"{name}: peak {t['peak']:.4g} at t = {t['peak_step']}",
+        )
+        figures.append((ax, "transient"))
+    if "rotation" in extras:
+        r = extras["rotation"]
+        title = f"rotation index, {r['probes']} Hutchinson probes"
+        figures.append((rotation_blocks(r["blocks"], title=title), "rotation"))
+    paths = []
+    for ax, name in figures:
+        paths += save(ax.figure, out / name, formats=("png",))
+        plt.close(ax.figure)
+    return paths

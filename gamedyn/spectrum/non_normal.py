@@ -35,7 +35,7 @@ from .pseudospectra import default_grid, projected_sigma_min
 from .rotation import RotationIndex, operator_rotation, parameter_blocks
 from .transient import flow_products, power_norms
 
-__all__ = ["NonNormal", "non_normal_extras"]
+__all__ = ["NonNormal", "non_normal_extras", "headlines"]
 
 
 @dataclass(frozen=True)
@@ -208,3 +208,23 @@ def non_normal_extras(
         }
     stage("done")
     return out
+
+
+def headlines(extras: dict[str, Any]) -> list[str]:
+    """One line per quantity of :func:`non_normal_extras`'s result: its headline number."""
+    lines = []
+    if "pseudospectrum" in extras:
+        p = extras["pseudospectrum"]
+        least = min(min(row) for row in p["sigma_min"])
+        lines.append(f"pseudospectrum: basis m = {p['basis']}, least σ_min on the grid {least:.3g}")
+    if "transient" in extras:
+        t = extras["transient"]
+        lines.append(f"transient: peak ‖Tᵗ‖ = {t['peak']:.4g} at t = {t['peak_step']}")
+    if "rotation" in extras:
+        for label, r in extras["rotation"]["blocks"].items():
+            lines.append(f"rotation index ({label}): {r['value']:.4g} ± {r['stderr']:.2g}")
+    if "conditioning" in extras:
+        values = [v for v in extras["conditioning"]["condition_numbers"] if v is not None]
+        if values:
+            lines.append(f"conditioning: largest κ(λ) = {max(values):.4g}")
+    return lines

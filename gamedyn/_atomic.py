@@ -235,6 +235,8 @@ def record_set(
         raise ValueError("out must name a directory, got the current directory ('.' or '')")
     if target.exists() and not target.is_dir():
         raise ValueError(f"out {str(target)!r} is a file, not a directory")
+    if target.is_symlink():  # the directory it points to is replaced, the link kept
+        target = target.resolve()
     if target.exists():
         _refuse_working_directory(target)
     target.parent.mkdir(parents=True, exist_ok=True)

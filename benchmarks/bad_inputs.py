@@ -12,9 +12,19 @@ Each case is a call of the library or a command line. The outcome is classified 
 * ``crash``: a Python traceback on the command line, an internal error (``ZeroDivisionError``,
   ``AttributeError``...), or a hang (no answer within the case's time limit).
 
+Issue #24 adds: optimiser states, covariances, seeds, Kreiss constants, Lyapunov quantities at
+``ρ = 1``, zero second moments, sigmoid discriminators, bounded sizes (and ``RLIMIT_AS``), mixed
+record sets, ``--out ''``, ``--ema --no-ema``, ``--threads``, distributed environments and a
+missing rank, and *signal faults*: SIGINT and SIGKILL sent at ``--signal-moments`` moments of a
+``gamedyn spectrum --out DIR`` whose ``DIR`` holds an older record (``ok``: the old or the new
+set left whole, no traceback on SIGINT, and the next run leaves no temporaries; ``silent``: a
+mixed or missing set). About 330 inputs; on a quiet 2-core machine a few minutes, dominated by
+the command-line cases (one process each).
+
 Run:
   python benchmarks/bad_inputs.py            # counts by class, and each unclear/silent/crash case
   python benchmarks/bad_inputs.py --verbose  # every case
+  python benchmarks/bad_inputs.py --signal-moments 4   # fewer signal faults: quicker
 """
 
 from __future__ import annotations

@@ -401,12 +401,12 @@ def solve_top(
     )
 
 
-DENSE_SOLVE = 20
+DENSE_SOLVE = 12
 """Operators of at most this size are solved densely by :func:`solve_top` (``n`` products build
 the matrix, LAPACK's ``geev`` its eigenvalues, fresh products the true residuals): a Krylov
-basis would span the whole space (the default basis is ``max(2k + 1, 20)``), and an iterative
-solve there converges or not depending on round-off (the BLAS kernel), which a dense solve does
-not. Above it, the iterative solvers run."""
+basis (at least ``k + 2`` vectors, by default ``max(2k + 1, 20)`` capped at ``n``) would be most
+or all of the space, and an iterative solve there converges or not depending on round-off (the
+BLAS kernel), which a dense solve does not. Above it, the iterative solvers run."""
 
 
 def _dense_top(op: JacobianOperator, k: int, which: str) -> tuple[np.ndarray, np.ndarray, int]:

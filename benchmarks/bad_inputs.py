@@ -1829,6 +1829,12 @@ def main() -> None:
     parser.add_argument("--api-only", action="store_true")
     parser.add_argument("--json", help="write every case's outcome here")
     parser.add_argument(
+        "--jobs", type=int, default=1, help="command-line cases run at once (default 1)"
+    )
+    parser.add_argument(
+        "--signals-only", action="store_true", help="only the signal faults (a second process)"
+    )
+    parser.add_argument(
         "--signal-moments",
         type=int,
         default=10,
@@ -1837,19 +1843,23 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     warnings.simplefilter("ignore", DeprecationWarning)
-    cases = api_cases() + reliability_cases()
+    cases = [] if args.signals_only else api_cases() + reliability_cases()
     for case in cases:
         classify_api(case)
     if not args.api_only:
+        from concurrent.futures import ThreadPoolExecutor
+
         from gamedyn.examples import train
 
         paths = train("mixture-small", 2, TMP / "ckpt", save_every=2, batch=8)
         env = dict(os.environ, MPLBACKEND="Agg", OMP_NUM_THREADS="1")
-        clis = cli_cases(paths[-1], paths[0]) + reliability_cli_cases(paths[-1], paths[0])
-        for case in clis:
-            classify_cli(case, env)
-        cases += clis
-        cases += signal_cases(paths[-1], env, args.signal_moments)
+        if not args.signals_only:
+            clis = cli_cases(paths[-1], paths[0]) + reliability_cli_cases(paths[-1], paths[0])
+            with ThreadPoolExecutor(max(1, args.jobs)) as pool:
+                list(pool.map(lambda case: classify_cli(case, env), clis))
+            cases += clis
+        if args.signal_moments > 0:
+            cases += signal_cases(paths[-1], env, args.signal_moments)
     counts = Counter(c.outcome for c in cases)
     by_group = {
         g: Counter(c.outcome for c in cases if c.group == g) for g in ("api", "cli", "signal")

@@ -193,19 +193,22 @@ def _batch(n: int = 8, dim: int = 2, seed: int = 0):
 
 def api_cases() -> list[Case]:  # noqa: PLR0915 - one list of cases
     from gamedyn import regions
+    from gamedyn.analysis import analyse
     from gamedyn.games import Bilinear, DiracGAN, FunctionGame, Quadratic, TorchGame
+    from gamedyn.linalg import krylov_schur
     from gamedyn.methods import CGD, GDA, AltGDA, Consensus, Lookahead, Momentum
     from gamedyn.spectrum import (
+        Arpack,
         JacobianOperator,
+        KrylovSchur,
         eigenvalues,
         game_jacobian,
-        krylov_schur,
         operator_jacobian,
+        player_hessian_eigenvalues,
+        schur_complement_eigenvalues,
         spectral_radius,
         top_eigenvalues,
     )
-    from gamedyn.spectrum.analysis import analyse
-    from gamedyn.spectrum.blocks import player_hessian_eigenvalues, schur_complement_eigenvalues
     from gamedyn.trajectory import contraction_rate, run
 
     xy = Bilinear([[1.0]])
@@ -526,19 +529,31 @@ def api_cases() -> list[Case]:  # noqa: PLR0915 - one list of cases
         Case("top_eigenvalues k 0", ("k",), lambda: top_eigenvalues(gan(), k=0)),
         Case("top_eigenvalues k huge", ("k",), lambda: top_eigenvalues(gan(), k=10**6)),
         Case("top_eigenvalues k float", ("k",), lambda: top_eigenvalues(gan(), k=2.5)),
-        Case("top_eigenvalues tol 0", ("tol",), lambda: top_eigenvalues(gan(), tol=0.0)),
-        Case("top_eigenvalues tol nan", ("tol",), lambda: top_eigenvalues(gan(), tol=float("nan"))),
-        Case("top_eigenvalues ncv too small", ("ncv",), lambda: top_eigenvalues(gan(), k=4, ncv=3)),
+        Case(
+            "top_eigenvalues tol 0",
+            ("tol",),
+            lambda: top_eigenvalues(gan(), solver=KrylovSchur(tol=0.0)),
+        ),
+        Case(
+            "top_eigenvalues tol nan",
+            ("tol",),
+            lambda: top_eigenvalues(gan(), solver=KrylovSchur(tol=float("nan"))),
+        ),
+        Case(
+            "top_eigenvalues ncv too small",
+            ("ncv",),
+            lambda: top_eigenvalues(gan(), k=4, solver=KrylovSchur(ncv=3)),
+        ),
         Case(
             "top_eigenvalues ncv huge",
             ("ncv", "memory", "GiB", "n ="),
-            lambda: top_eigenvalues(gan(), k=2, ncv=10**9),
+            lambda: top_eigenvalues(gan(), k=2, solver=KrylovSchur(ncv=10**9)),
             timeout=30,
         ),
         Case(
             "top_eigenvalues arpack ncv huge",
             ("ncv",),
-            lambda: top_eigenvalues(gan(), k=2, ncv=10**9, solver="arpack"),
+            lambda: top_eigenvalues(gan(), k=2, solver=Arpack(ncv=10**9)),
             timeout=30,
         ),
         Case(
@@ -547,12 +562,14 @@ def api_cases() -> list[Case]:  # noqa: PLR0915 - one list of cases
             lambda: top_eigenvalues(gan(), solver="lanczos"),
         ),
         Case(
-            "top_eigenvalues bad mode", ("mode",), lambda: top_eigenvalues(gan(), mode="backward")
+            "top_eigenvalues bad mode",
+            ("mode",),
+            lambda: top_eigenvalues(gan(), solver=KrylovSchur(mode="backward")),
         ),
         Case(
             "top_eigenvalues max_restarts -1",
             ("max_restarts",),
-            lambda: top_eigenvalues(gan(), max_restarts=-1),
+            lambda: top_eigenvalues(gan(), solver=KrylovSchur(max_restarts=-1)),
         ),
         Case(
             "top_eigenvalues small operator 6x6",
@@ -564,7 +581,7 @@ def api_cases() -> list[Case]:  # noqa: PLR0915 - one list of cases
             "top_eigenvalues arpack small 6x6 LI",
             ("k",),
             lambda: top_eigenvalues(
-                Bilinear(np.diag([3.0, 2.0, 1.0])), k=2, which="LI", solver="arpack"
+                Bilinear(np.diag([3.0, 2.0, 1.0])), k=2, which="LI", solver=Arpack()
             ),
             valid=lambda r: np.allclose(np.abs(r.values.imag), 3.0),
         ),
@@ -714,7 +731,7 @@ def api_cases() -> list[Case]:  # noqa: PLR0915 - one list of cases
         Case(
             "eigenvalue_map of CGD",
             ("map", "CGD"),
-            lambda: __import__("gamedyn.spectrum.maps", fromlist=["x"]).eigenvalue_map(
+            lambda: __import__("gamedyn.spectrum", fromlist=["x"]).eigenvalue_map(
                 CGD(0.1), np.array([1j])
             ),
         ),
@@ -1138,7 +1155,7 @@ def _optimiser_api() -> Any:
     try:
         from gamedyn.methods import read_optimiser_state
     except ImportError:
-        from gamedyn.optimiser_states import read_optimiser_state
+        from gamedyn.methods import read_optimiser_state
     return read_optimiser_state
 
 
@@ -1205,9 +1222,10 @@ class _SigmoidHead(nn.Module):
 
 def _load_record(path: Path) -> Any:
     """Read a record set; this version's reader if it has one, else the JSON alone."""
-    from gamedyn.spectrum import records
-
-    cls = records.SpectrumRecord
+    try:
+        from gamedyn.analysis import SpectrumRecord as cls
+    except ImportError:
+        from gamedyn.spectrum.records import SpectrumRecord as cls
     load = getattr(cls, "load", None)
     if load is None:
         return json.loads((path / "eigenvalues.json").read_text())
@@ -1223,7 +1241,7 @@ def _mixed_record(kind: str) -> Path:
     try:
         from gamedyn.analysis import analyse
     except ImportError:
-        from gamedyn.spectrum.analysis import analyse
+        from gamedyn.analysis import analyse
     a, b = _dir(f"mixed-{kind}-a"), _dir(f"mixed-{kind}-b")
     analyse(Bilinear(np.diag([3.0, 2.0, 1.0])), k=2).save(a, "eigenvalues")
     analyse(Bilinear(np.diag([5.0, 4.0, 1.0])), k=2).save(b, "eigenvalues")
@@ -1236,8 +1254,8 @@ def reliability_cases() -> list[Case]:  # noqa: PLR0915 - one list of cases
     from gamedyn.games.stochastic import AdditiveNoise
     from gamedyn.landscape import path_angle
     from gamedyn.methods import GDA, Adam, AltGDA
-    from gamedyn.spectrum import pseudospectrum, spectral_radius, transient_growth
-    from gamedyn.spectrum.transient import kreiss_bounds
+    from gamedyn.nonnormal import kreiss_bounds, pseudospectrum, transient_growth
+    from gamedyn.spectrum import spectral_radius
     from gamedyn.stochastic import mse_curve, stationary_covariance, stationary_mse, stochastic_run
     from gamedyn.trajectory import run
 

@@ -21,20 +21,22 @@ from helpers import tiny_batch, tiny_gan, tiny_players
 from torch import nn
 
 from gamedyn import regions
+from gamedyn.analysis import json_safe
 from gamedyn.cli import main
 from gamedyn.examples import train
 from gamedyn.games import Bilinear, DiracGAN, FunctionGame, Quadratic, TorchGame
+from gamedyn.linalg import krylov_schur
 from gamedyn.methods import CGD, GDA, Lookahead, Momentum
 from gamedyn.spectrum import (
+    Arpack,
     JacobianOperator,
+    KrylovSchur,
     game_jacobian,
-    krylov_schur,
     operator_jacobian,
+    player_hessian_eigenvalues,
     spectral_radius,
     top_eigenvalues,
 )
-from gamedyn.spectrum.blocks import player_hessian_eigenvalues
-from gamedyn.spectrum.records import json_safe
 from gamedyn.trajectory import run
 
 
@@ -319,7 +321,7 @@ def test_krylov_arguments():
     with pytest.raises(ValueError, match=r"v0 must be a vector of length n = 10, got shape \(3,\)"):
         krylov_schur(lambda u: u, 10, 2, v0=torch.ones(3, dtype=torch.float64))
     with pytest.raises(ValueError, match="ncv must satisfy"):
-        top_eigenvalues(tiny_gan(), k=4, ncv=3)
+        top_eigenvalues(tiny_gan(), k=4, solver=KrylovSchur(ncv=3))
     with pytest.raises(ValueError, match="which='BE' .* needs k >= 2"):
         player_hessian_eigenvalues(tiny_gan(), "x", 1, "BE")
 
@@ -327,7 +329,7 @@ def test_krylov_arguments():
 def test_small_operators_are_solved_exactly():
     """Krylov–Schur on a 6 × 6 operator (its basis the whole space) and ARPACK alike."""
     game = Bilinear(np.diag([3.0, 2.0, 1.0]))
-    for solver in ("krylov-schur", "arpack"):
+    for solver in (KrylovSchur(), Arpack()):
         top = top_eigenvalues(game, k=2, which="LI", solver=solver)
         np.testing.assert_allclose(np.sort(top.values.imag), [-3.0, 3.0], atol=1e-10)
 
@@ -367,7 +369,7 @@ def test_work_that_cannot_finish_is_refused_up_front():
     "allocate",
     [
         lambda: regions.rate_grid(GDA(0.1), np.linspace(0, 1, 10**6), np.linspace(0, 1, 10**6)),
-        lambda: top_eigenvalues(tiny_gan(), k=2, ncv=10**12),
+        lambda: top_eigenvalues(tiny_gan(), k=2, solver=KrylovSchur(ncv=10**12)),
         lambda: run(CGD(0.1), Bilinear(np.eye(1, 10**6)), np.zeros(10**6 + 1), 1),
         lambda: game_jacobian(Bilinear(np.eye(1, 10**6)), np.zeros(10**6 + 1)),
     ],
@@ -431,7 +433,7 @@ def _adam_state_dicts():
     ],
 )
 def test_optimiser_states_that_cannot_be_right_are_refused(change, words):
-    from gamedyn.optimiser_states import read_optimiser_state
+    from gamedyn.methods import read_optimiser_state
 
     game, (g, d) = _adam_state_dicts()
     change(d["state"][0])
@@ -519,7 +521,7 @@ def test_seeds_are_integers(seed):
 
 
 def test_kreiss_bounds_refuse_a_negative_constant():
-    from gamedyn.spectrum.transient import kreiss_bounds
+    from gamedyn.nonnormal import kreiss_bounds
 
     for constant in (-1.0, math.nan, math.inf):
         with pytest.raises(ValueError, match="constant"):
@@ -581,19 +583,19 @@ def test_a_sigmoid_inside_or_under_wgan_is_accepted():
     [
         (lambda: run(GDA(0.1), Bilinear([[1.0]]), [1, 1], 10**12), "GiB"),
         (
-            lambda: __import__("gamedyn.spectrum", fromlist=["x"]).pseudospectrum(
+            lambda: __import__("gamedyn.nonnormal", fromlist=["x"]).pseudospectrum(
                 Bilinear([[1.0]]), np.linspace(-1, 1, 2000), np.linspace(-1, 1, 2000)
             ),
             "the grid's points (2,000 re × 2,000 im) = 4,000,000 is more than the 1,000,000",
         ),
         (
-            lambda: __import__("gamedyn.spectrum", fromlist=["x"]).transient_growth(
+            lambda: __import__("gamedyn.nonnormal", fromlist=["x"]).transient_growth(
                 Bilinear([[1.0]]), 10**9, method=GDA(0.1)
             ),
             "steps = 1,000,000,000 is more than the 1,000,000",
         ),
         (
-            lambda: __import__("gamedyn.spectrum", fromlist=["x"]).transient_growth(
+            lambda: __import__("gamedyn.nonnormal", fromlist=["x"]).transient_growth(
                 Bilinear([[1.0]]), 10**5, method=GDA(0.1), matrix_free=True
             ),
             "steps = 100,000 is more than the 10,000",

@@ -8,8 +8,8 @@ import pytest
 from gamedyn import figures
 from gamedyn.figures import pseudospectra as ps_fig
 from gamedyn.figures import transient_growth as fig
+from gamedyn.nonnormal import kreiss_bounds
 from gamedyn.spectrum import operator_jacobian, spectral_radius
-from gamedyn.spectrum.transient import kreiss_bounds
 
 pytestmark = pytest.mark.slow  # trains the small mixture GAN (a few seconds)
 

@@ -27,8 +27,8 @@ import numpy as np
 
 from ..games import Game
 from ..methods import GDA, AltGDA, ExtraGradient, Method
-from ..spectrum import kreiss_constant, spectral_radius, transient_growth, worst_direction
-from ..spectrum.transient import amplification_run
+from ..nonnormal import amplification_run, kreiss_constant, transient_growth, worst_direction
+from ..spectrum import spectral_radius
 from .pseudospectra import (
     DIRAC_CRITICAL,
     NON_NORMAL_BILINEAR,

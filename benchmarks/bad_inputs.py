@@ -1695,7 +1695,7 @@ def reliability_cli_cases(ckpt: Path, ckpt0: Path) -> list[Case]:
         ),
         cli(
             "path-angle --num 10**10",
-            ("--num", "10000000000"),
+            ("num", "10,000,000,000"),
             ["gamedyn", "path-angle", c0, c, *ex, "--num", "10000000000", "--out", out],
         ),
         cli("spectrum --threads 0", ("--threads", "0"), spectrum("--threads", "0")),

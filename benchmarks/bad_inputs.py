@@ -1680,7 +1680,7 @@ def reliability_cli_cases(ckpt: Path, ckpt0: Path) -> list[Case]:
         cli("spectrum --no-ema --ema", ("--ema", "--no-ema"), spectrum("--no-ema", "--ema")),
         cli(
             "spectrum --transient 10**9",
-            ("--transient", "1000000000"),
+            ("transient", "1,000,000,000"),
             spectrum("--transient", "1000000000"),
         ),
         cli(

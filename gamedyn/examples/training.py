@@ -145,7 +145,7 @@ def train(
         raise ValueError(f"suffix must be one of {SUFFIXES}, got {suffix!r}")
     if dtype not in (torch.float32, torch.float64):
         raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
-    out = Path(out_dir)
+    out = Path(_validate.directory("out_dir", out_dir))
     mod = ex.module
     G, D = ex.generator().to(dtype), ex.discriminator().to(dtype)
     opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=BETAS)

@@ -110,7 +110,7 @@ def probe_vectors(
 ) -> Iterable[Tensor]:
     """``probes`` float64 probe vectors of length ``n``, reproducible from ``seed``."""
     distribution = _validate.choice("distribution", distribution, PROBE_DISTRIBUTIONS)
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch.Generator().manual_seed(_validate.seed("seed", seed))
     for _ in range(probes):
         g = torch.randn(n, generator=gen, dtype=torch.float64)
         yield torch.sign(g) if distribution == "rademacher" else g

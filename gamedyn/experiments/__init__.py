@@ -17,6 +17,8 @@ notebooks (``GAMEDYN_SMALL=1``) use.
 * the optimisers GANs are trained with: :func:`adam_spectrum_rates`, :func:`adam_rate_maps`,
   :func:`optimiser_spectra` (with :class:`Displacement`, the map ``s ↦ T(s) − s``).
 
+The settings of each experiment (step sizes, seeds, sizes) are the upper-case constants.
+
 >>> from gamedyn.experiments import momentum_rows
 >>> [r["converges"] for r in momentum_rows(betas=[-0.5]) if r["update"] == "alternating"]
 [True]

@@ -1,6 +1,6 @@
 """``gamedyn spectrum`` (gamedyn.cli.spectrum, gamedyn.cli.options): the written record against
 the library, batch averaging, spread, blocks, the fast mode and partial results; every
-checkpoint layout gives the record of gamedyn's own; the README's "Your own checkpoint"."""
+checkpoint layout gives the record of gamedyn's own; the docs' "Your own checkpoint"."""
 
 from __future__ import annotations
 
@@ -304,7 +304,7 @@ def test_a_checkpoint_or_both_files_are_needed(own_layout, tmp_path):
         _run(argv[:1] + ["x.pt"] + argv[1:])
 
 
-# --- the README's "Your own checkpoint" -----------------------------------------------------
+# --- "Your own checkpoint" (docs/getting_started.md) ---------------------------------------
 
 DCGAN_MODELS = """
 
@@ -378,9 +378,9 @@ if __name__ == "__main__":
 
 
 def readme_commands() -> list[str]:
-    """The commands of the README's "Your own checkpoint" (its bash block, continuations
-    joined, comments dropped)."""
-    text = (Path(__file__).parents[1] / "README.md").read_text()
+    """The commands of "Your own checkpoint" in docs/getting_started.md (its bash block,
+    continuations joined, comments dropped)."""
+    text = (Path(__file__).parents[1] / "docs" / "getting_started.md").read_text()
     section = text.split("## Your own checkpoint", 1)[1].split("\n## ", 1)[0]
     block = section.split("```bash\n", 1)[1].split("```", 1)[0]
     joined = block.replace("\\\n", " ")

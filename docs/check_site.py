@@ -57,7 +57,8 @@ const cells = Array.from(document.querySelectorAll('div.cell'));
 const outputs = Array.from(document.querySelectorAll('div.cell_output')).map(o => ({
     text: o.innerText.trim().length,
     media: o.querySelectorAll('img, svg, table, iframe').length}));
-return {images, links, ids, cells: cells.length, outputs,
+const math = document.querySelectorAll('div.math, span.math').length;
+return {images, links, ids, cells: cells.length, outputs, math,
         title: document.title, bodyText: document.body.innerText.trim().length};
 """
 
@@ -102,6 +103,18 @@ def browser(profile: str):  # noqa: ANN201 - a selenium WebDriver
     return driver
 
 
+def wait_for_math(driver, seconds: float = 20.0) -> bool:  # noqa: ANN001
+    """Whether MathJax typeset the page's formulas (``mjx-container`` elements) in time."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if driver.execute_script("return document.querySelectorAll('mjx-container').length"):
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def page_path(site: Path, base: str, url: str) -> Path | None:
     """The file of the site an internal URL names (``None`` for an external URL)."""
     if not url.startswith(base):
@@ -128,9 +141,13 @@ def check(site: Path) -> list[str]:
                 name = page.relative_to(site).as_posix()
                 driver.get(urljoin(base, name))
                 report = driver.execute_script(PAGE_SCRIPT)
+                if report["math"] and not wait_for_math(driver):
+                    problems.append(f"{name}: {report['math']} formulas, not typeset by MathJax")
                 for entry in driver.get_log("browser"):
-                    if entry.get("level") == "SEVERE":
-                        problems.append(f"{name}: page error: {entry.get('message')}")
+                    message = entry.get("message", "")
+                    # the browser asks for /favicon.ico by itself; the site declares none
+                    if entry.get("level") == "SEVERE" and "/favicon.ico" not in message:
+                        problems.append(f"{name}: page error: {message}")
                 if report["bodyText"] == 0:
                     problems.append(f"{name}: the page shows no text")
                 for image in report["images"]:
@@ -175,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     problems = check(args.site)
     for problem in problems:
         print(f"check_site: {problem}")
-    summary = {"pages_with_problems": len({p.split(':')[0] for p in problems})}
+    summary = {"pages_with_problems": len({p.split(":")[0] for p in problems})}
     print(f"check_site: {len(problems)} problems {json.dumps(summary)}")
     return 1 if problems else 0
 

@@ -38,6 +38,7 @@ extensions = [
     "sphinx.ext.mathjax",
     "sphinx_copybutton",
     "sphinx_design",
+    "sphinx-mathjax-offline",  # MathJax served with the site: it renders without network
 ]
 
 # --- sources ---------------------------------------------------------------------------------

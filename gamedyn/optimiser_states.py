@@ -73,6 +73,7 @@ __all__ = [
     "read_checkpoint_optimiser",
     "optimiser_states_in",
     "checkpoint_optimiser_states",
+    "trained_method",
 ]
 
 OPTIMISER_KINDS = ("adam", "adamw", "rmsprop")
@@ -364,6 +365,93 @@ def optimiser_method(
         state = OptimiserState(slots, record.state.steps, record.state.nx)
         method = build(name, state=state, **hyper)
     return method.frozen() if frozen else method
+
+
+def _jsonable_hyper(value: Any) -> Any:
+    return [_jsonable_hyper(v) for v in value] if isinstance(value, tuple) else value
+
+
+def trained_method(
+    game: TorchGame,
+    name: str,
+    checkpoint: str | Path | None = None,
+    *,
+    states: str | Path | None = None,
+    frozen: bool = True,
+    beta1: float | None = None,
+    beta2: float | None = None,
+    given_by: str = "caller",
+    **overrides: Any,
+) -> tuple[Method, dict[str, Any]]:
+    """The optimiser ``name`` a checkpoint was trained with, at its saved state, and where each
+    of its settings came from (the record's provenance).
+
+    The players' ``torch.optim`` states come from ``states`` (a file of both,
+    :func:`load_optimiser_states`) or else from beside or inside ``checkpoint``
+    (:func:`checkpoint_optimiser_states`). Hyperparameters are the checkpoint's unless given:
+    ``beta1``/``beta2`` replace one half of Adam's ``betas``; every other keyword (``lr``,
+    ``eps``, ``weight_decay``, ``alternating``, ``n_critic``, ``first``, ``lookahead_k``,
+    ``lookahead_alpha``, ``inner_state``) goes to :func:`optimiser_method`, which refuses one
+    that ``name`` does not take. ``frozen``: the frozen-preconditioner operator.
+
+    Returns:
+      ``(method, settings)``; ``settings`` names the method, the linearisation, the state's
+      source, the optimiser's kind and step counts, the hyperparameters and, for each, whether
+      it came from the ``"checkpoint"`` or the caller (``given_by``), and the order of play.
+
+    Raises:
+      ValueError: no optimiser state found, or one that does not fit ``name`` or ``game``.
+    """
+    try:
+        if states is not None:
+            found, source = load_optimiser_states(states), str(states)
+        elif checkpoint is None:
+            raise FileNotFoundError("no checkpoint given")
+        else:
+            found, source = checkpoint_optimiser_states(game, checkpoint)
+    except FileNotFoundError as err:
+        raise ValueError(
+            f"method {name!r} starts from the checkpoint's optimiser state: {err}, and the "
+            "checkpoint holds none; give the optimisers' states (states=, --optimiser-state)"
+        ) from None
+    record = read_optimiser_state(game, *found)
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if beta1 is not None or beta2 is not None:
+        if record.kind == "rmsprop":
+            raise ValueError("beta1/beta2 are Adam's; the checkpoint's optimiser is RMSprop")
+        pairs = [
+            (b1 if beta1 is None else beta1, b2 if beta2 is None else beta2)
+            for b1, b2 in (h["betas"] for h in record.hyperparameters)
+        ]
+        given["betas"] = pairs[0] if pairs[0] == pairs[1] else tuple(pairs)
+    if given.get("n_critic") is not None:
+        given["alternating"] = True
+    if given.get("alternating") and name.removeprefix("la-") not in ("adam", "rmsprop"):
+        raise ValueError(f"alternating/n_critic: method {name!r} is simultaneous only")
+    method = optimiser_method(record, name, frozen=frozen, **given)
+    hyper = {
+        k: _pair(record.hyperparameters[0][k], record.hyperparameters[1].get(k))
+        for k in record.hyperparameters[0]
+    }
+    origin = {k: "checkpoint" for k in hyper}
+    hyper.update(given)
+    origin.update({k: given_by for k in given})
+    settings = {
+        "method": name,
+        "linearisation": "frozen" if frozen else "exact",
+        "optimiser_state": source,
+        "optimiser_kind": record.kind,
+        "optimiser_steps": list(record.state.steps),
+        "hyperparameters": {k: _jsonable_hyper(v) for k, v in hyper.items()},
+        "hyperparameters_from": origin,
+        "play": {
+            k: given.get(k, d)
+            for k, d in (("alternating", False), ("n_critic", 1), ("first", "discriminator"))
+        }
+        if given.get("alternating")
+        else {"alternating": False},
+    }
+    return method, settings
 
 
 def _schedule_of(method: Method) -> Any:

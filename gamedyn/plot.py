@@ -62,6 +62,7 @@ __all__ = [
     "transient_growth",
     "numerical_range",
     "rotation_blocks",
+    "record_figures",
 ]
 
 OKABE_ITO = {
@@ -858,3 +859,54 @@ def rotation_blocks(
     if title:
         ax.set_title(title)
     return ax
+
+
+def record_figures(record: Any, out: str | Path, which: str = "LM") -> list[Path]:
+    """The figures of an analysis record (:class:`~gamedyn.spectrum.SpectrumRecord`), written
+    into the directory ``out``: ``eigenvalues.png`` (the top-k, with the unit circle for an update
+    operator) and, where the record's ``extras["non_normal"]`` holds them, ``pseudospectrum.png``,
+    ``transient.png`` and ``rotation.png``. Returns the paths written.
+
+    Example:
+      >>> import tempfile
+      >>> from gamedyn.games import Bilinear
+      >>> from gamedyn.spectrum import analyse
+      >>> record = analyse(Bilinear(np.eye(4)), 2)
+      >>> with tempfile.TemporaryDirectory() as out:
+      ...     [p.name for p in record_figures(record, out)]
+      ['eigenvalues.png']
+    """
+    out = Path(out)
+    title = f"{record.operator}, {which}, k = {len(record.eigenvalues)}, n = {record.n}"
+    circle = record.operator != "game Jacobian"  # an update operator: stable inside |μ| = 1
+    cloud = eigenvalue_cloud(record.eigenvalues, unit_circle=circle, title=title)
+    figures = [(cloud, "eigenvalues")]
+    extras = record.extras.get("non_normal", {})
+    if "pseudospectrum" in extras:
+        p = extras["pseudospectrum"]
+        ax = pseudospectrum(
+            p["re"],
+            p["im"],
+            np.array(p["sigma_min"]),
+            eigenvalues=np.array([complex(*w) for w in p["ritz_values"]]),
+            boundary=p["boundary"],
+            title=f"{record.operator}: Krylov-projected pseudospectra (m = {p['basis']})",
+        )
+        figures.append((ax, "pseudospectrum"))
+    if "transient" in extras:
+        t = extras["transient"]
+        ax = transient_growth(
+            {t["operator"]: t["norms"]},
+            rho={t["operator"]: t.get("spectral_radius")},
+            title=f"{record.operator}: peak {t['peak']:.4g} at t = {t['peak_step']}",
+        )
+        figures.append((ax, "transient"))
+    if "rotation" in extras:
+        r = extras["rotation"]
+        title = f"rotation index, {r['probes']} Hutchinson probes"
+        figures.append((rotation_blocks(r["blocks"], title=title), "rotation"))
+    paths = []
+    for ax, name in figures:
+        paths += save(ax.figure, out / name, formats=("png",))
+        plt.close(ax.figure)
+    return paths

@@ -1,5 +1,5 @@
-"""``gamedyn spectrum --method adam|extra-adam|la-adam ...`` (gamedyn.cli.optimiser_options): the
-operator a checkpoint was trained with, from its saved optimiser state, against the library."""
+"""``gamedyn spectrum --method adam|extra-adam|la-adam ...``: the operator a checkpoint was
+trained with, from its saved optimiser state (``trained_method``), against the library."""
 
 from __future__ import annotations
 
@@ -102,7 +102,7 @@ def test_optimiser_methods_need_an_optimiser_state(mixture_checkpoints, tmp_path
     args = build_parser().parse_args(
         _common(mixture_checkpoints[-1], tmp_path) + ["--method", "extra-adam", "--n-critic", "5"]
     )
-    with pytest.raises(ValueError, match="simultaneous only"):
+    with pytest.raises(ValueError, match="--n-critic does not apply to --method extra-adam"):
         spectrum.method_of(args, game)
 
 

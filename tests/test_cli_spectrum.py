@@ -16,7 +16,7 @@ from helpers import spectrum_distance
 
 from gamedyn.cli import build_parser, main
 from gamedyn.cli import spectrum as cli_spectrum
-from gamedyn.cli.options import build_game, build_games
+from gamedyn.cli.options import build_game, load_games
 from gamedyn.games import AveragedGame
 from gamedyn.spectrum import eigenvalues, game_jacobian
 
@@ -34,7 +34,7 @@ def test_spectrum_averages_batches_and_reports_spread_and_blocks(mixture_checkpo
     args = _args(argv)
     assert args.run(args) == 0
     record = json.loads((out / "eigenvalues.json").read_text())
-    game, games = build_games(args)
+    game, games = load_games(args)
     assert isinstance(game, AveragedGame) and len(games) == 3
     mean_jacobian = np.mean([game_jacobian(g, g.z0) for g in games], axis=0)
     dense = np.linalg.eigvals(mean_jacobian)
@@ -69,9 +69,12 @@ def test_spectrum_averages_batches_and_reports_spread_and_blocks(mixture_checkpo
 @pytest.mark.parametrize(
     "extra, message",
     [
-        (["--precision", "0.1"], "--precision need --spread"),
-        (["--interval", "bootstrap"], "--interval need --spread"),
-        (["--spread", "--batches", "2", "--confidence", "1.5"], "--confidence must lie in"),
+        (["--precision", "0.1"], "--precision needs --spread"),
+        (["--interval", "bootstrap"], "--interval needs --spread"),
+        (
+            ["--spread", "--batches", "2", "--confidence", "1.5"],
+            "argument --confidence: must be in (0, 1)",
+        ),
     ],
 )
 def test_interval_options_are_checked_before_loading(tmp_path, capsys, extra, message):
@@ -91,10 +94,9 @@ def test_batches_must_be_positive(mixture_checkpoints, tmp_path, capsys):
         "--batches",
         "0",
     ]
-    with pytest.raises(SystemExit) as exit_:
-        main(argv + ["--out", str(tmp_path)])
-    assert exit_.value.code == 2
-    assert "argument --batches: must be an integer >= 1, got 0" in capsys.readouterr().err
+    assert main(argv + ["--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err  # one line, no usage
+    assert err == "gamedyn spectrum: error: argument --batches: must be an integer >= 1, got 0\n"
 
 
 def test_spectrum_fast_mode_is_recorded(mixture_checkpoints, tmp_path):
@@ -186,12 +188,15 @@ def test_every_method_is_built_from_the_options():
 
     common = ["--lr", "0.2", "--beta", "0.3", "--alpha", "0.4"]
     for name in METHODS.keys() - OPTIMISERS:  # optimisers start from a checkpoint's state
-        assert isinstance(method("--method", name, *common), METHODS[name])
+        extra = ["--alpha", "0.4"] if name == "lead" else []
+        assert isinstance(method("--method", name, "--lr", "0.2", *extra), METHODS[name])
+    with pytest.raises(ValueError, match="--beta does not apply to --method sos"):
+        method("--method", "sos", *common)  # refused, not ignored
     assert method("--method", "game") is None
     sga = method("--method", "sga", "--lr", "0.2", "--lam", "0.5", "--align")
     assert (sga.lr, sga.lam, sga.align) == (0.2, 0.5, True) and isinstance(sga, SGA)
     assert method("--method", "lola", "--lr", "0.2").alpha == 0.2  # default: α = lr
-    sos = method("--method", "sos", *common)
+    sos = method("--method", "sos", "--lr", "0.2", "--alpha", "0.4")
     assert isinstance(sos, SOS) and sos.alpha == 0.4
     lead = method("--method", "lead", *common)
     assert isinstance(lead, LEAD) and (lead.beta, lead.alpha) == (0.3, 0.4)
@@ -491,16 +496,29 @@ def test_spectrum_records_and_plots_the_non_normal_quantities(mixture_checkpoint
 @pytest.mark.parametrize(
     "option, message",
     [
-        (["--transient", "0"], "--transient must be >= 1, got 0"),
-        (["--rotation", "1"], "--rotation must be >= 2, got 1"),
-        (["--pseudospectrum-basis", "1"], "--pseudospectrum-basis must be >= 2, got 1"),
-        (["--dt", "0"], "--dt must be > 0, got 0.0"),
+        (["--transient", "0"], "argument --transient: must be an integer >= 1, got 0"),
+        (["--rotation", "1"], "argument --rotation: must be an integer >= 2, got 1"),
+        (
+            ["--pseudospectrum-basis", "1"],
+            "argument --pseudospectrum-basis: must be an integer >= 2",
+        ),
+        (["--dt", "0"], "argument --dt: must be > 0, got 0"),
+        (["--dt", "0.1"], "--dt needs --transient"),
+        (["--method", "gda", "--beta1", "0.5"], "--beta1 does not apply to --method gda"),
+        (["--method", "gda", "--n-critic", "2"], "--n-critic does not apply to --method gda"),
+        (["--method", "gda", "--lam", "1"], "--lam does not apply to --method gda"),
+        (
+            ["--method", "adam", "--inner-state", "keep"],
+            "--inner-state does not apply to --method adam",
+        ),
+        (["--lr", "0.1"], "--lr does not apply to the game Jacobian (no --method)"),
     ],
 )
-def test_non_normal_options_are_checked_before_loading(option, message, tmp_path):
-    args = _args(["spectrum", str(tmp_path / "missing.pt"), "--example", "mixture-small", *option])
-    with pytest.raises(ValueError, match=message):
-        args.run(args)
+def test_options_are_checked_before_loading(option, message, tmp_path, capsys):
+    argv = ["spectrum", str(tmp_path / "missing.pt"), "--example", "mixture-small", *option]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gamedyn spectrum: error:") and message in err and err.count("\n") == 1
 
 
 # --- under torchrun (gamedyn.games.distributed) ---------------------------------------------
@@ -610,8 +628,8 @@ def test_torchrun_batches_must_split_over_the_processes(
     monkeypatch.setattr(dist, "get_world_size", lambda group=None: 2)
     argv = ["spectrum", str(mixture_checkpoints[-1]), "--example", "mixture-small"]
     args = _args(argv + ["--batches", "3", "--out", str(tmp_path)])
-    with pytest.raises(ValueError, match=r"--batches = 3 cannot be split evenly over 2 processes"):
-        build_games(args)
+    with pytest.raises(ValueError, match=r"batches = 3 cannot be split evenly over 2 processes"):
+        load_games(args)
 
 
 @pytest.mark.slow

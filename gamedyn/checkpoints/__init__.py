@@ -32,7 +32,14 @@ Example:
 from .factories import TensorFile, build, import_factory, sampler, standard_normal
 from .files import PLAYERS, SAMPLE_SUFFIXES, SUFFIXES, load, read_samples, save
 from .layouts import player_state_dicts
-from .loading import checkpoint_files, load_gan, load_into, load_torch_game
+from .loading import (
+    checkpoint_files,
+    load_gan,
+    load_into,
+    load_torch_game,
+    load_torch_games,
+    loaded_summary,
+)
 from .report import Ignored, LoadReport, PlayerReport
 
 __all__ = [
@@ -52,6 +59,8 @@ __all__ = [
     "TensorFile",
     "load_gan",
     "load_torch_game",
+    "load_torch_games",
+    "loaded_summary",
     "LoadReport",
     "PlayerReport",
     "Ignored",

@@ -26,7 +26,14 @@ from .report import Ignored, LoadReport, PlayerReport
 if TYPE_CHECKING:
     from ..games.torch_game import TorchGame
 
-__all__ = ["load_into", "load_gan", "load_torch_game", "checkpoint_files"]
+__all__ = [
+    "load_into",
+    "load_gan",
+    "load_torch_game",
+    "load_torch_games",
+    "loaded_summary",
+    "checkpoint_files",
+]
 
 Source = str | os.PathLike | Sequence[str | os.PathLike]
 
@@ -294,3 +301,70 @@ def load_torch_game(
     game = TorchGame(g, d, loss, real, latent, **options)
     game.checkpoint_report = report
     return game
+
+
+def load_torch_games(
+    checkpoint: Source,
+    generator: Any,
+    discriminator: Any,
+    data: Any,
+    latent: Any,
+    *,
+    batch: int = 64,
+    batches: int = 1,
+    seed: int = 0,
+    **options: Any,
+) -> tuple[Any, list[TorchGame]]:
+    """The game of a checkpoint to analyse, averaged over ``batches`` fixed batches, and its
+    per-batch games.
+
+    ``data`` and ``latent`` are samplers called as ``fn(batch, seed)`` (e.g. from
+    :func:`~gamedyn.checkpoints.sampler`); batch ``b`` is drawn with seed ``seed + b`` (and
+    penalty seed ``b``). With ``batches = 1``: the one game and ``[game]``; otherwise the
+    :class:`~gamedyn.games.AveragedGame` of the batches, the players shared
+    (:meth:`~gamedyn.games.TorchGame.with_batch`). Inside a ``torch.distributed`` process group
+    (``torchrun``): the :class:`~gamedyn.games.DistributedAveragedGame` of this rank's
+    :func:`~gamedyn.games.distributed.shard` of the same batches, and this rank's games.
+    ``**options``: :func:`load_torch_game`'s.
+    """
+    import torch.distributed as dist
+
+    from ..games import AveragedGame, DistributedAveragedGame
+    from ..games.distributed import on_every_rank, shard
+
+    def games_of(indices: Sequence[int]) -> list[TorchGame]:
+        b0 = indices[0]
+        first = load_torch_game(
+            checkpoint,
+            generator,
+            discriminator,
+            data(batch, seed + b0),
+            latent(batch, seed + b0),
+            **options,
+        )
+        return [first] + [
+            first.with_batch(data(batch, seed + b), latent(batch, seed + b), gp_seed=b)
+            for b in indices[1:]
+        ]
+
+    if dist.is_available() and dist.is_initialized():
+        mine = shard(batches, name="batches")
+        games = on_every_rank(lambda: games_of(list(mine)), f"loading {checkpoint}")
+        return DistributedAveragedGame(games), games
+    games = games_of(list(range(batches)))
+    return (games[0] if batches == 1 else AveragedGame(games)), games
+
+
+def loaded_summary(game: TorchGame) -> str:
+    """What was loaded into ``game`` (its checkpoint report's summary) and what the game does
+    with it: the spectral norms frozen and the layers replaced by exact twins."""
+    report = getattr(game, "checkpoint_report", None)
+    lines = [report.summary()] if report is not None else []
+    if game.frozen_spectral_norms:
+        lines.append(
+            "  spectral norms, u and v frozen at the checkpoint's: "
+            + ", ".join(game.frozen_spectral_norms)
+        )
+    if game.replaced_layers:
+        lines.append("  exact twins of: " + ", ".join(game.replaced_layers))
+    return "\n".join(lines)

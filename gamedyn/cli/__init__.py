@@ -22,6 +22,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from . import examples, figures, path_angle, spectrum
 
@@ -31,9 +32,17 @@ USER_ERRORS = (ValueError, TypeError, OSError, MemoryError, FloatingPointError)
 """What a user's mistake raises in the library (with a message that names the argument)."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argparse parser whose errors are one line, ``gamedyn <command>: error: ...``, exit 2
+    (``--help`` shows the usage)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``gamedyn`` parser with every command registered."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="gamedyn", description="Numerical analysis of smooth two-player game dynamics."
     )
     commands = parser.add_subparsers(dest="command", required=True)
@@ -55,7 +64,10 @@ def _one_line(err: BaseException) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` (default: ``sys.argv[1:]``) and run the command; its exit status."""
     os.environ.setdefault("MPLBACKEND", "Agg")
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit:  # --help (0) or a one-line usage error (2)
+        return int(exit.code or 0)
     try:
         return args.run(args)
     except USER_ERRORS as err:

@@ -12,7 +12,9 @@ import argparse
 import math
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "positive_int",
@@ -20,8 +22,13 @@ __all__ = [
     "positive_float",
     "nonnegative_float",
     "finite_float",
+    "at_least",
+    "real",
+    "probability",
     "output_directory",
     "input_file",
+    "add_options",
+    "fill_defaults",
 ]
 
 
@@ -36,41 +43,35 @@ def _number(text: str, kind: type) -> float | int:
     return value
 
 
-def positive_int(text: str) -> int:
-    """An integer >= 1."""
-    value = _number(text, int)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {value}")
-    return value
+def at_least(least: int) -> Callable[[str], int]:
+    """The type of an integer option ``>= least``."""
+
+    def integer(text: str) -> int:
+        value = _number(text, int)
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {least}, got {value}")
+        return value
+
+    return integer
 
 
-def nonnegative_int(text: str) -> int:
-    """An integer >= 0."""
-    value = _number(text, int)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {value}")
-    return value
+def real(test: Callable[[float], bool] = bool, what: str = "") -> Callable[[str], float]:
+    """The type of a finite number option for which ``test`` holds (``what`` says the bound)."""
+
+    def number(text: str) -> float:
+        value = _number(text, float)
+        if not test(value):
+            raise argparse.ArgumentTypeError(f"must be {what}, got {value:g}")
+        return value
+
+    return number
 
 
-def finite_float(text: str) -> float:
-    """A finite number."""
-    return _number(text, float)
-
-
-def positive_float(text: str) -> float:
-    """A finite number > 0."""
-    value = _number(text, float)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {value:g}")
-    return value
-
-
-def nonnegative_float(text: str) -> float:
-    """A finite number >= 0."""
-    value = _number(text, float)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value:g}")
-    return value
+positive_int, nonnegative_int = at_least(1), at_least(0)
+finite_float = real(lambda v: True)
+positive_float = real(lambda v: v > 0, "> 0")
+nonnegative_float = real(lambda v: v >= 0, ">= 0")
+probability = real(lambda v: 0 < v < 1, "in (0, 1)")
 
 
 def output_directory(path: str | Path, option: str = "--out") -> Path:
@@ -98,3 +99,31 @@ def input_file(path: str | Path, option: str) -> Path:
     if not os.access(path, os.R_OK):
         raise ValueError(f"{option} {str(path)!r} is not readable")
     return path
+
+
+def add_options(p: argparse.ArgumentParser, options: dict[str, tuple[str, Any, Any]]) -> None:
+    """Register ``{flag: (help, kind, default)}``: ``kind`` a type, a tuple of choices,
+    ``"store_true"`` or ``"bool"`` (``--x``/``--no-x``). Every option is left ``None`` when not
+    given (so a command can tell given from default); the default is in the help."""
+    for flag, (text, kind, default) in options.items():
+        shown = f"{text} (default {default})" if default not in (None, False) else text
+        if kind == "store_true":
+            p.add_argument(flag, action="store_true", default=None, help=text)
+        elif kind == "bool":
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=text)
+        elif isinstance(kind, tuple):
+            p.add_argument(flag, choices=kind, default=None, help=shown)
+        else:
+            p.add_argument(flag, type=kind, default=None, help=shown)
+
+
+def fill_defaults(args: argparse.Namespace, options: dict[str, tuple[str, Any, Any]]) -> set[str]:
+    """Set each option of ``options`` not given to its default; the names of those given."""
+    given = set()
+    for flag, (_, _, default) in options.items():
+        name = flag[2:].replace("-", "_")
+        if getattr(args, name, None) is None:
+            setattr(args, name, default)
+        else:
+            given.add(name)
+    return given

@@ -18,15 +18,13 @@ import json
 from typing import Any
 
 import torch
-import torch.distributed as dist
 
 from .. import _validate
-from ..checkpoints import import_factory, load_torch_game, sampler
+from ..checkpoints import import_factory, load_torch_game, load_torch_games, sampler
 from ..examples import EXAMPLES
-from ..games import AveragedGame, TorchGame
-from ..games.distributed import DistributedAveragedGame, on_every_rank, shard
+from ..games import TorchGame
 from ..vocabulary import BATCHNORM, DTYPES, GAN_LOSS_ALIASES, GAN_LOSSES, GAN_REGULARISERS
-from .arguments import input_file, nonnegative_float, positive_int
+from .arguments import add_options, fill_defaults, input_file, nonnegative_float, positive_int
 
 __all__ = [
     "add_model_arguments",
@@ -36,64 +34,41 @@ __all__ = [
     "factory_kwargs",
     "checkpoint_source",
     "build_game",
-    "build_games",
-    "loaded_summary",
+    "load_games",
 ]
 
 FACTORIES = ("generator", "discriminator", "data", "latent")
 """The four import paths a game needs."""
 
 
+MODEL_OPTIONS: dict[str, tuple[str, Any, Any]] = {
+    "--example": ("bundled example whose import paths to use", tuple(sorted(EXAMPLES)), None),
+    "--generator": ("generator factory, MOD:FN or FILE.py:FN", str, None),
+    "--discriminator": ("discriminator factory, MOD:FN or FILE.py:FN", str, None),
+    "--data": ("real-data sampler fn(batch, seed), MOD:FN, or a tensor file", str, None),
+    "--latent": ("latent sampler fn(batch, seed), MOD:FN", str, None),
+    **{
+        f"--{n}-kwargs": (f"keyword arguments of --{n}, a JSON object", str, None)
+        for n in FACTORIES
+    },
+    "--generator-key": ("the generator's entry in the checkpoint (netG)", str, None),
+    "--discriminator-key": ("the discriminator's entry in the checkpoint (netD)", str, None),
+    "--ema": ("the generator's EMA copy (G_ema), or --no-ema the generator itself", "bool", None),
+    "--loss": ("GAN loss", GAN_LOSSES + tuple(GAN_LOSS_ALIASES), "non-saturating"),
+    "--reg": ("regulariser of L_D", GAN_REGULARISERS, None),
+    "--reg-weight": ("its weight γ > 0", nonnegative_float, 0.0),
+    "--batch": ("fixed evaluation batch size", positive_int, 64),
+    "--seed": ("seed of the fixed batch", int, 0),
+    "--batchnorm": ("BatchNorm statistics: the batch's or the running ones", BATCHNORM, "batch"),
+    "--dtype": ("dtype of the analysis", DTYPES, "float64"),
+    "--device": ("torch device", str, "cpu"),
+}
+"""The options that build the game (module docstring)."""
+
+
 def add_model_arguments(p: argparse.ArgumentParser) -> None:
-    """The options that build the game: model import paths and their keyword arguments, where
-    the players are in the checkpoint, loss, penalty, batch, dtype."""
-    p.add_argument(
-        "--example", choices=sorted(EXAMPLES), help="bundled example whose import paths to use"
-    )
-    p.add_argument(
-        "--generator", metavar="MOD:FN|FILE.py:FN", help="generator factory (import path)"
-    )
-    p.add_argument(
-        "--discriminator", metavar="MOD:FN|FILE.py:FN", help="discriminator factory (import path)"
-    )
-    p.add_argument(
-        "--data", metavar="MOD:FN|FILE.pt", help="real-data sampler fn(batch, seed) or tensor file"
-    )
-    p.add_argument("--latent", metavar="MOD:FN|FILE.py:FN", help="latent sampler fn(batch, seed)")
-    for name in FACTORIES:
-        p.add_argument(
-            f"--{name}-kwargs",
-            metavar="JSON",
-            default=None,
-            help=f"keyword arguments of --{name}, a JSON object such as '{{\"ngf\": 64}}'",
-        )
-    p.add_argument(
-        "--generator-key", metavar="KEY", help="the generator's entry in the checkpoint (netG)"
-    )
-    p.add_argument(
-        "--discriminator-key",
-        metavar="KEY",
-        help="the discriminator's entry in the checkpoint (netD, state_dict.discriminator)",
-    )
-    p.add_argument(
-        "--ema",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="the generator's EMA copy (G_ema), or --no-ema the generator itself",
-    )
-    p.add_argument("--loss", choices=GAN_LOSSES + tuple(GAN_LOSS_ALIASES), default="non-saturating")
-    p.add_argument("--reg", choices=GAN_REGULARISERS, default=None, help="regulariser of L_D")
-    p.add_argument("--reg-weight", type=nonnegative_float, default=0.0, help="its weight γ > 0")
-    p.add_argument("--batch", type=positive_int, default=64, help="fixed evaluation batch size")
-    p.add_argument("--seed", type=int, default=0, help="seed of the fixed batch")
-    p.add_argument(
-        "--batchnorm",
-        choices=BATCHNORM,
-        default="batch",
-        help="BatchNorm statistics: of the evaluation batch (default) or the stored running ones",
-    )
-    p.add_argument("--dtype", choices=DTYPES, default="float64")
-    p.add_argument("--device", default="cpu")
+    """Register :data:`MODEL_OPTIONS` (defaults filled in by :func:`check_model_arguments`)."""
+    add_options(p, MODEL_OPTIONS)
 
 
 def add_checkpoint_files(p: argparse.ArgumentParser) -> None:
@@ -110,6 +85,7 @@ def check_model_arguments(args: argparse.Namespace, *checkpoints: Any) -> None:
     checked before any work: a penalty without a weight, a device that does not exist, a
     missing file, a factory that cannot be imported, keyword arguments that are not JSON.
     ``checkpoints`` are paths or pairs of paths (:func:`checkpoint_source`)."""
+    fill_defaults(args, MODEL_OPTIONS)
     if args.reg is not None and args.reg_weight == 0:
         raise ValueError(f"--reg {args.reg} needs --reg-weight > 0 (it is 0: no penalty)")
     if args.reg is None and args.reg_weight != 0:
@@ -185,20 +161,12 @@ def _samplers(args: argparse.Namespace) -> tuple[Any, Any]:
     return tuple(sampler(paths[n], **factory_kwargs(args, n)) for n in ("data", "latent"))
 
 
-def build_game(
-    args: argparse.Namespace, checkpoint: str | None = None, seed: int | None = None
-) -> TorchGame:
-    """The checkpoint's game on the fixed batch drawn with ``seed`` (defaults: the options');
-    ``game.checkpoint_report`` says what was loaded."""
+def _game_options(args: argparse.Namespace) -> dict[str, Any]:
+    fill_defaults(args, MODEL_OPTIONS)
     paths = factory_paths(args)
-    seed = args.seed if seed is None else seed
-    data, latent = _samplers(args)
-    return load_torch_game(
-        checkpoint_source(args, checkpoint),
-        paths["generator"],
-        paths["discriminator"],
-        data(args.batch, seed),
-        latent(args.batch, seed),
+    return dict(
+        generator=paths["generator"],
+        discriminator=paths["discriminator"],
         loss=args.loss,
         generator_key=args.generator_key,
         discriminator_key=args.discriminator_key,
@@ -213,56 +181,28 @@ def build_game(
     )
 
 
-def build_games(args: argparse.Namespace) -> tuple[Any, list[TorchGame]]:
-    """The game to analyse and its per-batch games.
-
-    With ``--batches B > 1``: the :class:`~gamedyn.games.AveragedGame` of the batches of seeds
-    ``seed, …, seed + B − 1`` (the players shared, :meth:`~gamedyn.games.TorchGame.with_batch`);
-    otherwise the one game (and ``[game]``). Inside a ``torch.distributed`` process group
-    (``torchrun``): the :class:`~gamedyn.games.distributed.DistributedAveragedGame` of this
-    rank's :func:`~gamedyn.games.distributed.shard` of the same batches (seeds and penalty seeds
-    as above), and this rank's games.
-    """
-    if dist.is_available() and dist.is_initialized():
-        return _build_shard(args)
-    first = build_game(args)
+def build_game(args: argparse.Namespace, checkpoint: str | None = None) -> TorchGame:
+    """The checkpoint's game on the fixed batch of ``--seed`` (:func:`load_torch_game`)."""
+    options = _game_options(args)
     data, latent = _samplers(args)
-    games = [first] + [
-        first.with_batch(
-            data(args.batch, args.seed + b), latent(args.batch, args.seed + b), gp_seed=b
-        )
-        for b in range(1, args.batches)
-    ]
-    return (first if len(games) == 1 else AveragedGame(games)), games
+    return load_torch_game(
+        checkpoint_source(args, checkpoint),
+        real=data(args.batch, args.seed),
+        latent=latent(args.batch, args.seed),
+        **options,
+    )
 
 
-def loaded_summary(game: TorchGame) -> str:
-    """What was loaded (the checkpoint report's summary) and what the game does with it: the
-    spectral norms frozen and the layers replaced by exact twins."""
-    lines = [game.checkpoint_report.summary()] if game.checkpoint_report is not None else []
-    if game.frozen_spectral_norms:
-        lines.append(
-            "  spectral norms, u and v frozen at the checkpoint's: "
-            + ", ".join(game.frozen_spectral_norms)
-        )
-    if game.replaced_layers:
-        lines.append("  exact twins of: " + ", ".join(game.replaced_layers))
-    return "\n".join(lines)
-
-
-def _build_shard(args: argparse.Namespace) -> tuple[DistributedAveragedGame, list[TorchGame]]:
-    """This rank's games (batches ``shard(B)``) and their distributed average."""
-    mine = shard(args.batches, name="--batches")
-
-    def build() -> list[TorchGame]:
-        data, latent = _samplers(args)
-        first = build_game(args, seed=args.seed + mine[0])
-        return [
-            first.with_batch(
-                data(args.batch, args.seed + b), latent(args.batch, args.seed + b), gp_seed=b
-            )
-            for b in mine
-        ]
-
-    games = on_every_rank(build, f"loading {args.checkpoint}")
-    return DistributedAveragedGame(games), games
+def load_games(args: argparse.Namespace) -> tuple[Any, list[TorchGame]]:
+    """The game to analyse and its per-batch games (:func:`load_torch_games`)."""
+    options = _game_options(args)
+    data, latent = _samplers(args)
+    return load_torch_games(
+        checkpoint_source(args),
+        data=data,
+        latent=latent,
+        batch=args.batch,
+        batches=args.batches,
+        seed=args.seed,
+        **options,
+    )

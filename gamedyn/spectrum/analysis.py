@@ -369,6 +369,7 @@ def batch_spectra(
     confidence: float = 0.95,
     interval_method: str = "batch-means",
     precision: float | None = None,
+    non_normal: Any = None,
     **kwargs: Any,
 ) -> BatchSpectra:
     """Top-``k`` of the :class:`~gamedyn.games.averaged.AveragedGame` of ``games`` (one batch
@@ -379,7 +380,12 @@ def batch_spectra(
     ``confidence`` interval of their mean per rank (``interval_method``: ``"batch-means"`` or
     ``"bootstrap"``, :mod:`gamedyn.spectrum.intervals`), and, for a target half-width
     ``precision``, the batches and the batch size it needs (from the first batch's size).
-    All are kept in the averaged record's ``extras["batch_interval"]``.
+    All are kept in the averaged record's ``extras["batch_interval"]``, and each batch's top-k
+    in ``extras["batch_spread"]`` (``per_batch`` as ``[re, im]`` pairs, ``converged``, the
+    ranked ``quantity``, ``mean``, ``std``); a batch that did not converge makes the averaged
+    record ``converged=False`` with a message naming it. ``non_normal`` (a
+    :class:`~gamedyn.spectrum.non_normal.NonNormal`) adds its quantities for the averaged game,
+    as :func:`analyse` does.
 
     ``games`` may be a :class:`~gamedyn.games.distributed.DistributedAveragedGame` (call on
     every rank): its operator is analysed replicated, each rank analyses its own shard's
@@ -394,7 +400,9 @@ def batch_spectra(
     """
     distributed = isinstance(games, DistributedAveragedGame)
     local = list(games.games) if distributed else list(games)
-    averaged = analyse(games if distributed else AveragedGame(local), k, which, **kwargs)
+    averaged = analyse(
+        games if distributed else AveragedGame(local), k, which, non_normal=non_normal, **kwargs
+    )
 
     def per_batch() -> tuple[list[np.ndarray], list[bool]]:
         rows, converged = [], []
@@ -435,6 +443,20 @@ def batch_spectra(
                     spread, size, precision, confidence
                 ).tolist()
         averaged.extras["batch_interval"] = extras
+    averaged.extras["batch_spread"] = {
+        "per_batch": [[[float(w.real), float(w.imag)] for w in row] for row in per_batch_values],
+        "converged": converged.tolist(),
+        "quantity": {"LM": "modulus", "LR": "real part", "SR": "real part"}.get(
+            which, "|imaginary part|"
+        ),
+        "mean": mean.tolist(),
+        "std": std.tolist(),
+    }
+    if not converged.all():
+        averaged.converged = False
+        averaged.message = (
+            f"the solver did not converge on batches {np.flatnonzero(~converged).tolist()}"
+        )
     return BatchSpectra(per_batch_values, mean, std, averaged, converged, found)
 
 

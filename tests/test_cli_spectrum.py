@@ -382,7 +382,7 @@ if __name__ == "__main__":
 """
 
 
-def readme_commands() -> list[str]:
+def own_checkpoint_commands() -> list[str]:
     """The commands of "Your own checkpoint" in docs/getting_started.md (its bash block,
     continuations joined, comments dropped)."""
     text = (Path(__file__).parents[1] / "docs" / "getting_started.md").read_text()
@@ -393,12 +393,12 @@ def readme_commands() -> list[str]:
 
 
 @pytest.mark.slow
-def test_readme_your_own_checkpoint_runs_as_written(tmp_path):
+def test_your_own_checkpoint_runs_as_written_in_the_docs(tmp_path):
     import os
     import subprocess
     import sys
 
-    commands = readme_commands()
+    commands = own_checkpoint_commands()
     assert len(commands) == 3 and commands[1].startswith("gamedyn spectrum ckpt.pt")
     bin_dir = tmp_path / "bin"  # `python` and `gamedyn` are this interpreter and this gamedyn
     bin_dir.mkdir()

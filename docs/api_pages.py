@@ -56,7 +56,7 @@ def _directive(dotted: str) -> str:
         return f".. auto{kind}:: {dotted}\n{options}"
     if inspect.ismodule(obj):
         return f".. automodule:: {dotted}\n"
-    if callable(obj):
+    if inspect.isroutine(obj):
         return f".. autofunction:: {dotted}\n"
     doc = _attribute_doc(dotted)
     body = "".join(f"   {line}\n" if line else "\n" for line in doc.splitlines())
@@ -66,7 +66,10 @@ def _directive(dotted: str) -> str:
 def _summary(dotted: str) -> str:
     """The first sentence of the object's own docstring, as plain text (no roles)."""
     obj = resolve(dotted)
-    doc = obj.__doc__ if (inspect.isclass(obj) or callable(obj) or inspect.ismodule(obj)) else None
+    if inspect.isclass(obj) or inspect.isroutine(obj) or inspect.ismodule(obj):
+        doc = obj.__doc__ or ""
+    else:
+        doc = _attribute_doc(dotted)
     first = inspect.cleandoc(doc).split("\n\n", 1)[0] if doc else ""
     first = re.sub(r":\w+:`~?([^`]+)`", r"\1", " ".join(first.split()))
     first = first.replace("``", "").replace("`", "")

@@ -78,6 +78,7 @@ OKABE_ITO = {
 """Okabe and Ito's palette, distinguishable under the common colour-vision deficiencies."""
 
 PALETTE = tuple(OKABE_ITO.values())
+"""The Okabe–Ito colours in order: the colour cycle of every figure."""
 RATE_CMAP = "cividis"
 SCALAR_CMAP = "viridis"
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<")

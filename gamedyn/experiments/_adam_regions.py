@@ -74,6 +74,7 @@ ADAM_LR_BOX = (0.02, 2.0)
 """The search box of the ``(lr, β₁)`` maps: wide enough that every method's best point is inside
 it at full size (a best point on the box's edge says only that the box was too small)."""
 ADAM_BETA1_BOX = (-0.95, 0.95)
+"""The ``β₁`` range of the ``(lr, β₁)`` maps (see :data:`ADAM_LR_BOX`)."""
 
 
 class AdamOptimum(NamedTuple):

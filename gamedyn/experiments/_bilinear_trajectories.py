@@ -25,7 +25,9 @@ from ..spectrum import spectral_radius
 __all__ = ["BILINEAR_LR", "BILINEAR_START", "bilinear_methods", "bilinear_rates"]
 
 BILINEAR_LR = 0.3
+"""The step size of every method of the figure."""
 BILINEAR_START = (1.0, 1.0)
+"""The starting point ``(x, y)`` of every trajectory."""
 
 
 def bilinear_methods(lr: float = BILINEAR_LR) -> dict[str, Method]:

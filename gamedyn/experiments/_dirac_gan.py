@@ -11,7 +11,12 @@ from ..games import DiracGAN
 
 __all__ = ["DIRAC_LR", "DIRAC_START", "DIRAC_STEPS", "dirac_variants"]
 
-DIRAC_LR, DIRAC_START, DIRAC_STEPS = 0.2, (1.0, 1.0), 500
+DIRAC_LR = 0.2
+"""The step size of the Dirac-GAN trajectories."""
+DIRAC_START = (1.0, 1.0)
+"""Their starting point ``(θ, ψ)``."""
+DIRAC_STEPS = 500
+"""Their number of steps (100 when ``small``)."""
 
 
 def dirac_variants() -> dict[str, DiracGAN]:

@@ -13,6 +13,7 @@ from ..spectrum import eigenvalues, spectral_radius
 __all__ = ["LOOKAHEAD_LR", "LOOKAHEAD_SETTINGS", "LookaheadPanel", "lookahead_panels"]
 
 LOOKAHEAD_LR = 0.5
+"""The step size of the GDA inside lookahead."""
 LOOKAHEAD_SETTINGS = ((3, 0.5), (5, 0.5), (8, 0.5), (5, 0.8))
 """``(k, α)`` of the four panels."""
 

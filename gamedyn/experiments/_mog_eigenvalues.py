@@ -34,8 +34,14 @@ __all__ = [
 
 MOG_GAMMA = 10.0
 """The consensus weight ``γ`` (the paper's value)."""
-MOG_STEPS, MOG_SMALL_STEPS = 3000, 200
-MOG_BATCH, MOG_SMALL_BATCH = 256, 64
+MOG_STEPS = 3000
+"""Adam steps of the mixture GAN's training."""
+MOG_SMALL_STEPS = 200
+"""Adam steps of the small variant (``mixture-small``)."""
+MOG_BATCH = 256
+"""The evaluation batch (real points and latents)."""
+MOG_SMALL_BATCH = 64
+"""The small variant's evaluation batch."""
 
 
 def mog_game(small: bool = False) -> TorchGame:

@@ -18,7 +18,9 @@ from ..spectrum import spectral_radius
 __all__ = ["MOMENTUM_LR", "MOMENTUM_BETAS", "momentum_rows"]
 
 MOMENTUM_LR = 0.5
+"""The step size of Gidel et al. (2019)'s table."""
 MOMENTUM_BETAS = (-0.9, -0.5, -0.1, 0.0, 0.1, 0.5, 0.9)
+"""The momentum values ``β`` of its rows."""
 
 
 def momentum_rows(lr: float = MOMENTUM_LR, betas: Iterable[float] = MOMENTUM_BETAS) -> list[dict]:

@@ -13,6 +13,7 @@ __all__ = ["NEGATIVE_MOMENTUM_GAME", "NEGATIVE_MOMENTUM_LR", "negative_momentum_
 NEGATIVE_MOMENTUM_GAME = Bilinear(np.diag(np.linspace(0.2, 1.0, 6)))
 """A bilinear game with singular values spread over ``[0.2, 1]``."""
 NEGATIVE_MOMENTUM_LR = 0.5
+"""The step size of the negative-momentum figure."""
 
 
 def negative_momentum_sets(lr: float = NEGATIVE_MOMENTUM_LR) -> dict[str, np.ndarray]:

@@ -53,6 +53,7 @@ __all__ = [
 NON_NORMAL_BILINEAR = Bilinear(np.diag(np.linspace(0.2, 1.0, 6)))
 """The bilinear game of the operator panels (as ``negative_momentum_eigenvalues``)."""
 NON_NORMAL_LR = 0.5
+"""The step size of the operators on :data:`NON_NORMAL_BILINEAR`."""
 DIRAC_CRITICAL = DiracGAN("saturating", reg="r1", gamma=1.0)
 """The Dirac-GAN at the critical R1 weight: ``J`` has the double, defective eigenvalue ½."""
 MIXTURE_STEPS, MIXTURE_SMALL_STEPS = 2000, 150

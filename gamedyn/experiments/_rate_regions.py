@@ -21,6 +21,7 @@ from ..spectrum import eigenvalues
 __all__ = ["REGION_LR", "region_methods", "region_game", "region_eigenvalues"]
 
 REGION_LR = 0.5
+"""The step size of every rate region."""
 
 
 def region_methods(lr: float = REGION_LR) -> dict[str, Method]:

@@ -55,7 +55,9 @@ MIXTURE_STEPS_SHOWN, MIXTURE_SMALL_STEPS_SHOWN = 60, 20
 DIRAC_STEPS_SHOWN = 40
 """Steps of the Dirac-GAN panel (the hump ``‖Tᵗ‖ ~ t ρᵗ`` is early)."""
 TRANSIENT_DIRAC_LR = 0.5
+"""The step size of GDA and alternating GDA on the critical Dirac-GAN."""
 TRANSIENT_MIXTURE_LR = 0.5
+"""The step size of the operators on the trained mixture GAN."""
 
 
 class Curve(NamedTuple):

@@ -82,6 +82,18 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(.*\._\w+.*|\..*)"),  # private modules, package-relative references
 ]
 
+# --- benchmarks: docs/benchmarks_performance.md (written with benchmarks/), where present, is shown
+# inside the benchmarks page rather than as a page of its own
+PERFORMANCE = DOCS / "benchmarks_performance.md"
+exclude_patterns += ["benchmarks_performance.md", "_performance.md"]
+_extra = (
+    "```{include} benchmarks_performance.md\n:heading-offset: 1\n```\n"
+    if PERFORMANCE.exists()
+    else "\n"
+)
+if not (DOCS / "_performance.md").exists() or (DOCS / "_performance.md").read_text() != _extra:
+    (DOCS / "_performance.md").write_text(_extra)
+
 # --- the gallery ---------------------------------------------------------------------------
 gallery_page.write(ROOT, DOCS / "gallery.md")
 

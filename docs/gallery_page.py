@@ -1,4 +1,5 @@
-"""The gallery page, generated from the figure registry at every build (``docs/gallery.md``).
+"""The gallery page ``docs/gallery.md``, generated from the figure registry (at every build, and
+by ``python docs/gallery_page.py``; tests/test_docs.py checks the committed page is current).
 
 For each figure of :data:`gamedyn.figures.FIGURES`, in the gallery's order: the image (or the
 table), what it shows (the experiment's and the drawing's docstrings), the command that makes
@@ -62,3 +63,11 @@ def write(root: Path, out: Path) -> Path:
     if not out.exists() or out.read_text() != text:
         out.write_text(text)
     return out
+
+
+if __name__ == "__main__":  # python docs/gallery_page.py: rewrite docs/gallery.md
+    import sys
+
+    docs = Path(__file__).resolve().parent
+    sys.path.insert(0, str(docs.parent))
+    print(write(docs.parent, docs / "gallery.md"))

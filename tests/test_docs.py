@@ -136,3 +136,12 @@ def test_every_listed_name_has_a_docstring():
         if not documented:
             undocumented.append(dotted)
     assert not undocumented, f"listed in docs/public_api.txt without a docstring: {undocumented}"
+
+
+def test_the_gallery_page_is_up_to_date(tmp_path):
+    import gallery_page
+
+    fresh = gallery_page.write(ROOT, tmp_path / "gallery.md").read_text()
+    assert (DOCS / "gallery.md").read_text() == fresh, (
+        "docs/gallery.md is stale: regenerate it with `python docs/gallery_page.py`"
+    )

@@ -180,19 +180,22 @@ def _batch(n: int = 8, dim: int = 2, seed: int = 0):
 
 def api_cases() -> list[Case]:  # noqa: PLR0915 - one list of cases
     from gamedyn import regions
+    from gamedyn.analysis import analyse
     from gamedyn.games import Bilinear, DiracGAN, FunctionGame, Quadratic, TorchGame
+    from gamedyn.linalg import krylov_schur
     from gamedyn.methods import CGD, GDA, AltGDA, Consensus, Lookahead, Momentum
     from gamedyn.spectrum import (
+        Arpack,
         JacobianOperator,
+        KrylovSchur,
         eigenvalues,
         game_jacobian,
-        krylov_schur,
         operator_jacobian,
+        player_hessian_eigenvalues,
+        schur_complement_eigenvalues,
         spectral_radius,
         top_eigenvalues,
     )
-    from gamedyn.spectrum.analysis import analyse
-    from gamedyn.spectrum.blocks import player_hessian_eigenvalues, schur_complement_eigenvalues
     from gamedyn.trajectory import contraction_rate, run
 
     xy = Bilinear([[1.0]])
@@ -513,19 +516,31 @@ def api_cases() -> list[Case]:  # noqa: PLR0915 - one list of cases
         Case("top_eigenvalues k 0", ("k",), lambda: top_eigenvalues(gan(), k=0)),
         Case("top_eigenvalues k huge", ("k",), lambda: top_eigenvalues(gan(), k=10**6)),
         Case("top_eigenvalues k float", ("k",), lambda: top_eigenvalues(gan(), k=2.5)),
-        Case("top_eigenvalues tol 0", ("tol",), lambda: top_eigenvalues(gan(), tol=0.0)),
-        Case("top_eigenvalues tol nan", ("tol",), lambda: top_eigenvalues(gan(), tol=float("nan"))),
-        Case("top_eigenvalues ncv too small", ("ncv",), lambda: top_eigenvalues(gan(), k=4, ncv=3)),
+        Case(
+            "top_eigenvalues tol 0",
+            ("tol",),
+            lambda: top_eigenvalues(gan(), solver=KrylovSchur(tol=0.0)),
+        ),
+        Case(
+            "top_eigenvalues tol nan",
+            ("tol",),
+            lambda: top_eigenvalues(gan(), solver=KrylovSchur(tol=float("nan"))),
+        ),
+        Case(
+            "top_eigenvalues ncv too small",
+            ("ncv",),
+            lambda: top_eigenvalues(gan(), k=4, solver=KrylovSchur(ncv=3)),
+        ),
         Case(
             "top_eigenvalues ncv huge",
             ("ncv", "memory", "GiB", "n ="),
-            lambda: top_eigenvalues(gan(), k=2, ncv=10**9),
+            lambda: top_eigenvalues(gan(), k=2, solver=KrylovSchur(ncv=10**9)),
             timeout=30,
         ),
         Case(
             "top_eigenvalues arpack ncv huge",
             ("ncv",),
-            lambda: top_eigenvalues(gan(), k=2, ncv=10**9, solver="arpack"),
+            lambda: top_eigenvalues(gan(), k=2, solver=Arpack(ncv=10**9)),
             timeout=30,
         ),
         Case(
@@ -534,12 +549,14 @@ def api_cases() -> list[Case]:  # noqa: PLR0915 - one list of cases
             lambda: top_eigenvalues(gan(), solver="lanczos"),
         ),
         Case(
-            "top_eigenvalues bad mode", ("mode",), lambda: top_eigenvalues(gan(), mode="backward")
+            "top_eigenvalues bad mode",
+            ("mode",),
+            lambda: top_eigenvalues(gan(), solver=KrylovSchur(mode="backward")),
         ),
         Case(
             "top_eigenvalues max_restarts -1",
             ("max_restarts",),
-            lambda: top_eigenvalues(gan(), max_restarts=-1),
+            lambda: top_eigenvalues(gan(), solver=KrylovSchur(max_restarts=-1)),
         ),
         Case(
             "top_eigenvalues small operator 6x6",
@@ -551,7 +568,7 @@ def api_cases() -> list[Case]:  # noqa: PLR0915 - one list of cases
             "top_eigenvalues arpack small 6x6 LI",
             ("k",),
             lambda: top_eigenvalues(
-                Bilinear(np.diag([3.0, 2.0, 1.0])), k=2, which="LI", solver="arpack"
+                Bilinear(np.diag([3.0, 2.0, 1.0])), k=2, which="LI", solver=Arpack()
             ),
             valid=lambda r: np.allclose(np.abs(r.values.imag), 3.0),
         ),
@@ -701,7 +718,7 @@ def api_cases() -> list[Case]:  # noqa: PLR0915 - one list of cases
         Case(
             "eigenvalue_map of CGD",
             ("map", "CGD"),
-            lambda: __import__("gamedyn.spectrum.maps", fromlist=["x"]).eigenvalue_map(
+            lambda: __import__("gamedyn.spectrum", fromlist=["x"]).eigenvalue_map(
                 CGD(0.1), np.array([1j])
             ),
         ),

@@ -19,7 +19,7 @@ turn ``--rounds`` times and the best of each timing kept, for a shared machine):
    included) over the product's time; and a bare all-reduce of ``n`` floats after a barrier
    (the transfer alone), and a bare broadcast of ``n`` floats (what the rank-0 scheme of 3.
    adds to every product).
-3. The Krylov solver replicated (every rank runs :func:`~gamedyn.spectrum.krylov.krylov_schur`
+3. The Krylov solver replicated (every rank runs :func:`~gamedyn.linalg.krylov_schur`
    on the same all-reduced products; no other communication) against rank 0 alone with
    broadcasts (rank 0 runs the solver and broadcasts each vector to the others before the
    product): ms per product of the same fixed work (``k = 4``, ``ncv = 20``, one restart).
@@ -50,8 +50,8 @@ from gamedyn.checkpoints import import_factory
 from gamedyn.examples import EXAMPLES
 from gamedyn.games import DistributedAveragedGame, TorchGame
 from gamedyn.games.distributed import init_from_environment, shard
-from gamedyn.spectrum import JacobianOperator, krylov_schur
-from gamedyn.spectrum.krylov import KrylovNoConvergence
+from gamedyn.linalg import KrylovNoConvergence, krylov_schur
+from gamedyn.spectrum import JacobianOperator
 
 
 def parse() -> argparse.Namespace:

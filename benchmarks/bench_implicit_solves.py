@@ -35,10 +35,8 @@ import torch
 
 from gamedyn.examples import mixture
 from gamedyn.games import Game, TorchGame
-from gamedyn.methods import CGD
-from gamedyn.methods.base import Method, off_diagonal_jvp, scale
-from gamedyn.spectrum import JacobianOperator, operator_jacobian
-from gamedyn.spectrum.eigensolvers import solve_top
+from gamedyn.methods import CGD, Method, off_diagonal_jvp, scale
+from gamedyn.spectrum import JacobianOperator, KrylovSchur, operator_jacobian, solve_top
 
 
 class ShiftedField(Game):
@@ -121,7 +119,7 @@ def main() -> None:
             print(f"  one CGD product A u, {name:13s}: {shown}")
         start = time.perf_counter()
         op = JacobianOperator(g, method=CGD(args.lr), mode=args.mode)
-        top = solve_top(op, args.k, "LM", tol=1e-10, start=start)
+        top = solve_top(op, args.k, "LM", start=start, solver=KrylovSchur(tol=1e-10))
         seconds = time.perf_counter() - start
         print(
             f"  top-{args.k} of CGD (implicit): {seconds:.1f} s, {top.matvecs} products, "

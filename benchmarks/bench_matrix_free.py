@@ -43,8 +43,8 @@ from scipy.sparse.linalg import LinearOperator, eigs
 from gamedyn.examples import dcgan
 from gamedyn.games import TorchGame
 from gamedyn.games.gan_losses import discriminator_loss, generator_loss
-from gamedyn.spectrum import JacobianOperator, krylov_schur
-from gamedyn.spectrum.eigensolvers import ritz_residuals
+from gamedyn.linalg import krylov_schur, ritz_residuals
+from gamedyn.spectrum import JacobianOperator
 
 
 def best_of(fn: Callable[[], object], repeat: int, device: torch.device) -> float:

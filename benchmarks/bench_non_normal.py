@@ -35,19 +35,20 @@ import numpy as np
 import torch
 
 from gamedyn.examples import EXAMPLES, train
-from gamedyn.figures.pseudospectra import single_threaded
+from gamedyn.experiments import single_threaded
+from gamedyn.linalg import hermitian_eigenvalues
 from gamedyn.methods import GDA
-from gamedyn.spectrum import JacobianOperator
-from gamedyn.spectrum.conditioning import operator_condition_numbers
-from gamedyn.spectrum.eigensolvers import hermitian_eigenvalues
-from gamedyn.spectrum.pseudospectra import default_grid, krylov_pseudospectrum
-from gamedyn.spectrum.rotation import (
+from gamedyn.nonnormal import (
     coupling_rotation,
+    default_grid,
     frobenius_norm_squared,
-    operator_rotation,
+    krylov_pseudospectrum,
     parameter_blocks,
 )
-from gamedyn.spectrum.transient import power_norms
+from gamedyn.nonnormal._conditioning import operator_condition_numbers
+from gamedyn.nonnormal._rotation import operator_rotation
+from gamedyn.nonnormal._transient import power_norms
+from gamedyn.spectrum import JacobianOperator
 
 
 def best_of(fn: Callable[[], object], repeat: int = 5) -> float:

@@ -36,7 +36,7 @@ from bench_implicit_solves import ShiftedField
 from gamedyn.examples import mixture
 from gamedyn.games import TorchGame
 from gamedyn.methods import GDA, ExtraGradient, Lookahead, Momentum, OptimisticGDA
-from gamedyn.spectrum import top_eigenvalues
+from gamedyn.spectrum import KrylovSchur, top_eigenvalues
 
 
 def main() -> None:
@@ -80,10 +80,10 @@ def main() -> None:
     ]
     for method in methods:
         start = time.perf_counter()
-        fast = top_eigenvalues(game, method=method, route="jacobian", **options)
+        fast = top_eigenvalues(game, method=method, solver=KrylovSchur(route="jacobian"), **options)
         fast_s = time.perf_counter() - start
         start = time.perf_counter()
-        slow = top_eigenvalues(game, method=method, route="operator", **options)
+        slow = top_eigenvalues(game, method=method, solver=KrylovSchur(route="operator"), **options)
         slow_s = time.perf_counter() - start
         gap = float(np.max(np.abs(fast.values - slow.values)))
         print(

@@ -33,8 +33,7 @@ import numpy as np
 import torch
 
 from gamedyn.examples import EXAMPLES, train
-from gamedyn.methods import Lookahead
-from gamedyn.optimiser_states import optimiser_method, read_checkpoint_optimiser
+from gamedyn.methods import Lookahead, optimiser_method, read_checkpoint_optimiser
 from gamedyn.spectrum import JacobianOperator
 
 

@@ -39,12 +39,8 @@ from gamedyn.methods import (
     Momentum,
     OptimisticGDA,
 )
-from gamedyn.spectrum import operator_jacobian
-from gamedyn.spectrum.maps import (
-    _lambdified_invariants,
-    _map_by_running_the_step,
-    eigenvalue_map,
-)
+from gamedyn.spectrum import eigenvalue_map, operator_jacobian
+from gamedyn.spectrum._maps import _lambdified_invariants, _map_by_running_the_step
 
 eta, beta, alpha, gamma = sp.symbols("eta beta alpha gamma", positive=True)
 lam = sp.Symbol("lambda")

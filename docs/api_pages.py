@@ -48,16 +48,24 @@ def resolve(dotted: str) -> object:
     raise ImportError(dotted)
 
 
-def _directive(dotted: str) -> str:
+def _directive(dotted: str, seen: dict[int, str]) -> str:
+    """The autodoc directive of one name; an object already documented under another public
+    name (a re-export) is documented again without a second index entry."""
     obj = resolve(dotted)
+    again = (
+        "   :no-index:\n"
+        if (inspect.isclass(obj) or inspect.isroutine(obj)) and id(obj) in seen
+        else ""
+    )
+    seen.setdefault(id(obj), dotted)
     if inspect.isclass(obj):
         kind = "exception" if issubclass(obj, BaseException) else "class"
         options = "   :members:\n" if kind == "class" else ""
-        return f".. auto{kind}:: {dotted}\n{options}"
+        return f".. auto{kind}:: {dotted}\n{options}{again}"
     if inspect.ismodule(obj):
         return f".. automodule:: {dotted}\n"
     if inspect.isroutine(obj):
-        return f".. autofunction:: {dotted}\n"
+        return f".. autofunction:: {dotted}\n{again}"
     doc = _attribute_doc(dotted)
     body = "".join(f"   {line}\n" if line else "\n" for line in doc.splitlines())
     return f".. py:data:: {dotted}\n\n{body}"
@@ -110,6 +118,7 @@ def write(listing: Path, out: Path) -> list[Path]:
     sections = read(listing)
     written = []
     pages = []
+    seen: dict[int, str] = {}
     for title, names in sections:
         slug = _slug(title)
         pages.append(slug)
@@ -119,7 +128,7 @@ def write(listing: Path, out: Path) -> list[Path]:
             lines += [f"   * - :py:obj:`~{name}`", f"     - {_summary(name)}"]
         lines.append("")
         for name in names:
-            lines += [_directive(name), ""]
+            lines += [_directive(name, seen), ""]
         path = out / f"{slug}.rst"
         _write_if_changed(path, "\n".join(lines))
         written.append(path)
@@ -138,6 +147,8 @@ def write(listing: Path, out: Path) -> list[Path]:
         "",
     ] + [f"   {slug}" for slug in pages]
     _write_if_changed(out / "index.rst", "\n".join(index) + "\n")
+    for stale in set(out.glob("*.rst")) - {out / "index.rst", *written}:
+        stale.unlink()  # a section no longer in the list
     return [out / "index.rst", *written]
 
 

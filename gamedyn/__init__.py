@@ -5,9 +5,11 @@ vector field is ``v(z) = (∇_x L_x, ∇_y L_y)`` and updates descend it; the ga
 ``J = ∂v/∂z``; augmented operators act on ``(z_t, z_{t−1})``; ``z=None`` is the game's default
 point. Float64 throughout.
 
-Four layers, one folder each: :mod:`gamedyn.games` (what a game is) → :mod:`gamedyn.methods`
+Layers, one folder each: :mod:`gamedyn.games` (what a game is) → :mod:`gamedyn.methods`
 (one step per update operator) → :mod:`gamedyn.backends` (the primitives a step calls) →
-:mod:`gamedyn.spectrum` (Jacobians and what is computed from them); then
+:mod:`gamedyn.spectrum` (Jacobians and their eigenvalues) → :mod:`gamedyn.nonnormal` (the
+non-normal analyses) → :mod:`gamedyn.analysis` (checked, recorded analyses), with the game-free
+linear algebra beneath them all in :mod:`gamedyn.linalg`; then
 :mod:`gamedyn.regions` (rates and tuning), :mod:`gamedyn.plot`, :mod:`gamedyn.figures` and
 :mod:`gamedyn.cli`, which only call the library. Names every layer shares are in
 :mod:`gamedyn.vocabulary`. ``import gamedyn`` loads neither sympy nor matplotlib.
@@ -24,7 +26,7 @@ Example:
   (0.95817535, True)
 """
 
-from . import games, methods, regions, spectrum
+from . import analysis, games, linalg, methods, nonnormal, regions, spectrum
 from .spectrum import spectral_radius
 from .trajectory import contraction_rate, run
 
@@ -33,8 +35,11 @@ __version__ = "0.1.0"
 __all__ = [
     "games",
     "methods",
-    "regions",
+    "linalg",
     "spectrum",
+    "nonnormal",
+    "analysis",
+    "regions",
     "run",
     "contraction_rate",
     "spectral_radius",

@@ -41,7 +41,7 @@ from . import _validate, regions
 from ._atomic import write_with
 from .games.base import Game
 from .landscape import PathAngle
-from .methods.base import Method
+from .methods import Method
 from .trajectory import run
 
 __all__ = [
@@ -700,7 +700,7 @@ def pseudospectrum(
 
     Args:
       re, im: the grid axes; sigma: ``σ_min`` of shape ``(len(im), len(re))``
-        (:func:`gamedyn.spectrum.pseudospectrum`).
+        (:func:`gamedyn.nonnormal.pseudospectrum`).
       eigenvalues: drawn as black points.
       levels: the ε values (default: every half decade inside the grid's range), drawn as
         ``log₁₀ ε`` contours in ``viridis`` with a colorbar.
@@ -863,7 +863,7 @@ def rotation_blocks(
 
 
 def record_figures(record: Any, out: str | Path, which: str = "LM") -> list[Path]:
-    """The figures of an analysis record (:class:`~gamedyn.spectrum.SpectrumRecord`), written
+    """The figures of an analysis record (:class:`~gamedyn.analysis.SpectrumRecord`), written
     into the directory ``out``: ``eigenvalues.png`` (the top-k, with the unit circle for an update
     operator) and, where the record's ``extras["non_normal"]`` holds them, ``pseudospectrum.png``,
     ``transient.png`` and ``rotation.png``. Returns the paths written.
@@ -871,7 +871,7 @@ def record_figures(record: Any, out: str | Path, which: str = "LM") -> list[Path
     Example:
       >>> import tempfile
       >>> from gamedyn.games import Bilinear
-      >>> from gamedyn.spectrum import analyse
+      >>> from gamedyn.analysis import analyse
       >>> record = analyse(Bilinear(np.eye(4)), 2)
       >>> with tempfile.TemporaryDirectory() as out:
       ...     [p.name for p in record_figures(record, out)]

@@ -16,7 +16,7 @@ import torch
 from . import _validate
 from .backends.dense import TorchOps
 from .games.base import Game
-from .methods.base import Method
+from .methods import Method
 
 __all__ = ["run", "contraction_rate"]
 
@@ -29,7 +29,7 @@ def run(method: Method, game: Game, z0: Any, steps: int) -> np.ndarray:
     ``state=``. Row ``t`` is ``method.output(state_t)``: the iterate ``z_t`` itself for every
     method — augmented and optimiser states report their first vector, lookahead its slow
     iterate at each synchronisation — except the averaging wrappers
-    (:class:`~gamedyn.methods.EMA`, :class:`~gamedyn.methods.Average`), which report the
+    (:class:`~gamedyn.methods.EMA`, :class:`~gamedyn.methods.IterateAverage`), which report the
     averaged iterate ``z̄_t``. Computation is in the game's dtype (float64 by default). A run
     whose iterates overflow to nan or inf (a divergent method) stops there with a
     ``RuntimeWarning`` naming the step; the rows after it are nan.

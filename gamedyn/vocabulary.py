@@ -53,7 +53,7 @@ __all__ = [
     "BATCHNORM",
     "DTYPES",
     "INTERVALS",
-    "ACCELERATIONS",
+    "PRECISIONS",
 ]
 
 WHICH = ("LM", "SM", "LR", "SR", "LI", "SI")
@@ -81,7 +81,8 @@ PRODUCT_MODES = ("reverse", "forward", "linearize", "auto")
 ROUTES = ("auto", "operator", "jacobian")
 """How :func:`gamedyn.spectrum.top_eigenvalues` finds an operator's eigenvalues: the operator's
 own products, or Krylov–Schur on ``J`` mapped by the eigenvalue map
-(:mod:`gamedyn.spectrum.jacobian_route`); ``"auto"`` takes the Jacobian route where it holds."""
+(``gamedyn.spectrum.KrylovSchur(route=...)``); ``"auto"`` takes the Jacobian route where it
+holds."""
 
 DEFAULT_PRODUCT_MODE = "auto"
 """The product mode of every matrix-free computation unless ``mode=`` says otherwise."""
@@ -93,7 +94,8 @@ no faster than reverse mode's) pays back on conv GANs (1.7 M DCGAN: ``J u`` 2.0�
 gradients against reverse mode's 2.6–3.0; issue 17)."""
 
 SOLVERS = ("krylov-schur", "arpack")
-"""Eigen-solvers of :func:`gamedyn.spectrum.top_eigenvalues`."""
+"""Eigen-solvers of :func:`gamedyn.spectrum.top_eigenvalues`, by the ``name`` of their
+configuration objects (:class:`gamedyn.spectrum.KrylovSchur`, :class:`gamedyn.spectrum.Arpack`)."""
 
 BATCHNORM = ("batch", "running")
 """BatchNorm statistics in a :class:`~gamedyn.games.TorchGame`: the batch's, or the stored ones."""
@@ -102,13 +104,11 @@ DTYPES = ("float64", "float32")
 """Product dtypes: float64 (the validation mode, the default) or float32 (the fast mode)."""
 
 INTERVALS = ("batch-means", "bootstrap")
-"""Confidence intervals for the mean top-k across batches (:mod:`gamedyn.spectrum.intervals`)."""
+"""Confidence intervals for the mean top-k across batches (:func:`gamedyn.analysis.interval`)."""
 
-ACCELERATIONS = ("chebyshev",)
-"""Accelerations of :func:`gamedyn.spectrum.top_eigenvalues` (``accelerate=``; ``None``, the
-default, is plain Krylov–Schur): ``"chebyshev"`` filters by ``T_d((J − cI)/e)`` on an ellipse
-fitted to Ritz values (:mod:`gamedyn.spectrum.filters`), for ``which`` away from the largest
-moduli."""
+PRECISIONS = ("float64", "float32", "mixed")
+"""The ``precision`` of a solver (:class:`gamedyn.spectrum.KrylovSchur`): the dtype its products
+run in (``None``, the default: the game's); ``"mixed"``: float32 products refined in float64."""
 
 
 def which_score(values: Any, which: str) -> np.ndarray:

@@ -17,10 +17,15 @@ import pytest
 
 import gamedyn
 from gamedyn import vocabulary
+from gamedyn.analysis import rank_spread
 from gamedyn.games import Quadratic
-from gamedyn.spectrum import eigenvalues, top_eigenvalues
-from gamedyn.spectrum.analysis import rank_spread
-from gamedyn.spectrum.blocks import schur_complement_eigenvalues
+from gamedyn.spectrum import (
+    Arpack,
+    KrylovSchur,
+    eigenvalues,
+    schur_complement_eigenvalues,
+    top_eigenvalues,
+)
 
 PACKAGE = Path(gamedyn.__file__).parent
 ROOT = PACKAGE.parent
@@ -77,15 +82,32 @@ def test_there_is_no_import_cycle():
 
 
 LAYERS = {  # a layer may import only the layers listed (and gamedyn's leaf modules)
+    "gamedyn.linalg": set(),  # game-free: numpy, scipy and torch only
     "gamedyn.games": set(),
     "gamedyn.methods": set(),
-    "gamedyn.backends": {"gamedyn.games", "gamedyn.methods"},
-    "gamedyn.spectrum": {"gamedyn.games", "gamedyn.methods", "gamedyn.backends"},
+    "gamedyn.backends": {"gamedyn.games", "gamedyn.methods", "gamedyn.linalg"},
+    "gamedyn.spectrum": {"gamedyn.games", "gamedyn.methods", "gamedyn.backends", "gamedyn.linalg"},
+    "gamedyn.nonnormal": {
+        "gamedyn.games",
+        "gamedyn.methods",
+        "gamedyn.backends",
+        "gamedyn.linalg",
+        "gamedyn.spectrum",
+    },
+    "gamedyn.analysis": {
+        "gamedyn.games",
+        "gamedyn.methods",
+        "gamedyn.backends",
+        "gamedyn.linalg",
+        "gamedyn.spectrum",
+        "gamedyn.nonnormal",
+    },
     "gamedyn.regions": {"gamedyn.games", "gamedyn.methods", "gamedyn.spectrum"},
     "gamedyn.stochastic": {
         "gamedyn.games",
         "gamedyn.methods",
         "gamedyn.backends",
+        "gamedyn.linalg",
         "gamedyn.spectrum",
     },
     # the figures' numbers: above the library, below gamedyn.figures (which only draws)
@@ -93,12 +115,14 @@ LAYERS = {  # a layer may import only the layers listed (and gamedyn's leaf modu
         "gamedyn.games",
         "gamedyn.methods",
         "gamedyn.backends",
+        "gamedyn.linalg",
         "gamedyn.spectrum",
+        "gamedyn.nonnormal",
+        "gamedyn.analysis",
         "gamedyn.regions",
         "gamedyn.stochastic",
         "gamedyn.examples",
         "gamedyn.checkpoints",
-        "gamedyn.optimiser_states",
     },
 }
 LEAVES = {"gamedyn._validate", "gamedyn._atomic", "gamedyn.vocabulary"}
@@ -112,6 +136,38 @@ def test_layers_import_downwards_only(layer):
             for target in GRAPH[name]:
                 top = ".".join(target.split(".")[:2])
                 assert top in allowed or target in allowed, f"{name} imports {target}"
+
+
+def test_linalg_is_game_free():
+    """Every import in gamedyn.linalg, at module level or inside functions, is numpy, scipy,
+    torch, the standard library or gamedyn's leaf modules: no game, method or backend."""
+    allowed_third = {"numpy", "scipy", "torch"}
+    for path in sorted((PACKAGE / "linalg").glob("*.py")):
+        package = "gamedyn.linalg"
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    target = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    target = node.module or ""
+                targets = [target]
+                if target == "gamedyn":  # `from .. import _validate` imports gamedyn._validate
+                    targets = [f"gamedyn.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            else:
+                continue
+            for target in targets:
+                top = target.split(".")[0]
+                if top == "gamedyn":
+                    assert target.startswith("gamedyn.linalg") or target in LEAVES, (
+                        f"{path.name} imports {target}"
+                    )
+                else:
+                    assert top in allowed_third or top in sys.stdlib_module_names, (
+                        f"{path.name} imports {target}"
+                    )
 
 
 def test_the_library_never_imports_the_outer_layer():
@@ -196,11 +252,11 @@ def test_the_vocabulary_selects_by_absolute_imaginary_part():
     assert np.all(vocabulary.which_score([1 + 2j, 1 - 2j], "LI") == 2)
 
 
-@pytest.mark.parametrize("solver", ["krylov-schur", "arpack"])
+@pytest.mark.parametrize("solver", [KrylovSchur(), Arpack()], ids=["krylov-schur", "arpack"])
 def test_top_eigenvalues_li_si(solver):
-    top = top_eigenvalues(SPECTRUM, k=2, which="LI", solver=solver, tol=1e-12)
+    top = top_eigenvalues(SPECTRUM, k=2, which="LI", solver=solver.replace(tol=1e-12))
     assert _as_set(top.values) == LARGEST_PAIR
-    top = top_eigenvalues(SPECTRUM, k=4, which="SI", solver=solver, tol=1e-12)
+    top = top_eigenvalues(SPECTRUM, k=4, which="SI", solver=solver.replace(tol=1e-12))
     assert _as_set(top.values) == REALS
 
 

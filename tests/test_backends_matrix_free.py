@@ -11,7 +11,7 @@ from helpers import spectrum_distance, tiny_gan
 from gamedyn.backends.matrix_free import MatrixFreeOps, gmres, implicit_solve
 from gamedyn.games import FunctionGame
 from gamedyn.methods import ACGD, CGD
-from gamedyn.spectrum import JacobianOperator, operator_jacobian, top_eigenvalues
+from gamedyn.spectrum import JacobianOperator, KrylovSchur, operator_jacobian, top_eigenvalues
 
 
 def test_gmres_is_differentiable_and_accurate():
@@ -31,7 +31,7 @@ def test_gmres_is_differentiable_and_accurate():
 def test_unconverged_inner_solve_is_reported():
     game = tiny_gan(discriminator_width=3)
     with pytest.raises(ValueError, match="relative residual .* solve_iterations = 1"):
-        top_eigenvalues(game, k=2, method=CGD(0.1), ops=MatrixFreeOps(game, solve_iterations=1))
+        top_eigenvalues(game, k=2, method=CGD(0.1), solver=KrylovSchur(solve_iterations=1))
 
 
 # --- implicit differentiation of the solves ---------------------------------------------------
@@ -111,7 +111,7 @@ def test_cgd_operator_matches_dense_at_a_fixed_point(mode):
     np.testing.assert_allclose(op.matmat(u), dense @ u, rtol=0, atol=1e-12)
     np.testing.assert_allclose(op.rmatvec(u[:, 0]), dense.T @ u[:, 0], rtol=0, atol=1e-12)
     assert op.solve_residual is not None and op.solve_residual <= 1e-10
-    top = top_eigenvalues(game, k=3, method=method, z=z, mode=mode)
+    top = top_eigenvalues(game, k=3, method=method, z=z, solver=KrylovSchur(mode=mode))
     exact = np.linalg.eigvals(dense)
     assert spectrum_distance(top.values, exact) < 1e-9
     np.testing.assert_allclose(

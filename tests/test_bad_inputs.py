@@ -21,20 +21,22 @@ from helpers import tiny_batch, tiny_gan, tiny_players
 from torch import nn
 
 from gamedyn import regions
+from gamedyn.analysis import json_safe
 from gamedyn.cli import main
 from gamedyn.examples import train
 from gamedyn.games import Bilinear, DiracGAN, FunctionGame, Quadratic, TorchGame
+from gamedyn.linalg import krylov_schur
 from gamedyn.methods import CGD, GDA, Lookahead, Momentum
 from gamedyn.spectrum import (
+    Arpack,
     JacobianOperator,
+    KrylovSchur,
     game_jacobian,
-    krylov_schur,
     operator_jacobian,
+    player_hessian_eigenvalues,
     spectral_radius,
     top_eigenvalues,
 )
-from gamedyn.spectrum.blocks import player_hessian_eigenvalues
-from gamedyn.spectrum.records import json_safe
 from gamedyn.trajectory import run
 
 
@@ -319,7 +321,7 @@ def test_krylov_arguments():
     with pytest.raises(ValueError, match=r"v0 must be a vector of length n = 10, got shape \(3,\)"):
         krylov_schur(lambda u: u, 10, 2, v0=torch.ones(3, dtype=torch.float64))
     with pytest.raises(ValueError, match="ncv must satisfy"):
-        top_eigenvalues(tiny_gan(), k=4, ncv=3)
+        top_eigenvalues(tiny_gan(), k=4, solver=KrylovSchur(ncv=3))
     with pytest.raises(ValueError, match="which='BE' .* needs k >= 2"):
         player_hessian_eigenvalues(tiny_gan(), "x", 1, "BE")
 
@@ -327,7 +329,7 @@ def test_krylov_arguments():
 def test_small_operators_are_solved_exactly():
     """Krylov–Schur on a 6 × 6 operator (its basis the whole space) and ARPACK alike."""
     game = Bilinear(np.diag([3.0, 2.0, 1.0]))
-    for solver in ("krylov-schur", "arpack"):
+    for solver in (KrylovSchur(), Arpack()):
         top = top_eigenvalues(game, k=2, which="LI", solver=solver)
         np.testing.assert_allclose(np.sort(top.values.imag), [-3.0, 3.0], atol=1e-10)
 
@@ -367,7 +369,7 @@ def test_work_that_cannot_finish_is_refused_up_front():
     "allocate",
     [
         lambda: regions.rate_grid(GDA(0.1), np.linspace(0, 1, 10**6), np.linspace(0, 1, 10**6)),
-        lambda: top_eigenvalues(tiny_gan(), k=2, ncv=10**12),
+        lambda: top_eigenvalues(tiny_gan(), k=2, solver=KrylovSchur(ncv=10**12)),
         lambda: run(CGD(0.1), Bilinear(np.eye(1, 10**6)), np.zeros(10**6 + 1), 1),
         lambda: game_jacobian(Bilinear(np.eye(1, 10**6)), np.zeros(10**6 + 1)),
     ],

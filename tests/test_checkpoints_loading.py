@@ -19,8 +19,9 @@ from helpers import (
 )
 from torch import nn
 
+from gamedyn.analysis import analyse
 from gamedyn.checkpoints import LoadReport, load_gan, load_torch_game, save
-from gamedyn.spectrum.analysis import analyse
+from gamedyn.spectrum import KrylovSchur
 
 
 @pytest.fixture(scope="module")
@@ -260,7 +261,7 @@ def test_every_layout_gives_gamedyns_game(trained, tmp_path):
         "discriminator.0.weight",
     ]
     assert game.replaced_layers == ["generator.1", "generator.3.weight", "discriminator.1"]
-    record = analyse(game, k=2, tol=1e-10)
+    record = analyse(game, k=2, solver=KrylovSchur(tol=1e-10))
     assert record.settings["loaded"]["generator"]["key"] == "netG_ema"
     assert record.settings["loaded"]["ignored"] == [
         {"file": str(source), "key": "netG", "what": "10 tensors"}

@@ -11,7 +11,7 @@ from helpers import spectrum_distance
 
 from gamedyn.cli import build_parser
 from gamedyn.cli.options import build_game
-from gamedyn.optimiser_states import optimiser_method, read_checkpoint_optimiser
+from gamedyn.methods import optimiser_method, read_checkpoint_optimiser
 from gamedyn.spectrum import eigenvalues
 
 
@@ -115,7 +115,7 @@ def test_optimiser_states_saved_inside_the_checkpoint_give_the_sidecars_spectrum
     import torch
     from safetensors.torch import load_file
 
-    from gamedyn.optimiser_states import load_optimiser_states
+    from gamedyn.methods import load_optimiser_states
 
     source = mixture_checkpoints[-1]
     flat = load_file(str(source))

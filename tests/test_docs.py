@@ -145,3 +145,10 @@ def test_the_gallery_page_is_up_to_date(tmp_path):
     assert (DOCS / "gallery.md").read_text() == fresh, (
         "docs/gallery.md is stale: regenerate it with `python docs/gallery_page.py`"
     )
+
+
+def test_every_test_and_benchmark_file_the_docs_name_exists():
+    text = README + "".join(page.read_text() for page in PAGES)
+    named = set(re.findall(r"\b((?:tests|benchmarks)/[A-Za-z_]+\.py)\b", text))
+    assert named, "the docs name the tests and benchmarks that check their numbers"
+    assert not [f for f in sorted(named) if not (ROOT / f).exists()]

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from gamedyn import experiments, figures
-from gamedyn.spectrum import condition_numbers, operator_jacobian
-from gamedyn.spectrum.pseudospectra import svd_pseudospectrum
+from gamedyn.nonnormal import condition_numbers
+from gamedyn.nonnormal._pseudospectra import svd_pseudospectrum
+from gamedyn.spectrum import operator_jacobian
 
 pytestmark = pytest.mark.slow  # trains the small mixture GAN (a few seconds)
 

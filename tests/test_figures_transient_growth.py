@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from gamedyn import experiments, figures
+from gamedyn.nonnormal import kreiss_bounds
 from gamedyn.spectrum import operator_jacobian, spectral_radius
-from gamedyn.spectrum.transient import kreiss_bounds
 
 pytestmark = pytest.mark.slow  # trains the small mixture GAN (a few seconds)
 

@@ -23,12 +23,17 @@ import torch.multiprocessing as mp
 from helpers import tiny_batch, tiny_gan
 from torch.func import jacfwd, jvp, vjp
 
+from gamedyn.analysis import analyse, batch_spectra
 from gamedyn.games import AveragedGame, Bilinear, DistributedAveragedGame
 from gamedyn.games.distributed import init_from_environment, on_every_rank, shard
 from gamedyn.methods import Consensus, ExtraGradient, Momentum
-from gamedyn.spectrum import JacobianOperator, game_jacobian, operator_jacobian
-from gamedyn.spectrum.analysis import analyse, batch_spectra
-from gamedyn.spectrum.blocks import coupling_singular_values
+from gamedyn.spectrum import (
+    JacobianOperator,
+    KrylovSchur,
+    coupling_singular_values,
+    game_jacobian,
+    operator_jacobian,
+)
 
 BATCHES, K, TOL = 2, 4, 1e-12
 METHOD = Consensus(0.1, 0.5)
@@ -110,8 +115,8 @@ def _worker(rank: int, world: int, store: str, out: str) -> None:
         game = DistributedAveragedGame([games[b] for b in shard(BATCHES)])
         result = {
             "shard": list(shard(BATCHES)),
-            "record": analyse(game, K, tol=TOL).to_dict(),
-            "record_method": analyse(game, 2, method=METHOD, tol=TOL).to_dict(),
+            "record": analyse(game, K, solver=KrylovSchur(tol=TOL)).to_dict(),
+            "record_method": analyse(game, 2, method=METHOD, solver=KrylovSchur(tol=TOL)).to_dict(),
         }
         game.comm.reset()
         op = JacobianOperator(game)
@@ -124,7 +129,7 @@ def _worker(rank: int, world: int, store: str, out: str) -> None:
         part = _toy(rank)
         result["toy"] = _toy_derivatives(lambda z: game.comm.sum(part(game.comm.replicate(z))))
         result["products"] = _products(game, linearize=True)
-        spread = batch_spectra(game, 2, tol=TOL)
+        spread = batch_spectra(game, 2, solver=KrylovSchur(tol=TOL))
         result["per_batch"] = [[[w.real, w.imag] for w in row] for row in spread.per_batch]
         result["coupling"] = coupling_singular_values(game, 1).tolist()  # ARPACK, replicated
 
@@ -173,11 +178,11 @@ def test_two_gloo_processes_give_the_one_process_averaged_game(tmp_path):
     games = _batches()  # the one-process reference, while the ranks work
     reference = AveragedGame(games)
     expected = {
-        "record": analyse(reference, K, tol=TOL),
-        "record_method": analyse(reference, 2, method=METHOD, tol=TOL),
+        "record": analyse(reference, K, solver=KrylovSchur(tol=TOL)),
+        "record_method": analyse(reference, 2, method=METHOD, solver=KrylovSchur(tol=TOL)),
     }
     products = _products(reference)
-    spread = batch_spectra(games, 2, tol=TOL)
+    spread = batch_spectra(games, 2, solver=KrylovSchur(tol=TOL))
     coupling = coupling_singular_values(reference, 1)
     deadline = time.monotonic() + 300
     while not ranks.join(timeout=5):
@@ -252,7 +257,10 @@ def test_world_size_one_is_the_averaged_game(process_group):
         operator_jacobian(method, spread, z), operator_jacobian(method, single, z), atol=1e-14
     )
     torch.testing.assert_close(torch.stack(spread.losses(z)), torch.stack(single.losses(z)))
-    mine, theirs = analyse(spread, 2, tol=TOL), analyse(single, 2, tol=TOL)
+    mine, theirs = (
+        analyse(spread, 2, solver=KrylovSchur(tol=TOL)),
+        analyse(single, 2, solver=KrylovSchur(tol=TOL)),
+    )
     np.testing.assert_allclose(mine.eigenvalues, theirs.eigenvalues, atol=1e-12)
     assert (mine.world_size, mine.backend, theirs.world_size) == (1, "gloo", 1)
     assert mine.batch_sizes == theirs.batch_sizes and mine.settings == theirs.settings

@@ -15,9 +15,10 @@ from torch import nn
 from torch.func import jvp, vjp
 from torch.nn.utils.parametrizations import spectral_norm, weight_norm
 
+from gamedyn.analysis import analyse
 from gamedyn.games.torch_game import TorchGame
 from gamedyn.games.torch_players import ExactWeightNormHook, FrozenSpectralNorm
-from gamedyn.spectrum.analysis import analyse
+from gamedyn.spectrum import KrylovSchur
 
 F64 = torch.float64
 
@@ -181,7 +182,7 @@ def test_pytorch_weight_norm_hook_has_no_forward_mode_derivative():
 
 def test_analysis_records_the_frozen_hooks():
     hook, _ = _games(False, None)
-    record = analyse(hook, k=2, tol=1e-10)
+    record = analyse(hook, k=2, solver=KrylovSchur(tol=1e-10))
     assert record.settings["frozen_spectral_norms"] == hook.frozen_spectral_norms
     assert record.settings["replaced_layers"] == ["generator.2.weight"]
     assert "loaded" not in record.settings  # built from modules, not from a checkpoint

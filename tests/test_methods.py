@@ -28,7 +28,7 @@ from gamedyn.methods import (
     OptimisticGDA,
     PastExtraGradient,
 )
-from gamedyn.spectrum import operator_jacobian, spectral_radius
+from gamedyn.spectrum import operator_jacobian, previous_iterate_coordinates, spectral_radius
 
 
 def all_methods(lr: float) -> list:
@@ -186,7 +186,8 @@ def test_optimistic_is_past_extragradient():
     J = game.J.numpy()
     lr, n = 0.1, 4
     expected = np.block([[np.eye(n) - 2 * lr * J, lr * J], [np.eye(n), np.zeros((n, n))]])
-    np.testing.assert_allclose(operator_jacobian(OptimisticGDA(lr), game, np.ones(n)), expected)
+    M = operator_jacobian(OptimisticGDA(lr), game, np.ones(n))  # on (z_t, η v(z_{t−1}))
+    np.testing.assert_allclose(previous_iterate_coordinates(M), expected)  # on (z_t, z_{t−1})
 
 
 def test_lookahead_with_alpha_one_is_k_base_steps():

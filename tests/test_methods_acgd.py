@@ -13,8 +13,7 @@ from torch.func import jacfwd, jacrev
 import gamedyn
 from gamedyn.backends import TorchOps, flatten, step_map
 from gamedyn.methods import ACGD, CGD
-from gamedyn.spectrum import operator_jacobian, spectral_radius
-from gamedyn.spectrum.maps import NoEigenvalueMap, eigenvalue_map
+from gamedyn.spectrum import NoEigenvalueMap, eigenvalue_map, operator_jacobian, spectral_radius
 
 
 def authors_acgd(game, x, y, lr_min, lr_max, beta, eps, steps):

@@ -1,4 +1,4 @@
-"""The Adam family (gamedyn.methods.adam, gamedyn.methods.rmsprop) on a TorchGame equals the same
+"""The Adam family (gamedyn.methods, gamedyn.methods) on a TorchGame equals the same
 optimisers run with torch.optim — or, where torch.optim has none, the published update rule
 written out independently here — step by step, to 1e-12 in float64."""
 

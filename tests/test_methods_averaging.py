@@ -1,4 +1,4 @@
-"""Iterate averaging (gamedyn.methods.averaging, gamedyn.spectrum.averaging): EMA's augmented
+"""Iterate averaging (gamedyn.methods, gamedyn.analysis): EMA's augmented
 operator exactly, uniform averaging's O(1/t) error on the bilinear game, both against runs."""
 
 from __future__ import annotations
@@ -8,11 +8,20 @@ import pytest
 from helpers import random_bilinear, random_quadratic, tensor
 
 import gamedyn
+from gamedyn.analysis import uniform_average
 from gamedyn.backends import TorchOps
 from gamedyn.games import Bilinear
-from gamedyn.methods import EMA, GDA, Adam, AltGDA, Average, ExtraGradient, Lookahead, Momentum
+from gamedyn.methods import (
+    EMA,
+    GDA,
+    Adam,
+    AltGDA,
+    ExtraGradient,
+    IterateAverage,
+    Lookahead,
+    Momentum,
+)
 from gamedyn.spectrum import eigenvalues, operator_jacobian, spectral_radius
-from gamedyn.spectrum.averaging import uniform_average
 
 
 @pytest.mark.parametrize(
@@ -48,16 +57,16 @@ def test_ema_of_the_iterates_contracts_at_max_of_the_base_rate_and_beta(beta):
 def test_run_reports_the_average_and_the_state_keeps_the_iterate():
     game, z0 = random_bilinear(0), np.array([1.0, -0.5, 0.3, 0.8])
     plain = gamedyn.run(AltGDA(0.5), game, z0, 50)
-    averaged = gamedyn.run(Average(AltGDA(0.5)), game, z0, 50)
+    averaged = gamedyn.run(IterateAverage(AltGDA(0.5)), game, z0, 50)
     np.testing.assert_allclose(averaged, np.cumsum(plain, axis=0) / np.arange(1, 52)[:, None])
     ema = gamedyn.run(EMA(AltGDA(0.5), 0.9), game, z0, 50)
     expected = [plain[0]]
     for z in plain[1:]:
         expected.append(0.9 * expected[-1] + 0.1 * z)
     np.testing.assert_allclose(ema, expected, atol=1e-14)
-    state = Average(AltGDA(0.5)).init(tensor(z0))
+    state = IterateAverage(AltGDA(0.5)).init(tensor(z0))
     assert len(state) == 3 and state[-1] == 1  # (z, z̄, count)
-    state = Average(AltGDA(0.5)).step(TorchOps(game), state)
+    state = IterateAverage(AltGDA(0.5)).step(TorchOps(game), state)
     np.testing.assert_allclose(state[0].numpy(), plain[1])
 
 
@@ -68,7 +77,7 @@ def test_uniform_averaging_on_the_bilinear_game_is_exactly_o_of_one_over_t():
     mu = eigenvalues(game, method=base, z=np.zeros(4))
     np.testing.assert_allclose(np.abs(mu), 1.0, atol=1e-12)  # the iterates only cycle
     predicted = uniform_average(base, game, z0, steps)
-    run = gamedyn.run(Average(base), game, z0, steps)
+    run = gamedyn.run(IterateAverage(base), game, z0, steps)
     np.testing.assert_allclose(run, predicted.averages, atol=1e-12)
     last = np.linalg.norm(gamedyn.run(base, game, z0, steps)[-1])
     assert last > 0.3 * np.linalg.norm(z0)  # the last iterate does not converge
@@ -80,7 +89,7 @@ def test_uniform_averaging_on_the_bilinear_game_is_exactly_o_of_one_over_t():
 
 
 def test_averaging_wraps_lookahead_and_freezes_through():
-    method = Average(Lookahead(Adam(0.1, (0.5, 0.9), second_moment=1.0), 3, 0.5, "keep"))
+    method = IterateAverage(Lookahead(Adam(0.1, (0.5, 0.9), second_moment=1.0), 3, 0.5, "keep"))
     assert method.frozen() is method
     assert method.order == 3  # (z, m, z̄)
     game = random_quadratic(1)

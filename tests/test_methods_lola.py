@@ -18,7 +18,7 @@ from helpers import (
 from gamedyn.backends import TorchOps
 from gamedyn.games import AveragedGame, Bilinear, DiracGAN, Quadratic
 from gamedyn.methods import GDA, LOLA
-from gamedyn.methods.lola import lookahead_field, shaping_term
+from gamedyn.methods._lola import lookahead_field, shaping_term
 from gamedyn.spectrum import eigenvalues, operator_jacobian, sort_eigenvalues
 
 

@@ -1,4 +1,4 @@
-"""Lookahead's inner state (gamedyn.methods.lookahead): interpolating the whole base state (the
+"""Lookahead's inner state (gamedyn.methods): interpolating the whole base state (the
 default) or keeping the inner optimiser's state (LAGAN's class) — different operators, both
 checked against runs."""
 

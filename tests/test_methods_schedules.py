@@ -1,4 +1,4 @@
-"""Game schedules over per-player transforms (gamedyn.methods.schedules, .transforms, .composed):
+"""Game plays over per-player transforms (gamedyn.methods, .transforms, .composed):
 the operators' Jacobians — exact, with the moments in the state, and frozen-preconditioner —
 three ways, against closed forms, against runs, and matrix-free against dense."""
 
@@ -30,7 +30,13 @@ from gamedyn.methods import (
     RMSProp,
     Simultaneous,
 )
-from gamedyn.spectrum import JacobianOperator, eigenvalues, operator_jacobian, spectral_radius
+from gamedyn.spectrum import (
+    JacobianOperator,
+    KrylovSchur,
+    eigenvalues,
+    operator_jacobian,
+    spectral_radius,
+)
 
 
 def warmed(make, game, steps=4, z0=None):
@@ -48,14 +54,14 @@ def warmed(make, game, steps=4, z0=None):
 
 
 OPTIMISERS = {
-    "adam": lambda s: Adam((0.05, 0.08), (0.5, 0.9), eps=1e-3, state=s),
-    "adam-alt-5": lambda s: Adam(0.05, (0.5, 0.9), eps=1e-3, alternating=True, n_critic=5, state=s),
-    "adam-alt-x": lambda s: Adam(0.05, (0.9, 0.99), eps=1e-3, alternating=True, first="x", state=s),
-    "adamw": lambda s: Adam(0.05, (0.5, 0.9), 1e-3, 0.2, decoupled_weight_decay=True, state=s),
-    "extra-adam": lambda s: ExtraAdam(0.05, (0.5, 0.9), eps=1e-3, state=s),
-    "past-extra-adam": lambda s: PastExtraAdam(0.05, (0.5, 0.9), eps=1e-3, state=s),
-    "optimistic-adam": lambda s: OptimisticAdam(0.05, (0.0, 0.9), eps=1e-3, state=s),
-    "rmsprop": lambda s: RMSProp(0.02, 0.9, 1e-3, momentum=0.5, centered=True, state=s),
+    "adam": lambda s: Adam((0.05, 0.08), (0.5, 0.9), eps=1e-3, start=s),
+    "adam-alt-5": lambda s: Adam(0.05, (0.5, 0.9), eps=1e-3, alternating=True, n_critic=5, start=s),
+    "adam-alt-x": lambda s: Adam(0.05, (0.9, 0.99), eps=1e-3, alternating=True, first="x", start=s),
+    "adamw": lambda s: Adam(0.05, (0.5, 0.9), 1e-3, 0.2, decoupled_weight_decay=True, start=s),
+    "extra-adam": lambda s: ExtraAdam(0.05, (0.5, 0.9), eps=1e-3, start=s),
+    "past-extra-adam": lambda s: PastExtraAdam(0.05, (0.5, 0.9), eps=1e-3, start=s),
+    "optimistic-adam": lambda s: OptimisticAdam(0.05, (0.0, 0.9), eps=1e-3, start=s),
+    "rmsprop": lambda s: RMSProp(0.02, 0.9, 1e-3, momentum=0.5, centered=True, start=s),
 }
 
 
@@ -154,12 +160,12 @@ def test_frozen_adam_equals_its_closed_form():
     game, b1, b2, eps = random_quadratic(3), 0.5, 0.9, 1e-3
     J, eye, zero = game.J.numpy(), np.eye(game.n), np.zeros((game.n, game.n))
     method, z = warmed(OPTIMISERS["adam"], game, steps=6)
-    A = _frozen_scaling(method.schedule.start, (0.05, 0.08), b1, b2, eps)
+    A = _frozen_scaling(method.play.start, (0.05, 0.08), b1, b2, eps)
     step = np.block([[eye - (1 - b1) * A @ J, -b1 * A], [(1 - b1) * J, b1 * eye]])
     np.testing.assert_allclose(operator_jacobian(method.frozen(), game, z), step, atol=1e-13)
 
     extra, z = warmed(OPTIMISERS["extra-adam"], game, steps=6)
-    A = _frozen_scaling(extra.schedule.start, (0.05, 0.05), b1, b2, eps)
+    A = _frozen_scaling(extra.play.start, (0.05, 0.05), b1, b2, eps)
     half = np.block([[eye - (1 - b1) * A @ J, -b1 * A], [(1 - b1) * J, b1 * eye]])  # (z½, m½)
     m_new = b1 * half[game.n :] + (1 - b1) * J @ half[: game.n]
     z_new = np.hstack([eye, zero]) - A @ m_new
@@ -179,7 +185,7 @@ operator; a fresh state's first step has no look-ahead."""
         lambda v: Adam(0.2, (-0.3, 0.999), second_moment=v, alternating=True),
         lambda v: ExtraAdam(0.3, (0.5, 0.9), second_moment=v),
         lambda v: OptimisticAdam(0.2, (0.5, 0.9), second_moment=v),
-        lambda v: PastExtraAdam(0.2, (0.5, 0.9), second_moment=v, state=WITH_PAST),
+        lambda v: PastExtraAdam(0.2, (0.5, 0.9), second_moment=v, start=WITH_PAST),
         lambda v: Lookahead(
             Adam(0.3, (0.9, 0.999), second_moment=v), k=5, alpha=0.5, inner_state="keep"
         ),
@@ -253,7 +259,7 @@ def test_matrix_free_top_eigenvalues_of_the_frozen_adam_operator():
     method, z = warmed(OPTIMISERS["adam-alt-5"], game, steps=3)
     method = method.frozen()
     dense = eigenvalues(game, method=method, z=z)
-    top = top_eigenvalues(game, 4, "LM", method=method, z=z, tol=1e-12)
+    top = top_eigenvalues(game, 4, "LM", method=method, z=z, solver=KrylovSchur(tol=1e-12))
     np.testing.assert_allclose(np.sort_complex(top.values), np.sort_complex(dense[:4]), atol=1e-8)
 
 
@@ -266,9 +272,9 @@ def test_existing_methods_are_compositions():
         GDA(0.1): Simultaneous(PlainTransform(0.1)),
         Momentum(0.1, -0.3): Simultaneous(HeavyBallTransform(0.1, -0.3)),
     }
-    for method, schedule in composed.items():
+    for method, play in composed.items():
         np.testing.assert_allclose(
-            operator_jacobian(method, game, z), operator_jacobian(schedule, game, z)
+            operator_jacobian(method, game, z), operator_jacobian(play, game, z)
         )
     # optimism keeps the past update (z_t, η v(z_{t−1})) instead of the past point: similar, the
     # same eigenvalues
@@ -290,7 +296,7 @@ def test_frozen_adam_at_a_scalar_is_heavy_ball_by_its_characteristic_polynomial(
     a = lr/(√v̂ + ε) is heavy ball with β = β₁ and η = a(1 − β₁)."""
     import sympy as sp
 
-    from gamedyn.spectrum.maps import characteristic_polynomial, eigenvalue_map
+    from gamedyn.spectrum import characteristic_polynomial, eigenvalue_map
 
     lr, b1, v, lam, mu = sp.symbols("lr beta_1 v lambda mu", positive=True)
     adam = Adam(lr, (b1, sp.Rational(999, 1000)), eps=0, second_moment=v)
@@ -305,7 +311,7 @@ def test_frozen_adam_at_a_scalar_is_heavy_ball_by_its_characteristic_polynomial(
 
 
 def test_exact_adam_and_per_coordinate_preconditioners_have_no_eigenvalue_map():
-    from gamedyn.spectrum.maps import NoEigenvalueMap, eigenvalue_map
+    from gamedyn.spectrum import NoEigenvalueMap, eigenvalue_map
 
     with pytest.raises(NoEigenvalueMap, match="nonlinear in the state"):
         eigenvalue_map(Adam(0.1), np.array([1j]))
@@ -347,7 +353,7 @@ def test_bilinear_frozen_adam_rates_follow_heavy_ball():
         (lambda: Adam(0.1, second_moment=-1.0), ValueError, "second_moment must be >= 0"),
         (lambda: Adam(0.1, frozen_step=3), ValueError, "frozen_step goes with"),
         (lambda: Adam(0.1).frozen(), ValueError, "starts fresh"),
-        (lambda: Adam(0.1, state="s"), TypeError, "state must be an OptimiserState"),
+        (lambda: Adam(0.1, start="s"), TypeError, "start must be an OptimiserState"),
         (lambda: Simultaneous((PlainTransform(0.1), AdamTransform(0.1))), ValueError, "same kind"),
         (
             lambda: Lookahead(GDA(0.1), 2, 0.5, inner_state="reset"),
@@ -367,10 +373,10 @@ def test_a_state_missing_a_slot_is_refused_by_name():
 
     state = OptimiserState({"exp_avg": torch.zeros(4)}, (3, 3), 2)
     with pytest.raises(ValueError, match="no 'exp_avg_sq'"):
-        Adam(0.1, state=state).init(torch.zeros(4, dtype=torch.float64))
+        Adam(0.1, start=state).init(torch.zeros(4, dtype=torch.float64))
     state = OptimiserState({"exp_avg": torch.zeros(5), "exp_avg_sq": torch.zeros(5)}, (3, 3), 2)
     with pytest.raises(ValueError, match="has 5 entries, z has 4"):
-        Adam(0.1, state=state).init(torch.zeros(4, dtype=torch.float64))
+        Adam(0.1, start=state).init(torch.zeros(4, dtype=torch.float64))
 
 
 @pytest.mark.parametrize(
@@ -384,7 +390,7 @@ def test_a_state_missing_a_slot_is_refused_by_name():
 )
 def test_frozen_scalar_adam_is_exact_in_sympy(method):
     """The same step in sympy forward mode (TangentOps) gives the numeric Jacobian."""
-    from gamedyn.spectrum.symbolic import operator_jacobian_symbolic
+    from gamedyn.spectrum import operator_jacobian_symbolic
 
     game = random_quadratic(2)
     exact = operator_jacobian_symbolic(method, game, [1, 1, 1, 1])
@@ -393,7 +399,7 @@ def test_frozen_scalar_adam_is_exact_in_sympy(method):
 
 
 def test_exact_adam_has_no_symbolic_jacobian():
-    from gamedyn.spectrum.symbolic import operator_jacobian_symbolic
+    from gamedyn.spectrum import operator_jacobian_symbolic
 
     with pytest.raises(TypeError, match="tracked second moment"):
         operator_jacobian_symbolic(Adam(0.1), random_quadratic(2), [1, 1, 1, 1])

@@ -10,7 +10,7 @@ import gamedyn
 from gamedyn.backends import TorchOps
 from gamedyn.games import Bilinear
 from gamedyn.methods import SGA
-from gamedyn.methods.sga import ALIGN_EPS
+from gamedyn.methods._sga import ALIGN_EPS
 from gamedyn.spectrum import eigenvalues, operator_jacobian, sort_eigenvalues
 
 

@@ -1,4 +1,4 @@
-"""Optimiser state from checkpoints (gamedyn.optimiser_states): torch.optim state dicts mapped
+"""Optimiser state from checkpoints (gamedyn.methods): torch.optim state dicts mapped
 onto z by name, mismatches refused by name, and the next training step reproduced exactly."""
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from gamedyn.checkpoints import load_torch_game
 from gamedyn.examples import EXAMPLES, train
 from gamedyn.games import TorchGame
 from gamedyn.games.gan_losses import discriminator_loss, generator_loss
-from gamedyn.methods import Adam, RMSProp
-from gamedyn.optimiser_states import (
+from gamedyn.methods import (
+    Adam,
+    RMSProp,
     load_optimiser_states,
     optimiser_method,
     optimiser_states_in,
@@ -229,7 +230,7 @@ def test_hyperparameters_and_overrides_and_the_frozen_operator():
     method = optimiser_method(record, "extra-adam")
     assert repr(method).startswith(
         "ExtraAdam(lr=(0.001, 0.004), betas=(0.0, 0.9), eps=1e-08, weight_decay=0.05, "
-        "decoupled_weight_decay=True, state=OptimiserState("
+        "decoupled_weight_decay=True, start=OptimiserState("
     )
     assert optimiser_method(record, "adam", lr=0.1).hyperparameters()["lr"] == 0.1
     la = optimiser_method(record, "la-adam", lookahead_k=3, lookahead_alpha=0.4)
@@ -290,7 +291,7 @@ def test_a_torch_adam_step_matches_from_any_state():
         5e-2,
         (0.5, 0.9),
         alternating=True,
-        state=read_optimiser_state(game, opt_g.state_dict(), opt_d.state_dict()).state,
+        start=read_optimiser_state(game, opt_g.state_dict(), opt_d.state_dict()).state,
     )
     state = method.init(game.z0)
     ops = TorchOps(game)

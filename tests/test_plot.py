@@ -240,7 +240,7 @@ def test_path_angle_draws_the_cosines_and_the_norm():
 
 
 def test_pseudospectrum_draws_epsilon_contours_eigenvalues_and_the_boundary():
-    from gamedyn.spectrum import pseudospectrum
+    from gamedyn.nonnormal import pseudospectrum
 
     game = DiracGAN("saturating", reg="r1", gamma=1.0)
     re, im = np.linspace(-0.3, 1.3, 41), np.linspace(-0.8, 0.8, 41)
@@ -279,7 +279,7 @@ def test_transient_growth_draws_norms_radius_powers_and_kreiss_lines():
 
 
 def test_numerical_range_and_rotation_blocks():
-    from gamedyn.spectrum import field_of_values, rotation_index
+    from gamedyn.nonnormal import field_of_values, rotation_index
 
     boundary = field_of_values(np.array([[0.0, 1.0], [0.0, 0.0]]))
     ax = plot.numerical_range(boundary, eigenvalues=[0.0, 0.0])

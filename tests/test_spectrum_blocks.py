@@ -1,5 +1,5 @@
 """Per-player blocks, matrix-free (Lanczos, svds, GMRES-in-Arnoldi) against the dense Jacobian
-(gamedyn.spectrum.blocks)."""
+(gamedyn.spectrum)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import torch
 from helpers import spectrum_distance, tiny_gan
 
 from gamedyn.games import FunctionGame
-from gamedyn.spectrum import game_jacobian
-from gamedyn.spectrum.blocks import (
+from gamedyn.spectrum import (
     coupling_singular_values,
+    game_jacobian,
     player_hessian_eigenvalues,
     schur_complement_eigenvalues,
 )

@@ -1,4 +1,4 @@
-"""Dense spectra (gamedyn.spectrum.dense): Jacobians away from fixed points, default points,
+"""Dense spectra (gamedyn.spectrum): Jacobians away from fixed points, default points,
 the size guard."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from gamedyn.spectrum import (
     sort_eigenvalues,
     spectral_radius,
 )
-from gamedyn.spectrum.dense import check_dense_size
+from gamedyn.spectrum._dense import check_dense_size
 
 
 def test_game_eigenvalues_of_the_dirac_gan_away_from_equilibrium():

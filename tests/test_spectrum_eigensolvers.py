@@ -1,5 +1,5 @@
 """Top eigenvalues, matrix-free (Krylov–Schur and ARPACK on torch.func products), against the
-dense ``jacfwd`` Jacobians (gamedyn.spectrum.eigensolvers)."""
+dense ``jacfwd`` Jacobians (gamedyn.spectrum)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import pytest
 import torch
 from helpers import spectrum_distance, tiny_gan
 
-from gamedyn.backends import MatrixFreeOps
 from gamedyn.methods import (
     CGD,
     GDA,
@@ -19,8 +18,15 @@ from gamedyn.methods import (
     Momentum,
     OptimisticGDA,
 )
-from gamedyn.spectrum import JacobianOperator, eigenvalues
-from gamedyn.spectrum.eigensolvers import NoConvergence, solve_top, top_eigenvalues
+from gamedyn.spectrum import (
+    Arpack,
+    JacobianOperator,
+    KrylovSchur,
+    NoConvergence,
+    eigenvalues,
+    solve_top,
+    top_eigenvalues,
+)
 
 METHODS = {
     "GDA": GDA(0.5),
@@ -52,7 +58,7 @@ def _check_top(dense: np.ndarray, got: np.ndarray, which: str, k: int) -> None:
     assert spectrum_distance(got, dense) < 1e-8 * max(scale, 1.0)
 
 
-@pytest.mark.parametrize("solver", ["krylov-schur", "arpack"])
+@pytest.mark.parametrize("solver", [KrylovSchur(), Arpack()], ids=["krylov-schur", "arpack"])
 @pytest.mark.parametrize("which", ["LM", "LR", "SR", "LI"])
 def test_game_top_eigenvalues_match_dense(game, which, solver):
     dense = eigenvalues(game, z=game.z0)
@@ -60,12 +66,12 @@ def test_game_top_eigenvalues_match_dense(game, which, solver):
     result = top_eigenvalues(game, k=k, which=which, solver=solver)
     _check_top(dense, result.values, which, k)
     assert np.all(result.residuals < 1e-9) and result.matvecs > 0 and result.seconds > 0
-    assert result.solver == solver
+    assert result.solver == solver.name
 
 
 def test_krylov_schur_residuals_are_true_residuals(game):
     """The reported residuals are recomputed with fresh products: a loose tol shows them."""
-    result = top_eigenvalues(game, k=4, which="LM", tol=1e-3, ncv=10)
+    result = top_eigenvalues(game, k=4, which="LM", solver=KrylovSchur(tol=1e-3, ncv=10))
     dense = eigenvalues(game, z=game.z0)
     errors = np.array([np.abs(dense - w).min() for w in result.values])
     # a residual bounds the distance to the spectrum only up to conditioning, but both are
@@ -75,10 +81,10 @@ def test_krylov_schur_residuals_are_true_residuals(game):
 
 
 def test_unknown_solver_is_refused(game):
-    with pytest.raises(ValueError, match="solver"):
+    with pytest.raises(TypeError, match="solver must be a gamedyn.spectrum.KrylovSchur or Arpack"):
         top_eigenvalues(game, solver="lanczos")
     with pytest.raises(ValueError, match="max_restarts"):
-        top_eigenvalues(game, max_restarts=-1)
+        top_eigenvalues(game, solver=KrylovSchur(max_restarts=-1))
 
 
 @pytest.mark.parametrize("name", list(METHODS))
@@ -101,19 +107,19 @@ def test_cgd_top_eigenvalues_match_dense():
     game = tiny_gan(discriminator_width=3, dim=1)
     method = CGD(0.1)
     dense = eigenvalues(game, method=method, z=game.z0)
-    ops = MatrixFreeOps(game, solve_iterations=6)
-    result = top_eigenvalues(game, k=2, which="LM", method=method, ops=ops, ncv=10)
+    solver = KrylovSchur(ncv=10, solve_iterations=6)
+    result = top_eigenvalues(game, k=2, which="LM", method=method, solver=solver)
     _check_top(dense, result.values, "LM", 2)
 
 
-@pytest.mark.parametrize("solver", ["krylov-schur", "arpack"])
+@pytest.mark.parametrize("solver", [KrylovSchur(), Arpack()], ids=["krylov-schur", "arpack"])
 def test_no_convergence_raises_with_partial_result(game, solver):
     with pytest.raises(NoConvergence) as err:
-        top_eigenvalues(game, k=6, which="LM", max_restarts=1, ncv=14, solver=solver)
+        top_eigenvalues(game, k=6, which="LM", solver=solver.replace(ncv=14, max_restarts=1))
     assert isinstance(err.value, ValueError)
     assert "did not converge" in str(err.value)
     assert isinstance(err.value.values, np.ndarray) and err.value.matvecs > 0
-    if solver == "arpack":  # only the converged values, with their true residuals
+    if isinstance(solver, Arpack):  # only the converged values, with their true residuals
         assert len(err.value.values) < 6
         assert err.value.residuals.shape == err.value.values.shape
         assert np.all(err.value.residuals >= 0)
@@ -132,7 +138,7 @@ def test_bad_arguments():
 
 def test_forward_mode_top_eigenvalues_match_dense(game):
     dense = eigenvalues(game, z=game.z0)
-    result = top_eigenvalues(game, k=6, which="LM", mode="forward")
+    result = top_eigenvalues(game, k=6, which="LM", solver=KrylovSchur(mode="forward"))
     _check_top(dense, result.values, "LM", 6)
     assert np.all(result.residuals < 1e-9)
 
@@ -142,7 +148,7 @@ def test_float32_products_with_float64_basis():
     game64 = tiny_gan()
     dense = eigenvalues(game64, z=game64.z0)
     game32 = tiny_gan(dtype=torch.float32)
-    result = top_eigenvalues(game32, k=4, which="LM", tol=1e-5)
+    result = top_eigenvalues(game32, k=4, which="LM", solver=KrylovSchur(tol=1e-5))
     scale = np.abs(dense).max()
     assert spectrum_distance(result.values, dense) < 1e-4 * scale
 

@@ -1,4 +1,4 @@
-"""The Jacobian route of operator spectra (gamedyn.spectrum.jacobian_route): Krylov–Schur on J,
+"""The Jacobian route of operator spectra (gamedyn.spectrum): Krylov–Schur on J,
 Ritz values mapped by the eigenvalue map, against the operator route and dense eigenvalues."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from helpers import tiny_gan
 
 from gamedyn.games import FunctionGame
 from gamedyn.methods import GDA, ExtraGradient, Lookahead, Momentum, OptimisticGDA
-from gamedyn.spectrum import operator_jacobian, top_eigenvalues
-from gamedyn.spectrum.jacobian_route import route_problem
+from gamedyn.spectrum import KrylovSchur, operator_jacobian, top_eigenvalues
+from gamedyn.spectrum._jacobian_route import route_problem
 
 
 def _stationary_game() -> FunctionGame:
@@ -43,8 +43,8 @@ def test_jacobian_route_equals_operator_route_at_a_stationary_point(method):
     game = _stationary_game()
     z = torch.zeros(game.n, dtype=torch.float64)
     assert route_problem(method, game, z) is None
-    fast = top_eigenvalues(game, k=4, method=method, z=z, route="jacobian")
-    slow = top_eigenvalues(game, k=4, method=method, z=z, route="operator")
+    fast = top_eigenvalues(game, k=4, method=method, z=z, solver=KrylovSchur(route="jacobian"))
+    slow = top_eigenvalues(game, k=4, method=method, z=z, solver=KrylovSchur(route="operator"))
     assert fast.route.startswith("jacobian") and slow.route == "operator"
     np.testing.assert_allclose(fast.values, slow.values, rtol=0, atol=1e-8)
     exact = np.linalg.eigvals(operator_jacobian(method, game, z))
@@ -74,6 +74,6 @@ def test_away_from_a_stationary_point_the_operator_route_is_used():
     top = top_eigenvalues(game, k=3, method=ExtraGradient(0.1))
     assert top.route.startswith("operator") and "away from z" in top.route
     with pytest.raises(ValueError, match="route='jacobian' does not hold here"):
-        top_eigenvalues(game, k=3, method=ExtraGradient(0.1), route="jacobian")
+        top_eigenvalues(game, k=3, method=ExtraGradient(0.1), solver=KrylovSchur(route="jacobian"))
     with pytest.raises(ValueError, match="route"):
-        top_eigenvalues(game, k=3, method=GDA(0.1), route="sideways")
+        top_eigenvalues(game, k=3, method=GDA(0.1), solver=KrylovSchur(route="sideways"))

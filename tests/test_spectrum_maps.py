@@ -1,4 +1,4 @@
-"""Eigenvalue maps ``μ(λ)`` (gamedyn.spectrum.maps), held against the numeric operator spectra.
+"""Eigenvalue maps ``μ(λ)`` (gamedyn.spectrum), held against the numeric operator spectra.
 
 Every map here is derived from a method's one step run on sympy; the references are the
 numeric path (``jacfwd`` through the same step on torch), ``numpy.linalg.eigvals`` and
@@ -31,18 +31,19 @@ from gamedyn.methods import (
     Momentum,
     OptimisticGDA,
 )
-from gamedyn.spectrum import eigenvalues, operator_jacobian, sort_eigenvalues
-from gamedyn.spectrum.maps import (
+from gamedyn.spectrum import (
     NoEigenvalueMap,
-    _lambdified_invariants,
-    _map_by_running_the_step,
     bilinear_rates,
     bilinear_spectral_radius,
     characteristic_polynomial,
     eigenvalue_map,
+    eigenvalues,
     latex,
     numeric_eigenvalue_map,
+    operator_jacobian,
+    sort_eigenvalues,
 )
+from gamedyn.spectrum._maps import _lambdified_invariants, _map_by_running_the_step
 
 x, y = sp.symbols("x y", real=True)
 eta, beta, alpha, gamma = sp.symbols("eta beta alpha gamma", positive=True)

@@ -206,7 +206,7 @@ def test_acgd_operator_products_match_dense_jacobian():
 def test_auto_mode_linearizes_large_operators_and_falls_back_to_reverse(monkeypatch):
     """``mode="auto"`` (the default): reverse below ``LINEARIZE_MIN_SIZE`` entries, linearize at
     or above it, reverse where the step cannot be traced (CGD's solves); the products agree."""
-    import gamedyn.spectrum.operator as operator_module
+    import gamedyn.spectrum._operator as operator_module
 
     game = tiny_gan(discriminator_width=3, dim=1)
     u = np.random.default_rng(2).standard_normal(game.n)

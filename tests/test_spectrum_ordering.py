@@ -1,11 +1,11 @@
-"""gamedyn's order of eigenvalues (gamedyn.spectrum.ordering)."""
+"""gamedyn's order of eigenvalues (gamedyn.spectrum)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from gamedyn.spectrum import sort_eigenvalues
-from gamedyn.spectrum.ordering import sort_last_axis, sorted_with
+from gamedyn.spectrum._ordering import sort_last_axis, sorted_with
 
 
 def test_sort_order_is_modulus_then_real_then_imaginary():

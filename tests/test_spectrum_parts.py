@@ -1,5 +1,5 @@
 """Symmetric and antisymmetric parts of the Jacobian, matrix-free (Lanczos), against the dense
-Jacobian (gamedyn.spectrum.parts)."""
+Jacobian (gamedyn.spectrum)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import numpy as np
 import pytest
 from helpers import tiny_gan
 
-from gamedyn.spectrum import game_jacobian
-from gamedyn.spectrum.parts import antisymmetric_part_eigenvalues, symmetric_part_eigenvalues
+from gamedyn.spectrum import (
+    antisymmetric_part_eigenvalues,
+    game_jacobian,
+    symmetric_part_eigenvalues,
+)
 
 
 @pytest.mark.slow

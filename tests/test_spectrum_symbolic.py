@@ -1,4 +1,4 @@
-"""Exact Jacobians (gamedyn.spectrum.symbolic), held against the numeric backend.
+"""Exact Jacobians (gamedyn.spectrum), held against the numeric backend.
 
 Every exact result here comes from a method's one step run on sympy; the references are the
 numeric path (``jacfwd`` through the same step on torch) and formulas written out by hand in the
@@ -22,8 +22,12 @@ from helpers import (
 
 from gamedyn.games import Bilinear, DiracGAN, SymbolicGame
 from gamedyn.methods import GDA, ExtraGradient, Momentum
-from gamedyn.spectrum import eigenvalues, game_jacobian, operator_jacobian
-from gamedyn.spectrum.symbolic import operator_jacobian_symbolic
+from gamedyn.spectrum import (
+    eigenvalues,
+    game_jacobian,
+    operator_jacobian,
+    operator_jacobian_symbolic,
+)
 
 x, y = sp.symbols("x y", real=True)
 eta, beta, alpha, gamma = sp.symbols("eta beta alpha gamma", positive=True)

@@ -10,8 +10,8 @@ from gamedyn.games.stochastic import AdditiveNoise
 from gamedyn.methods import (
     EMA,
     GDA,
-    Average,
     ExtraGradient,
+    IterateAverage,
     Lookahead,
     Momentum,
     OptimisticGDA,
@@ -23,8 +23,7 @@ from gamedyn.stochastic import (
     stationary_mse,
     stochastic_run,
 )
-from gamedyn.stochastic.moments import _stationary_state
-from gamedyn.stochastic.sampling import stochastic_form
+from gamedyn.stochastic._moments import _stationary_state
 from tests.helpers import normal_game, random_bilinear, random_quadratic
 
 
@@ -133,9 +132,9 @@ def test_equals_an_independent_lyapunov_solution(case):
     method = build(name, lr, **kw)
     same = name == "eg-same" or bool(kw.get("same"))
     lin = linearise(
-        stochastic_form(method),
+        method,
         game,
-        _stationary_state(stochastic_form(method), game, game.default_point()),
+        _stationary_state(method, game, game.default_point()),
         same,
     )
     np.testing.assert_allclose(lin.T, T, atol=1e-12)
@@ -156,7 +155,7 @@ def test_samples_per_step_follow_the_evaluations_really_made():
     z = BILINEAR.default_point()
 
     def samples(method, same=False):
-        m = stochastic_form(method)
+        m = method
         return linearise(m, BILINEAR, _stationary_state(m, BILINEAR, z), same).samples
 
     assert samples(GDA(0.1)) == 1
@@ -216,9 +215,9 @@ def test_matches_monte_carlo_at_stationarity(case):
     rho = np.abs(
         np.linalg.eigvals(
             linearise(
-                stochastic_form(method),
+                method,
                 game,
-                _stationary_state(stochastic_form(method), game, game.default_point()),
+                _stationary_state(method, game, game.default_point()),
                 same,
             ).T
         )
@@ -245,7 +244,7 @@ def test_no_stationary_covariance_is_refused_with_the_reason():
     with pytest.raises(ValueError, match="spectral radius"):
         stationary_covariance(GDA(0.1), BILINEAR, 1.0)  # GDA spirals out on a bilinear game
     with pytest.raises(ValueError, match="time-invariant"):
-        stationary_covariance(Average(GDA(0.1)), QUADRATIC, 1.0)
+        stationary_covariance(IterateAverage(GDA(0.1)), QUADRATIC, 1.0)
     with pytest.raises(ValueError, match="fixed point"):
         stationary_covariance(GDA(0.1), QUADRATIC, 1.0, z=[1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="positive semi-definite"):
@@ -275,7 +274,7 @@ def test_the_mse_curve_tends_to_the_stationary_floor(method):
 
 
 @pytest.mark.parametrize(
-    "method", [ExtraGradient(0.3), Average(GDA(0.3)), EMA(GDA(0.3), 0.8)], ids=repr
+    "method", [ExtraGradient(0.3), IterateAverage(GDA(0.3)), EMA(GDA(0.3), 0.8)], ids=repr
 )
 def test_the_mse_curve_without_noise_is_the_deterministic_run(method):
     import gamedyn
@@ -289,7 +288,7 @@ def test_the_mse_curve_without_noise_is_the_deterministic_run(method):
 
 @pytest.mark.parametrize(
     "method",
-    [Average(ExtraGradient(0.5)), Average(GDA(0.3)), EMA(ExtraGradient(0.5), 0.9)],
+    [IterateAverage(ExtraGradient(0.5)), IterateAverage(GDA(0.3)), EMA(ExtraGradient(0.5), 0.9)],
     ids=repr,
 )
 def test_averaged_iterates_mse_matches_monte_carlo(method):

@@ -7,7 +7,7 @@ import torch
 
 import gamedyn
 from gamedyn.games.stochastic import AdditiveNoise, MinibatchGame, finite_sum_bilinear
-from gamedyn.methods import GDA, Average, ExtraGradient, Lookahead, Momentum, OptimisticGDA
+from gamedyn.methods import GDA, ExtraGradient, IterateAverage, Lookahead, Momentum, OptimisticGDA
 from gamedyn.stochastic import distances, stochastic_run
 from tests.helpers import random_quadratic, tiny_batch, tiny_gan
 
@@ -37,7 +37,7 @@ def _finite_sum():
         ExtraGradient(0.2),
         OptimisticGDA(0.2),
         Lookahead(ExtraGradient(0.2), 3, 0.5),
-        Average(Momentum(0.2, -0.3)),
+        IterateAverage(Momentum(0.2, -0.3)),
     ],
     ids=repr,
 )
@@ -55,7 +55,7 @@ def test_vectorised_and_looped_runs_draw_the_same_samples(method, same):
 
 @pytest.mark.parametrize(
     "method",
-    [GDA(0.2), ExtraGradient(0.2), Lookahead(GDA(0.2), 4, 0.5), Average(GDA(0.2))],
+    [GDA(0.2), ExtraGradient(0.2), Lookahead(GDA(0.2), 4, 0.5), IterateAverage(GDA(0.2))],
     ids=repr,
 )
 def test_without_noise_a_stochastic_run_is_the_deterministic_run(method):

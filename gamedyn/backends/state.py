@@ -1,7 +1,7 @@
 """A method's step as a pure function of one flat vector: what every Jacobian differentiates.
 
-A state (:mod:`gamedyn.methods.base`) holds vectors — ``(z_t,)``, ``(z_t, z_{t−1})``, Adam's
-``(z, m, v)`` — and discrete :class:`~gamedyn.methods.base.Count` entries (step counts).
+A state (:mod:`gamedyn.methods`) holds vectors — ``(z_t,)``, ``(z_t, z_{t−1})``, Adam's
+``(z, m, v)`` — and discrete :class:`~gamedyn.methods.Count` entries (step counts).
 :func:`flatten` concatenates the vectors, in order, into ``s``; :func:`unflatten` puts them back
 into a template state whose counts it keeps; :func:`step_map` turns ``method.step(ops, state)``
 into ``s ↦ s⁺`` at the template's counts, for any backend ``ops``
@@ -28,7 +28,7 @@ from typing import Any
 
 import torch
 
-from ..methods.base import Method, State, is_count
+from ..methods import Method, State, is_count
 
 Tensor = torch.Tensor
 

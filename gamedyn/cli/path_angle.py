@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from .._atomic import write_text
+from ..analysis import json_safe
 from ..checkpoints import loaded_summary
-from ..spectrum.records import json_safe
 from .arguments import output_directory, positive_int
 from .options import add_model_arguments, build_game, check_model_arguments
 

@@ -3,9 +3,9 @@ an update operator's Jacobian, checked and recorded.
 
 Parses, then calls the library: the game from :func:`gamedyn.checkpoints.load_torch_games`, the
 method from :func:`gamedyn.methods.build` (or, for an optimiser, the state it was trained with:
-:func:`gamedyn.optimiser_states.trained_method`), the analysis from
-:func:`gamedyn.spectrum.analyse` or, with ``--spread``, :func:`gamedyn.spectrum.batch_spectra`
-(``--blocks``: :func:`gamedyn.spectrum.blocks.blocks_report`); writes the record
+:func:`gamedyn.methods.trained_method`), the analysis from
+:func:`gamedyn.analysis.analyse` or, with ``--spread``, :func:`gamedyn.analysis.batch_spectra`
+(``--blocks``: :func:`gamedyn.spectrum.blocks_report`); writes the record
 (``eigenvalues.json``, ``eigenvalues.npz``) and its figures (:func:`gamedyn.plot.record_figures`)
 to ``--out``. A flag that the chosen ``--method`` or the other options do not use is refused.
 Exit status 1 when the solver did not converge (the partial record is written).
@@ -25,10 +25,8 @@ import inspect
 from pathlib import Path
 from typing import Any
 
-from ..methods import METHODS, build
-from ..methods.names import OPTIMISERS
+from ..methods import METHODS, OPTIMISERS, build
 from ..vocabulary import (
-    ACCELERATIONS,
     DEFAULT_PRODUCT_MODE,
     INTERVALS,
     KRYLOV_WHICH,
@@ -67,7 +65,6 @@ FLAGS: dict[str, tuple[str, Any, Any]] = {
     "--ncv": ("Krylov basis size", positive_int, None),
     "--max-restarts": ("restarts before giving up (solver's own default)", nonnegative_int, None),
     "--solver": ("eigen-solver", SOLVERS, "krylov-schur"),
-    "--accelerate": ("Chebyshev-filtered Krylov-Schur", ACCELERATIONS, None),
     "--mode": ("how J u is computed", PRODUCT_MODES, DEFAULT_PRODUCT_MODE),
     "--batches": ("average the field over this many batches", positive_int, 1),
     "--spread": ("with --batches: also each batch's top-k", "store_true", False),
@@ -173,7 +170,7 @@ def method_of(args: argparse.Namespace, game: Any = None) -> Any:
     if args.method == "game":
         return None
     if args.method in OPTIMISERS:
-        from ..optimiser_states import trained_method
+        from ..methods import trained_method
 
         frozen = options.pop("linearisation", "frozen") == "frozen"
         states = options.pop("optimiser_state", None)
@@ -222,10 +219,11 @@ def _run(args: argparse.Namespace, out: Path, rank: int) -> int:
     from tqdm import tqdm
 
     from .. import plot
+    from ..analysis import NoConvergence, analyse, batch_spectra
     from ..checkpoints import loaded_summary
     from ..games import DistributedAveragedGame
-    from ..spectrum import NoConvergence, NonNormal, analyse, batch_spectra
-    from ..spectrum.blocks import blocks_report
+    from ..nonnormal import NonNormal
+    from ..spectrum import Arpack, KrylovSchur, blocks_report
 
     game, games = load_games(args)
     if args.k > game.n - 2:
@@ -243,19 +241,14 @@ def _run(args: argparse.Namespace, out: Path, rank: int) -> int:
         args.conditioning,
     )
     bar = tqdm(total=args.k, desc="converged eigenvalues", disable=args.no_progress or rank != 0)
-    solver = {
-        "solver": args.solver,
-        "mode": args.mode,
-        "tol": args.tol,
-        "ncv": args.ncv,
-        "max_restarts": args.max_restarts,
-        "accelerate": args.accelerate,
-    }
+    fields = {"tol": args.tol, "ncv": args.ncv, "mode": args.mode}
+    if args.max_restarts is not None:
+        fields["max_restarts"] = args.max_restarts
     options = dict(
         method=method,
         non_normal=None if non_normal.empty else non_normal,
         callback=lambda done, k: bar.update(max(done - bar.n, 0)),
-        **solver,
+        solver=(Arpack if args.solver == "arpack" else KrylovSchur)(**fields),
     )
     try:
         if args.spread:

@@ -13,9 +13,9 @@ discriminator step then one generator step per iteration — the operator
 with seed ``seed + step`` (so a run is reproducible). Checkpoints are written with
 :func:`gamedyn.checkpoints.save` as ``step_000000.safetensors`` (or ``.pt``), keys prefixed
 ``generator.``/``discriminator.``, including step 0 and the last step; beside each, the two
-optimisers' states (:func:`gamedyn.optimiser_states.save_optimiser_states`:
+optimisers' states (:func:`gamedyn.methods.save_optimiser_states`:
 ``step_000000.optimiser.safetensors`` + ``.optimiser.json``, or ``step_000000.optimiser.pt``),
-which :func:`gamedyn.optimiser_states.load_optimiser_states` reads back.
+which :func:`gamedyn.methods.load_optimiser_states` reads back.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import torch
 from .. import _validate
 from ..checkpoints import load_torch_game, save
 from ..games.gan_losses import discriminator_loss, generator_loss
-from ..optimiser_states import save_optimiser_states
+from ..methods import save_optimiser_states
 
 SUFFIXES = (".safetensors", ".pt")
 """The checkpoint formats :func:`train` writes."""

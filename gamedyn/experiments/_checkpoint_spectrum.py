@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 
 from ..examples import EXAMPLES, Example, train
 from ..games import TorchGame
-from ..spectrum import top_eigenvalues
+from ..spectrum import KrylovSchur, top_eigenvalues
 from ._trained import EVAL_SEED, TRAIN_SEED, checkpoint_step, one_thread
 
 __all__ = [
@@ -98,6 +98,6 @@ def checkpoint_spectra(
     out = []
     with one_thread():
         for step, game in tqdm(games, desc="checkpoint spectra", unit="checkpoint"):
-            r = top_eigenvalues(game, k, "LM", tol=DIGITS_TOL)
+            r = top_eigenvalues(game, k, "LM", solver=KrylovSchur(tol=DIGITS_TOL))
             out.append(CheckpointSpectrum(step, r.values, r.residuals, r.matvecs, game.n))
     return out

@@ -11,7 +11,7 @@ the same step size, matrix-free:
   top eigenvalues by real part of the displacement map ``s ↦ T(s) − s`` (:class:`Displacement`,
   the same step; its eigenvalues are ``μ − 1``, and the moments' own modes near ``β₁`` stay out
   of the way);
-* GDA: ``μ = 1 − ηλ`` (:func:`gamedyn.spectrum.maps.eigenvalue_map`, from GDA's step) for the
+* GDA: ``μ = 1 − ηλ`` (:func:`gamedyn.spectrum.eigenvalue_map`, from GDA's step) for the
   game Jacobian's largest eigenvalues ``λ``: the largest ``|μ − 1|`` of all of GDA's, so every
   GDA eigenvalue lies within that distance of 1.
 
@@ -31,11 +31,17 @@ from tqdm.auto import tqdm
 
 from ..examples import EXAMPLES, Example, train
 from ..games import TorchGame
-from ..methods import GDA, Method
-from ..methods.base import Ops, State, Vec, is_count
-from ..optimiser_states import optimiser_method, read_checkpoint_optimiser
-from ..spectrum import JacobianOperator, top_eigenvalues
-from ..spectrum.eigensolvers import solve_top
+from ..methods import (
+    GDA,
+    Method,
+    Ops,
+    State,
+    Vec,
+    is_count,
+    optimiser_method,
+    read_checkpoint_optimiser,
+)
+from ..spectrum import JacobianOperator, KrylovSchur, solve_top, top_eigenvalues
 from ._trained import EVAL_SEED, TRAIN_SEED, checkpoint_step, one_thread
 
 __all__ = [
@@ -72,6 +78,8 @@ class Displacement(Method):
     which Krylov methods find fast even when most of ``DT``'s spectrum clusters at 1 (tiny
     steps). The same step as ``T``: counts advance as ``T``'s do.
     """
+
+    wraps = ("base",)
 
     def __init__(self, base: Method):
         self.base = base
@@ -135,7 +143,7 @@ def optimiser_spectra(small: bool = False) -> list[OptimiserSpectrum]:
     :data:`~gamedyn.experiments.EVAL_SEED`); BatchNorm with the batch's statistics, as in
     training.
     """
-    from ..spectrum.maps import eigenvalue_map
+    from ..spectrum import eigenvalue_map
 
     size = OPTIMISER_SMALL if small else OPTIMISER_RUN
     example, k, dtype = _example(small), size["k"], size["dtype"]
@@ -147,8 +155,10 @@ def optimiser_spectra(small: bool = False) -> list[OptimiserSpectrum]:
             game = example.load_game(path, size["batch"], EVAL_SEED, dtype=dtype)
             adam = training_operator(game, path)
             op = JacobianOperator(game, method=Displacement(adam))
-            moved = solve_top(op, k, "LR", tol=tol, ncv=min(OPTIMISER_NCV, op.shape[0]))
-            lam = top_eigenvalues(game, k, "LM", tol=tol)
+            moved = solve_top(
+                op, k, "LR", solver=KrylovSchur(tol=tol, ncv=min(OPTIMISER_NCV, op.shape[0]))
+            )
+            lam = top_eigenvalues(game, k, "LM", solver=KrylovSchur(tol=tol))
             gda = eigenvalue_map(GDA(OPTIMISER_LR), lam.values)[:, 0]
             out.append(
                 OptimiserSpectrum(
@@ -159,7 +169,7 @@ def optimiser_spectra(small: bool = False) -> list[OptimiserSpectrum]:
                     OPTIMISER_LR * lam.residuals,
                     moved.matvecs + lam.matvecs,
                     game.n,
-                    adam.schedule.start.steps,
+                    adam.play.start.steps,
                     str(dtype).removeprefix("torch."),
                 )
             )

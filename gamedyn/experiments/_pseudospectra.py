@@ -1,6 +1,6 @@
 """``pseudospectra``: ε-pseudospectra of game and operator Jacobians beyond their eigenvalues.
 
-Six panels, each the contours ``σ_min(zI − A) = ε`` (:func:`gamedyn.spectrum.pseudospectrum`)
+Six panels, each the contours ``σ_min(zI − A) = ε`` (:func:`gamedyn.nonnormal.pseudospectrum`)
 over the eigenvalues and the stability boundary:
 
 * a bilinear game (singular values in ``[0.2, 1]``, lr 0.5): alternating GDA (eigenvalues on
@@ -31,9 +31,8 @@ import torch
 from ..examples import EXAMPLES, train
 from ..games import Bilinear, DiracGAN, TorchGame
 from ..methods import AltGDA, ExtraGradient, Method, Momentum
-from ..spectrum import JacobianOperator, sort_eigenvalues
-from ..spectrum._linear import dense_matrix
-from ..spectrum.pseudospectra import default_grid, dense_pseudospectrum, krylov_pseudospectrum
+from ..nonnormal import default_grid, dense_pseudospectrum, krylov_pseudospectrum
+from ..spectrum import JacobianOperator, game_jacobian, operator_jacobian, sort_eigenvalues
 from ._trained import EVAL_SEED, TRAIN_SEED, one_thread
 
 __all__ = [
@@ -138,12 +137,12 @@ def _panels(small: bool, game: TorchGame | None) -> list[Panel]:
     panels = []
     circle = np.exp(2j * np.pi * np.arange(8) / 8)
     for label, method in bilinear_operators().items():
-        T = dense_matrix(NON_NORMAL_BILINEAR, method)
+        T = np.asarray(operator_jacobian(method, NON_NORMAL_BILINEAR), dtype=float)
         box = np.concatenate([np.linalg.eigvals(T), 1.05 * circle])
         panels.append(
             _panel(f"{label} (bilinear, lr {NON_NORMAL_LR})", T, "unit circle", points, box)
         )
-    J = dense_matrix(DIRAC_CRITICAL)
+    J = np.asarray(game_jacobian(DIRAC_CRITICAL), dtype=float)
     panels.append(
         _panel(
             "Dirac-GAN J, R1 γ = 1 (critical: λ = ½ defective)",

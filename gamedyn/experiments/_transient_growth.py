@@ -12,7 +12,7 @@ Four panels:
   :data:`TRANSIENT_MIXTURE_LR` (``ρ > 1``: a checkpoint is not a stable fixed point) against ``ρᵗ``;
 * the predicted transient seen in a run: alternating GDA on the bilinear game (``ρ = 1``: the
   eigenvalues promise iterates of constant size) run with its own step from the worst
-  initial direction (:func:`gamedyn.spectrum.worst_direction`) follows ``‖Tᵗ‖`` to its peak;
+  initial direction (:func:`gamedyn.nonnormal.worst_direction`) follows ``‖Tᵗ‖`` to its peak;
   a random start stays below it.
 
 The Kreiss constant ``K`` (dotted) is the Kreiss matrix theorem's lower bound on the peak.
@@ -26,8 +26,8 @@ import numpy as np
 
 from ..games import Game
 from ..methods import GDA, AltGDA, ExtraGradient, Method
-from ..spectrum import kreiss_constant, spectral_radius, transient_growth, worst_direction
-from ..spectrum.transient import amplification_run
+from ..nonnormal import amplification_run, kreiss_constant, transient_growth, worst_direction
+from ..spectrum import spectral_radius
 from ._pseudospectra import (
     DIRAC_CRITICAL,
     NON_NORMAL_BILINEAR,

@@ -22,7 +22,7 @@ from ..games import Bilinear, Quadratic
 from ..games.stochastic import AdditiveNoise
 from ..methods import GDA, ExtraGradient, Lookahead
 from ..stochastic import linearise, mse_curve, stationary_mse, stochastic_run
-from ..stochastic.moments import _stationary_state
+from ..stochastic._moments import _stationary_state
 from .registry import figure
 
 __all__ = [

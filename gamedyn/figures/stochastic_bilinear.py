@@ -25,7 +25,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..games.stochastic import seed_bilinear
-from ..methods import GDA, Average, ExtraGradient
+from ..methods import GDA, ExtraGradient, IterateAverage
 from ..stochastic import distances, stochastic_run
 from .registry import figure
 
@@ -58,11 +58,11 @@ def stochastic_bilinear_curves(
     z0 = np.zeros(game.n)
     methods = [
         ("SGD (stochastic GDA)", GDA(lr), False),
-        ("AvgSGD", Average(GDA(lr)), False),
+        ("AvgSGD", IterateAverage(GDA(lr)), False),
         ("SEM", ExtraGradient(lr), False),
-        ("SEM + averaging", Average(ExtraGradient(lr)), False),
+        ("SEM + averaging", IterateAverage(ExtraGradient(lr)), False),
         ("EG, one sample per step", ExtraGradient(lr), True),
-        ("EG, one sample + averaging", Average(ExtraGradient(lr)), True),
+        ("EG, one sample + averaging", IterateAverage(ExtraGradient(lr)), True),
     ]
     curves = []
     for label, method, same in methods:

@@ -28,7 +28,7 @@ fallback does not wait for it), and is refused by ``vjp``; its plain-autograd
 rule all-reduces the cotangent, which gives rank ``r`` its own part pulled back ``W`` times,
 ``W J_rᵀ w``, not ``Jᵀ w``. Tracing (``torch.func.linearize``, ``make_fx``) is refused: a
 traced graph with an all-reduce in it replays wrong products (measured), so
-:class:`~gamedyn.spectrum.operator.JacobianOperator`'s ``mode="linearize"`` falls back to
+:class:`~gamedyn.spectrum.JacobianOperator`'s ``mode="linearize"`` falls back to
 ``"forward"`` for a distributed game (and its :attr:`mode` says so).
 
 Example (one process is a process group of size 1; the sum is then the identity):

@@ -23,7 +23,7 @@ Launch with ``torchrun --nproc-per-node N script.py`` (or ``-m gamedyn spectrum 
     import torch.distributed as dist
     from gamedyn.checkpoints import load_torch_game
     from gamedyn.games.distributed import DistributedAveragedGame, shard
-    from gamedyn.spectrum.analysis import analyse
+    from gamedyn.analysis import analyse
 
     dist.init_process_group("gloo")             # "nccl" with one GPU per process
     first = load_torch_game(ckpt, G, D, data(64, 0), latent(64, 0))

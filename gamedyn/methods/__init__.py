@@ -1,47 +1,87 @@
-"""Update operators, each defined by one step (see :mod:`gamedyn.methods.base`).
+"""Update operators, each defined by one step, and the optimiser state they can start from.
 
-One module per family: :mod:`.gda` (simultaneous and alternating GDA), :mod:`.momentum`
-(heavy ball, either sign), :mod:`.extragradient` (extragradient, optimistic GDA),
-:mod:`.lookahead` (around any base), :mod:`.consensus`, :mod:`.cgd`; :mod:`.names` builds them
-by name. The optimisers GANs are trained with: :mod:`.adam` (Adam, alternating with
-``n_critic``, ExtraAdam, PastExtraAdam, OptimisticAdam), :mod:`.rmsprop`, :mod:`.averaging`
-(uniform and EMA around any method) — each a game schedule (:mod:`.schedules`) over per-player
-optimiser transforms (:mod:`.transforms`), as GDA, AltGDA, Momentum and ExtraGradient are too
-(:mod:`.composed`); :mod:`.optimiser_state` is the state an optimiser method can start from.
-The methods of the other toolkits, one module each: :mod:`.hamiltonian` (Hamiltonian gradient
-descent), :mod:`.sga` (symplectic gradient adjustment), :mod:`.lola` (LOLA, with the look-ahead
-and shaping terms), :mod:`.sos` (stable opponent shaping), :mod:`.lead` (least-action dynamics),
-:mod:`.acgd` (adaptive CGD).
+A method is a pure map ``state ↦ state`` written once against a few primitives (:class:`Ops`);
+its state is a tuple of vectors (the iterate ``z_t`` first) and :class:`Count` entries.
+Methods are values: :meth:`Method.children` lists the methods one wraps, :meth:`Method.replace`
+copies it with changes, and :func:`map_methods` walks and rebuilds a tree of them.
+
+* The classical methods: :class:`GDA`, :class:`AltGDA`, :class:`Momentum` (heavy ball, either
+  sign), :class:`ExtraGradient`, :class:`OptimisticGDA` (= :data:`PastExtraGradient`),
+  :class:`Consensus`, :class:`CGD`; the other toolkits' :class:`HamiltonianGD`, :class:`SGA`,
+  :class:`LOLA`, :class:`SOS`, :class:`LEAD`, :class:`ACGD`.
+* The optimisers GANs are trained with: :class:`Adam` (alternating with ``n_critic``),
+  :class:`ExtraAdam`, :class:`PastExtraAdam`, :class:`OptimisticAdam`, :class:`RMSProp` —
+  each a **play** (:class:`Play`: :class:`Simultaneous`, :class:`Alternating`,
+  :class:`Extrapolation`, :class:`PastExtrapolation`, :class:`Optimistic` — where the players
+  take their gradients and in which order they move) over per-player optimiser transforms
+  (:class:`Transform`), as GDA, AltGDA, Momentum, ExtraGradient and OptimisticGDA are too
+  (:class:`Composed`).
+* Wrappers around any method: :class:`Lookahead`, and iterate averaging — :class:`EMA` and
+  :class:`IterateAverage` (the iterates of one run averaged over time; not to be confused with
+  averaging a game over data batches, :class:`gamedyn.games.AveragedGame`).
+* By name: :data:`METHODS`, :func:`build` (unknown hyperparameters refused),
+  :func:`method_parameters`.
+* An optimiser's saved state (:class:`OptimiserState`, distinct from a method's state tuple):
+  read from ``torch.optim`` state dicts (:func:`read_optimiser_state`), from a checkpoint and
+  gamedyn's sidecar files (:func:`read_checkpoint_optimiser`, :func:`save_optimiser_states`,
+  :func:`load_optimiser_states`), and a method started from it (:func:`optimiser_method`,
+  :func:`start_from`, :func:`trained_method` with where each setting came from).
 """
 
-from .acgd import ACGD
-from .adam import Adam, ExtraAdam, OptimisticAdam, PastExtraAdam
-from .averaging import EMA, Average
-from .base import Count, Method, Ops, off_diagonal_jvp, off_diagonal_vjp, scale
-from .cgd import CGD
-from .composed import Composed
-from .consensus import Consensus
-from .extragradient import ExtraGradient, OptimisticGDA
-from .gda import GDA, AltGDA
-from .hamiltonian import HamiltonianGD
-from .lead import LEAD
-from .lola import LOLA
-from .lookahead import Lookahead
-from .momentum import Momentum
-from .names import METHODS, build
-from .optimiser_state import OptimiserState
-from .rmsprop import RMSProp
-from .schedules import (
+from ._acgd import ACGD
+from ._adam import Adam, ExtraAdam, OptimisticAdam, PastExtraAdam
+from ._base import (
+    Count,
+    Method,
+    Ops,
+    State,
+    Vec,
+    is_count,
+    map_methods,
+    off_diagonal_jvp,
+    off_diagonal_vjp,
+    scale,
+    vectors,
+)
+from ._cgd import CGD
+from ._composed import Composed
+from ._consensus import Consensus
+from ._extragradient import ExtraGradient, OptimisticGDA
+from ._gda import GDA, AltGDA
+from ._hamiltonian import HamiltonianGD
+from ._iterate_averaging import EMA, IterateAverage
+from ._lead import LEAD
+from ._lola import LOLA
+from ._lookahead import INNER_STATES, Lookahead
+from ._momentum import Momentum
+from ._names import METHODS, OPTIMISERS, build, method_parameters
+from ._optimiser_checkpoints import (
+    CheckpointOptimiser,
+    checkpoint_optimiser_states,
+    load_optimiser_states,
+    optimiser_method,
+    optimiser_states_in,
+    read_checkpoint_optimiser,
+    read_optimiser_state,
+    save_optimiser_states,
+    sidecar_paths,
+    start_from,
+    trained_method,
+)
+from ._optimiser_state import OptimiserState
+from ._play import (
+    FIRST,
     Alternating,
     Extrapolation,
     Optimistic,
     PastExtrapolation,
-    Schedule,
+    Play,
     Simultaneous,
 )
-from .sga import SGA
-from .sos import SOS
-from .transforms import (
+from ._rmsprop import RMSProp
+from ._sga import SGA
+from ._sos import SOS
+from ._transforms import (
     AdamTransform,
     HeavyBallTransform,
     PlainTransform,
@@ -53,47 +93,73 @@ PastExtraGradient = OptimisticGDA
 """Past extragradient (Popov 1980) is the same operator as optimistic GDA."""
 
 __all__ = [
+    # the one-step interface and the protocol of wrapped methods
     "Method",
     "Ops",
+    "State",
+    "Vec",
+    "Count",
+    "is_count",
+    "vectors",
+    "map_methods",
     "scale",
     "off_diagonal_jvp",
+    "off_diagonal_vjp",
+    # methods
     "GDA",
     "AltGDA",
     "Momentum",
     "ExtraGradient",
     "OptimisticGDA",
     "PastExtraGradient",
-    "Lookahead",
     "Consensus",
     "CGD",
-    "METHODS",
-    "build",
-    "Count",
-    "Adam",
-    "ExtraAdam",
-    "PastExtraAdam",
-    "OptimisticAdam",
-    "RMSProp",
-    "EMA",
-    "Average",
-    "OptimiserState",
-    "Composed",
-    "Schedule",
-    "Simultaneous",
-    "Alternating",
-    "Extrapolation",
-    "PastExtrapolation",
-    "Optimistic",
-    "Transform",
-    "PlainTransform",
-    "HeavyBallTransform",
-    "AdamTransform",
-    "RMSPropTransform",
-    "off_diagonal_vjp",
     "HamiltonianGD",
     "SGA",
     "LOLA",
     "SOS",
     "LEAD",
     "ACGD",
+    "Adam",
+    "ExtraAdam",
+    "PastExtraAdam",
+    "OptimisticAdam",
+    "RMSProp",
+    # wrappers
+    "Lookahead",
+    "INNER_STATES",
+    "EMA",
+    "IterateAverage",
+    # plays over per-player transforms
+    "Composed",
+    "Play",
+    "Simultaneous",
+    "Alternating",
+    "Extrapolation",
+    "PastExtrapolation",
+    "Optimistic",
+    "FIRST",
+    "Transform",
+    "PlainTransform",
+    "HeavyBallTransform",
+    "AdamTransform",
+    "RMSPropTransform",
+    # by name
+    "METHODS",
+    "OPTIMISERS",
+    "build",
+    "method_parameters",
+    # an optimiser's saved state
+    "OptimiserState",
+    "CheckpointOptimiser",
+    "read_optimiser_state",
+    "optimiser_method",
+    "start_from",
+    "read_checkpoint_optimiser",
+    "checkpoint_optimiser_states",
+    "optimiser_states_in",
+    "save_optimiser_states",
+    "load_optimiser_states",
+    "sidecar_paths",
+    "trained_method",
 ]

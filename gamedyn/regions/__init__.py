@@ -4,7 +4,7 @@ Near a fixed point ``z*`` an update operator ``T`` converges locally at the asym
 ``ρ = max |μ|`` over the eigenvalues ``μ`` of its Jacobian ``DT`` (the spectral radius; ``ρ < 1``
 converges, ``ρ > 1`` diverges). Two ways to get the ``μ``:
 
-* **Eigenvalue maps** (:func:`gamedyn.spectrum.maps.eigenvalue_map`). For operators whose
+* **Eigenvalue maps** (:func:`gamedyn.spectrum.eigenvalue_map`). For operators whose
   Jacobian is a function of the game Jacobian ``J`` alone (GDA, extragradient, optimistic GDA,
   simultaneous momentum, lookahead around these, consensus for normal ``J``), every eigenvalue
   ``λ`` of ``J`` gives ``r`` eigenvalues ``μ_1(λ), ..., μ_r(λ)`` of ``DT`` (``r`` = the state's

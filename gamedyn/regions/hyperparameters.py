@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..games.base import Game
-from ..methods.base import Method
+from ..methods import Method
 from .rates import _Spectrum
 
 MakeMethod = Callable[..., Method]

@@ -3,7 +3,7 @@
 Near a fixed point ``z*`` an update operator ``T`` converges locally at the asymptotic rate
 ``ρ = max |μ|`` over the eigenvalues ``μ`` of its Jacobian ``DT`` (the spectral radius; ``ρ < 1``
 converges, ``ρ > 1`` diverges). :func:`rate` evaluates ``max_j |μ_j(λ)|`` through the eigenvalue
-maps (:mod:`gamedyn.spectrum.maps`) at any array of game-Jacobian eigenvalues ``λ``, which draws
+maps (:mod:`gamedyn.spectrum`) at any array of game-Jacobian eigenvalues ``λ``, which draws
 the whole *stability region* ``{λ : rate < 1}`` of a method at once; :func:`predicted_rate` and
 :func:`operator_eigenvalues` take either eigenvalues ``λ`` or a game and a point (the operator
 Jacobian itself, which covers alternating updates and CGD).
@@ -22,10 +22,9 @@ import numpy as np
 
 from .. import _validate
 from ..games.base import Game, point_or_default
-from ..methods.base import Method
-from ..spectrum.dense import eigenvalues as dense_eigenvalues
-from ..spectrum.dense import spectral_radius
-from ..spectrum.ordering import sort_eigenvalues
+from ..methods import Method
+from ..spectrum import eigenvalues as dense_eigenvalues
+from ..spectrum import sort_eigenvalues, spectral_radius
 
 __all__ = ["rate", "lambda_grid", "rate_grid", "operator_eigenvalues", "predicted_rate"]
 
@@ -36,8 +35,8 @@ __all__ = ["rate", "lambda_grid", "rate_grid", "operator_eigenvalues", "predicte
 
 
 def _eigenvalue_map(method: Method, lam: np.ndarray) -> np.ndarray:
-    """``μ_j(λ)`` from :mod:`gamedyn.spectrum.maps`, shape ``lam.shape + (r,)``."""
-    from ..spectrum.maps import eigenvalue_map  # imported late: sympy is loaded only here
+    """``μ_j(λ)`` from :mod:`gamedyn.spectrum`, shape ``lam.shape + (r,)``."""
+    from ..spectrum import eigenvalue_map  # imported late: sympy is loaded only here
 
     try:
         return np.asarray(eigenvalue_map(method, lam))
@@ -52,7 +51,7 @@ def rate(method: Method, lam: Any) -> np.ndarray:
     """The predicted per-step rate ``max_j |μ_j(λ)|`` for each game-Jacobian eigenvalue ``λ``.
 
     ``μ_1(λ), ..., μ_r(λ)`` are the eigenvalues of the operator Jacobian that ``λ`` gives
-    (:func:`gamedyn.spectrum.maps.eigenvalue_map`, vectorised). For a game whose Jacobian
+    (:func:`gamedyn.spectrum.eigenvalue_map`, vectorised). For a game whose Jacobian
     ``J`` has eigenvalues ``λ_i`` (``J`` normal, or any diagonalisable ``J`` for operators that
     are polynomials or rational functions of ``J``), the spectral radius of the operator at a
     fixed point is ``max_i rate(method, λ_i)``.

@@ -1,63 +1,70 @@
-"""Spectra of games and update operators: Jacobians, eigenvalues and what is computed from them.
+"""Jacobians of games and of update rules, and their eigenvalues.
 
 Every Jacobian here is derived from a method's one step (:mod:`gamedyn.methods`) through a
-backend (:mod:`gamedyn.backends`):
+backend (:mod:`gamedyn.backends`); the game-free Krylov machinery is :mod:`gamedyn.linalg`.
 
-* Dense (:mod:`.dense`): ``jacfwd`` through the field and through each method's step;
-  :func:`eigenvalues`, :func:`spectral_radius`.
-* Symbolic (:mod:`.symbolic`): the same steps on sympy matrices, exact; eigenvalue maps
-  ``μ(λ)`` (:mod:`.maps`). Loaded with sympy on first use.
-* Matrix-free (:mod:`.operator`): :class:`JacobianOperator`, a ``scipy.sparse.linalg``
-  ``LinearOperator`` of ``J u`` and ``Jᵀ u`` products by ``torch.func``; Krylov–Schur
-  (:mod:`.krylov`) and ARPACK behind :func:`top_eigenvalues` (:mod:`.eigensolvers`).
-* Structure: symmetric and antisymmetric parts (:mod:`.parts`), per-player blocks and the Schur
-  complement (:mod:`.blocks`).
-* Checked, recorded analyses (:mod:`.analysis`, :mod:`.records`).
-* Beyond the eigenvalues (non-normal dynamics): pseudospectra (:mod:`.pseudospectra`),
-  transient growth and the Kreiss constant (:mod:`.transient`), the numerical range
-  (:mod:`.numerical_range`), eigenvalue condition numbers and Henrici's departure from
-  normality (:mod:`.conditioning`), the rotation index ``‖K‖²_F/‖J‖²_F`` with Hutchinson error
-  bars (:mod:`.rotation`), and what an analysis record carries of them (:mod:`.non_normal`).
-* The order of eigenvalues (:mod:`.ordering`); ``which`` is :mod:`gamedyn.vocabulary`'s.
+* Dense: ``jacfwd`` through the field and through each method's step: :func:`game_jacobian`,
+  :func:`operator_jacobian`, :func:`eigenvalues`, :func:`spectral_radius`.
+* Symbolic: the same steps on sympy matrices, exact (:func:`game_jacobian_symbolic`,
+  :func:`operator_jacobian_symbolic`); eigenvalue maps ``μ(λ)`` (:func:`eigenvalue_map`,
+  :func:`eigenvalue_matrix`, ...). Loaded with sympy on first use.
+* Matrix-free: :class:`JacobianOperator`, a ``scipy.sparse.linalg`` ``LinearOperator`` of
+  ``J u`` and ``Jᵀ u`` products by ``torch.func``; :func:`top_eigenvalues` (and
+  :func:`solve_top` on an operator already built) with the solver as one validated object,
+  :class:`KrylovSchur` (default) or :class:`Arpack`; :class:`NoConvergence` carries the partial
+  result.
+* Structure: symmetric and antisymmetric parts, per-player blocks and the Schur complement.
+* The order of eigenvalues (:func:`sort_eigenvalues`); ``which`` is :mod:`gamedyn.vocabulary`'s.
+
+Non-normal analyses are :mod:`gamedyn.nonnormal`; checked, recorded analyses
+(``analyse``, ``batch_spectra``, ``SpectrumRecord``) are :mod:`gamedyn.analysis`.
 
 Argument order: a function of an update operator takes ``(method, game, z)``; a function of
 the game Jacobian that can also take an operator takes ``(game, ...)`` with ``method=`` and
 ``z=`` by keyword; ``z=None`` is the game's default point.
+
+Example:
+  >>> import numpy as np
+  >>> from gamedyn.games import Bilinear
+  >>> top = top_eigenvalues(Bilinear(np.diag([3.0, 2.0, 1.0])), k=2, solver=KrylovSchur(tol=1e-12))
+  >>> np.round(top.values, 10)
+  array([0.+3.j, 0.-3.j])
 """
 
 from typing import Any
 
-from .analysis import analyse, batch_spectra
-from .conditioning import condition_numbers, departure_from_normality
-from .dense import eigenvalues, game_jacobian, operator_jacobian, spectral_radius
-from .eigensolvers import NoConvergence, TopEigenvalues, solve_top, top_eigenvalues
-from .krylov import KrylovNoConvergence, KrylovResult, krylov_schur
-from .non_normal import NonNormal
-from .numerical_range import field_of_values, numerical_abscissa, numerical_radius
-from .operator import JacobianOperator
-from .ordering import sort_eigenvalues
-from .parts import antisymmetric_part_eigenvalues, symmetric_part_eigenvalues
-from .pseudospectra import pseudospectrum
-from .records import SpectrumRecord
-from .rotation import frobenius_norm_squared, rotation_by_block, rotation_index
-from .transient import kreiss_constant, transient_growth, worst_direction
+from ..linalg import NoConvergence
+from ._blocks import (
+    blocks_report,
+    coupling_singular_values,
+    player_hessian_eigenvalues,
+    schur_complement_eigenvalues,
+)
+from ._coordinates import previous_iterate_coordinates
+from ._dense import eigenvalues, game_jacobian, operator_jacobian, spectral_radius
+from ._eigensolvers import TopEigenvalues, solve_top, top_eigenvalues
+from ._operator import JacobianOperator
+from ._ordering import sort_eigenvalues
+from ._parts import antisymmetric_part_eigenvalues, symmetric_part_eigenvalues
+from ._solvers import Arpack, KrylovSchur
 
 _LAZY = {  # name -> module: these import sympy, so only when asked for
-    "eigenvalue_map": "maps",
-    "numeric_eigenvalue_map": "maps",
-    "eigenvalue_matrix": "maps",
-    "characteristic_polynomial": "maps",
-    "bilinear_rates": "maps",
-    "bilinear_spectral_radius": "maps",
-    "latex": "maps",
-    "NoEigenvalueMap": "maps",
-    "operator_jacobian_symbolic": "symbolic",
-    "game_jacobian_symbolic": "symbolic",
+    "eigenvalue_map": "_maps",
+    "numeric_eigenvalue_map": "_maps",
+    "eigenvalue_matrix": "_maps",
+    "characteristic_polynomial": "_maps",
+    "bilinear_rates": "_maps",
+    "bilinear_spectral_radius": "_maps",
+    "latex": "_maps",
+    "NoEigenvalueMap": "_maps",
+    "operator_jacobian_symbolic": "_symbolic",
+    "game_jacobian_symbolic": "_symbolic",
 }
 
 __all__ = [
     "game_jacobian",
     "operator_jacobian",
+    "previous_iterate_coordinates",
     "eigenvalues",
     "spectral_radius",
     "sort_eigenvalues",
@@ -65,28 +72,15 @@ __all__ = [
     "top_eigenvalues",
     "solve_top",
     "TopEigenvalues",
+    "KrylovSchur",
+    "Arpack",
     "NoConvergence",
-    "krylov_schur",
-    "KrylovResult",
-    "KrylovNoConvergence",
     "symmetric_part_eigenvalues",
     "antisymmetric_part_eigenvalues",
-    "analyse",
-    "batch_spectra",
-    "SpectrumRecord",
-    "pseudospectrum",
-    "transient_growth",
-    "worst_direction",
-    "kreiss_constant",
-    "condition_numbers",
-    "departure_from_normality",
-    "numerical_abscissa",
-    "numerical_radius",
-    "field_of_values",
-    "frobenius_norm_squared",
-    "rotation_index",
-    "rotation_by_block",
-    "NonNormal",
+    "player_hessian_eigenvalues",
+    "coupling_singular_values",
+    "schur_complement_eigenvalues",
+    "blocks_report",
     *_LAZY,
 ]
 

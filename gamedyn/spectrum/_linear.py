@@ -4,9 +4,9 @@ Every function of :mod:`.pseudospectra`, :mod:`.transient`, :mod:`.numerical_ran
 :mod:`.conditioning` and :mod:`.rotation` takes ``(game, ..., *, method=None, z=None)`` and
 analyses ``A``: the game Jacobian ``J(z)`` (``method=None``) or ``method``'s operator Jacobian
 ``T`` at the state built from ``z``. Both come from the same step and products as the rest of
-:mod:`gamedyn.spectrum`: dense from :func:`~gamedyn.spectrum.dense.game_jacobian` /
-:func:`~gamedyn.spectrum.dense.operator_jacobian` (``jacfwd``), matrix-free from a
-:class:`~gamedyn.spectrum.operator.JacobianOperator` (``torch.func`` products, counted).
+:mod:`gamedyn.spectrum`: dense from :func:`~gamedyn.spectrum.game_jacobian` /
+:func:`~gamedyn.spectrum.operator_jacobian` (``jacfwd``), matrix-free from a
+:class:`~gamedyn.spectrum.JacobianOperator` (``torch.func`` products, counted).
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import numpy as np
 from scipy.sparse.linalg import LinearOperator
 
 from ..games.base import Game
-from ..methods.base import Method
+from ..methods import Method
 from ..vocabulary import DEFAULT_PRODUCT_MODE
-from .dense import game_jacobian, operator_jacobian
-from .operator import JacobianOperator
+from ._dense import game_jacobian, operator_jacobian
+from ._operator import JacobianOperator
 
 __all__ = ["DENSE_LIMIT", "size_of", "use_dense", "dense_matrix", "operator_of", "as_matrix"]
 
@@ -59,7 +59,7 @@ def dense_matrix(game: Game, method: Method | None = None, z: Any = None) -> np.
 def operator_of(
     game: Game, method: Method | None = None, z: Any = None, mode: str = DEFAULT_PRODUCT_MODE
 ) -> JacobianOperator:
-    """``A`` as a :class:`~gamedyn.spectrum.operator.JacobianOperator` (products counted)."""
+    """``A`` as a :class:`~gamedyn.spectrum.JacobianOperator` (products counted)."""
     size_of(game, method)
     return JacobianOperator(game, z, method, mode)
 

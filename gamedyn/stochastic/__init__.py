@@ -2,25 +2,21 @@
 
 An outer layer (like :mod:`gamedyn.regions`) over the games, methods, backends and spectrum:
 
-* :mod:`.sampling` — where the noise enters a step (:class:`~.sampling.SampledOps`), the
-  sampling choices (``same_sample``), optimistic GDA's stored-gradient form;
-* :mod:`.runs` — :func:`stochastic_run`, many seeded runs at once (vectorised where the game's
-  field batches);
-* :mod:`.moments` — :func:`stationary_covariance` (the discrete Lyapunov equation with ``T``
-  and the noise injection ``B`` both differentiated from the method's one step),
-  :func:`stationary_mse`, :func:`mse_curve` (exact on affine games, averaging included);
-* :mod:`.lyapunov` — the Lyapunov solver (doubling);
-* :mod:`.finite_sum` — :func:`stationary_mean`, the exact stationary mean on a finite sum of
-  affine games (multiplicative noise: biased away from ``z*`` in general);
-
+* :func:`stochastic_run` — many seeded runs at once (vectorised where the game's field
+  batches); every gradient evaluation a method makes draws its own sample (or one per base step
+  with ``same_sample=True``), a stored gradient is reused, never redrawn;
+* :func:`stationary_covariance` (the discrete Lyapunov equation with ``T`` and the noise
+  injection ``B`` both differentiated from the method's one step), :func:`stationary_mse`,
+  :func:`mse_curve` (exact on affine games, iterate averaging included), :func:`linearise`;
+* :func:`stationary_mean` — the exact stationary mean on a finite sum of affine games
+  (multiplicative noise: biased away from ``z*`` in general).
 
 The stochastic games themselves are in :mod:`gamedyn.games.stochastic`.
 """
 
-from .finite_sum import stationary_mean
-from .moments import linearise, mse_curve, stationary_covariance, stationary_mse
-from .runs import distances, stochastic_run
-from .sampling import stochastic_form
+from ._finite_sum import stationary_mean
+from ._moments import linearise, mse_curve, stationary_covariance, stationary_mse
+from ._runs import distances, stochastic_run
 
 __all__ = [
     "stationary_covariance",
@@ -29,6 +25,5 @@ __all__ = [
     "linearise",
     "stochastic_run",
     "distances",
-    "stochastic_form",
     "stationary_mean",
 ]

@@ -1,0 +1,59 @@
+"""Game-free numerical linear algebra: Krylov eigen-solvers, Lanczos and GMRES from products.
+
+Everything here takes an operator as a function ``u ↦ A u`` (torch tensors, any device) or a
+``scipy.sparse.linalg.LinearOperator``, and imports nothing of games or methods: numpy, scipy
+and torch only. :mod:`gamedyn.spectrum` builds the operators (Jacobians of games and of update
+rules) and calls these.
+
+* Krylov–Schur (Stewart 2001) for ``k`` eigenvalues of a real non-symmetric operator by
+  ARPACK's ``which`` (:func:`krylov_schur`, :class:`KrylovResult`, :class:`KrylovNoConvergence`),
+  Arnoldi factorisations (:func:`arnoldi`, :class:`ArnoldiFactorisation`), true residuals of
+  Ritz pairs with fresh products (:func:`ritz_residuals`).
+* Lanczos for symmetric/Hermitian problems: :func:`hermitian_eigenvalues` (ARPACK ``eigsh``),
+  :func:`inverse_lanczos` (``σ_min`` by Lanczos on an inverse), :func:`top_singular`
+  (``‖B‖₂`` by Lanczos on ``BᵀB``).
+* GMRES (:func:`gmres`, a fixed number of steps, differentiable by torch.func;
+  :func:`gmres_to_tolerance`, eager, to a relative residual): the implicit solves of
+  :class:`gamedyn.backends.MatrixFreeOps`.
+* :class:`NoConvergence` (a ``ValueError``): a solver stopped early; it carries the best
+  estimates so far.
+
+Example:
+  >>> import numpy as np, torch
+  >>> A = torch.diag(torch.tensor([3.0, -2.0, 1.0, 0.5, 0.25], dtype=torch.float64))
+  >>> r = krylov_schur(lambda u: A @ u, 5, 2, "LM")
+  >>> np.round(r.values.real, 10).tolist()
+  [3.0, -2.0]
+"""
+
+from ._gmres import gmres, gmres_to_tolerance
+from ._krylov import (
+    MAX_RESTARTS,
+    ArnoldiFactorisation,
+    KrylovNoConvergence,
+    KrylovResult,
+    NoConvergence,
+    arnoldi,
+    check_k,
+    krylov_schur,
+    ritz_residuals,
+)
+from ._lanczos import hermitian_eigenvalues, inverse_lanczos, top_singular, tridiagonal_top
+
+__all__ = [
+    "krylov_schur",
+    "KrylovResult",
+    "KrylovNoConvergence",
+    "MAX_RESTARTS",
+    "arnoldi",
+    "ArnoldiFactorisation",
+    "ritz_residuals",
+    "check_k",
+    "NoConvergence",
+    "hermitian_eigenvalues",
+    "inverse_lanczos",
+    "top_singular",
+    "tridiagonal_top",
+    "gmres",
+    "gmres_to_tolerance",
+]

@@ -1,0 +1,434 @@
+"""Transient growth: ``‖Tᵗ‖₂`` along the iteration, the worst direction, the Kreiss constant.
+
+Near a fixed point the deviation of an update operator's iterates evolves as
+``s_t − s* ≈ Tᵗ (s_0 − s*)`` with ``T`` its Jacobian, so ``‖Tᵗ‖₂`` is the largest amplification
+any initial perturbation can have after ``t`` steps. The spectral radius ``ρ(T)`` gives only
+the asymptotic rate, ``‖Tᵗ‖^{1/t} → ρ``; for a non-normal ``T``, ``‖Tᵗ‖`` can grow far above
+``ρᵗ`` — even above 1 when ``ρ < 1`` — before it decays. ``ρᵗ ≤ ‖Tᵗ‖ ≤ ‖T‖ᵗ`` always, and
+``‖Tᵗ‖ ≤ 2 r(T)ᵗ`` with ``r`` the numerical radius (:mod:`.numerical_range`).
+
+For the game Jacobian itself (``method=None``) the dynamics is the gradient flow
+``ż = −v(z)``, linearised ``ż = −J z``, and the one-step map is its exact time-``dt`` flow
+``e^{−dt J}``: :func:`transient_growth` gives ``‖e^{−t·dt·J}‖`` at ``t = 0 … steps``.
+
+* :func:`transient_growth`: dense (powers by repeated products, norms by LAPACK), or
+  matrix-free: Lanczos on ``(Tᵗ)ᵀ Tᵗ`` with ``t`` products of ``T`` and ``t`` of ``Tᵀ`` per
+  step (the ``JacobianOperator``'s ``apply`` and ``apply_transpose``), warm-started from the
+  previous ``t``'s worst direction; for the flow, each product is ``expm_multiply``'s.
+* :func:`worst_direction`: the peak ``t* = argmax ‖Tᵗ‖``, its amplification and the unit
+  initial direction (right singular vector) that attains it; :func:`amplification_run` runs the
+  method's own step from that direction and measures what it does.
+* :func:`kreiss_constant`: ``K(T) = sup_{|w|>1} (|w| − 1) ‖(wI − T)⁻¹‖`` (discrete), or for
+  the flow ``K = sup_{Re w<0} |Re w| ‖(wI − J)⁻¹‖``; the Kreiss matrix theorem bounds the
+  worst transient, ``K ≤ sup_t ‖Tᵗ‖ ≤ e·N·K`` for an ``N × N`` matrix
+  (:func:`kreiss_bounds`; LeVeque and Trefethen 1984, Spijker 1991). ``K = ∞`` when
+  ``ρ(T) > 1`` (or some ``Re λ(J) < 0``).
+
+References:
+  L. N. Trefethen and M. Embree, *Spectra and Pseudospectra* (2005), chapters 14–18.
+  M. N. Spijker, "On a conjecture by LeVeque and Trefethen related to the Kreiss matrix
+  theorem", BIT 31 (1991).
+
+Example:
+  >>> from gamedyn.games import DiracGAN
+  >>> from gamedyn.methods import GDA
+  >>> from gamedyn.spectrum import spectral_radius
+  >>> game = DiracGAN("saturating", reg="r1", gamma=1.0)      # J is a Jordan block at ½
+  >>> growth = transient_growth(game, 10, method=GDA(0.5))
+  >>> rho = spectral_radius(GDA(0.5), game)                    # 1 − 0.5 · ½
+  >>> round(rho, 6), bool(growth[4] > rho**4)
+  (0.75, True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy as np
+import scipy.linalg
+import torch
+from scipy.sparse.linalg import expm_multiply
+
+from .. import _validate
+from ..backends.dense import TorchOps
+from ..backends.state import flatten, step_map
+from ..games.base import Game, point_or_default
+from ..linalg import arnoldi, top_singular
+from ..methods import Method
+from ..spectrum._linear import dense_matrix, operator_of, size_of, use_dense
+from ..spectrum._operator import JacobianOperator
+from ..vocabulary import DEFAULT_PRODUCT_MODE
+from ._pseudospectra import SchurResolvent, projected_sigma_min
+
+Tensor = torch.Tensor
+
+__all__ = [
+    "flow_map",
+    "flow_products",
+    "dense_power_norms",
+    "power_norms",
+    "transient_growth",
+    "WorstDirection",
+    "worst_direction",
+    "amplification_run",
+    "kreiss_constant",
+    "kreiss_bounds",
+    "dense_kreiss_constant",
+]
+
+
+def flow_map(matrix: Any, dt: float = 1.0) -> np.ndarray:
+    """``e^{−dt·J}``: the exact time-``dt`` map of the linearised gradient flow ``ż = −J z``."""
+    dt = _validate.positive("dt", dt)
+    return scipy.linalg.expm(-dt * np.asarray(matrix, dtype=float))
+
+
+def dense_power_norms(matrix: Any, steps: int) -> np.ndarray:
+    """``‖Aᵗ‖₂`` for ``t = 0 … steps`` of a dense ``A`` (powers by repeated products).
+
+    Norms are LAPACK's largest singular value (``numpy.linalg.norm(·, 2)``) up to ``n = 400``,
+    ARPACK's (``svds``, to machine precision) above.
+    """
+    a = np.asarray(matrix, dtype=float)
+    steps = _validate.integer_at_least("steps", steps, 0)
+    out = np.empty(steps + 1)
+    out[0] = 1.0
+    power = np.eye(a.shape[0])
+    for t in range(1, steps + 1):
+        power = a @ power
+        out[t] = _two_norm(power)
+    return out
+
+
+def _two_norm(matrix: np.ndarray) -> float:
+    if matrix.shape[0] <= 400:
+        return float(np.linalg.norm(matrix, 2))
+    from scipy.sparse.linalg import svds
+
+    v0 = np.random.default_rng(0).standard_normal(matrix.shape[0])
+    return float(svds(matrix, k=1, tol=0, v0=v0, return_singular_vectors=False)[0])
+
+
+def power_norms(
+    apply: Callable[[Tensor], Tensor],
+    apply_transpose: Callable[[Tensor], Tensor],
+    n: int,
+    steps: int,
+    *,
+    tol: float = 1e-10,
+    lanczos_steps: int = 100,
+    seed: int = 0,
+    device: Any = None,
+    dtype: torch.dtype = torch.float64,
+) -> tuple[np.ndarray, list[Tensor]]:
+    """``‖Tᵗ‖₂`` for ``t = 0 … steps`` from products ``T u`` and ``Tᵀ w`` only (matrix-free).
+
+    At each ``t``, Lanczos on ``(Tᵗ)ᵀTᵗ`` (``t`` products of each kind per Lanczos step) to
+    relative residual ``tol`` on ``‖Tᵗ‖²``, started from the previous ``t``'s worst direction
+    plus a tenth of a fixed random vector (so no direction is missed). Returns the norms and the
+    unit right singular vectors (``vectors[t]`` attains ``‖Tᵗ‖``).
+
+    Raises:
+      ValueError: Lanczos did not converge in ``lanczos_steps`` steps at some ``t``.
+    """
+    steps = _validate.integer_at_least("steps", steps, 0)
+    tol = _validate.positive("tol", tol)
+    lanczos_steps = _validate.integer_at_least("lanczos_steps", lanczos_steps, 1)
+    noise = torch.randn(n, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    noise = (noise / torch.linalg.vector_norm(noise)).to(dtype=dtype, device=device)
+    norms, vectors = np.ones(steps + 1), [noise]
+    for t in range(1, steps + 1):
+
+        def power(u: Tensor, t: int = t) -> Tensor:
+            for _ in range(t):
+                u = apply(u)
+            return u
+
+        def power_t(w: Tensor, t: int = t) -> Tensor:
+            for _ in range(t):
+                w = apply_transpose(w)
+            return w
+
+        start = vectors[-1] + 0.1 * noise
+        sigma, v, residual = top_singular(power, power_t, start, tol, lanczos_steps)
+        if not residual <= tol:
+            raise ValueError(
+                f"Lanczos on (Tᵗ)ᵀTᵗ did not reach tol = {tol:g} at t = {t} in lanczos_steps = "
+                f"{lanczos_steps} steps (relative residual {residual:.2e}, estimate ‖Tᵗ‖ ≈ "
+                f"{sigma:.8g}); raise lanczos_steps or loosen tol"
+            )
+        norms[t] = sigma
+        vectors.append(v)
+    return norms, vectors
+
+
+def flow_products(op: JacobianOperator, dt: float) -> tuple[Callable, Callable]:
+    """``u ↦ e^{−dt A} u`` and ``w ↦ e^{−dt Aᵀ} w`` on tensors, by ``expm_multiply``."""
+    minus, minus_t = -dt * op, -dt * op.T
+
+    def as_tensor(x: np.ndarray, like: Tensor) -> Tensor:
+        return torch.as_tensor(np.real(x), dtype=like.dtype, device=like.device)
+
+    def apply(u: Tensor) -> Tensor:
+        return as_tensor(expm_multiply(minus, u.detach().cpu().double().numpy(), traceA=0.0), u)
+
+    def apply_transpose(w: Tensor) -> Tensor:
+        image = expm_multiply(minus_t, w.detach().cpu().double().numpy(), traceA=0.0)
+        return as_tensor(image, w)
+
+    return apply, apply_transpose
+
+
+def transient_growth(
+    game: Game,
+    steps: int,
+    *,
+    method: Method | None = None,
+    z: Any = None,
+    dt: float = 1.0,
+    matrix_free: bool | None = None,
+    tol: float = 1e-10,
+    lanczos_steps: int = 100,
+    mode: str = DEFAULT_PRODUCT_MODE,
+) -> np.ndarray:
+    """``‖Tᵗ‖₂`` for ``t = 0 … steps``: the largest amplification after ``t`` steps.
+
+    ``T`` is ``method``'s operator Jacobian at the state built from ``z`` (``z=None``: the
+    game's default point); with ``method=None``, the linearised gradient flow's map
+    ``e^{−dt·J}`` (so entry ``t`` is ``‖e^{−t·dt·J}‖``). ``matrix_free=None`` chooses dense up to
+    :data:`~gamedyn.spectrum.DENSE_LIMIT` unknowns; matrix-free runs Lanczos on
+    ``(Tᵗ)ᵀTᵗ`` with products of a :class:`~gamedyn.spectrum.JacobianOperator`
+    (``mode``), to relative accuracy ``tol`` (:func:`power_norms`): ``steps (steps + 1)`` times
+    the Lanczos steps per ``t`` in products, so keep ``steps`` modest at scale.
+
+    Returns:
+      A float array of ``steps + 1`` norms, entry 0 equal to 1.
+    """
+    steps = _validate.integer_at_least("steps", steps, 0)
+    dt = _validate.positive("dt", dt)
+    if use_dense(game, method, matrix_free):
+        matrix = dense_matrix(game, method, z)
+        return dense_power_norms(flow_map(matrix, dt) if method is None else matrix, steps)
+    op = operator_of(game, method, z, mode)
+    apply, apply_t = (op.apply, op.apply_transpose) if method is not None else flow_products(op, dt)
+    norms, _ = power_norms(
+        apply, apply_t, op.shape[0], steps, tol=tol, lanczos_steps=lanczos_steps, device=op.device
+    )
+    return norms
+
+
+class WorstDirection(NamedTuple):
+    """The worst transient up to some step: ``step = argmax_t ‖Tᵗ‖``, ``amplification =
+    ‖T^step‖``, ``direction`` the unit initial perturbation (of the state, ``order · n``
+    entries) with ``‖T^step direction‖ = amplification``, and ``norms`` (all ``‖Tᵗ‖``)."""
+
+    step: int
+    amplification: float
+    direction: np.ndarray
+    norms: np.ndarray
+
+
+def worst_direction(
+    game: Game,
+    steps: int,
+    *,
+    method: Method | None = None,
+    z: Any = None,
+    dt: float = 1.0,
+    matrix_free: bool | None = None,
+    tol: float = 1e-10,
+    lanczos_steps: int = 100,
+) -> WorstDirection:
+    """The peak of :func:`transient_growth` over ``t ≤ steps`` and the direction attaining it.
+
+    Dense: the leading right singular vector of ``T^{t*}`` (LAPACK); matrix-free: the Lanczos
+    vector of :func:`power_norms`. The sign is fixed so that the largest entry is positive.
+    """
+    steps = _validate.integer_at_least("steps", steps, 0)
+    dt = _validate.positive("dt", dt)
+    if use_dense(game, method, matrix_free):
+        matrix = dense_matrix(game, method, z)
+        matrix = flow_map(matrix, dt) if method is None else matrix
+        norms = dense_power_norms(matrix, steps)
+        peak = int(np.argmax(norms))
+        _, _, vh = np.linalg.svd(np.linalg.matrix_power(matrix, peak))
+        direction = vh[0]
+    else:
+        op = operator_of(game, method, z)
+        apply, apply_t = (
+            (op.apply, op.apply_transpose) if method is not None else flow_products(op, dt)
+        )
+        norms, vectors = power_norms(
+            apply,
+            apply_t,
+            op.shape[0],
+            steps,
+            tol=tol,
+            lanczos_steps=lanczos_steps,
+            device=op.device,
+        )
+        peak = int(np.argmax(norms))
+        direction = vectors[peak].detach().cpu().double().numpy()
+    direction = direction * np.sign(direction[np.argmax(np.abs(direction))])
+    return WorstDirection(peak, float(norms[peak]), direction / np.linalg.norm(direction), norms)
+
+
+def amplification_run(
+    method: Method, game: Game, direction: Any, steps: int, z: Any = None, eps: float = 1e-6
+) -> np.ndarray:
+    """``‖δ_t‖ / ‖δ_0‖`` for ``t = 0 … steps``, running ``method``'s own step (float64, dense
+    primitives) from the state ``s_0 = init(z)`` and from ``s_0 + eps · direction``.
+
+    ``δ_t`` is the difference of the two runs after ``t`` steps. Where ``z`` is a fixed point,
+    ``δ_t = Tᵗ δ_0 + O(eps²)``: from :func:`worst_direction`'s direction the ratio at its step
+    is the predicted amplification, to ``O(eps)``. ``direction`` is a perturbation of the
+    whole state (``order · n`` entries: ``(z_t, z_{t−1})`` for augmented methods).
+    """
+    if not isinstance(method, Method):
+        raise TypeError(f"method must be an update operator (a Method), got {method!r}")
+    steps = _validate.integer_at_least("steps", steps, 0)
+    eps = _validate.positive("eps", eps)
+    base = flatten(method.init(point_or_default(game, z)))
+    d = _validate.vector("direction", direction, base.shape[0]).to(base)
+    d = eps * d / torch.linalg.vector_norm(d)
+    update = step_map(method, TorchOps(game))
+    a, b = base.clone(), base + d
+    out = np.empty(steps + 1)
+    out[0] = 1.0
+    with torch.no_grad():
+        for t in range(1, steps + 1):
+            a, b = update(a), update(b)
+            out[t] = float(torch.linalg.vector_norm(b - a) / eps)
+    return out
+
+
+def kreiss_bounds(constant: float, size: int) -> tuple[float, float]:
+    """The Kreiss matrix theorem: ``K ≤ sup_t ‖Tᵗ‖ ≤ e · N · K`` for an ``N × N`` matrix with
+    Kreiss constant ``K`` (discrete or continuous time); returns ``(K, e·N·K)``."""
+    size = _validate.integer_at_least("size", size, 1)
+    return float(constant), float(np.e * size * constant)
+
+
+def _maximise(
+    f: Callable[[np.ndarray], float], starts: list[np.ndarray], bounds: list[tuple[float, float]]
+) -> tuple[float, np.ndarray]:
+    """The largest of ``f`` over Nelder–Mead runs from ``starts`` (scipy.optimize, imported
+    here: ``import gamedyn`` does not load it)."""
+    from scipy.optimize import minimize
+
+    best, where = -np.inf, starts[0]
+    for x0 in starts:
+        result = minimize(
+            lambda x: -f(np.clip(x, *np.array(bounds).T)),
+            x0,
+            method="Nelder-Mead",
+            options={"xatol": 1e-9, "fatol": 1e-12, "maxiter": 600},
+        )
+        x = np.clip(result.x, *np.array(bounds).T)
+        value = f(x)
+        if value > best:
+            best, where = value, x
+    return best, where
+
+
+def dense_kreiss_constant(
+    matrix: Any,
+    discrete: bool = True,
+    *,
+    sigma_min: Callable[[complex], float] | None = None,
+    starts: int = 6,
+) -> tuple[float, complex]:
+    """The Kreiss constant of a dense matrix and the point ``w`` where the supremum is attained.
+
+    Discrete (``discrete=True``): ``sup_{|w|>1} (|w| − 1)/σ_min(wI − A)``, searched over
+    ``w = (1 + e^s) e^{iφ}``; continuous: ``sup_{Re w<0} |Re w|/σ_min(wI − A)`` over
+    ``w = −e^s + iy``. A coarse grid (angles or heights of the eigenvalues included) picks
+    ``starts`` points, refined by Nelder–Mead; ``σ_min`` by :class:`SchurResolvent` unless
+    ``sigma_min`` is given (e.g. a Krylov-projected one: a lower bound on ``K``). ``∞`` (and
+    ``w = nan``) when ``ρ(A) > 1`` (discrete) or ``min Re λ < 0`` (continuous). ``K ≥ 1``
+    always (the limit at infinity; then ``w = inf``). The value is a supremum found by search:
+    a lower bound that is tight to the optimiser's tolerance.
+    """
+    a = np.asarray(matrix, dtype=float)
+    resolvent = SchurResolvent(a)
+    lam = resolvent.eigenvalues
+    sigma = resolvent.sigma_min if sigma_min is None else sigma_min
+    scale = max(float(np.abs(lam).max()), float(np.linalg.norm(a, 2)), 1e-300)
+    unstable = (np.abs(lam).max() > 1 + 1e-12) if discrete else (lam.real.min() < -1e-12 * scale)
+    if unstable:
+        return np.inf, complex(np.nan, np.nan)
+
+    if discrete:
+
+        def point(x: np.ndarray) -> complex:
+            return (1 + np.exp(x[0])) * np.exp(1j * x[1])
+
+        def f(x: np.ndarray) -> float:
+            w = point(x)
+            return float((abs(w) - 1) / max(sigma(w), 1e-300))
+
+        s_axis = np.linspace(np.log(1e-6), np.log(10.0), 15)
+        angles = np.concatenate([np.linspace(0, np.pi, 37), np.mod(np.angle(lam), 2 * np.pi)])
+        angles = angles[angles <= np.pi + 1e-12]  # real A: conjugate symmetry
+        bounds = [(np.log(1e-12), np.log(1e3)), (-np.pi, 2 * np.pi)]
+        grid = [np.array([s, p]) for s in s_axis for p in angles]
+    else:
+
+        def point(x: np.ndarray) -> complex:
+            return complex(-np.exp(x[0]), x[1])
+
+        def f(x: np.ndarray) -> float:
+            w = point(x)
+            return float(-w.real / max(sigma(w), 1e-300))
+
+        top = float(np.abs(lam.imag).max())
+        s_axis = np.linspace(np.log(1e-6 * scale), np.log(10.0 * scale), 15)
+        heights = np.concatenate([np.linspace(0, 1.5 * top + 0.5 * scale, 31), np.abs(lam.imag)])
+        bounds = [(np.log(1e-12 * scale), np.log(1e3 * scale)), (-10 * scale, 10 * scale)]
+        grid = [np.array([s, y]) for s in s_axis for y in heights]
+    values = np.array([f(x) for x in grid])
+    best = np.argsort(-values)[: max(1, int(starts))]
+    value, where = _maximise(f, [grid[i] for i in best], bounds)
+    if value < 1.0:  # the supremum is the limit 1 at infinity (|w| → ∞, or Re w → −∞)
+        return 1.0, complex(np.inf, 0.0)
+    return value, point(where)
+
+
+def kreiss_constant(
+    game: Game,
+    *,
+    method: Method | None = None,
+    z: Any = None,
+    ncv: int | None = None,
+    mode: str = DEFAULT_PRODUCT_MODE,
+) -> float:
+    """The Kreiss constant of ``method``'s operator Jacobian ``T`` (discrete time), or with
+    ``method=None`` of the gradient flow ``ż = −J z`` (continuous time, the left half plane).
+
+    ``K(T) = sup_{|w|>1} (|w| − 1) ‖(wI − T)⁻¹‖`` and ``K = sup_{Re w<0} |Re w| ‖(wI − J)⁻¹‖``;
+    by the Kreiss matrix theorem (:func:`kreiss_bounds`) ``K ≤ sup_t ‖Tᵗ‖ ≤ e·N·K``
+    (``sup_t ‖e^{−tJ}‖`` for the flow). ``∞`` when ``ρ(T) > 1`` (some ``Re λ(J) < 0``). Dense
+    by default; ``ncv=m`` evaluates the resolvent from ``m`` matrix-free Arnoldi steps
+    (Krylov-projected, so the result is a lower bound on ``K``).
+
+    Example:
+      >>> from gamedyn.games import Bilinear
+      >>> from gamedyn.methods import ExtraGradient
+      >>> round(kreiss_constant(Bilinear([[1.0]]), method=ExtraGradient(0.5)), 6)  # normal T
+      1.0
+    """
+    size = size_of(game, method)
+    if ncv is None:
+        return dense_kreiss_constant(dense_matrix(game, method, z), method is not None)[0]
+    op = operator_of(game, method, z, mode)
+    ncv = _validate.integer_at_least("ncv", ncv, 1)
+    if ncv > size:
+        raise ValueError(f"ncv = {ncv} is larger than the operator's size {size}")
+    factorisation = arnoldi(op.apply, size, ncv, device=op.device)
+    hbar = factorisation.hessenberg
+
+    def sigma(w: complex) -> float:
+        return float(projected_sigma_min(hbar, [w.real], [w.imag])[0, 0])
+
+    return dense_kreiss_constant(hbar[:ncv], method is not None, sigma_min=sigma)[0]

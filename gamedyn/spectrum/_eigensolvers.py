@@ -1,0 +1,315 @@
+"""Top eigenvalues of a matrix-free Jacobian: Krylov–Schur or ARPACK, with true residuals.
+
+* :func:`top_eigenvalues`: ``k`` eigenvalues of the game Jacobian (or of a method's operator
+  Jacobian) by ``which``, from one :class:`~gamedyn.spectrum.JacobianOperator` built for the
+  call (:func:`operator_for`); :func:`solve_top` does the same on an operator already built
+  (one operator for a whole analysis: :func:`gamedyn.analysis.analyse`).
+* How to solve is one object, ``solver=``: :class:`~gamedyn.spectrum.KrylovSchur` (default) or
+  :class:`~gamedyn.spectrum.Arpack`, every option a validated field.
+
+The path of one call is straight: ``top_eigenvalues`` checks its arguments, builds the operator
+once, and hands it to ``solve_top``, which chooses the route (:mod:`._jacobian_route`: the
+route's residuals are checked on that same operator), runs the solver and computes the true
+residuals with that operator's products.
+
+Results are sorted in gamedyn's order (:func:`~gamedyn.spectrum.sort_eigenvalues`); ``which``
+has ARPACK's meaning (:mod:`gamedyn.vocabulary`). :class:`~gamedyn.linalg.NoConvergence` (a
+``ValueError``) carries the partial result of every solver.
+
+Example:
+  >>> from gamedyn.games import Bilinear
+  >>> import numpy as np
+  >>> game = Bilinear(np.diag([3.0, 2.0, 1.0, 0.5]))
+  >>> r = top_eigenvalues(game, k=2)
+  >>> np.round(r.values, 8)
+  array([0.+3.j, 0.-3.j])
+  >>> r = top_eigenvalues(game, k=2, solver=Arpack(tol=1e-12))
+  >>> np.round(r.values, 8), r.solver
+  (array([0.+3.j, 0.-3.j]), 'arpack')
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy as np
+import torch
+from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigs
+
+from ..backends.matrix_free import MatrixFreeOps
+from ..games.base import Game
+from ..linalg import KrylovNoConvergence, NoConvergence, check_k, krylov_schur, ritz_residuals
+from ..methods import Method
+from ..vocabulary import KRYLOV_WHICH
+from . import _jacobian_route as jacobian_route
+from ._operator import JacobianOperator
+from ._ordering import sorted_with
+from ._solvers import Arpack, KrylovSchur, check_solver
+
+Tensor = torch.Tensor
+
+DEFAULT_SOLVER = KrylovSchur()
+"""The solver of :func:`top_eigenvalues` unless ``solver=`` says otherwise."""
+
+__all__ = ["TopEigenvalues", "top_eigenvalues", "solve_top", "operator_for", "check_which"]
+
+
+class TopEigenvalues(NamedTuple):
+    """Eigenvalues from a Krylov solver and how far they are to be trusted.
+
+    ``values``: sorted in gamedyn's order (decreasing modulus); ``residuals``: the true
+    ``‖A v − λ v‖/‖v‖`` for each value's eigenvector, recomputed with fresh products, in the same
+    order; ``matvecs``: products used by the solver (the residuals' own products not included);
+    ``seconds``: wall time of the whole call; ``solver``: ``"krylov-schur"`` or ``"arpack"``;
+    ``jacobian_products``: the products with ``J`` (and ``Jᵀ``) the solve cost, whatever the
+    route (the operator route: ``matvecs`` times the field evaluations and ``J u``/``Jᵀ u`` of
+    one step); ``route``: how the eigenvalues were found (``"operator"``
+    or ``"jacobian: ..."``, with the reason where the Jacobian route did not hold).
+    """
+
+    values: np.ndarray
+    residuals: np.ndarray
+    matvecs: int
+    seconds: float
+    solver: str = "krylov-schur"
+    jacobian_products: int | None = None
+    route: str = "operator"
+
+
+def _residuals(op: LinearOperator, values: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """``‖A v − λ v‖/‖v‖`` per eigenpair (real and imaginary parts multiplied separately)."""
+    parts = np.concatenate([vectors.real, vectors.imag], axis=1)
+    images = op.matmat(parts)
+    k = vectors.shape[1]
+    av = images[:, :k] + 1j * images[:, k:]
+    return np.linalg.norm(av - vectors * values, axis=0) / np.linalg.norm(vectors, axis=0)
+
+
+def _arpack(
+    op: JacobianOperator, k: int, which: str, solver: Arpack, ncv: int | None
+) -> tuple[np.ndarray, np.ndarray, int]:
+    tol, max_restarts = solver.tol, solver.max_restarts
+    v0 = np.random.default_rng(0).standard_normal(op.shape[0])
+    n = op.shape[0]
+    if ncv is None:  # a longer basis than ARPACK's 2k + 1: fewer restarts, fewer products
+        ncv = min(n, max(2 * k + 1, 20))
+    start = op.count
+    try:
+        values, vectors = eigs(op, k=k, which=which, tol=tol, maxiter=max_restarts, ncv=ncv, v0=v0)
+    except ArpackNoConvergence as err:
+        matvecs = op.count - start
+        values, residuals = np.asarray(err.eigenvalues), np.zeros(0)
+        if len(values):
+            residuals = _residuals(op, values, np.asarray(err.eigenvectors))
+            values, residuals = sorted_with(values, residuals)
+        raise NoConvergence(
+            f"ARPACK did not converge: {len(values)} of k = {k} eigenvalues ({which}) after "
+            f"{matvecs} products (max_restarts = {max_restarts}); partial values: {values}",
+            values,
+            matvecs,
+            residuals,
+        ) from err
+    matvecs = op.count - start
+    return values, _residuals(op, values, vectors), matvecs
+
+
+def _krylov_schur(
+    op: JacobianOperator,
+    k: int,
+    which: str,
+    solver: KrylovSchur,
+    ncv: int | None,
+    callback: Callable[[int, int], None] | None,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    v0 = torch.as_tensor(np.random.default_rng(0).standard_normal(op.shape[0]))
+    try:
+        r = krylov_schur(  # a float64 basis whatever the products' dtype
+            op.apply,
+            op.shape[0],
+            k,
+            which,
+            tol=solver.tol,
+            ncv=ncv,
+            max_restarts=solver.max_restarts,
+            v0=v0,
+            dtype=torch.float64,
+            device=op.device,
+            callback=callback,
+            return_vectors=True,
+        )
+    except KrylovNoConvergence as err:
+        values, residuals = sorted_with(err.partial.values, err.partial.residuals)
+        raise NoConvergence(
+            f"Krylov–Schur did not converge: {err}; the Ritz values so far (sorted): {values}",
+            values,
+            err.partial.matvecs,
+            residuals,
+        ) from err
+    return r.values, ritz_residuals(op.apply, r.values, r.vectors), r.matvecs
+
+
+def check_which(which: Any) -> str:
+    """``which`` checked against the Krylov solvers' criteria, before any product is built."""
+    if not isinstance(which, str) or which not in KRYLOV_WHICH:
+        raise ValueError(f"unknown which {which!r}; expected one of {list(KRYLOV_WHICH)!r}")
+    return which
+
+
+def operator_for(
+    game: Game, z: Any = None, method: Method | None = None, solver: Any = None
+) -> JacobianOperator:
+    """The one :class:`~gamedyn.spectrum.JacobianOperator` a solve with ``solver`` runs on:
+    its product ``mode``, its ``precision`` checked against the products' dtype, and the
+    step's inner solves to ``solve_tol`` in ``solve_iterations`` GMRES steps."""
+    solver = KrylovSchur() if solver is None else check_solver(solver)
+    ops = None
+    if method is not None and isinstance(game, Game):
+        ops = MatrixFreeOps(game, tol=solver.solve_tol, solve_iterations=solver.solve_iterations)
+    op = JacobianOperator(game, z, method, solver.mode, ops=ops)
+    check_precision(op, solver)
+    return op
+
+
+def check_precision(op: JacobianOperator, solver: Any) -> None:
+    """Raises unless ``op``'s products run in the dtype ``solver.precision`` asks for."""
+    precision = solver.precision
+    if precision is None:
+        return
+    if precision == "mixed":
+        raise NotImplementedError(
+            "precision='mixed' (float32 products refined in float64) is not available yet; "
+            "use precision=None (the game's dtype), 'float64' or 'float32'"
+        )
+    have = str(op.product_dtype).removeprefix("torch.")
+    if have != precision:
+        raise ValueError(
+            f"precision={precision!r} asks for {precision} products, but the game computes in "
+            f"{have}: build the game in {precision} (e.g. TorchGame(..., dtype=torch."
+            f"{precision})) or leave precision=None (the game's dtype)"
+        )
+
+
+def top_eigenvalues(
+    game: Game,
+    k: int = 6,
+    which: str = "LM",
+    *,
+    method: Method | None = None,
+    z: Any = None,
+    solver: KrylovSchur | Arpack = DEFAULT_SOLVER,
+    callback: Callable[[int, int], None] | None = None,
+) -> TopEigenvalues:
+    """``k`` eigenvalues of the game Jacobian at ``z`` (or of ``method``'s operator Jacobian).
+
+    ``which``: ``"LM"`` largest modulus, ``"LR"``/``"SR"`` largest / smallest real part (the
+    least stable directions of the game are ``"SR"``), ``"LI"``/``"SI"`` largest / smallest
+    imaginary part in absolute value (the operator is real, so eigenvalues come in conjugate
+    pairs and both members are returned). ``solver``: how to solve
+    (:class:`~gamedyn.spectrum.KrylovSchur`, the default, or :class:`~gamedyn.spectrum.Arpack`;
+    tolerance, basis, restarts, product mode, route, precision: their fields). The returned
+    residuals are the true ``‖A v − λ v‖/‖v‖``, recomputed with fresh products (about ``k``).
+    ``callback(converged, k)`` is called after each Krylov–Schur cycle (progress bars). The
+    Krylov basis is float64; the products run in the game's dtype (float32 products are the
+    fast mode, float64 the validation mode).
+
+    Operator spectra (``method`` given), :mod:`gamedyn.spectrum._jacobian_route`:
+    ``KrylovSchur(route="jacobian")`` runs Krylov–Schur on ``J`` and maps the Ritz values by the
+    method's eigenvalue map, selecting by ``|μ(θ)|`` over all branches and checking every
+    residual on the operator — exact where the operator's Jacobian is a function of ``J`` (GDA,
+    heavy ball anywhere; extragradient, optimistic, lookahead of these at a stationary point of
+    the field); ``route="operator"`` runs it on the operator's own products; ``"auto"``
+    (default) takes the Jacobian route where it holds (``which="LM"``, Krylov–Schur) and the
+    operator route otherwise. The result's ``route`` says which was used and why;
+    ``jacobian_products`` counts ``J`` products either way.
+
+    Raises:
+      NoConvergence: (a ``ValueError``) with the best estimates so far.
+    """
+    start = time.perf_counter()
+    solver = check_solver(solver)
+    which = check_which(which)  # checked before any product is built
+    op = operator_for(game, z, method, solver)
+    return solve_top(op, k, which, solver, callback=callback, start=start)
+
+
+def solve_top(
+    op: JacobianOperator,
+    k: int = 6,
+    which: str = "LM",
+    solver: KrylovSchur | Arpack = DEFAULT_SOLVER,
+    *,
+    callback: Callable[[int, int], None] | None = None,
+    start: float | None = None,
+) -> TopEigenvalues:
+    """:func:`top_eigenvalues` of an operator already built (one operator for a whole analysis).
+
+    The operator's own fields (product mode, dtype, inner solves) were fixed when it was built
+    (:func:`operator_for`); ``solver``'s ``precision`` is checked against its products."""
+    if not isinstance(op, JacobianOperator):
+        raise TypeError(f"op must be a JacobianOperator, got {type(op).__name__}")
+    start = time.perf_counter() if start is None else start
+    solver = check_solver(solver)
+    which = check_which(which)
+    check_precision(op, solver)
+    k = check_k(k, op.shape[0], 2)
+    ncv = solver.ncv
+    if ncv is not None and not k + 2 <= ncv <= op.shape[0]:
+        raise ValueError(f"ncv must satisfy k + 2 = {k + 2} <= ncv <= n = {op.shape[0]}, got {ncv}")
+    problem = None
+    if op.method is not None:
+        problem = _route_problem(op, which, solver)
+        if problem is None:
+            top = _by_jacobian(op, k, solver, start)
+            if isinstance(top, TopEigenvalues):
+                return top
+            problem = top
+    if isinstance(solver, Arpack):
+        values, residuals, matvecs = _arpack(op, k, which, solver, ncv)
+    else:
+        values, residuals, matvecs = _krylov_schur(op, k, which, solver, ncv, callback)
+    values, residuals = sorted_with(values, residuals)
+    calls = jacobian_route.recorded_step(op)
+    per_product = jacobian_route.step_products(op.method, op.game, op.z, calls)
+    route = jacobian_route.describe("operator", problem or None)
+    seconds = time.perf_counter() - start
+    return TopEigenvalues(
+        values, residuals, matvecs, seconds, solver.name, matvecs * per_product, route
+    )
+
+
+def _route_problem(op: JacobianOperator, which: str, solver: Any) -> str | None:
+    """Why ``op``'s eigenvalues are not taken by the Jacobian route (``None``: they are)."""
+    route = getattr(solver, "route", "operator")
+    if route == "operator":
+        return ""  # chosen: no reason to give
+    if which != "LM" or not isinstance(solver, KrylovSchur):
+        problem = "the Jacobian route takes which='LM' and Krylov–Schur"
+    else:
+        calls = jacobian_route.recorded_step(op)
+        problem = jacobian_route.route_problem(op.method, op.game, op.z, calls)
+    if problem is not None and route == "jacobian":
+        raise ValueError(f"route='jacobian' does not hold here: {problem}")
+    return problem
+
+
+def _by_jacobian(
+    op: JacobianOperator, k: int, solver: KrylovSchur, start: float
+) -> TopEigenvalues | str:
+    """The Jacobian route's result, or (``route="auto"``) why it failed."""
+    try:
+        values, residuals, j_products, _ = jacobian_route.top_by_jacobian(op, k, solver)
+    except (jacobian_route.RouteFailed, KrylovNoConvergence) as err:
+        if solver.route == "jacobian":
+            raise ValueError(f"the Jacobian route failed: {err}") from err
+        return f"the Jacobian route failed: {str(err)[:100]}"
+    return TopEigenvalues(
+        values,
+        residuals,
+        j_products,
+        time.perf_counter() - start,
+        solver.name,
+        j_products,
+        jacobian_route.describe("jacobian", None),
+    )

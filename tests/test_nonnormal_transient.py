@@ -1,0 +1,187 @@
+"""Transient growth (gamedyn.nonnormal): matrix-free ‖Tᵗ‖ against dense powers, the
+flow against expm, the Kreiss matrix theorem, and runs from the worst direction."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.linalg
+import torch
+from helpers import LinearGame, jordan_block, tiny_gan
+
+from gamedyn.games import Bilinear, DiracGAN
+from gamedyn.methods import GDA, AltGDA, ExtraGradient, Momentum, OptimisticGDA
+from gamedyn.nonnormal import _transient as tr
+from gamedyn.nonnormal import kreiss_constant, numerical_radius, transient_growth, worst_direction
+from gamedyn.spectrum import game_jacobian, operator_jacobian, spectral_radius
+
+BILINEAR = Bilinear(np.diag(np.linspace(0.2, 1.0, 6)))
+CRITICAL = DiracGAN("saturating", reg="r1", gamma=1.0)  # J = ½ I + nilpotent: defective
+# a general-sum linear game: strong one-way coupling, eigenvalues 0.2 ± 1i, far from normal
+ONE_WAY = LinearGame(np.array([[0.2, 10.0], [-0.1, 0.2]]))
+
+
+def _matrix_free_equals_dense(method, steps):
+    gan = tiny_gan()
+    dense = transient_growth(gan, steps, method=method, matrix_free=False)
+    free = transient_growth(gan, steps, method=method, matrix_free=True)
+    T = operator_jacobian(method, gan)
+    powers = [np.linalg.norm(np.linalg.matrix_power(T, t), 2) for t in range(steps + 1)]
+    np.testing.assert_allclose(dense, powers, rtol=1e-12)
+    np.testing.assert_allclose(free, dense, rtol=1e-6)
+
+
+@pytest.mark.parametrize("method", [ExtraGradient(0.1), Momentum(0.1, -0.3)])
+def test_matrix_free_norms_equal_dense_powers_on_a_small_gan(method):
+    _matrix_free_equals_dense(method, 4)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", [GDA(0.1), AltGDA(0.1), OptimisticGDA(0.1)])
+def test_matrix_free_norms_equal_dense_powers_for_more_operators(method):
+    _matrix_free_equals_dense(method, 5)
+
+
+def test_flow_norms_are_matrix_exponentials():
+    gan = tiny_gan()
+    J = game_jacobian(gan)
+    dense = transient_growth(gan, 4, dt=0.5)
+    expected = [np.linalg.norm(scipy.linalg.expm(-0.5 * t * J), 2) for t in range(5)]
+    np.testing.assert_allclose(dense, expected, rtol=1e-10)
+
+
+@pytest.mark.slow
+def test_matrix_free_flow_equals_dense():
+    gan = tiny_gan()
+    free = transient_growth(gan, 3, dt=0.5, matrix_free=True)
+    np.testing.assert_allclose(free, transient_growth(gan, 3, dt=0.5), rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "game, method",
+    [
+        (BILINEAR, AltGDA(0.5)),
+        (BILINEAR, Momentum(0.5, -0.5, alternating=True)),
+        (CRITICAL, GDA(0.5)),
+        (ONE_WAY, GDA(0.05)),
+        (tiny_gan(), ExtraGradient(0.05)),
+    ],
+)
+def test_norms_lie_between_the_spectral_radius_and_the_numerical_radius_bounds(game, method):
+    norms = transient_growth(game, 40, method=method)
+    rho = spectral_radius(method, game)
+    r = numerical_radius(game, method=method)
+    T = operator_jacobian(method, game)
+    t = np.arange(41)
+    assert np.all(norms >= rho**t * (1 - 1e-10))
+    assert np.all(norms <= np.linalg.norm(T, 2) ** t * (1 + 1e-10))
+    assert np.all(norms <= 2 * r**t * (1 + 1e-10))  # Berger: ‖Tᵗ‖ ≤ 2 r(T)ᵗ
+
+
+def test_one_way_coupling_amplifies_though_the_eigenvalues_contract():
+    method = GDA(0.05)
+    norms = transient_growth(ONE_WAY, 200, method=method)
+    rho = spectral_radius(method, ONE_WAY)
+    assert rho < 1 and norms.max() > 5 and norms.max() > 5 * rho ** np.argmax(norms)
+
+
+@pytest.mark.parametrize(
+    "game, method, steps",
+    [
+        (BILINEAR, AltGDA(0.5), 400),  # ρ = 1, diagonalisable: bounded
+        (BILINEAR, Momentum(0.5, -0.5, alternating=True), 400),
+        (BILINEAR, ExtraGradient(0.5), 50),  # normal: K = 1
+        (CRITICAL, GDA(0.5), 100),
+        (ONE_WAY, GDA(0.05), 600),
+        (LinearGame(0.9 * jordan_block(4, 0.0) + 0.6 * np.eye(4)), GDA(1.0), 200),
+    ],
+)
+def test_kreiss_matrix_theorem(game, method, steps):
+    K = kreiss_constant(game, method=method)
+    norms = transient_growth(game, steps, method=method)
+    lower, upper = tr.kreiss_bounds(K, method.order * game.n)
+    assert norms[-1] < 1.5 or norms[-1] <= norms.max()  # the run reaches past the peak
+    assert lower <= norms.max() * (1 + 1e-9) and norms.max() <= upper
+    # K is the supremum: no sampled point outside the unit disk exceeds it
+    T = operator_jacobian(method, game)
+    rng = np.random.default_rng(0)
+    w = (1 + np.exp(rng.uniform(np.log(1e-4), np.log(5.0), 400))) * np.exp(
+        1j * rng.uniform(0, 2 * np.pi, 400)
+    )
+    eye = np.eye(T.shape[0])
+    sampled = [(abs(x) - 1) / np.linalg.svd(x * eye - T, compute_uv=False)[-1] for x in w]
+    assert max(sampled) <= K * (1 + 1e-8)
+
+
+def test_kreiss_constant_of_the_flow_satisfies_the_continuous_theorem():
+    game = LinearGame(np.array([[0.2, 10.0], [-0.1, 0.2]]))
+    K = kreiss_constant(game)
+    norms = transient_growth(game, 4000, dt=0.005)  # e^{−tJ} sampled finely up to t = 20
+    lower, upper = tr.kreiss_bounds(K, game.n)
+    assert lower <= norms.max() * (1 + 1e-3) and norms.max() <= upper
+    assert K > 3
+
+
+def test_kreiss_constant_limits():
+    assert kreiss_constant(Bilinear([[1.0]]), method=GDA(0.1)) == np.inf  # ρ > 1
+    assert kreiss_constant(Bilinear([[1.0]]), method=ExtraGradient(0.5)) == pytest.approx(1.0)
+    # a flow with Re λ(J) < 0 grows without bound
+    assert kreiss_constant(LinearGame(np.diag([1.0, -0.1]))) == np.inf
+
+
+def test_krylov_projected_kreiss_constant_is_a_lower_bound_that_converges():
+    game, method = ONE_WAY, GDA(0.05)
+    dense = kreiss_constant(game, method=method)
+    assert kreiss_constant(game, method=method, ncv=2) == pytest.approx(dense, rel=1e-6)
+    gan, eg = tiny_gan(), ExtraGradient(0.05)
+    full = kreiss_constant(gan, method=eg)
+    assert kreiss_constant(gan, method=eg, ncv=10) <= full * (1 + 1e-8)
+
+
+@pytest.mark.parametrize(
+    "game, method",
+    [
+        (ONE_WAY, GDA(0.05)),
+        (BILINEAR, Momentum(0.5, -0.5, alternating=True)),  # the worst direction is a 2n state
+        (CRITICAL, AltGDA(0.5)),  # a nonlinear game, linearised at its equilibrium
+    ],
+)
+def test_a_run_from_the_worst_direction_shows_the_predicted_amplification(game, method):
+    worst = worst_direction(game, 300, method=method)
+    run = tr.amplification_run(method, game, worst.direction, worst.step)
+    assert run[worst.step] == pytest.approx(worst.amplification, rel=1e-5)
+    assert np.all(run <= worst.norms[: worst.step + 1] * (1 + 1e-5))
+    # every other start amplifies less at that step, and no run beats ‖Tᵗ‖ at any step
+    rng = np.random.default_rng(1)
+    for _ in range(5):
+        other = tr.amplification_run(method, game, rng.standard_normal(worst.direction.size), 300)
+        assert np.all(other <= worst.norms[:301] * (1 + 1e-5))
+        assert other[worst.step] <= worst.amplification * (1 + 1e-5)
+
+
+def test_worst_direction_matrix_free_equals_dense():
+    gan, method = tiny_gan(), ExtraGradient(0.1)
+    dense = worst_direction(gan, 5, method=method, matrix_free=False)
+    free = worst_direction(gan, 5, method=method, matrix_free=True)
+    assert free.step == dense.step
+    assert free.amplification == pytest.approx(dense.amplification, rel=1e-8)
+    assert abs(free.direction @ dense.direction) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_bad_input_is_refused_with_the_name():
+    with pytest.raises(ValueError, match="steps must be an integer >= 0"):
+        transient_growth(BILINEAR, -1, method=GDA(0.1))
+    with pytest.raises(ValueError, match="dt must be > 0"):
+        transient_growth(BILINEAR, 3, dt=0.0)
+    with pytest.raises(TypeError, match="matrix_free must be True, False or None"):
+        transient_growth(BILINEAR, 3, method=GDA(0.1), matrix_free="yes")
+    with pytest.raises(ValueError, match="direction must have length 24"):
+        tr.amplification_run(Momentum(0.5, -0.5), BILINEAR, np.ones(12), 3)
+    with pytest.raises(TypeError, match="method must be"):
+        tr.amplification_run("gda", BILINEAR, np.ones(12), 3)
+
+
+def test_power_norms_reports_non_convergence():
+    a = torch.as_tensor(np.random.default_rng(0).standard_normal((30, 30)))
+    with pytest.raises(ValueError, match="raise lanczos_steps"):
+        tr.power_norms(lambda u: a @ u, lambda w: a.T @ w, 30, 2, lanczos_steps=1, tol=1e-14)

@@ -30,7 +30,7 @@ Example:
 """
 
 from .factories import TensorFile, build, import_factory, sampler, standard_normal
-from .files import PLAYERS, SAMPLE_SUFFIXES, SUFFIXES, load, read_samples, save
+from .files import PLAYERS, SAMPLE_SUFFIXES, SUFFIXES, TORCH_SUFFIXES, load, read_samples, save
 from .layouts import player_state_dicts
 from .loading import (
     checkpoint_files,
@@ -45,6 +45,7 @@ from .report import Ignored, LoadReport, PlayerReport
 __all__ = [
     "PLAYERS",
     "SUFFIXES",
+    "TORCH_SUFFIXES",
     "SAMPLE_SUFFIXES",
     "load",
     "save",

@@ -15,7 +15,12 @@ notebooks (``GAMEDYN_SMALL=1``) use.
 * beyond the eigenvalues: :func:`pseudospectra_panels`, :func:`transient_curves`,
   :func:`worst_run`;
 * the optimisers GANs are trained with: :func:`adam_spectrum_rates`, :func:`adam_rate_maps`,
-  :func:`optimiser_spectra` (with :class:`Displacement`, the map ``s ↦ T(s) − s``).
+  :func:`optimiser_spectra` (with :class:`Displacement`, the map ``s ↦ T(s) − s``);
+* gradient noise: the stochastic bilinear experiment in the authors' setting (LAGAN's released
+  notebook: :func:`notebook_curves`, :data:`PAPER_OUTCOME`) and gamedyn's small teaching
+  instance (:func:`stochastic_bilinear_curves`); the lookahead variance claim — noise floors
+  under additive noise (:func:`noise_floor_curves`) and sampling noise in the paper's setting
+  (:func:`sampling_noise_variance`).
 
 The settings of each experiment (step sizes, seeds, sizes) are the upper-case constants.
 
@@ -63,6 +68,16 @@ from ._mog_eigenvalues import (
 )
 from ._momentum_table import MOMENTUM_BETAS, MOMENTUM_LR, momentum_rows
 from ._negative_momentum import NEGATIVE_MOMENTUM_GAME, NEGATIVE_MOMENTUM_LR, negative_momentum_sets
+from ._noise_floor import (
+    NOISE_FLOOR,
+    SAMPLING_NOISE,
+    FloorCurve,
+    lookahead_verdict,
+    noise_floor_curves,
+    noise_floor_games,
+    noise_floor_methods,
+    sampling_noise_variance,
+)
 from ._optimiser_spectra import (
     OPTIMISER_LR,
     OPTIMISER_NCV,
@@ -89,6 +104,23 @@ from ._pseudospectra import (
     single_threaded,
 )
 from ._rate_regions import REGION_LR, region_eigenvalues, region_game, region_methods
+from ._stochastic_bilinear import (
+    NOTEBOOK,
+    NOTEBOOK_METHODS,
+    PAPER_OUTCOME,
+    STOCHASTIC_BILINEAR,
+    BilinearCurve,
+    MixedExtrapolation,
+    NotebookAdam,
+    NotebookCurve,
+    NotebookProblems,
+    notebook_curves,
+    notebook_method,
+    notebook_outcome,
+    notebook_problem,
+    notebook_run,
+    stochastic_bilinear_curves,
+)
 from ._trained import EVAL_SEED, TRAIN_SEED, checkpoint_step, one_thread
 from ._transient_growth import (
     DIRAC_STEPS_SHOWN,
@@ -191,4 +223,28 @@ __all__ = [
     "digits_adam_checkpoints",
     "training_operator",
     "optimiser_spectra",
+    # gradient noise (engineer E: the authors' stochastic bilinear setting and the noise floors)
+    "NOISE_FLOOR",
+    "SAMPLING_NOISE",
+    "FloorCurve",
+    "lookahead_verdict",
+    "noise_floor_curves",
+    "noise_floor_games",
+    "noise_floor_methods",
+    "sampling_noise_variance",
+    "NOTEBOOK",
+    "NOTEBOOK_METHODS",
+    "PAPER_OUTCOME",
+    "STOCHASTIC_BILINEAR",
+    "BilinearCurve",
+    "MixedExtrapolation",
+    "NotebookAdam",
+    "NotebookCurve",
+    "NotebookProblems",
+    "notebook_curves",
+    "notebook_method",
+    "notebook_outcome",
+    "notebook_problem",
+    "notebook_run",
+    "stochastic_bilinear_curves",
 ]

@@ -79,6 +79,7 @@ OKABE_ITO = {
 """Okabe and Ito's palette, distinguishable under the common colour-vision deficiencies."""
 
 PALETTE = tuple(OKABE_ITO.values())
+"""The Okabe–Ito colours in order: the colour cycle of every figure."""
 RATE_CMAP = "cividis"
 SCALAR_CMAP = "viridis"
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<")
@@ -462,6 +463,7 @@ def rate_region(
     eigenvalues: Any = None,
     resolution: int = 400,
     vmax: float = 2.0,
+    colorbar: bool = True,
     ax: Axes | None = None,
 ) -> Axes:
     """The predicted rate ``max_j |μ_j(λ)|`` over the λ-plane, with its ``ρ = 1`` boundary.
@@ -469,7 +471,8 @@ def rate_region(
     A filled contour (``cividis``, levels every 0.1 from 0 to ``vmax``, larger rates in the top
     colour) of :func:`gamedyn.regions.rate_grid` on ``re × im`` (bounds ``(lo, hi)``), the
     contour ``ρ = 1`` in black (the stability region's boundary: game eigenvalues inside it
-    converge), and the game's ``eigenvalues`` as points.
+    converge), and the game's ``eigenvalues`` as points. ``colorbar=False`` leaves the colour
+    bar out (panels sharing one scale draw one bar for all).
     """
     ax = _axes(ax)
     x, y = _linspace("re", re, resolution), _linspace("im", im, resolution)
@@ -495,7 +498,8 @@ def rate_region(
     _complex_plane(ax)
     ax.set_xlabel("Re λ")
     ax.set_ylabel("Im λ")
-    ax.figure.colorbar(filled, ax=ax, label="rate ρ")
+    if colorbar:
+        ax.figure.colorbar(filled, ax=ax, label="rate ρ")
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper left")
     ax.set_title(repr(method))
@@ -511,6 +515,7 @@ def hyperparameter_map(
     *,
     optimum: regions.Tuned | None = None,
     vmax: float = 2.0,
+    colorbar: bool = True,
     ax: Axes | None = None,
     **grids: Any,
 ) -> Axes:
@@ -521,7 +526,7 @@ def hyperparameter_map(
     ``game`` at ``z``). Two hyperparameters: the rate as a ``cividis`` mesh (first one on the
     x-axis; cells where ``make_method`` refused are blank), the ``ρ = 1`` contour in black, and
     ``optimum`` (a :class:`gamedyn.regions.Tuned`) as a star. One: the rate as a line, with
-    ``ρ = 1`` dashed.
+    ``ρ = 1`` dashed. ``colorbar=False`` leaves the mesh's colour bar out.
     """
     ax = _axes(ax)
     rate_map = (
@@ -549,7 +554,8 @@ def hyperparameter_map(
         if min(axes[0].size, axes[1].size) > 1 and finite.size and finite.min() < 1 < finite.max():
             ax.contour(axes[0], axes[1], rho.T, levels=[1.0], **BOUNDARY)
             ax.plot([], [], color="black", lw=1.5, label="ρ = 1")
-        ax.figure.colorbar(mesh, ax=ax, label="rate ρ", extend="max")
+        if colorbar:
+            ax.figure.colorbar(mesh, ax=ax, label="rate ρ", extend="max")
         ax.set_xlabel(names[0])
         ax.set_ylabel(names[1])
         ax.grid(False)
@@ -790,7 +796,7 @@ def pseudospectrum(
 
     Args:
       re, im: the grid axes; sigma: ``σ_min`` of shape ``(len(im), len(re))``
-        (:func:`gamedyn.spectrum.pseudospectrum`).
+        (:func:`gamedyn.nonnormal.pseudospectrum`).
       eigenvalues: drawn as black points.
       levels: the ε values (default: every half decade inside the grid's range), drawn as
         ``log₁₀ ε`` contours in ``viridis`` with a colorbar.

@@ -99,6 +99,8 @@ EXAMPLES = {
     "mixture-small": Example("mixture-small", "gamedyn.examples.mixture", "small_"),
     "digits-small": Example("digits-small", "gamedyn.examples.digits", "small_"),
 }
+"""The example GANs by name (``mixture``, ``mixture-small``, ``digits``, ``digits-small``,
+``dcgan``, ...): what :func:`train` trains and the command line's ``--example`` loads."""
 
 
 def _example(example: str | Example) -> Example:

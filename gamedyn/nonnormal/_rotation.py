@@ -350,7 +350,7 @@ def rotation_along(
     distribution: str = "rademacher",
 ) -> list[tuple[int, dict[str, RotationIndex]]]:
     """:func:`rotation_by_block` at each ``(step, game)`` of a training run (e.g.
-    :func:`gamedyn.figures.digits_checkpoint_games`), each at its default point."""
+    :func:`gamedyn.experiments.digits_checkpoint_games`), each at its default point."""
     return [
         (int(step), rotation_by_block(game, probes, by=by, seed=seed, distribution=distribution))
         for step, game in games

@@ -125,7 +125,7 @@ LAYERS = {  # a layer may import only the layers listed (and gamedyn's leaf modu
         "gamedyn.checkpoints",
     },
 }
-LEAVES = {"gamedyn._validate", "gamedyn._atomic", "gamedyn.vocabulary"}
+LEAVES = {"gamedyn._validate", "gamedyn._atomic", "gamedyn._autograd", "gamedyn.vocabulary"}
 
 
 @pytest.mark.parametrize("layer", LAYERS)

@@ -90,7 +90,7 @@ def _pullback(z: Tensor) -> Callable[..., tuple[Any, Callable[[Any], tuple[Tenso
 
     Under a torch.func transform it is ``torch.func.vjp`` (the field stays a pure function that
     every transform composes with). Otherwise it is plain autograd on the same graph
-    (:func:`gamedyn._autograd.pullback_products`: the same values), which imports neither
+    (``gamedyn/_autograd.py``: the same values), which imports neither
     ``torch._dynamo`` nor ``sympy`` (the first ``torch.func.vjp`` pullback does: about a second),
     with ``create_graph`` where an outer autograd differentiates the field (``z.requires_grad``).
     """
@@ -379,7 +379,7 @@ class TorchGame(Game):
     def _field_differentiable(self, z: Tensor) -> Tensor:
         """The field differentiated again by plain autograd (``z.requires_grad``): the
         gradients of the two scalar losses with ``create_graph`` (no cotangent that depends on
-        ``z`` is passed to ``torch.autograd.grad``: :mod:`gamedyn._autograd`); equal to the
+        ``z`` is passed to ``torch.autograd.grad``: ``gamedyn/_autograd.py``); equal to the
         lean field up to the order of floating-point sums."""
         with torch.enable_grad():
             x, y = self.split(z)

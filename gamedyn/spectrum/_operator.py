@@ -12,7 +12,9 @@ antisymmetric parts, the analysis checks, benchmarks) goes through it. Because i
     C = A + gamma * (A.T @ A)           # the consensus matrix at a fixed point
     scipy.sparse.linalg.eigs(A, k=6)    # ARPACK
 
-Products (``A u``; ``Aᵀ w`` is always the pullback of ``torch.func.vjp``, built once and kept):
+Products (``A u``; ``Aᵀ w`` is always a pullback, built once and kept: for the game Jacobian by
+plain autograd on the field's graph, which imports no ``torch._dynamo``; for a method's step by
+``torch.func.vjp``):
 
 * ``mode="reverse"``: ``w ↦ Aᵀ w`` is linear, so ``A u`` is its vjp with cotangent
   ``u``; the graph of the pullback is built once (retained; :attr:`retained_bytes`) and each
@@ -217,7 +219,7 @@ class JacobianOperator(LinearOperator):
     def _pull(self) -> Callable[[Tensor], tuple[Tensor]]:
         """The pullback ``w ↦ (Aᵀ w,)`` of ``vjp(fn, point)``, built once: for the game
         Jacobian by plain autograd on the field's retained graph
-        (:func:`gamedyn._autograd.pullback_products`: no ``torch._dynamo`` import, about a
+        (``gamedyn/_autograd.py``: no ``torch._dynamo`` import, about a
         second), for a method's step by ``torch.func.vjp``."""
         if self._pullback is None:
             if self.method is None:

@@ -179,7 +179,7 @@ def _batch(n: int = 8, dim: int = 2, seed: int = 0):
 
 
 def api_cases() -> list[Case]:  # noqa: PLR0915 - one list of cases
-    from gamedyn import regions
+    from gamedyn import contraction_rate, regions, run
     from gamedyn.analysis import analyse
     from gamedyn.games import Bilinear, DiracGAN, FunctionGame, Quadratic, TorchGame
     from gamedyn.linalg import krylov_schur
@@ -196,7 +196,6 @@ def api_cases() -> list[Case]:  # noqa: PLR0915 - one list of cases
         spectral_radius,
         top_eigenvalues,
     )
-    from gamedyn.trajectory import contraction_rate, run
 
     xy = Bilinear([[1.0]])
 
@@ -796,21 +795,17 @@ def api_cases() -> list[Case]:  # noqa: PLR0915 - one list of cases
         Case(
             "path_angle same points",
             ("z0", "z1", "same"),
-            lambda: __import__("gamedyn.landscape", fromlist=["x"]).path_angle(xy, [1, 1], [1, 1]),
+            lambda: __import__("gamedyn").path_angle(xy, [1, 1], [1, 1]),
         ),
         Case(
             "path_angle num 1",
             ("num",),
-            lambda: __import__("gamedyn.landscape", fromlist=["x"]).path_angle(
-                xy, [0, 0], [1, 1], num=1
-            ),
+            lambda: __import__("gamedyn").path_angle(xy, [0, 0], [1, 1], num=1),
         ),
         Case(
             "path_angle at a fixed point",
             ("alpha",),
-            lambda: __import__("gamedyn.landscape", fromlist=["x"]).path_angle(
-                xy, [-1, -1], [1, 1], alpha=[0.5]
-            ),
+            lambda: __import__("gamedyn").path_angle(xy, [-1, -1], [1, 1], alpha=[0.5]),
             valid=lambda r: np.isnan(r.cosine[0]),
         ),
     ]

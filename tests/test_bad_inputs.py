@@ -20,7 +20,7 @@ import torch
 from helpers import tiny_batch, tiny_gan, tiny_players
 from torch import nn
 
-from gamedyn import regions
+from gamedyn import regions, run
 from gamedyn.analysis import json_safe
 from gamedyn.cli import main
 from gamedyn.examples import train
@@ -37,7 +37,6 @@ from gamedyn.spectrum import (
     spectral_radius,
     top_eigenvalues,
 )
-from gamedyn.trajectory import run
 
 
 def _fail(argv, capsys, *words):

@@ -1,4 +1,4 @@
-"""Models and samplers from the user's own files (gamedyn.checkpoints.factories): file import
+"""Models and samplers from the user's own files (gamedyn.checkpoints._factories): file import
 paths with keyword arguments, tensor files of real samples, standard normal latents."""
 
 from __future__ import annotations
@@ -110,4 +110,4 @@ def test_standard_normal_latents_and_bound_keyword_arguments():
     with pytest.raises(ValueError, match="shape must be a positive integer"):
         standard_normal(2, 0, shape=[0])
     with pytest.raises(TypeError, match="not a sampler"):
-        sampler("gamedyn.checkpoints.files:SUFFIXES")
+        sampler("gamedyn.checkpoints._files:SUFFIXES")

@@ -193,7 +193,7 @@ def method_of(args: argparse.Namespace, game: Any = None) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Check every option, load, analyse, write; 0, or 1 when the solver did not converge."""
-    from ..games.distributed import init_from_environment
+    from ..games._distributed import init_from_environment
 
     args.method_options = given_options(args)
     check_model_arguments(args, checkpoint_source(args))

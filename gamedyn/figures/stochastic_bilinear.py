@@ -1,7 +1,7 @@
 """``stochastic_bilinear``: the variational-inequality seed's stochastic bilinear experiment.
 
 The finite-sum game ``(1/N) Σ_i (xᵀM_i y + xᵀa_i + yᵀb_i)`` with ``M_i = e_i e_iᵀ`` and
-``a_i, b_i ~ N(0, I/d)`` (:func:`~gamedyn.games.stochastic.seed_bilinear`, ``N = d``), one
+``a_i, b_i ~ N(0, I/d)`` (:func:`~gamedyn.games.seed_bilinear`, ``N = d``), one
 sample per gradient evaluation, constant step size: stochastic GDA, AvgSGD (GDA with uniform
 averaging), SEM (extragradient, independent samples for the extrapolation and the update), SEM
 with averaging, and extragradient with one sample per step (``same_sample``), with and without
@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..games.stochastic import seed_bilinear
+from ..games._stochastic import seed_bilinear
 from ..methods import GDA, ExtraGradient, IterateAverage
 from ..stochastic import distances, stochastic_run
 from .registry import figure

@@ -19,15 +19,15 @@ converges, ``ρ > 1`` diverges). Two ways to get the ``μ``:
 minimises it within bounds, from either source. No eigenvalue formula is written here: every
 number comes from the methods' steps through :mod:`gamedyn.spectrum`.
 
-* :mod:`.rates`: :func:`rate`, :func:`rate_grid`, :func:`predicted_rate`,
+* rates: :func:`rate`, :func:`lambda_grid`, :func:`rate_grid`, :func:`predicted_rate`,
   :func:`operator_eigenvalues`;
-* :mod:`.hyperparameters`: :func:`hyperparameter_map`;
-* :mod:`.tuning`: :func:`tune`.
+* over hyperparameters: :func:`hyperparameter_map` (a :class:`RateMap`);
+* tuning: :func:`tune` (a :class:`Tuned`).
 """
 
-from .hyperparameters import MakeMethod, RateMap, hyperparameter_map
-from .rates import lambda_grid, operator_eigenvalues, predicted_rate, rate, rate_grid
-from .tuning import INTEGER_HYPERPARAMETERS, Tuned, tune
+from ._hyperparameters import RateMap, hyperparameter_map
+from ._rates import lambda_grid, operator_eigenvalues, predicted_rate, rate, rate_grid
+from ._tuning import Tuned, tune
 
 __all__ = [
     "rate",
@@ -37,8 +37,6 @@ __all__ = [
     "predicted_rate",
     "RateMap",
     "hyperparameter_map",
-    "MakeMethod",
     "Tuned",
     "tune",
-    "INTEGER_HYPERPARAMETERS",
 ]

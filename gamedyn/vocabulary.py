@@ -3,7 +3,7 @@
 Games, spectra, the command line and the figures import their choices from here, so a name
 means the same everywhere and the CLI's ``choices=`` are the library's. The public names are
 the values a user passes; the helpers beside them (``which_score``, ``select``, ``gan_loss``,
-``HERMITIAN_WHICH``, ``DEFAULT_PRODUCT_MODE``, ...) are the library's own.
+``LINEARIZE_MIN_SIZE``) are the library's own.
 
 * **which** (:data:`WHICH`): which eigenvalues of a
   *real, non-symmetric* operator are wanted, with ARPACK's meaning (``scipy.sparse.linalg.eigs``
@@ -12,7 +12,7 @@ the values a user passes; the helpers beside them (``which_score``, ``select``, 
   The operator is real, so eigenvalues come in conjugate pairs, and every criterion gives both
   members of a pair the same score: a pair is selected or dropped whole. The Krylov solvers
   take :data:`KRYLOV_WHICH` (all but ``"SM"``, which needs a shift-invert they do not do).
-  ``HERMITIAN_WHICH`` is ``eigsh``'s: ``"LA"``/``"SA"`` largest/smallest algebraic,
+  :data:`HERMITIAN_WHICH` is ``eigsh``'s: ``"LA"``/``"SA"`` largest/smallest algebraic,
   ``"LM"``/``"SM"`` by magnitude, ``"BE"`` both ends.
 * **GAN losses** (:data:`GAN_LOSSES`): ``"saturating"`` (the minimax GAN of
   Goodfellow et al.; zero-sum; also called ``"standard"`` by Mescheder et al., accepted as an
@@ -40,9 +40,12 @@ import numpy as np
 __all__ = [
     "WHICH",
     "KRYLOV_WHICH",
+    "HERMITIAN_WHICH",
     "GAN_LOSSES",
+    "GAN_LOSS_ALIASES",
     "GAN_REGULARISERS",
     "PRODUCT_MODES",
+    "DEFAULT_PRODUCT_MODE",
     "ROUTES",
     "SOLVERS",
     "BATCHNORM",

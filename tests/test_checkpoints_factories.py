@@ -10,7 +10,8 @@ import pytest
 import torch
 from torch import nn
 
-from gamedyn.checkpoints import TensorFile, build, import_factory, sampler, standard_normal
+from gamedyn.checkpoints import build, import_factory, sampler, standard_normal
+from gamedyn.checkpoints._factories import TensorFile
 
 MODELS = """
 import torch

@@ -7,7 +7,8 @@ models and samplers from the user's own files, and a report of what was loaded.
 * Layouts (:func:`player_state_dicts`): where each player's state dict is — ``netG``/``netD``,
   ``G``/``D``, ``generator``/``discriminator``, ``gen``/``dis``, ``model_G``... next to
   optimiser states and the epoch; two files; Lightning's ``state_dict``; ``module.``
-  (DataParallel/DDP) and ``_orig_mod.`` (``torch.compile``) prefixes; EMA copies (``G_ema``) chosen explicitly.
+  (DataParallel/DDP) and ``_orig_mod.`` (``torch.compile``) prefixes; EMA copies
+  (``G_ema``) chosen explicitly.
 * Loading: :func:`load_gan` (strict, every mismatch named) and
   :func:`load_torch_game`, the one way from a checkpoint to a
   :class:`~gamedyn.games.TorchGame` (the command line, the figures and the notebooks use it).

@@ -3,8 +3,10 @@
 For the digits DCGAN (:mod:`gamedyn.examples.digits`, 19,362 parameters) and the mixture GAN
 (:mod:`gamedyn.examples.mixture`, 2,003) — or the 1.7 M DCGAN (:mod:`gamedyn.examples.dcgan`,
 ``--example dcgan``) — batch ``--batch``, non-saturating loss, in float64 and
-float32, ``torch.set_num_threads(--threads)`` (1 by default: the machine is shared), best of
-``--repeat`` after a warm-up, all in the same run:
+float32, ``torch.set_num_threads(--threads)`` (1 by default: the machine is shared), every
+variant interleaved in one run, order rotated each round, ``--repeat`` rounds after a warm-up,
+CPU time (``time.process_time``) and wall time, min and median (``benchmarks/_timing.py``);
+the ratios are CPU time over the plain gradient's (min over min, median over median):
 
 * ``plain``: one training-style autograd evaluation of both players' gradients
   (:func:`bench_matrix_free.plain_gradients`): the baseline of every ratio;
@@ -24,29 +26,33 @@ from __future__ import annotations
 import argparse
 import importlib
 import warnings
+from collections.abc import Callable
 
 import torch
-from bench_matrix_free import best_of, plain_gradients
+from _timing import Timing, interleaved
+from bench_matrix_free import plain_gradients
 
 from gamedyn.games import TorchGame
 from gamedyn.spectrum import JacobianOperator
 
 
-def measure(game: TorchGame, repeat: int) -> dict[str, float]:
-    """Seconds of the field (both versions), ``J u`` in each mode and ``Jᵀ u`` at ``z0``."""
-    cpu, z = torch.device("cpu"), game.z0
-    times = {
-        "field (lean)": best_of(lambda: game.field(z), repeat, cpu),
-        "field (both losses)": best_of(lambda: game._field_both_losses(z), repeat, cpu),
+def measure(game: TorchGame, plain: Callable[[], object], repeat: int) -> dict[str, Timing]:
+    """Timings of the plain gradient, the field (both versions), ``J u`` in each mode and
+    ``Jᵀ u`` at ``z0``, interleaved."""
+    z = game.z0
+    variants: dict[str, Callable[[], object]] = {
+        "plain": plain,
+        "field (lean)": lambda: game.field(z),
+        "field (both losses)": lambda: game._field_both_losses(z),
     }
     u = torch.randn(game.n, dtype=z.dtype, generator=torch.Generator().manual_seed(0))
     for mode in ("reverse", "forward", "linearize"):
         op = JacobianOperator(game, mode=mode)
         op.apply(u)  # builds the retained graph or the trace
-        times[f"J u, {mode}"] = best_of(lambda op=op: op.apply(u), repeat, cpu)
+        variants[f"J u, {mode}"] = lambda op=op: op.apply(u)
     op = JacobianOperator(game, mode="reverse")
-    times["Jᵀ u"] = best_of(lambda: op.apply_transpose(u), repeat, cpu)
-    return times
+    variants["Jᵀ u"] = lambda: op.apply_transpose(u)
+    return interleaved(variants, repeat)
 
 
 def main() -> None:
@@ -61,7 +67,6 @@ def main() -> None:
     warnings.simplefilter("ignore")
     examples = ("digits", "mixture") if args.example == "both" else (args.example,)
     dtypes = ("float64", "float32") if args.dtype == "both" else (args.dtype,)
-    cpu = torch.device("cpu")
     for name in examples:
         module = importlib.import_module(f"gamedyn.examples.{name}")
         for dtype_name in dtypes:
@@ -71,14 +76,20 @@ def main() -> None:
             game = TorchGame(G, D, "non-saturating", real, latent, dtype=dtype)
             G, D = G.to(dtype), D.to(dtype)
             game_copy = TorchGame(G, D, "non-saturating", real, latent, dtype=dtype)
-            plain = best_of(plain_gradients(game_copy, G, D), args.repeat, cpu)
-            times = measure(game, args.repeat)
+            times = measure(game, plain_gradients(game_copy, G, D), args.repeat)
+            plain = times["plain"]
             print(
                 f"\n{name} (n = {game.n}), {dtype_name}, batch {args.batch}, "
-                f"{args.threads} thread(s): plain gradient {plain * 1e3:.2f} ms"
+                f"{args.threads} thread(s), {args.repeat} rounds: plain gradient CPU min "
+                f"{plain.cpu_min * 1e3:.2f} ms, median {plain.cpu_median * 1e3:.2f} ms"
             )
-            for label, seconds in times.items():
-                print(f"  {label:20s} {seconds * 1e3:9.2f} ms  {seconds / plain:5.2f} × plain")
+            for label, t in times.items():
+                print(
+                    f"  {label:20s} CPU min {t.cpu_min * 1e3:9.2f} ms "
+                    f"({t.cpu_min / plain.cpu_min:5.2f} ×), median {t.cpu_median * 1e3:9.2f} ms "
+                    f"({t.cpu_median / plain.cpu_median:5.2f} ×); wall min "
+                    f"{t.wall_min * 1e3:9.2f} ms, median {t.wall_median * 1e3:9.2f} ms"
+                )
 
 
 if __name__ == "__main__":

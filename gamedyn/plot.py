@@ -63,6 +63,7 @@ __all__ = [
     "numerical_range",
     "rotation_blocks",
     "record_figures",
+    "monitor_report",
 ]
 
 OKABE_ITO = {
@@ -905,3 +906,112 @@ def record_figures(record: Any, out: str | Path, which: str = "LM") -> list[Path
         paths += save(ax.figure, out / name, formats=("png",))
         plt.close(ax.figure)
     return paths
+
+
+# ---------------------------------------------------------------------------------------------
+# A training monitor's log (gamedyn.monitor)
+# ---------------------------------------------------------------------------------------------
+
+
+def _missing(ax: Axes, what: str) -> None:
+    ax.text(0.5, 0.5, f"no {what} in the log", ha="center", va="center", transform=ax.transAxes)
+
+
+def monitor_report(log: Any, out: str | Path | None = None) -> tuple[Figure, Any]:
+    """Figures of a training monitor's log (:mod:`gamedyn.monitor`) and its text summary.
+
+    Four panels: the game Jacobian's eigenvalues along training, coloured by step; the
+    training operator's spectral radius ``ρ`` against the solid line ``ρ = 1``; the least
+    stable real parts ``min Re λ`` of the game Jacobian (``which="SR"`` where logged, else
+    among the largest moduli) against 0; the rotation index with ``± 2`` standard-error bars,
+    for all of ``z`` and per player. The summary (:func:`gamedyn.monitor.summarise`) says when
+    ``ρ`` crossed 1 and which player's block dominated.
+
+    Args:
+      log: the log's folder, or :func:`gamedyn.monitor.read_monitor_log`'s series.
+      out: a folder to write ``monitor_report.png``/``.pdf`` and ``monitor_summary.txt`` into
+        (atomically), or ``None``.
+
+    Returns:
+      ``(figure, summary)`` (a :class:`gamedyn.monitor.Summary`).
+    """
+    from .monitor import read_monitor_log, summarise
+
+    series = read_monitor_log(log) if isinstance(log, str | Path) else dict(log)
+    summary = summarise(series)
+    with style():
+        fig, axes = plt.subplots(2, 2, figsize=(9.6, 7.2))
+        (cloud, radius), (real, rotation) = axes
+        jac = series.get("jacobian")
+        if jac is not None and jac.eigenvalues.size:
+            steps = np.repeat(jac.steps, jac.eigenvalues.shape[1])
+            values = jac.eigenvalues.ravel()
+            keep = np.isfinite(values)
+            norm = Normalize(float(jac.steps.min()), float(max(jac.steps.max(), 1)))
+            points = cloud.scatter(
+                values.real[keep], values.imag[keep], c=steps[keep], cmap=SCALAR_CMAP, norm=norm
+            )
+            fig.colorbar(points, ax=cloud, label="training step")
+            _complex_plane(cloud, equal=False)
+        else:
+            _missing(cloud, "game Jacobian")
+        cloud.set_title("game Jacobian: eigenvalues along training")
+        cloud.set_xlabel("Re λ")
+        cloud.set_ylabel("Im λ")
+        steps, rho = summary.radius
+        if len(steps):
+            radius.plot(steps, rho, marker="o", color=PALETTE[0], label="ρ(training operator)")
+            radius.axhline(1.0, color="black", lw=1.5, label="ρ = 1")
+            if np.nanmax(rho) > 20 * max(np.nanmin(rho), 1e-300):
+                radius.set_yscale("log")
+            for step, _ in summary.crossings:
+                radius.axvline(step, color=PALETTE[1], ls="--", lw=1)
+            radius.legend()
+        else:
+            _missing(radius, "training operator")
+        radius.set_title("training operator: spectral radius")
+        radius.set_xlabel("training step")
+        radius.set_ylabel("ρ")
+        drawn = False
+        for key, label in (("jacobian:SR", "SR"), ("jacobian", "LM")):
+            found = series.get(key)
+            if found is not None and found.eigenvalues.size:
+                low = np.nanmin(
+                    np.where(np.isfinite(found.eigenvalues.real), found.eigenvalues.real, np.nan),
+                    axis=1,
+                )
+                real.plot(found.steps, low, marker="o", label=f"min Re λ ({label})")
+                drawn = True
+        if drawn:
+            real.axhline(0.0, color="black", lw=1.0)
+            real.legend()
+        else:
+            _missing(real, "game Jacobian")
+        real.set_title("least stable real parts")
+        real.set_xlabel("training step")
+        real.set_ylabel("min Re λ")
+        rot = series.get("rotation")
+        if rot is not None and np.isfinite(rot.values).any():
+            rotation.errorbar(
+                rot.steps, rot.values, yerr=2 * rot.errors, marker="o", capsize=3, label="all"
+            )
+            players: dict[str, list[tuple[int, float, float]]] = {}
+            for step, record in zip(rot.steps, rot.records, strict=True):
+                for name, (value, err) in (record.get("blocks") or {}).items():
+                    players.setdefault(name, []).append((int(step), value, err))
+            for name, rows in players.items():
+                s, v, e = (np.array(c, dtype=float) for c in zip(*rows, strict=True))
+                rotation.errorbar(s, v, yerr=2 * e, marker=".", capsize=2, label=name, alpha=0.8)
+            rotation.set_ylim(-0.02, 1.02)
+            rotation.legend()
+        else:
+            _missing(rotation, "rotation index")
+        rotation.set_title("rotation index ‖K‖²/‖J‖² (± 2 SE)")
+        rotation.set_xlabel("training step")
+        rotation.set_ylabel("R")
+    if out is not None:
+        from ._atomic import write_text
+
+        save(fig, Path(out) / "monitor_report")
+        write_text(Path(out) / "monitor_summary.txt", summary.text + "\n")
+    return fig, summary

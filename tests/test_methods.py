@@ -266,7 +266,7 @@ def test_alternating_momentum_on_bilinear(lr):
         (lambda: SGA(0.1, 0.5, align="yes"), "align must be a bool"),
         (lambda: LOLA(0.1, alpha=0.0), "alpha must be > 0"),
         (lambda: SOS(0.1, a=1.5), r"a must lie in \(0, 1\)"),
-        (lambda: LEAD(0.1, 0.5, -1.0), "alpha must be >= 0"),
+        (lambda: LEAD(0.1, 0.5, float("nan")), "alpha must be finite"),
         (lambda: ACGD(0.1, beta2=1.0), r"beta2 must lie in \[0, 1\)"),
     ],
 )

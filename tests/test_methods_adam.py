@@ -22,6 +22,7 @@ from gamedyn.methods import (
     OptimisticAdam,
     PastExtraAdam,
     RMSProp,
+    build,
 )
 
 LOSS = "non-saturating"
@@ -297,17 +298,17 @@ def test_past_extra_adam_is_the_published_training_loop(gan):
 
 def _lookahead_reference(ref, opt, inner_steps, k, alpha, cycles):
     """LAGAN's Lookahead around torch.optim optimisers: k fast steps, then slow += α(fast −
-    slow), fast = slow; the optimisers' state is never touched. The slow copy is taken at the
-    start (Zhang et al.); LAGAN takes it at the first synchronisation, which only shifts the
-    first cycle."""
-    slow = {w: [p.detach().clone() for p in ref.params(w)] for w in "xy"}
+    slow), fast = slow; the optimisers' state is never touched. As in LAGAN's class, the slow
+    copy is created at the first synchronisation (so the first cycle is not pulled back)."""
+    slow = {}
     out = []
     for _ in range(cycles):
         for _ in range(k):
             inner_steps()
         with torch.no_grad():
             for w in "xy":
-                for p, s in zip(ref.params(w), slow[w], strict=True):
+                for i, p in enumerate(ref.params(w)):
+                    s = slow.setdefault((w, i), p.detach().clone())
                     s.add_(alpha * (p - s))
                     p.copy_(s)
         out.append(ref.flat())
@@ -328,30 +329,57 @@ def test_la_adam_keep_is_lagan_lookahead_around_torch_adam(gan, n_critic, first)
 
     theirs = _lookahead_reference(ref, opt, inner, k=3, alpha=0.5, cycles=3)
     base = Adam(2e-2, (0.5, 0.999), alternating=True, n_critic=n_critic, first=first)
-    ours, _ = _run(Lookahead(base, k=3, alpha=0.5, inner_state="keep"), game, steps=3)
-    _assert_same(ours, theirs)
+    method = Lookahead(base, k=3, alpha=0.5, inner_state="keep", slow_start="first-sync")
+    _assert_same(_run(method, game, steps=3)[0], theirs)
 
 
 def test_la_extra_adam_keep_is_lagan_lookahead_around_extra_adam(gan):
+    """LAGAN's rule (lagan/trainer.py, _update_pair with extra=True): a separate extrapolation
+    torch.optim.Adam per player; the discriminator's update gradient at (x½, y_t), the
+    generator's at (x_t, y½); lookahead around it."""
     players, batch, game = gan
     ref = Reference(players, batch)
     opt = {w: _torch_adam(ref, w, 1e-2, (0.5, 0.9)) for w in "xy"}
+    extra = Reference(players, batch)  # the extrapolation copies, with their own optimisers
+    opt_extra = {w: _torch_adam(extra, w, 1e-2, (0.5, 0.9)) for w in "xy"}
+
+    def copy_into(target, source):
+        with torch.no_grad():
+            for w in "xy":
+                for p, q in zip(target.params(w), source.params(w), strict=True):
+                    p.copy_(q)
 
     def inner():
-        saved = {w: [p.detach().clone() for p in ref.params(w)] for w in "xy"}
-        for phase in range(2):
-            grads = ref.grads()
-            for who in "xy":
-                if phase:
-                    with torch.no_grad():
-                        for p, s in zip(ref.params(who), saved[who], strict=True):
-                            p.copy_(s)
-                ref.set_grads(who, grads[who])
-                opt[who].step()
+        copy_into(extra, ref)
+        g = ref.grads()  # at (x_t, y_t): both extrapolation gradients
+        for who in "yx":
+            extra.set_grads(who, g[who])
+            opt_extra[who].step()
+        half = {w: [p.detach().clone() for p in extra.params(w)] for w in "xy"}
+        mixed = Reference(players, batch)
+        copy_into(mixed, ref)
+        with torch.no_grad():  # (x½, y_t) for the discriminator
+            for p, q in zip(mixed.params("x"), half["x"], strict=True):
+                p.copy_(q)
+        g_d = mixed.grads()["y"]
+        copy_into(mixed, ref)
+        with torch.no_grad():  # (x_t, y½) for the generator
+            for p, q in zip(mixed.params("y"), half["y"], strict=True):
+                p.copy_(q)
+        g_g = mixed.grads()["x"]
+        ref.set_grads("y", g_d)
+        opt["y"].step()
+        ref.set_grads("x", g_g)
+        opt["x"].step()
 
     theirs = _lookahead_reference(ref, opt, inner, k=2, alpha=0.3, cycles=3)
-    method = Lookahead(ExtraAdam(1e-2, (0.5, 0.9)), k=2, alpha=0.3, inner_state="keep")
+    method = build("la-extra-adam", lr=1e-2, betas=(0.5, 0.9), lookahead_k=2, lookahead_alpha=0.3)
     _assert_same(_run(method, game, steps=3)[0], theirs)
+    gidel = Lookahead(ExtraAdam(1e-2, (0.5, 0.9)), k=2, alpha=0.3, inner_state="keep")
+    gap = max(
+        float((a - b).abs().max()) for a, b in zip(_run(gidel, game, 3)[0], theirs, strict=True)
+    )
+    assert gap > 1e-6  # Gidel et al.'s ExtraAdam inside is another rule
 
 
 def test_la_momentum_keep_is_lagan_lookahead_around_torch_sgd(gan):
@@ -368,7 +396,9 @@ def test_la_momentum_keep_is_lagan_lookahead_around_torch_sgd(gan):
             opt[who].step()
 
     theirs = _lookahead_reference(ref, opt, inner, k=4, alpha=0.5, cycles=3)
-    method = Lookahead(Momentum(5e-2, 0.7), k=4, alpha=0.5, inner_state="keep")
+    method = Lookahead(
+        Momentum(5e-2, 0.7), k=4, alpha=0.5, inner_state="keep", slow_start="first-sync"
+    )
     _assert_same(_run(method, game, steps=3)[0], theirs)
 
 

@@ -54,7 +54,10 @@ def test_runs_on_x_times_y_follow_the_scalar_recursion():
         np.testing.assert_allclose(trajectory[t + 1], [x[1], y[1]], rtol=1e-12)
 
 
-@pytest.mark.parametrize("lr, beta, alpha", [(0.3, 0.2, 0.5), (0.1, 0.5, 0.51), (0.5, -0.3, 0.2)])
+@pytest.mark.parametrize(
+    "lr, beta, alpha",
+    [(0.3, 0.2, 0.5), (0.1, 0.5, 0.51), (0.5, -0.3, 0.2), (0.2, 0.3, -0.4), (0.1, -0.2, -0.05)],
+)
 def test_on_a_bilinear_game_the_eigenvalues_solve_the_quadratic(lr, beta, alpha):
     game = random_bilinear(4, 3, 3)
     sigma = np.linalg.svd(game.A.numpy(), compute_uv=False)
@@ -89,8 +92,8 @@ def test_without_coupling_lead_is_momentum():
 @pytest.mark.parametrize(
     "make, match",
     [
-        (lambda: LEAD(0.1, 0.5, -0.1), "alpha must be >= 0"),
-        (lambda: LEAD(0.1, 0.5, (0.1, -0.1)), r"alpha\[1\] must be >= 0"),
+        (lambda: LEAD(0.1, 0.5, float("inf")), "alpha must be finite"),
+        (lambda: LEAD(0.1, 0.5, (0.1, float("nan"))), r"alpha\[1\] must be finite"),
         (lambda: LEAD(0.1, 0.5, (0.1, 0.1, 0.1)), "alpha must be a number or a pair"),
         (lambda: LEAD(0.1, float("nan"), 0.1), "beta must be finite"),
     ],
@@ -98,3 +101,18 @@ def test_without_coupling_lead_is_momentum():
 def test_bad_arguments(make, match):
     with pytest.raises(ValueError, match=match):
         make()
+
+
+def test_negative_alpha_is_the_papers_rule_with_that_sign():
+    """The authors' experiments sweep negative α: accepted, and the step is Algorithm 1's
+    (written out here for the bilinear game) with that sign."""
+    lr, beta, alpha = 0.2, 0.1, -0.3
+    trajectory = gamedyn.run(LEAD(lr, beta, alpha), Bilinear([[1.0]]), [1.0, 1.0], 30)
+    x, y = [1.0, 1.0], [1.0, 1.0]
+    for t in range(30):
+        dx, dy = x[1] - x[0], y[1] - y[0]
+        x_new = x[1] + beta * dx - lr * y[1] - alpha * dy
+        y_new = y[1] + beta * dy + lr * x[1] + alpha * dx
+        x, y = [x[1], x_new], [y[1], y_new]
+        np.testing.assert_allclose(trajectory[t + 1], [x_new, y_new], rtol=0, atol=1e-13)
+    assert LEAD(0.1, 0.5, (0.1, -0.1)).alpha == (0.1, -0.1)

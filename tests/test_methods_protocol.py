@@ -137,7 +137,7 @@ def test_map_methods_walks_bottom_up_and_rebuilds():
         ("lola", {"lr": 0.1, "aplha": 0.5}, "aplha"),
         ("momentum", {"lr": 0.1, "beta": 0.5, "gamma": 1.0}, "gamma"),
         ("la-adam", {"lr": 0.1, "lookahead_kk": 3}, "lookahead_kk"),
-        ("la-extra-adam", {"lr": 0.1, "n_critic": 2}, "n_critic"),
+        ("la-extra-adam", {"lr": 0.1, "alternating": True}, "alternating"),  # n_critic: d_iters
     ],
 )
 def test_build_refuses_an_unknown_hyperparameter_by_name(name, hyperparameters, unknown):

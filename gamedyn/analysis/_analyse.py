@@ -312,6 +312,8 @@ def analyse(
         err.record = record(err.values, residuals, err.matvecs, converged=False, message=str(err))
         raise
     result = record(top.values, top.residuals, top.matvecs)
+    if top.precision is not None and top.precision != result.product_dtype:
+        result.extras["precision"] = top.precision  # e.g. "mixed: 48 float32 products, ..."
     if non_normal is not None:
         from ..nonnormal import non_normal_extras
 

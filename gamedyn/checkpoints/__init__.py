@@ -33,13 +33,14 @@ Example:
 """
 
 from ._factories import build, import_factory, sampler, standard_normal
-from ._files import SUFFIXES, load, read_samples, save
+from ._files import SUFFIXES, TORCH_SUFFIXES, load, read_samples, save
 from ._layouts import player_state_dicts
 from ._loading import load_gan, load_torch_game, load_torch_games, loaded_summary
 from ._report import LoadReport
 
 __all__ = [
     "SUFFIXES",
+    "TORCH_SUFFIXES",
     "load",
     "save",
     "read_samples",

@@ -1,6 +1,7 @@
 """Reading and writing checkpoint files safely: nothing in a file ever runs.
 
-* ``.pt``/``.pth`` are read **only** with ``torch.load(path, weights_only=True,
+* ``.pt``/``.pth``/``.ckpt`` (Lightning's ``trainer.save_checkpoint`` writes ``.ckpt``: the same
+  ``torch.save`` format) are read **only** with ``torch.load(path, weights_only=True,
   map_location="cpu")``, torch's restricted unpickler (tensors, dicts, lists, tuples, numbers,
   strings): a pickle that would build any other object or call anything (``__reduce__``) is
   refused before any of it runs. This module holds the package's only ``torch.load``.
@@ -25,13 +26,24 @@ from .._atomic import write_with
 PLAYERS = ("generator", "discriminator")
 """The two players, first player first."""
 
-SUFFIXES = (".pt", ".pth", ".safetensors")
+TORCH_SUFFIXES = (".pt", ".pth", ".ckpt")
+"""Suffixes of ``torch.save`` files (``.ckpt``: Lightning's), read with ``weights_only=True``."""
+
+SUFFIXES = (*TORCH_SUFFIXES, ".safetensors")
 """Checkpoint suffixes."""
 
-SAMPLE_SUFFIXES = (".pt", ".pth", ".npy")
+SAMPLE_SUFFIXES = (*TORCH_SUFFIXES, ".npy")
 """Suffixes of tensor files of real samples (:func:`read_samples`)."""
 
-__all__ = ["PLAYERS", "SUFFIXES", "SAMPLE_SUFFIXES", "load", "save", "read_samples"]
+__all__ = [
+    "PLAYERS",
+    "TORCH_SUFFIXES",
+    "SUFFIXES",
+    "SAMPLE_SUFFIXES",
+    "load",
+    "save",
+    "read_samples",
+]
 
 
 def _checked(path: str | Path, suffixes: tuple[str, ...], what: str) -> tuple[Path, str]:

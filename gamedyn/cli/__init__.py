@@ -24,7 +24,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from . import examples, figures, path_angle, spectrum
+from . import examples, figures, path_angle, report, spectrum
 
 __all__ = ["build_parser", "main", "USER_ERRORS"]
 
@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="gamedyn", description="Numerical analysis of smooth two-player game dynamics."
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    for command in (figures, spectrum, path_angle, examples):
+    for command in (figures, spectrum, path_angle, examples, report):
         sub = command.add_parser(commands)
         sub.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     return parser

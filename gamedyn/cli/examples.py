@@ -30,6 +30,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--lr", type=positive_float, default=1e-4)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--format", choices=[s.lstrip(".") for s in SUFFIXES], default="safetensors")
+    p.add_argument(
+        "--monitor", metavar="LOG_DIR", help="log spectra along training (gamedyn.monitor)"
+    )
+    p.add_argument("--monitor-every", type=positive_int, help="steps between spectra (500)")
     p.set_defaults(run=run)
     return p
 
@@ -38,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
     """Train and print the checkpoints' paths; 0."""
     from ..examples import train
 
+    if args.monitor_every is not None and args.monitor is None:
+        raise ValueError("--monitor-every needs --monitor LOG_DIR")
     output_directory(args.out)
     out = output_directory(Path(args.out) / args.example)
     paths = train(
@@ -49,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
         lr=args.lr,
         seed=args.seed,
         suffix="." + args.format,
+        monitor=args.monitor,
+        monitor_every=500 if args.monitor_every is None else args.monitor_every,
     )
     for path in paths:
         print(path)

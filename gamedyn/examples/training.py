@@ -118,12 +118,16 @@ def train(
     seed: int = 0,
     suffix: str = ".safetensors",
     dtype: torch.dtype = torch.float32,
+    monitor: str | Path | None = None,
+    monitor_every: int = 500,
 ) -> list[Path]:
     """Train ``example`` for ``steps`` iterations, saving a checkpoint every ``save_every``.
 
     Each checkpoint has the two optimisers' states beside it (module docstring). ``dtype``:
     the players' and batches' dtype (float32; float64 to check gamedyn's Adam against training
-    to round-off).
+    to round-off). ``monitor``: a folder for a :class:`gamedyn.monitor.SpectrumMonitor` log
+    (the game Jacobian, the live Adam operator and the rotation index every ``monitor_every``
+    steps, on the fixed batch of ``batch`` samples and latents drawn with ``seed``).
 
     Returns:
       The checkpoint paths, in order (step 0, every ``save_every`` steps, and the last step).
@@ -153,6 +157,10 @@ def train(
         return path
 
     paths = [checkpoint(0)]
+    watch = _monitor(monitor, monitor_every, G, D, opt_g, opt_d)
+    fixed = (mod.sample(batch, seed), mod.latent(batch, seed))
+    if watch is not None:
+        watch(0, real=fixed[0], latent=fixed[1])
     for step in range(1, steps + 1):
         real = mod.sample(batch, seed + step).to(dtype)
         z = mod.latent(batch, seed + step).to(dtype)
@@ -175,4 +183,18 @@ def train(
             )
         if step % save_every == 0 or step == steps:
             paths.append(checkpoint(step))
+        if watch is not None:
+            watch(step, real=fixed[0], latent=fixed[1])
     return paths
+
+
+def _monitor(log_dir: Any, every: int, G: Any, D: Any, opt_g: Any, opt_d: Any) -> Any:
+    """The examples' monitor (alternating Adam, the discriminator first), or ``None``."""
+    if log_dir is None:
+        return None
+    from ..monitor import SpectrumMonitor
+
+    return SpectrumMonitor(
+        G, D, LOSS, optimizers=(opt_g, opt_d), every=every, k=6, log_dir=log_dir,
+        quantities=("jacobian", "optimiser", "rotation"), alternating=True, first="y",
+    )  # fmt: skip

@@ -192,6 +192,29 @@ class TorchGame(Game):
         other.epsilon = other._interpolation_weights(gp_seed)
         return other
 
+    def with_dtype(self, dtype: torch.dtype) -> TorchGame:
+        """The same game (players, loss, penalty, batch, device) in another dtype.
+
+        The players' copies and every floating tensor (batches, ``z0``, penalty weights,
+        buffers such as frozen spectral-norm vectors) are converted; the game itself is
+        unchanged. Mixed-precision solves use it for their float32 products
+        (:func:`gamedyn.spectrum.top_eigenvalues` with ``precision="mixed"``).
+        """
+        if dtype not in (torch.float64, torch.float32):
+            raise TypeError(f"dtype must be torch.float64 or torch.float32, got {dtype!r}")
+        if dtype == self.dtype:
+            return self
+        other = copy.copy(self)
+        other.dtype = dtype
+        for name, value in vars(self).items():
+            if isinstance(value, Tensor) and value.is_floating_point():
+                setattr(other, name, value.to(dtype))
+            elif isinstance(value, Player):
+                twin = copy.copy(value)
+                twin.module = copy.deepcopy(value.module).to(dtype)
+                setattr(other, name, twin)
+        return other
+
     def default_point(self) -> Tensor:
         """``z0``: the checkpoint's parameters (where every analysis linearises by default)."""
         return self.z0

@@ -15,6 +15,9 @@ rules) and calls these.
 * GMRES (:func:`gmres`, a fixed number of steps, differentiable by torch.func;
   :func:`gmres_to_tolerance`, eager, to a relative residual): the implicit solves of
   :class:`gamedyn.backends.MatrixFreeOps`.
+* Mixed precision (:func:`mixed_precision_eigs`, :class:`MixedResult`): Krylov–Schur with cheap
+  float32 products to about 1e-6, then float64 products from those vectors to ``tol``.
+* The action of the exponential, ``e^{−sA} u``, by Arnoldi (:func:`expm_apply`).
 * :class:`NoConvergence` (a ``ValueError``): a solver stopped early; it carries the best
   estimates so far.
 
@@ -38,7 +41,9 @@ from ._krylov import (
     krylov_schur,
     ritz_residuals,
 )
+from ._krylov_expm import ExpmResult, KrylovExpmNoConvergence, expm_apply
 from ._lanczos import hermitian_eigenvalues, inverse_lanczos, top_singular, tridiagonal_top
+from ._mixed_precision import LOW_RESTARTS, LOW_TOL, MixedResult, mixed_precision_eigs
 
 __all__ = [
     "krylov_schur",
@@ -56,4 +61,11 @@ __all__ = [
     "tridiagonal_top",
     "gmres",
     "gmres_to_tolerance",
+    "mixed_precision_eigs",
+    "MixedResult",
+    "LOW_TOL",
+    "LOW_RESTARTS",
+    "expm_apply",
+    "ExpmResult",
+    "KrylovExpmNoConvergence",
 ]

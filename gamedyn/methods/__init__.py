@@ -10,7 +10,8 @@ copies it with changes, and :func:`map_methods` walks and rebuilds a tree of the
   :class:`Consensus`, :class:`CGD`; the other toolkits' :class:`HamiltonianGD`, :class:`SGA`,
   :class:`LOLA`, :class:`SOS`, :class:`LEAD`, :class:`ACGD`.
 * The optimisers GANs are trained with: :class:`Adam` (alternating with ``n_critic``),
-  :class:`ExtraAdam`, :class:`PastExtraAdam`, :class:`OptimisticAdam`, :class:`RMSProp` —
+  :class:`ExtraAdam`, :class:`PastExtraAdam`, :class:`OptimisticAdam`, :class:`RMSProp`,
+  LAGAN's :class:`LaganExtraAdam` (its own :class:`LaganExtrapolation` play) —
   each a **play** (:class:`Play`: :class:`Simultaneous`, :class:`Alternating`,
   :class:`Extrapolation`, :class:`PastExtrapolation`, :class:`Optimistic` — where the players
   take their gradients and in which order they move) over per-player optimiser transforms
@@ -29,7 +30,7 @@ copies it with changes, and :func:`map_methods` walks and rebuilds a tree of the
 """
 
 from ._acgd import ACGD
-from ._adam import Adam, ExtraAdam, OptimisticAdam, PastExtraAdam
+from ._adam import Adam, ExtraAdam, OptimisticAdam, PastExtraAdam, frozen_statistics
 from ._base import (
     Count,
     Method,
@@ -50,17 +51,19 @@ from ._extragradient import ExtraGradient, OptimisticGDA
 from ._gda import GDA, AltGDA
 from ._hamiltonian import HamiltonianGD
 from ._iterate_averaging import EMA, IterateAverage
+from ._lagan import LaganExtraAdam, LaganExtrapolation
 from ._lead import LEAD
 from ._lola import LOLA
-from ._lookahead import INNER_STATES, Lookahead
+from ._lookahead import INNER_STATES, SLOW_STARTS, Lookahead
 from ._momentum import Momentum
-from ._names import METHODS, OPTIMISERS, build, method_parameters
+from ._names import EXTRA_RULES, METHODS, OPTIMISERS, build, method_parameters
 from ._optimiser_checkpoints import (
     CheckpointOptimiser,
     checkpoint_optimiser_states,
     load_optimiser_states,
     optimiser_method,
     optimiser_states_in,
+    optimiser_states_of_file,
     read_checkpoint_optimiser,
     read_optimiser_state,
     save_optimiser_states,
@@ -93,6 +96,12 @@ PastExtraGradient = OptimisticGDA
 """Past extragradient (Popov 1980) is the same operator as optimistic GDA."""
 
 __all__ = [
+    "frozen_statistics",
+    "LaganExtraAdam",
+    "LaganExtrapolation",
+    "SLOW_STARTS",
+    "EXTRA_RULES",
+    "optimiser_states_of_file",
     # the one-step interface and the protocol of wrapped methods
     "Method",
     "Ops",

@@ -1,21 +1,32 @@
 """The Adam family as GANs are trained with it: Adam, AltAdam, ExtraAdam, PastExtraAdam, OptimAdam.
 
-Each is a play (:mod:`gamedyn.methods`) over one
+Each is a game schedule (:mod:`gamedyn.methods`, a play) over one
 :class:`~gamedyn.methods.AdamTransform` per player — written once there, as
-``torch.optim.Adam`` computes it:
+``torch.optim.Adam`` computes it. **Which is which** (the code each reproduces, and its order of
+play):
 
-* :class:`Adam` — simultaneous (``SimAdam``), or with ``alternating=True`` ``n_critic``
-  discriminator steps per generator step, discriminator first by default (``AltAdam1``,
-  ``AltAdam5``);
-* :class:`ExtraAdam` — extragradient over Adam; the moments and the step count are updated by the
-  extrapolation *and* by the update, as in Gidel et al.'s released ``ExtraAdam``;
-* :class:`PastExtraAdam` — extrapolation from the past over Adam;
-* :class:`OptimisticAdam` — ``z⁺ = z − 2u_t + u_{t−1}`` over Adam's steps ``u``, as in
-  Daskalakis et al. (``OptimAdam``).
+* :class:`Adam` — ``torch.optim.Adam`` per player (the optimiser class); simultaneous
+  (``SimAdam``), or with ``alternating=True`` ``n_critic`` discriminator steps per generator
+  step, discriminator first by default (``AltAdam1``, ``AltAdam5``: GAN training loops, LAGAN's
+  and Variational-Inequality-GAN's training scripts), or the generator first;
+* :class:`ExtraAdam` — Gidel et al.'s optimiser class ``ExtraAdam`` (with
+  ``eps_mode="legacy"``): the moments and the step count are updated by the extrapolation *and*
+  by the update, both update gradients at ``(x½, y½)``; simultaneous, as the class is. Their
+  *training scripts* update the discriminator in place (``p.data``) before the generator's
+  backward pass, so on the bilinear game (whose generator gradient reads the discriminator's
+  parameters) their runs are alternating, discriminator first — not this operator;
+* :class:`PastExtraAdam` — Gidel et al.'s optimiser class ``PastExtraAdam`` (the same remark on
+  their training scripts);
+* :class:`OptimisticAdam` — ``z⁺ = z − 2u_t + u_{t−1}`` over Adam's steps ``u``, Gidel et
+  al.'s optimiser class ``OptimisticAdam`` (Daskalakis et al.'s ``OptimAdam``); simultaneous;
+* :class:`~gamedyn.methods.LaganExtraAdam` — LAGAN's *training script*'s extragradient
+  (separate extrapolation Adam states, mixed update points), another rule than ExtraAdam.
 
-Lookahead around any of them (LA-Adam, LA-ExtraAdam) is
-``Lookahead(Adam(...), k, alpha, inner_state="keep")`` (LAGAN's convention: the inner Adam state
-is kept at each synchronisation).
+Lookahead around them as LAGAN's training script runs it is ``build("la-adam")`` (alternating
+Adam, discriminator first) and ``build("la-extra-adam")`` (around ``LaganExtraAdam``), both with
+``inner_state="keep"`` (the inner Adam state kept at each synchronisation) and
+``slow_start="first-sync"``; Gidel et al.'s rule inside
+lookahead is ``Lookahead(ExtraAdam(...), k, alpha, inner_state="keep")``.
 
 On their own (no ``start=``) they start as fresh ``torch.optim.Adam`` optimisers do, one per
 player: zero moments, step 0. Hyperparameters are per player where given as pairs (two
@@ -30,6 +41,18 @@ held at its checkpoint value (state ``(z, m)``, ``2n × 2n``) — what most anal
 Adam operator". With a scalar frozen second moment Adam is heavy-ball momentum with ``β = β₁``
 (its eigenvalue map, derived from the step, says so).
 
+**The frozen-Adam convention** (:meth:`Composed.frozen
+<gamedyn.methods.composed.Composed.frozen>` from a state, e.g. a checkpoint's): *each player*
+is frozen at its own optimiser's step count ``t_p`` (``t_G`` and ``t_D`` differ when the
+discriminator takes ``n_critic`` steps per generator step: 300 and 1,500): its preconditioner is
+the bias-corrected second moment ``v̂_p = exp_avg_sq_p / (1 − β₂^{t_p})``, and the first
+moment's bias correction is that of its next step, ``1 − β₁^{t_p + 1}`` (``frozen_step =
+t_p + 1``). Both are held across *all* the sub-steps of one operator step — the ``n_critic``
+discriminator sub-steps of an alternating round included — so the frozen operator is the same at
+every step (no step counts in its state). :func:`frozen_statistics` says, per player, which step
+was frozen and the preconditioner's statistics; the command line's record keeps them
+(``settings["frozen_adam"]``).
+
 Example:
   >>> import gamedyn
   >>> from gamedyn.games import Bilinear
@@ -42,6 +65,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
+
 from ._composed import Composed, per_player
 from ._optimiser_state import OptimiserState
 from ._play import (
@@ -53,7 +78,14 @@ from ._play import (
 )
 from ._transforms import AdamTransform, describe
 
-__all__ = ["Adam", "ExtraAdam", "PastExtraAdam", "OptimisticAdam", "adam_players"]
+__all__ = [
+    "Adam",
+    "ExtraAdam",
+    "PastExtraAdam",
+    "OptimisticAdam",
+    "adam_players",
+    "frozen_statistics",
+]
 
 
 def _betas(betas: Any) -> tuple[tuple[Any, Any], tuple[Any, Any], bool]:
@@ -123,8 +155,9 @@ class _AdamFamily(Composed):
             out["second_moment"] = (
                 tx.second_moment if shared else (tx.second_moment, ty.second_moment)
             )
-            if tx.frozen_step is not None:
-                out["frozen_step"] = tx.frozen_step
+            frozen_step = same(lambda t: t.frozen_step)
+            if frozen_step is not None:
+                out["frozen_step"] = frozen_step
         if self.play.start is not None:
             out["start"] = self.play.start
         return out
@@ -145,7 +178,8 @@ def _equal(a: Any, b: Any) -> bool:
 
 
 class Adam(_AdamFamily):
-    """Adam on both players: simultaneous, or alternating with ``n_critic`` critic steps.
+    """Adam on both players (``torch.optim.Adam``, the optimiser class): simultaneous, or
+    alternating with ``n_critic`` critic steps (the order of GAN training scripts).
 
     Simultaneous: both players take one ``torch.optim.Adam`` step with the gradients at ``z``.
     Alternating (``alternating=True``): ``n_critic`` steps of the discriminator (the second
@@ -213,7 +247,9 @@ class Adam(_AdamFamily):
 
 
 class ExtraAdam(_AdamFamily):
-    """Extragradient over Adam (Gidel et al. 2019), both players simultaneously.
+    """Extragradient over Adam: Gidel et al.'s optimiser class ``ExtraAdam`` (2019), both
+    players simultaneously (their training scripts alternate, discriminator first: module
+    docstring; LAGAN's rule is :class:`~gamedyn.methods.LaganExtraAdam`).
 
     An Adam step to the look-ahead point ``z½`` (moments and step count updated), then an Adam
     step from ``z`` with the gradient at ``z½`` (updated again): ``(z, m, v, t) ↦ (z⁺, m⁺, v⁺,
@@ -285,3 +321,53 @@ class OptimisticAdam(ExtraAdam):
     """
 
     play_class = Optimistic
+
+
+def frozen_statistics(method: Any) -> dict[str, dict[str, Any]]:
+    """Each player's frozen Adam preconditioner in ``method`` (through lookahead and averaging
+    wrappers): ``{"generator": {...}, "discriminator": {...}}`` with
+
+    * ``"step"``: the optimiser step ``t_p`` whose state was frozen, ``"frozen_step"``
+      ``t_p + 1`` (the first moment's bias correction);
+    * ``"second_moment"``: ``min``, ``median`` and ``max`` of ``v̂_p = exp_avg_sq/(1 − β₂^{t_p})``;
+    * ``"preconditioner"``: the same of ``lr_p/(√v̂_p + ε)``, the per-coordinate step size.
+
+    Empty when nothing is frozen (the exact optimiser, or no Adam inside).
+
+    Example:
+      >>> import torch
+      >>> from gamedyn.methods import OptimiserState
+      >>> state = OptimiserState(
+      ...     {"exp_avg": torch.zeros(3), "exp_avg_sq": torch.tensor([1.0, 4.0, 9.0])}, (2, 10), 1
+      ... )
+      >>> stats = frozen_statistics(Adam(0.1, (0.5, 0.9), alternating=True, start=state).frozen())
+      >>> stats["generator"]["step"], stats["discriminator"]["frozen_step"]
+      (2, 11)
+    """
+    while not hasattr(method, "play") and hasattr(method, "base"):
+        method = method.base
+    play = getattr(method, "play", None)
+    if play is None:
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    for name, transform in zip(("generator", "discriminator"), play.players, strict=True):
+        v = getattr(transform, "second_moment", None)
+        if v is None or not hasattr(transform, "frozen_step"):
+            continue
+        values = torch.as_tensor(v, dtype=torch.float64).reshape(-1)
+        step = transform.frozen_step
+        out[name] = {
+            "step": None if step is None else step - 1,
+            "frozen_step": step,
+            "second_moment": _summary(values),
+            "preconditioner": _summary(transform.lr / (values.sqrt() + transform.eps)),
+        }
+    return out
+
+
+def _summary(values: torch.Tensor) -> dict[str, float]:
+    return {
+        "min": float(values.min()),
+        "median": float(values.median()),
+        "max": float(values.max()),
+    }

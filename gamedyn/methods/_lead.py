@@ -25,6 +25,12 @@ class LEAD(Method):
     general-sum game each player uses its own field's coupling block; the authors' GAN code
     uses the transpose of the other player's block instead, which is the same in zero-sum games.
 
+    **gamedyn follows the paper, not the released scripts.** The authors' released code does not
+    implement Algorithm 1: ``Lyapunov.py`` alternates the players and its momentum term never
+    acts, and ``toy_quad.py``'s Jacobian carries an extra ``+α∇v`` term. This class is
+    Algorithm 1 as the paper states it (simultaneous, momentum and coupling as above). ``α`` may
+    be negative (the authors' experiments sweep negative values).
+
     The Jacobian at a fixed point is ``[[(1 + β) I − η J − α J_off, −β I + α J_off], [I, 0]]``;
     on the bilinear game (``J_off = J``) each eigenvalue ``λ = ±iσ`` of ``J`` gives the roots
     ``μ`` of ``μ² − (1 + β − (η + α) λ) μ + β − α λ = 0``. ``α = 0`` is
@@ -33,7 +39,7 @@ class LEAD(Method):
     Args:
       lr: step size η, or a pair ``(η_x, η_y)``.
       beta: momentum β (any sign).
-      alpha: the coupling coefficient ``α ≥ 0``, or a pair ``(α_x, α_y)``.
+      alpha: the coupling coefficient ``α`` (any sign), or a pair ``(α_x, α_y)``.
 
     Example:
       >>> from gamedyn.games import Bilinear
@@ -58,9 +64,9 @@ class LEAD(Method):
                 raise ValueError(
                     f"alpha must be a number or a pair (alpha_x, alpha_y), got {alpha!r}"
                 )
-            alpha = tuple(_validate.nonnegative(f"alpha[{i}]", a) for i, a in enumerate(alpha))
+            alpha = tuple(_validate.real_scalar(f"alpha[{i}]", a) for i, a in enumerate(alpha))
         else:
-            alpha = _validate.nonnegative("alpha", alpha)
+            alpha = _validate.real_scalar("alpha", alpha)
         self.alpha = alpha
 
     def step(self, ops: Ops, state: State) -> State:

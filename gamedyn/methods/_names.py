@@ -7,8 +7,19 @@ Example:
   Traceback (most recent call last):
   ...
   TypeError: method 'gda' takes no betta (its hyperparameters: lr)
-  >>> build("la-adam", lr=1e-4, betas=(0.5, 0.999), lookahead_k=5, lookahead_alpha=0.5)
-  Lookahead(base=Adam(lr=0.0001, betas=(0.5, 0.999), eps=1e-08), k=5, alpha=0.5, inner_state='keep')
+  >>> method = build("la-adam", lr=1e-4, betas=(0.5, 0.999), lookahead_k=5, lookahead_alpha=0.5)
+  >>> method.base
+  Adam(lr=0.0001, betas=(0.5, 0.999), eps=1e-08, alternating=True, n_critic=1, first='y')
+  >>> method.k, method.alpha, method.inner_state, method.slow_start
+  (5, 0.5, 'keep', 'first-sync')
+
+``la-adam`` and ``la-extra-adam`` are LAGAN's trainer (Chavdarova et al., ``lagan/trainer.py``):
+alternating Adam, discriminator first, and LAGAN's own extragradient
+(:class:`~gamedyn.methods.LaganExtraAdam`), each inside lookahead with LAGAN's conventions
+(``inner_state="keep"``, ``slow_start="first-sync"``). The earlier readings stay reachable by
+explicit arguments: ``build("la-adam", alternating=False, slow_start="start")`` (lookahead around
+simultaneous Adam from the start) and ``build("la-extra-adam", rule="gidel")`` (lookahead around
+Gidel et al.'s :class:`~gamedyn.methods.ExtraAdam`).
 """
 
 from __future__ import annotations
@@ -25,6 +36,7 @@ from ._consensus import Consensus
 from ._extragradient import ExtraGradient, OptimisticGDA
 from ._gda import GDA, AltGDA
 from ._hamiltonian import HamiltonianGD
+from ._lagan import LaganExtraAdam
 from ._lead import LEAD
 from ._lola import LOLA
 from ._lookahead import Lookahead
@@ -33,7 +45,15 @@ from ._rmsprop import RMSProp
 from ._sga import SGA
 from ._sos import SOS
 
-__all__ = ["METHODS", "OPTIMISERS", "build", "method_parameters"]
+__all__ = [
+    "METHODS",
+    "OPTIMISERS",
+    "EXTRA_RULES",
+    "build",
+    "method_parameters",
+    "la_adam",
+    "la_extra_adam",
+]
 
 METHODS: dict[str, Callable[..., Method]] = {
     "gda": GDA,
@@ -53,24 +73,62 @@ METHODS: dict[str, Callable[..., Method]] = {
 """Every update operator a name can build, by that name."""
 
 
-_LOOKAHEAD_PARAMETERS = ("lookahead_k", "lookahead_alpha", "inner_state")
+_LOOKAHEAD_PARAMETERS = ("lookahead_k", "lookahead_alpha", "inner_state", "slow_start")
 
 
-def _lookahead_of(name: str) -> Callable[..., Method]:
-    """``la-NAME``: lookahead (LAGAN's ``inner_state="keep"`` by default) around ``NAME``."""
+def la_adam(
+    lookahead_k: int = 5,
+    lookahead_alpha: float = 0.5,
+    inner_state: str = "keep",
+    slow_start: str = "first-sync",
+    alternating: bool = True,
+    first: str = "y",
+    **hyperparameters: Any,
+) -> Method:
+    """LA-Adam as LAGAN's trainer runs it (``_update_pair`` with ``extra=False``).
 
-    def make(
-        lookahead_k: int = 5,
-        lookahead_alpha: float = 0.5,
-        inner_state: str = "keep",
-        **hyperparameters: Any,
-    ) -> Method:
-        return Lookahead(build(name, **hyperparameters), lookahead_k, lookahead_alpha, inner_state)
+    ``Lookahead(Adam(..., alternating=True, first="y"), lookahead_k, lookahead_alpha,
+    inner_state="keep", slow_start="first-sync")``: alternating Adam, ``n_critic`` discriminator
+    steps then one generator step, each taking its gradient at the other player's latest
+    parameters; the Adam states are never touched by a synchronisation; the slow weights are
+    created at the first synchronisation. ``alternating=False, slow_start="start"`` gives the
+    earlier reading (lookahead around simultaneous Adam, pulled back from the first cycle).
+    """
+    base = build("adam", alternating=alternating, first=first, **hyperparameters)
+    return Lookahead(base, lookahead_k, lookahead_alpha, inner_state, slow_start)
 
-    make.__name__ = f"la_{name.replace('-', '_')}"
-    make.__doc__ = f"Lookahead around {name!r} (k = lookahead_k, alpha = lookahead_alpha)."
-    make.base_name = name  # type: ignore[attr-defined]
-    return make
+
+la_adam.base_name = "adam"  # type: ignore[attr-defined]
+
+EXTRA_RULES = ("lagan", "gidel")
+"""The extragradient inside ``la-extra-adam``: LAGAN's rule (:class:`LaganExtraAdam`) or Gidel
+et al.'s (:class:`~gamedyn.methods.ExtraAdam`)."""
+
+
+def la_extra_adam(
+    lookahead_k: int = 5,
+    lookahead_alpha: float = 0.5,
+    inner_state: str = "keep",
+    slow_start: str = "first-sync",
+    rule: str = "lagan",
+    **hyperparameters: Any,
+) -> Method:
+    """LA-ExtraAdam as LAGAN's trainer runs it (``_update_pair`` with ``extra=True``).
+
+    ``Lookahead(LaganExtraAdam(...), lookahead_k, lookahead_alpha, inner_state="keep",
+    slow_start="first-sync")``: LAGAN's extragradient (separate extrapolation Adam states per
+    player; the discriminator's update gradient at ``(x½, y_t)``, the generator's at
+    ``(x_t, y½)``). ``rule="gidel"`` puts Gidel et al.'s ExtraAdam inside instead (one Adam
+    state per player, both update gradients at ``(x½, y½)``).
+    """
+    if rule not in EXTRA_RULES:
+        raise ValueError(f"rule must be one of {list(EXTRA_RULES)}, got {rule!r}")
+    base = build("lagan-extra-adam" if rule == "lagan" else "extra-adam", **hyperparameters)
+    return Lookahead(base, lookahead_k, lookahead_alpha, inner_state, slow_start)
+
+
+la_extra_adam.base_name = "lagan-extra-adam"  # type: ignore[attr-defined]
+la_extra_adam.own_parameters = (*_LOOKAHEAD_PARAMETERS, "rule")  # type: ignore[attr-defined]
 
 
 METHODS.update(
@@ -80,8 +138,9 @@ METHODS.update(
         "past-extra-adam": PastExtraAdam,
         "optimistic-adam": OptimisticAdam,
         "rmsprop": RMSProp,
-        "la-adam": _lookahead_of("adam"),
-        "la-extra-adam": _lookahead_of("extra-adam"),
+        "lagan-extra-adam": LaganExtraAdam,
+        "la-adam": la_adam,
+        "la-extra-adam": la_extra_adam,
     }
 )
 OPTIMISERS = (
@@ -90,6 +149,7 @@ OPTIMISERS = (
     "past-extra-adam",
     "optimistic-adam",
     "rmsprop",
+    "lagan-extra-adam",
     "la-adam",
     "la-extra-adam",
 )
@@ -109,7 +169,8 @@ def method_parameters(name: str) -> tuple[str, ...]:
     factory = METHODS[name]
     base = getattr(factory, "base_name", None)
     if base is not None:
-        return _LOOKAHEAD_PARAMETERS + method_parameters(base)
+        own = getattr(factory, "own_parameters", _LOOKAHEAD_PARAMETERS)
+        return tuple(own) + method_parameters(base)
     return tuple(
         p.name
         for p in parameters_of(factory).values()

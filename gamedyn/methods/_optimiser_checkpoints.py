@@ -56,6 +56,7 @@ import torch
 
 from .. import _atomic
 from ._base import Method, map_methods
+from ._lagan import EXTRAPOLATION_SUFFIX
 from ._names import METHODS, OPTIMISERS, build, method_parameters
 from ._optimiser_state import OptimiserState
 from ._play import Play
@@ -78,6 +79,7 @@ __all__ = [
     "read_checkpoint_optimiser",
     "optimiser_states_in",
     "checkpoint_optimiser_states",
+    "optimiser_states_of_file",
     "trained_method",
 ]
 
@@ -346,6 +348,11 @@ def optimiser_method(
         one.
       frozen: the frozen-preconditioner operator.
 
+    Lookahead (``la-adam``, ``la-extra-adam``) is built with ``slow_start="start"`` unless
+    overridden: a checkpoint is analysed after its first synchronisation, where the slow weights
+    are the checkpoint's, so the operator is every later cycle's (LAGAN's first cycle, which
+    creates the slow weights, is behind it).
+
     A play's own memory that an Adam checkpoint does not hold — PastExtraAdam's past
     gradient, OptimisticAdam's previous update — starts at zero, its value at a fixed point
     of the game (so PastExtraAdam is analysed with its look-ahead, not as a first step).
@@ -361,6 +368,8 @@ def optimiser_method(
     for flag in ("decoupled_weight_decay", "centered"):
         if flag in hyper and isinstance(hyper[flag], tuple):
             raise ValueError(f"the players differ in {flag}: {hyper[flag]}")
+    if name.startswith("la-"):
+        hyper["slow_start"] = "start"
     accepted = method_parameters(name)
     hyper = {k: v for k, v in hyper.items() if k in accepted}  # the checkpoint's that apply
     hyper.update(overrides)  # an override the method does not take is refused by build
@@ -389,7 +398,9 @@ def start_from(method: Method, state: OptimiserState) -> Method:
     def start(m: Method) -> Method:
         if not isinstance(m, Play):
             return m
-        missing = [e for e in m.extras if e not in state.slots]
+        missing = [  # LAGAN's extrapolation optimisers start as copies of the update ones
+            e for e in m.extras if e not in state.slots and not e.endswith(EXTRAPOLATION_SUFFIX)
+        ]
         started = state
         if missing:  # a plain Adam checkpoint has no past gradient / previous update: zero
             slots = dict(state.slots)
@@ -420,12 +431,17 @@ def trained_method(
     of its settings came from (the record's provenance).
 
     The players' ``torch.optim`` states come from ``states`` (a file of both,
-    :func:`load_optimiser_states`) or else from beside or inside ``checkpoint``
-    (:func:`checkpoint_optimiser_states`). Hyperparameters are the checkpoint's unless given:
-    ``beta1``/``beta2`` replace one half of Adam's ``betas``; every other keyword (``lr``,
-    ``eps``, ``weight_decay``, ``alternating``, ``n_critic``, ``first``, ``lookahead_k``,
-    ``lookahead_alpha``, ``inner_state``) goes to :func:`optimiser_method`, which refuses one
-    that ``name`` does not take. ``frozen``: the frozen-preconditioner operator.
+    :func:`optimiser_states_of_file`: gamedyn's layout or the two states under a checkpoint's
+    key names) or else from beside or inside ``checkpoint``
+    (:func:`checkpoint_optimiser_states`; ``checkpoint=None``: inside the two files the players
+    were loaded from, ``game.checkpoint_report``). ``la-adam`` is LAGAN's trainer: alternating,
+    discriminator first, unless ``alternating=False`` is given. With ``frozen``, the settings
+    hold each player's frozen Adam statistics (``"frozen_adam"``:
+    :func:`gamedyn.methods.frozen_statistics`). Hyperparameters are the checkpoint's
+    unless given: ``beta1``/``beta2`` replace one half of Adam's ``betas``; every other
+    keyword (``lr``, ``eps``, ``weight_decay``, ``alternating``, ``n_critic``, ``first``,
+    ``lookahead_k``, ``lookahead_alpha``, ``inner_state``) goes to :func:`optimiser_method`,
+    which refuses one that ``name`` does not take. ``frozen``: the frozen-preconditioner operator.
 
     Returns:
       ``(method, settings)``; ``settings`` names the method, the linearisation, the state's
@@ -437,9 +453,7 @@ def trained_method(
     """
     try:
         if states is not None:
-            found, source = load_optimiser_states(states), str(states)
-        elif checkpoint is None:
-            raise FileNotFoundError("no checkpoint given")
+            found, source = optimiser_states_of_file(states, game)
         else:
             found, source = checkpoint_optimiser_states(game, checkpoint)
     except FileNotFoundError as err:
@@ -458,6 +472,8 @@ def trained_method(
         ]
         given["betas"] = pairs[0] if pairs[0] == pairs[1] else tuple(pairs)
     if given.get("n_critic") is not None:
+        given["alternating"] = True
+    if name == "la-adam" and "alternating" not in given:  # LAGAN's trainer (names.la_adam)
         given["alternating"] = True
     if given.get("alternating") and name.removeprefix("la-") not in ("adam", "rmsprop"):
         raise ValueError(f"alternating/n_critic: method {name!r} is simultaneous only")
@@ -484,6 +500,10 @@ def trained_method(
         if given.get("alternating")
         else {"alternating": False},
     }
+    if frozen:
+        from ._adam import frozen_statistics
+
+        settings["frozen_adam"] = frozen_statistics(method)
     return method, settings
 
 
@@ -497,7 +517,7 @@ def sidecar_paths(checkpoint: str | Path) -> tuple[Path, ...]:
     """The optimiser-state files of a checkpoint in gamedyn's layout (they may not exist).
 
     ``NAME.safetensors`` → ``(NAME.optimiser.safetensors, NAME.optimiser.json)``;
-    ``NAME.pt``/``.pth`` → ``(NAME.optimiser.pt,)``.
+    ``NAME.pt``/``.pth``/``.ckpt`` → ``(NAME.optimiser.pt,)``.
     """
     path = Path(checkpoint)
     stem = path.with_suffix("")
@@ -562,7 +582,7 @@ def _resolve(path: Path) -> tuple[Path, ...]:
         return (path,)
     if suffix == ".safetensors":
         return sidecar_paths(path)
-    if suffix in (".pt", ".pth"):
+    if suffix in (".pt", ".pth", ".ckpt"):
         beside = sidecar_paths(path)
         return beside if beside[0].is_file() or not path.is_file() else (path,)
     raise ValueError(f"{str(path)!r}: expected a .safetensors or .pt checkpoint or its sidecar")
@@ -630,21 +650,81 @@ def load_optimiser_states(path: str | Path) -> tuple[dict[str, Any], dict[str, A
 
 
 def checkpoint_optimiser_states(
-    game: TorchGame, checkpoint: str | Path
+    game: TorchGame, checkpoint: str | Path | tuple | None
 ) -> tuple[tuple[dict[str, Any], dict[str, Any]], str]:
     """Both players' optimiser state dicts for ``checkpoint`` and where they came from: gamedyn's
     sidecar when there is one (:func:`load_optimiser_states`), else the checkpoint's own entries
-    (:func:`optimiser_states_in` of ``game.checkpoint_report``), else whatever
-    :func:`load_optimiser_states` makes of the path (a ``.pt`` of both states, or its error)."""
+    (:func:`optimiser_states_in` of ``game.checkpoint_report``: with the players in two files,
+    the entries of either file), else whatever :func:`load_optimiser_states` makes of the path
+    (a ``.pt`` of both states, or its error).
+
+    Args:
+      game: the game loaded from the checkpoint (its ``checkpoint_report``).
+      checkpoint: the one checkpoint file, or the pair of files the players came from
+        (``--generator-checkpoint``/``--discriminator-checkpoint``; or ``None``): then only
+        their entries.
+
+    Raises:
+      FileNotFoundError: no optimiser state found.
+    """
+    if isinstance(checkpoint, (tuple, list)):  # two files: their own entries only
+        checkpoint = None
     report = getattr(game, "checkpoint_report", None)
-    if report is not None and not all(p.is_file() for p in sidecar_paths(checkpoint)):
+    sidecar = checkpoint is not None and all(p.is_file() for p in sidecar_paths(checkpoint))
+    if report is not None and not sidecar:
         try:
             states, where = optimiser_states_in(report, game)
         except LookupError:
             pass
         else:
             return states, " and ".join(where)
+    if checkpoint is None:
+        files = " and ".join(repr(f) for f in getattr(report, "files", ())) or "the checkpoints"
+        raise FileNotFoundError(f"no torch.optim state dict in {files}")
     return load_optimiser_states(checkpoint), str(checkpoint)
+
+
+class _Entry(NamedTuple):
+    file: str
+    key: str
+    value: Any
+
+
+class _Entries(NamedTuple):
+    files: tuple[str, ...]
+    ignored: tuple[_Entry, ...]
+
+
+def optimiser_states_of_file(
+    path: str | Path, game: TorchGame
+) -> tuple[tuple[dict[str, Any], dict[str, Any]], str]:
+    """Both players' optimiser state dicts from one file given on its own
+    (``--optimiser-state FILE``), and where they came from.
+
+    gamedyn's layout (:func:`load_optimiser_states`), or a ``torch.save`` file
+    (``.pt``/``.pth``/``.ckpt``, read with ``weights_only=True``) holding the two states under any
+    of the names a checkpoint's own entries may have (``optG``/``optD``, ``optimizer_G``,
+    ``gen_optim``, Lightning's ``optimizer_states`` list...), matched to the players as
+    :func:`optimiser_states_in` does (parameter names, counts and shapes; the keys' names break a
+    tie).
+    """
+    try:
+        return load_optimiser_states(path), str(path)
+    except ValueError as err:
+        if Path(path).suffix.lower() not in (".pt", ".pth", ".ckpt"):
+            raise
+        try:
+            data = torch.load(path, weights_only=True, map_location="cpu")  # plain data only
+        except Exception:
+            raise err from None
+        if not isinstance(data, Mapping):
+            raise
+        entries = tuple(_Entry(str(path), str(k), v) for k, v in data.items())
+        try:
+            states, where = optimiser_states_in(_Entries((str(path),), entries), game)
+        except LookupError:
+            raise err from None
+        return states, " and ".join(where)
 
 
 def read_checkpoint_optimiser(game: TorchGame, checkpoint: str | Path) -> CheckpointOptimiser:

@@ -32,7 +32,7 @@ from ..spectrum._operator import JacobianOperator
 from ._conditioning import operator_condition_numbers
 from ._pseudospectra import default_grid, projected_sigma_min
 from ._rotation import RotationIndex, operator_rotation, parameter_blocks
-from ._transient import flow_products, power_norms
+from ._transient import flow_powers, power_norms
 
 __all__ = ["NonNormal", "non_normal_extras"]
 
@@ -132,11 +132,11 @@ def non_normal_extras(
         }
     if options.transient is not None:
         start = op.count
-        if discrete:
-            apply, apply_t = op.apply, op.apply_transpose
-        else:
-            apply, apply_t = flow_products(op, options.dt)
-        norms, _ = power_norms(apply, apply_t, n, options.transient, tol=tol, device=op.device)
+        powers = None if discrete else flow_powers(op, options.dt)
+        norms, _ = power_norms(
+            op.apply, op.apply_transpose, n, options.transient, tol=tol, device=op.device,
+            powers=powers,
+        )  # fmt: skip
         entry: dict[str, Any] = {
             "operator": "T" if discrete else f"exp(-t dt J), dt = {options.dt:g}",
             "norms": norms.tolist(),

@@ -14,7 +14,8 @@ For the game Jacobian itself (``method=None``) the dynamics is the gradient flow
 * :func:`transient_growth`: dense (powers by repeated products, norms by LAPACK), or
   matrix-free: Lanczos on ``(Tᵗ)ᵀ Tᵗ`` with ``t`` products of ``T`` and ``t`` of ``Tᵀ`` per
   step (the ``JacobianOperator``'s ``apply`` and ``apply_transpose``), warm-started from the
-  previous ``t``'s worst direction; for the flow, each product is ``expm_multiply``'s.
+  previous ``t``'s worst direction; for the flow, ``e^{−t·dt·J} u`` is one Krylov exponential
+  (:func:`gamedyn.linalg.expm_apply`, Arnoldi from ``u``), whatever ``t``.
 * :func:`worst_direction`: the peak ``t* = argmax ‖Tᵗ‖``, its amplification and the unit
   initial direction (right singular vector) that attains it; :func:`amplification_run` runs the
   method's own step from that direction and measures what it does.
@@ -66,6 +67,7 @@ Tensor = torch.Tensor
 __all__ = [
     "flow_map",
     "flow_products",
+    "flow_powers",
     "dense_power_norms",
     "power_norms",
     "transient_growth",
@@ -121,13 +123,16 @@ def power_norms(
     seed: int = 0,
     device: Any = None,
     dtype: torch.dtype = torch.float64,
+    powers: tuple[Callable[[Tensor, int], Tensor], Callable[[Tensor, int], Tensor]] | None = None,
 ) -> tuple[np.ndarray, list[Tensor]]:
     """``‖Tᵗ‖₂`` for ``t = 0 … steps`` from products ``T u`` and ``Tᵀ w`` only (matrix-free).
 
     At each ``t``, Lanczos on ``(Tᵗ)ᵀTᵗ`` (``t`` products of each kind per Lanczos step) to
     relative residual ``tol`` on ``‖Tᵗ‖²``, started from the previous ``t``'s worst direction
     plus a tenth of a fixed random vector (so no direction is missed). Returns the norms and the
-    unit right singular vectors (``vectors[t]`` attains ``‖Tᵗ‖``).
+    unit right singular vectors (``vectors[t]`` attains ``‖Tᵗ‖``). ``powers``: ``(u, t) ↦ Tᵗ u``
+    and ``(w, t) ↦ (Tᵀ)ᵗ w`` in one call each (the flow's ``e^{−t·dt·J}`` by one Krylov
+    exponential, :func:`flow_powers`) instead of ``t`` products.
 
     Raises:
       ValueError: Lanczos did not converge in ``lanczos_steps`` steps at some ``t``.
@@ -141,11 +146,15 @@ def power_norms(
     for t in range(1, steps + 1):
 
         def power(u: Tensor, t: int = t) -> Tensor:
+            if powers is not None:
+                return powers[0](u, t)
             for _ in range(t):
                 u = apply(u)
             return u
 
         def power_t(w: Tensor, t: int = t) -> Tensor:
+            if powers is not None:
+                return powers[1](w, t)
             for _ in range(t):
                 w = apply_transpose(w)
             return w
@@ -176,6 +185,21 @@ def flow_products(op: JacobianOperator, dt: float) -> tuple[Callable, Callable]:
     def apply_transpose(w: Tensor) -> Tensor:
         image = expm_multiply(minus_t, w.detach().cpu().double().numpy(), traceA=0.0)
         return as_tensor(image, w)
+
+    return apply, apply_transpose
+
+
+def flow_powers(op: JacobianOperator, dt: float, tol: float = 1e-13) -> tuple[Callable, Callable]:
+    """``(u, t) ↦ e^{−t·dt·A} u`` and ``(w, t) ↦ e^{−t·dt·Aᵀ} w``, each one Krylov exponential
+    (:func:`~gamedyn.linalg.expm_apply`: Arnoldi from ``u``, ``m`` products with ``m``
+    growing with ``t·dt·‖A‖``, not with ``t``), in float64 on the operator's device."""
+    from ..linalg import expm_apply
+
+    def apply(u: Tensor, t: int) -> Tensor:
+        return expm_apply(op.apply, u, t * dt, tol=tol).vector
+
+    def apply_transpose(w: Tensor, t: int) -> Tensor:
+        return expm_apply(op.apply_transpose, w, t * dt, tol=tol).vector
 
     return apply, apply_transpose
 
@@ -211,10 +235,11 @@ def transient_growth(
         matrix = dense_matrix(game, method, z)
         return dense_power_norms(flow_map(matrix, dt) if method is None else matrix, steps)
     op = operator_of(game, method, z, mode)
-    apply, apply_t = (op.apply, op.apply_transpose) if method is not None else flow_products(op, dt)
+    powers = None if method is not None else flow_powers(op, dt)
     norms, _ = power_norms(
-        apply, apply_t, op.shape[0], steps, tol=tol, lanczos_steps=lanczos_steps, device=op.device
-    )
+        op.apply, op.apply_transpose, op.shape[0], steps, tol=tol, lanczos_steps=lanczos_steps,
+        device=op.device, powers=powers,
+    )  # fmt: skip
     return norms
 
 
@@ -256,18 +281,11 @@ def worst_direction(
         direction = vh[0]
     else:
         op = operator_of(game, method, z)
-        apply, apply_t = (
-            (op.apply, op.apply_transpose) if method is not None else flow_products(op, dt)
-        )
         norms, vectors = power_norms(
-            apply,
-            apply_t,
-            op.shape[0],
-            steps,
-            tol=tol,
-            lanczos_steps=lanczos_steps,
-            device=op.device,
-        )
+            op.apply, op.apply_transpose, op.shape[0], steps, tol=tol,
+            lanczos_steps=lanczos_steps, device=op.device,
+            powers=None if method is not None else flow_powers(op, dt),
+        )  # fmt: skip
         peak = int(np.argmax(norms))
         direction = vectors[peak].detach().cpu().double().numpy()
     direction = direction * np.sign(direction[np.argmax(np.abs(direction))])

@@ -16,8 +16,12 @@ Fields common to both:
 * ``mode``: how ``J u`` is computed (:data:`~gamedyn.vocabulary.PRODUCT_MODES`,
   :class:`~gamedyn.spectrum.JacobianOperator`).
 * ``precision``: the dtype the products run in, ``"float64"`` or ``"float32"`` (the game must
-  compute in that dtype), ``"mixed"`` (float32 products, refined in float64), or ``None`` (the
-  default): the game's own dtype. The Krylov basis is float64 in every case.
+  compute in that dtype), ``"mixed"`` (float32 products to about 1e-6, then float64 products
+  from those vectors: float64 eigenvalues and residuals,
+  :func:`gamedyn.linalg.mixed_precision_eigs`; Krylov–Schur, a TorchGame), or ``None``
+  (the default): the game's own dtype, except
+  ``"mixed"`` for the game Jacobian of a float64 TorchGame of at least 100,000 entries with
+  ``which="LM"`` (measured to pay there). The Krylov basis is float64 in every case.
 * ``solve_tol``, ``solve_iterations``: the step's inner linear solves (CGD, ACGD), by GMRES
   to ``solve_tol`` in at most ``solve_iterations`` steps
   (:class:`~gamedyn.backends.MatrixFreeOps`).

@@ -1,0 +1,112 @@
+"""Benchmark: top-k of a GAN's game Jacobian with float64, float32 and mixed-precision products.
+
+Variants (same ``k``, ``which="LM"``, ``ncv``, start vector; Krylov–Schur, float64 basis), run
+interleaved in one process, order rotated each round, one torch thread, CPU and wall time, min and
+median (``benchmarks/_timing.py``):
+
+* ``float64``: float64 products throughout to ``--tol`` (today's default);
+* ``float32``: float32 products to ``--low-tol`` (its answer is float32-accurate only);
+* ``mixed``: float32 products to ``--low-tol``, then float64 products to ``--tol`` started from
+  those vectors (:func:`gamedyn.linalg.mixed_precision_eigs`; ``KrylovSchur(precision="mixed")``).
+
+Each variant's products are counted, and the largest relative distance of the float32 and mixed
+eigenvalues to the float64 ones printed. The operators (and their linearize traces) are built
+once, before the timed rounds (their cost is printed apart): the rounds time the solves.
+
+Run:
+  python benchmarks/bench_mixed_precision.py                          # digits DCGAN, 300 steps
+  python benchmarks/bench_mixed_precision.py --checkpoint CKPT        # a digits checkpoint
+  python benchmarks/bench_mixed_precision.py --example dcgan --rounds 1 --k 6 --tol 1e-10
+  python benchmarks/bench_mixed_precision.py --example dcgan --width 32 --rounds 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+
+import numpy as np
+import torch
+from _timing import interleaved, single_threaded, table
+
+from gamedyn.examples import EXAMPLES, train
+from gamedyn.examples import dcgan as dcgan_example
+from gamedyn.games import TorchGame
+from gamedyn.linalg import krylov_schur, mixed_precision_eigs
+from gamedyn.spectrum import JacobianOperator
+
+
+def load(args: argparse.Namespace, tmp: str) -> TorchGame:
+    if args.example == "dcgan":
+        torch.manual_seed(0)
+        G, D = dcgan_example.generator(args.width), dcgan_example.discriminator(args.width)
+        real, latent = dcgan_example.sample(args.batch, 0), dcgan_example.latent(args.batch, 1)
+        return TorchGame(G, D, "non-saturating", real, latent)
+    example = EXAMPLES["digits"]
+    path = args.checkpoint
+    if path is None:
+        path = train(example, args.steps, tmp, args.steps, seed=0)[-1]
+    return example.load_game(path, args.batch, 12_345)
+
+
+def distance(values: np.ndarray, reference: np.ndarray) -> float:
+    return float(max(np.min(np.abs(reference - v)) / abs(v) for v in values))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--example", choices=("digits", "dcgan"), default="digits")
+    p.add_argument("--checkpoint", default=None, help="a digits checkpoint (default: train one)")
+    p.add_argument("--steps", type=int, default=300, help="training steps of the digits DCGAN")
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--width", type=int, default=64, help="DCGAN width (64: 1.7 M parameters)")
+    p.add_argument("--k", type=int, default=6)
+    p.add_argument("--tol", type=float, default=1e-10)
+    p.add_argument("--low-tol", type=float, default=1e-6)
+    p.add_argument("--ncv", type=int, default=None)
+    p.add_argument("--rounds", type=int, default=5)
+    args = p.parse_args()
+    with single_threaded(), tempfile.TemporaryDirectory() as tmp:
+        game = load(args, tmp)
+        start = time.process_time()
+        op64 = JacobianOperator(game)
+        op32 = JacobianOperator(game.with_dtype(torch.float32))
+        v0 = torch.as_tensor(np.random.default_rng(0).standard_normal(game.n))
+        op64.apply(v0), op32.apply(v0)  # the traces
+        print(f"{game}\nn = {game.n:,}, k = {args.k}, tol {args.tol:g}, low tol {args.low_tol:g}, "
+              f"one torch thread; operators built in {time.process_time() - start:.2f} CPU s "
+              f"({op64.mode} / {op32.mode})")  # fmt: skip
+        n, k = game.n, args.k
+
+        def solve(op, tol):
+            return lambda: krylov_schur(op.apply, n, k, tol=tol, ncv=args.ncv, v0=v0)
+
+        def mixed():
+            return mixed_precision_eigs(
+                op32.apply, op64.apply, n, k, tol=args.tol, low_tol=args.low_tol, ncv=args.ncv,
+                v0=v0,
+            )  # fmt: skip
+
+        variants = {
+            "float64": solve(op64, args.tol),
+            "float32": solve(op32, args.low_tol),
+            "mixed": mixed,
+        }
+        timings = interleaved(variants, args.rounds, warmup=False, progress=True)
+        print(table(timings, baseline="float64"))
+        reference = timings["float64"].result.values
+        for name, t in timings.items():
+            r = t.result
+            products = (
+                f"{r.low_matvecs} float32 + {r.high_matvecs} float64"
+                if name == "mixed"
+                else f"{r.matvecs} {name}"
+            )
+            print(f"{name:8s}: {products} products; eigenvalues vs float64: "
+                  f"{distance(r.values, reference):.1e} relative")  # fmt: skip
+        print("float64 eigenvalues:", np.array2string(reference, precision=8))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""``gamedyn report LOG_DIR [--out DIR]``: figures and a summary from a training monitor's log.
+
+Reads ``LOG_DIR/spectra.jsonl`` (:func:`gamedyn.monitor.read_monitor_log`; a torn last line is
+ignored), draws :func:`gamedyn.plot.monitor_report` into ``--out`` (default ``LOG_DIR``):
+``monitor_report.png``/``.pdf`` and ``monitor_summary.txt``, and prints the summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from .arguments import output_directory
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``report``; returns its parser."""
+    p = subparsers.add_parser(
+        "report", help="figures and a summary from a training monitor's log (gamedyn.monitor)"
+    )
+    p.add_argument("log_dir", help="the monitor's log_dir (holding spectra.jsonl)")
+    p.add_argument("--out", default=None, help="output folder (default: LOG_DIR)")
+    p.set_defaults(run=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Draw the report and print the summary; 0."""
+    from ..monitor import LOG_NAME
+    from ..plot import monitor_report
+
+    log = Path(args.log_dir)
+    if not (log / LOG_NAME).is_file():
+        raise FileNotFoundError(f"LOG_DIR {str(log)!r} holds no monitor log {LOG_NAME}")
+    out = output_directory(args.out if args.out is not None else str(log))
+    _, summary = monitor_report(log, out)
+    print(summary.text)
+    print(f"wrote {Path(out) / 'monitor_report.png'}, .pdf and monitor_summary.txt")
+    return 0

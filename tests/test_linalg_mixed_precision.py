@@ -1,0 +1,129 @@
+"""Mixed precision: float32 products to about 1e-6, then float64 from those vectors — the
+eigenvalues and true residuals of a float64 solve (gamedyn.linalg.mixed_precision_eigs, wired as
+``KrylovSchur(precision="mixed")``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from helpers import spectrum_distance, tiny_gan
+
+from gamedyn.games import Bilinear
+from gamedyn.linalg import mixed_precision_eigs
+from gamedyn.methods import GDA, ExtraGradient
+from gamedyn.spectrum import (
+    Arpack,
+    JacobianOperator,
+    KrylovSchur,
+    eigenvalues,
+    solve_top,
+    top_eigenvalues,
+)
+
+MIXED = KrylovSchur(tol=1e-10, precision="mixed")
+
+
+@pytest.fixture(scope="module")
+def game():
+    return tiny_gan(generator_width=12, discriminator_width=14, batch_size=16)
+
+
+def test_game_free_refinement_reaches_float64_accuracy():
+    rng = np.random.default_rng(3)
+    n = 120
+    a = torch.as_tensor(rng.standard_normal((n, n)) / np.sqrt(n) + np.diag(np.linspace(0, 3, n)))
+    low = lambda u: (a.float() @ u.float()).double()  # noqa: E731
+    r = mixed_precision_eigs(low, lambda u: a @ u, n, 4, tol=1e-12, return_vectors=True)
+    dense = np.linalg.eigvals(a.numpy())
+    assert r.converged and r.low_matvecs > 0 and r.high_matvecs > 0
+    assert spectrum_distance(r.values, dense) < 1e-11 * np.abs(dense).max()
+    for value, x in zip(r.values, r.vectors, strict=True):
+        x = x.numpy()
+        residual = np.linalg.norm(a.numpy() @ x - value * x) / np.linalg.norm(x)
+        assert residual <= 1e-12 * abs(value) * 1.01
+
+
+@pytest.mark.parametrize("which", ["LM", "SR"])
+def test_mixed_equals_the_float64_solve(game, which):
+    plain = top_eigenvalues(game, k=4, which=which, solver=KrylovSchur(tol=1e-10))
+    mixed = top_eigenvalues(game, k=4, which=which, solver=MIXED)
+    scale = np.abs(plain.values).max()
+    np.testing.assert_allclose(mixed.values, plain.values, rtol=0, atol=1e-9 * scale)
+    assert np.all(mixed.residuals <= 1e-10 * np.abs(mixed.values) * 1.01)
+    assert np.all(plain.residuals <= 1e-10 * np.abs(plain.values) * 1.01)
+    assert spectrum_distance(mixed.values, eigenvalues(game)) < 1e-9 * scale
+    assert mixed.precision.startswith("mixed: ") and "float32" in mixed.precision
+    assert plain.precision == "float64"
+
+
+def test_true_residuals_of_mixed_are_float64_residuals(game):
+    mixed = top_eigenvalues(game, k=3, solver=KrylovSchur(tol=1e-11, precision="mixed"))
+    a = JacobianOperator(game)
+    dense = np.stack([a.matvec(e) for e in np.eye(game.n)], axis=1)
+    w = np.linalg.eigvals(dense)
+    for value, residual in zip(mixed.values, mixed.residuals, strict=True):
+        assert np.min(np.abs(w - value)) <= 1e-9 * abs(value)
+        assert residual <= 1e-11 * abs(value) * 1.01
+
+
+def test_mixed_on_a_float32_game_refines_in_float64(game):
+    game32 = game.with_dtype(torch.float32)
+    mixed = top_eigenvalues(game32, k=3, solver=MIXED)
+    plain = top_eigenvalues(game, k=3, solver=KrylovSchur(tol=1e-10))
+    np.testing.assert_allclose(mixed.values, plain.values, rtol=0, atol=1e-9)
+
+
+def test_operator_spectrum_in_mixed_precision(game):
+    method = ExtraGradient(0.05)
+    plain = top_eigenvalues(game, k=3, method=method, solver=KrylovSchur(route="operator"))
+    mixed = top_eigenvalues(game, k=3, method=method, solver=MIXED)
+    np.testing.assert_allclose(mixed.values, plain.values, rtol=0, atol=1e-9)
+    assert mixed.route.startswith("operator")
+
+
+def test_with_dtype_is_the_same_game(game):
+    twin = game.with_dtype(torch.float32)
+    assert twin.dtype == torch.float32 and game.dtype == torch.float64
+    assert twin.z0.dtype == torch.float32 and game.z0.dtype == torch.float64
+    field = twin.field(twin.z0).double()
+    np.testing.assert_allclose(field.numpy(), game.field(game.z0).numpy(), atol=1e-5)
+    assert game.with_dtype(torch.float64) is game
+
+
+def test_mixed_is_refused_where_it_cannot_run(game):
+    with pytest.raises(ValueError, match="precision"):
+        KrylovSchur(precision="half")
+    with pytest.raises(ValueError, match="KrylovSchur"):
+        top_eigenvalues(game, k=2, solver=Arpack(precision="mixed"))
+    with pytest.raises(ValueError, match="operator route"):
+        top_eigenvalues(game, k=2, method=GDA(0.1), solver=MIXED.replace(route="jacobian"))
+    with pytest.raises(ValueError, match="TorchGame"):
+        top_eigenvalues(Bilinear(np.diag([3.0, 2.0, 1.0, 0.5])), k=2, solver=MIXED)
+
+
+def test_solve_top_mixed_on_a_built_operator(game):
+    op = JacobianOperator(game)
+    r = solve_top(op, 3, solver=MIXED)
+    assert r.matvecs > 0 and op.count >= r.matvecs
+
+
+def test_default_precision_is_mixed_only_where_it_pays(game, monkeypatch):
+    from gamedyn.spectrum import _eigensolvers
+
+    assert top_eigenvalues(game, k=2).precision == "float64"  # small: float64 throughout
+    monkeypatch.setattr(_eigensolvers, "MIXED_MIN_SIZE", 10)
+    assert top_eigenvalues(game, k=2).precision.startswith("mixed")
+    assert top_eigenvalues(game, k=2, which="SR").precision == "float64"
+    explicit = KrylovSchur(precision="float64")
+    assert top_eigenvalues(game, k=2, solver=explicit).precision == "float64"
+
+
+def test_low_phase_that_does_not_converge_still_refines():
+    n = 60
+    a = torch.diag(torch.linspace(1e-9, 1.0, n, dtype=torch.float64))
+    low = lambda u: (a.float() @ u.float()).double()  # noqa: E731
+    r = mixed_precision_eigs(
+        low, lambda u: a @ u, n, 2, which="SR", tol=1e-10, low_tol=1e-9, low_restarts=1
+    )
+    assert r.converged and not r.low_converged

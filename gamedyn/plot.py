@@ -45,7 +45,6 @@ from .games._base import Game
 from .methods import Method
 
 __all__ = [
-    "OKABE_ITO",
     "PALETTE",
     "STYLE",
     "style",
@@ -54,7 +53,6 @@ __all__ = [
     "eigenvalue_paths",
     "rate_region",
     "hyperparameter_map",
-    "field_on_grid",
     "vector_field",
     "trajectories",
     "path_angle",

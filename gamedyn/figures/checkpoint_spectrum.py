@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm  # not tqdm.auto: it warns in a notebook without ipywidgets
 
 from ..examples import EXAMPLES, Example, train
 from ..games import TorchGame

@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm  # not tqdm.auto: it warns in a notebook without ipywidgets
 
 from ..examples import EXAMPLES, Example, train
 from ..examples.training import BETAS

@@ -22,12 +22,13 @@ number comes from the methods' steps through :mod:`gamedyn.spectrum`.
 * rates: :func:`rate`, :func:`lambda_grid`, :func:`rate_grid`, :func:`predicted_rate`,
   :func:`operator_eigenvalues`;
 * over hyperparameters: :func:`hyperparameter_map` (a :class:`RateMap`);
-* tuning: :func:`tune` (a :class:`Tuned`).
+* tuning: :func:`tune` (a :class:`Tuned`; warns :class:`OptimumOnEdgeWarning` when the best
+  point lies on a bound of the search box; ``Tuned.on_edge`` names the hyperparameters there).
 """
 
 from ._hyperparameters import RateMap, hyperparameter_map
 from ._rates import lambda_grid, operator_eigenvalues, predicted_rate, rate, rate_grid
-from ._tuning import Tuned, tune
+from ._tuning import OptimumOnEdgeWarning, Tuned, tune
 
 __all__ = [
     "rate",
@@ -39,4 +40,5 @@ __all__ = [
     "hyperparameter_map",
     "Tuned",
     "tune",
+    "OptimumOnEdgeWarning",
 ]

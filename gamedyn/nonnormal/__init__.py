@@ -26,12 +26,7 @@ Example:
 """
 
 from ._conditioning import condition_numbers, departure_from_normality
-
-# Names imported here but not in ``__all__`` are the package's own (its modules, tests).
-from ._extras import (
-    NonNormal,
-    non_normal_extras,  # noqa: F401
-)
+from ._extras import NonNormal, headlines, non_normal_extras  # noqa: F401
 from ._numerical_range import field_of_values, numerical_abscissa, numerical_radius
 from ._pseudospectra import (
     SchurResolvent,
@@ -81,4 +76,5 @@ __all__ = [
     "parameter_blocks",
     "dense_rotation_index",
     "NonNormal",
+    "headlines",
 ]

@@ -1245,11 +1245,8 @@ def _mixed_record(kind: str) -> Path:
 
 
 def reliability_cases() -> list[Case]:  # noqa: PLR0915 - one list of cases
-    from gamedyn.games.stochastic import AdditiveNoise
-    from gamedyn.landscape import path_angle
-    from gamedyn.trajectory import run
-
-    from gamedyn.games import Bilinear, DiracGAN
+    from gamedyn import path_angle, run
+    from gamedyn.games import AdditiveNoise, Bilinear, DiracGAN
     from gamedyn.methods import GDA, Adam, AltGDA
     from gamedyn.nonnormal import kreiss_bounds, pseudospectrum, transient_growth
     from gamedyn.spectrum import spectral_radius
@@ -1580,7 +1577,7 @@ def _rho_game(rho: float = 1.0 - 1e-13) -> Any:
 
 
 def _seed_bilinear(seed: Any) -> Any:
-    from gamedyn.games.stochastic import seed_bilinear
+    from gamedyn.games import seed_bilinear
 
     return seed_bilinear(2, seed=seed)
 
@@ -1596,7 +1593,7 @@ def _under_rlimit_as() -> Any:
     code = (
         "import resource, numpy as np\n"
         "from gamedyn.games import Bilinear\n"
-        "from gamedyn.games.stochastic import AdditiveNoise\n"
+        "from gamedyn.games._stochastic import AdditiveNoise\n"
         "from gamedyn.methods import GDA\n"
         "from gamedyn.stochastic import stochastic_run\n"
         "resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, resource.RLIM_INFINITY))\n"

@@ -32,6 +32,7 @@ from ..methods import Method
 from ..vocabulary import which_score
 from ._operator import JacobianOperator
 from ._ordering import sorted_with
+from ._preconditioned_route import preconditioned_form
 
 Tensor = torch.Tensor
 
@@ -145,10 +146,13 @@ def route_problem(
                 f"the step evaluates the field {gap:.1e} away from z (v(z) ≠ 0: its Jacobian has "
                 "second-derivative terms there), so the operator route is used"
             )
-    from ._maps import NoEigenvalueMap, numeric_eigenvalue_map  # sympy: loaded on first use
+    from ._maps import NoEigenvalueMap, eigenvalue_matrix, numeric_eigenvalue_map  # sympy
 
+    form = preconditioned_form(method, game, z)  # frozen simultaneous Adam: the map on P J
+    mapped = method if form is None else form[0]
     try:
-        numeric_eigenvalue_map(method)
+        numeric_eigenvalue_map(mapped)
+        eigenvalue_matrix(mapped, np.array([0.5 + 0.5j]))  # per-player steps: no matrix
     except (NoEigenvalueMap, ValueError, TypeError) as err:
         return f"{method!r} has no numeric eigenvalue map ({str(err)[:80]}...)"
     return None
@@ -173,15 +177,17 @@ def top_by_jacobian(
     """
     from ._maps import numeric_eigenvalue_map
 
-    method, tol = A.method, solver.tol
-    mu = numeric_eigenvalue_map(method)
+    tol = solver.tol
     J = JacobianOperator(A.game, A.z, mode=solver.mode)
+    form = preconditioned_form(A.method, A.game, A.z)
+    method, scale = (A.method, None) if form is None else form
+    mu = numeric_eigenvalue_map(method)
     start = A.count
     # J's residual tolerance tol first (the operator's residual is about |μ'(θ)| times J's); a
     # pair failing the check on the operator is solved again with J's tolerance 100× tighter
     for attempt, tol_j in enumerate((tol, 1e-2 * tol)):
         try:
-            values, residuals = _attempt(method, mu, J, A, k, tol, tol_j, solver)
+            values, residuals = _attempt(method, mu, J, A, k, tol, tol_j, solver, scale)
         except RouteFailed:
             if attempt == 1:
                 raise
@@ -199,10 +205,19 @@ def _attempt(
     tol: float,
     tol_j: float,
     solver: Any,
+    scale: Tensor | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
+    """One solve on ``J`` (``scale`` given: on ``diag(scale) J``, :mod:`._preconditioned_route`,
+    whose memory blocks are ``scale`` times the operator's)."""
     from ._maps import eigenvalue_matrix
 
     n = J.shape[0]
+    matvec = J.apply
+    if scale is not None:
+        scale = scale.to(device=J.device, dtype=torch.float64)
+
+        def matvec(u: Tensor) -> Tensor:
+            return scale * J.apply(u)
 
     def score(theta: np.ndarray) -> np.ndarray:
         return np.abs(mu(np.asarray(theta, dtype=complex))).max(axis=-1)
@@ -222,7 +237,7 @@ def _attempt(
 
     v0 = torch.as_tensor(np.random.default_rng(0).standard_normal(n))
     r = krylov_schur(
-        J.apply,
+        matvec,
         n,
         min(k, n - 2),
         "LM",
@@ -249,7 +264,8 @@ def _attempt(
     for j in order:
         value, c, i = candidates[j]
         v = r.vectors[i].to("cpu").numpy()
-        w = np.concatenate([c_b * v for c_b in c])
+        memory = v if scale is None else v / scale.to("cpu").numpy()
+        w = np.concatenate([c[0] * v] + [c_b * memory for c_b in c[1:]])
         gap = np.linalg.norm(A.matvec(w) - value * w) / np.linalg.norm(w)
         if not gap <= tol * max(abs(value), 1e-300):
             raise RouteFailed(

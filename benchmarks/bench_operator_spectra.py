@@ -12,12 +12,14 @@ with the same ``k``, ``tol`` and start vector, and the table gives:
   ``J`` products), residual checks not included;
 * ``× J``: that over the game Jacobian's own top-``k`` products with the default solver (the
   target: ``≤ 2``);
-* ``route``: which route ran; CPU seconds of the call (``time.process_time``, one thread; min
-  and median over ``--rounds`` interleaved rounds, :mod:`_timing`).
+* ``route``: which route ran; CPU seconds of the call (``time.process_time``, one thread
+  (:func:`_timing.single_threaded`); min and median over ``--rounds`` rounds, candidates
+  interleaved and their order rotated each round).
 
 Candidates (``--candidates``): ``default`` (``KrylovSchur(tol)``, ``ncv = max(2k + 1, 20)``),
-``ncv40``/``ncv60`` (a longer basis), ``operator`` (``route="operator"`` where ``auto`` takes
-another route).
+``ncv40``/``ncv60``/``ncv100`` (a longer basis), ``operator``/``op-ncv40``/``op-ncv100``
+(``route="operator"`` where ``auto`` takes another route, default and longer bases).
+The CPU columns come from ``time.process_time`` around each call (the machine was shared).
 
 Run:
   python -m gamedyn examples digits --steps 300 --save-every 300 --out /tmp/l_ckpt
@@ -42,7 +44,10 @@ CANDIDATES = {
     "default": {},
     "ncv40": {"ncv": 40},
     "ncv60": {"ncv": 60},
+    "ncv100": {"ncv": 100},
     "operator": {"route": "operator"},
+    "op-ncv40": {"route": "operator", "ncv": 40},
+    "op-ncv100": {"route": "operator", "ncv": 100},
 }
 
 

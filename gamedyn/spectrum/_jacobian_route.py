@@ -12,6 +12,9 @@ operator Jacobian on the state is the block matrix ``M(J)`` of the method's eige
 the ``k`` best ``θ``, and every pair's residual is checked **on the operator**
 (``‖A w − μ w‖ ≤ tol·|μ|·‖w‖``, two operator products per complex pair).
 
+Frozen simultaneous Adam, whose preconditioner ``P`` differs per coordinate, is the unit frozen
+Adam on ``P J`` (:mod:`._preconditioned_route`): Krylov–Schur runs on ``P J`` instead.
+
 Away from a stationary point the operator's Jacobian has second-derivative terms (extragradient's
 ``J(z − ηv)``, lookahead's fast steps away from ``z``): :func:`route_problem` says why and
 :func:`~gamedyn.spectrum.top_eigenvalues` uses the operator route.
@@ -130,8 +133,10 @@ def route_problem(
     """Why the Jacobian route does not hold for ``method`` at ``z`` (``None``: it holds).
 
     It holds when the method has an eigenvalue map and one eager step at ``method.init(z)``
-    calls only the field and ``J u``, each at ``z`` (to :data:`STATIONARY_TOL`). ``calls``: that
-    step already recorded (:func:`recorded_step`).
+    calls only the field and ``J u``, each at ``z`` (to :data:`STATIONARY_TOL`); frozen
+    simultaneous Adam with per-coordinate (and per-player) preconditioners maps the eigenvalues
+    of ``P J`` by its unit method's map (:mod:`._preconditioned_route`). ``calls``: that step
+    already recorded (:func:`recorded_step`).
     """
     if method is None:
         return "the game Jacobian itself (no operator to map)"

@@ -79,10 +79,10 @@ def preconditioned_form(
       >>> from gamedyn.games import Bilinear
       >>> game = Bilinear([[1.0]])
       >>> unit, a = preconditioned_form(
-      ...     Adam(0.1, betas=(0.5, 0.9), second_moment=4.0), game, game.default_point())
+      ...     Adam(0.1, betas=(0.5, 0.9), eps=0.0, second_moment=4.0), game, game.default_point())
       >>> unit
       Adam(lr=1.0, betas=(0.5, 0.9), eps=0.0, second_moment=1.0)
-      >>> [round(x, 12) for x in a.tolist()]  # lr / (√v̂ + ε)
+      >>> [round(x, 12) for x in a.tolist()]  # lr / √v̂
       [0.05, 0.05]
     """
     if method is None or _shape_problem(method) is not None:

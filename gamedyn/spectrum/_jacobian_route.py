@@ -128,7 +128,11 @@ def step_products(method: Method | None, game: Game, z: Tensor, calls: Calls | N
 
 
 def route_problem(
-    method: Method | None, game: Game, z: Tensor, calls: Calls | None = None
+    method: Method | None,
+    game: Game,
+    z: Tensor,
+    calls: Calls | None = None,
+    explicit: bool = True,
 ) -> str | None:
     """Why the Jacobian route does not hold for ``method`` at ``z`` (``None``: it holds).
 
@@ -136,7 +140,8 @@ def route_problem(
     calls only the field and ``J u``, each at ``z`` (to :data:`STATIONARY_TOL`); frozen
     simultaneous Adam with per-coordinate (and per-player) preconditioners maps the eigenvalues
     of ``P J`` by its unit method's map (:mod:`._preconditioned_route`). ``calls``: that step
-    already recorded (:func:`recorded_step`).
+    already recorded (:func:`recorded_step`). ``explicit=False`` (``route="auto"``): frozen
+    Adam's ``P J`` route is not taken (it measured no fewer products than the operator route).
     """
     if method is None:
         return "the game Jacobian itself (no operator to map)"
@@ -154,6 +159,11 @@ def route_problem(
     from ._maps import NoEigenvalueMap, eigenvalue_matrix, numeric_eigenvalue_map  # sympy
 
     form = preconditioned_form(method, game, z)  # frozen simultaneous Adam: the map on P J
+    if form is not None and not explicit:
+        return (
+            "frozen Adam's route on P·J measured no fewer products than the operator's "
+            "(benchmarks/bench_operator_spectra.py); route='jacobian' takes it"
+        )
     mapped = method if form is None else form[0]
     try:
         numeric_eigenvalue_map(mapped)

@@ -9,6 +9,8 @@ and brute-force grids.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from helpers import normal_game
@@ -228,6 +230,30 @@ def test_tune_momentum_finds_polyaks_heavy_ball():
     assert tuned.hyperparameters["beta"] == pytest.approx(q**2, rel=1e-5)
 
 
+def test_tune_flags_an_optimum_on_the_edge_of_its_box_and_not_inside():
+    # GDA on the real spectrum [m, L]: ρ(η) = max(|1 − ηm|, |1 − ηL|) falls until η = 2/(m + L).
+    # A box ending below that puts the best point on its upper bound; widening it frees it.
+    m, L = 0.1, 1.0
+    with pytest.warns(regions.OptimumOnEdgeWarning, match="lr = 1 at its upper bound 1"):
+        boxed = regions.tune(lambda lr: GDA(lr), [m, L], lr=(1e-3, 1.0))
+    assert boxed.on_edge == ("lr",)
+    assert boxed.hyperparameters["lr"] == pytest.approx(1.0, abs=1e-9)
+    assert boxed.rate == pytest.approx(1 - m, rel=1e-12)  # |1 − η m| at η = 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        free = regions.tune(lambda lr: GDA(lr), [m, L], lr=(1e-3, 4.0))
+    assert free.on_edge == ()
+    assert free.rate < boxed.rate
+    # the lower bound, and an integer hyperparameter at the end of its range: lookahead around
+    # GDA on a real spectrum contracts faster with more inner steps, so k = hi is the box's best
+    with pytest.warns(regions.OptimumOnEdgeWarning, match="lr = 3 at its lower bound 3"):
+        low = regions.tune(lambda lr: GDA(lr), [m, L], lr=(3.0, 4.0))
+    assert low.on_edge == ("lr",)
+    with pytest.warns(regions.OptimumOnEdgeWarning, match="k = 3 at its upper bound"):
+        deep = regions.tune(lambda k: Lookahead(GDA(0.5), k, 0.5), [m, L], k=(1, 3))
+    assert deep.on_edge == ("k",) and deep.hyperparameters["k"] == 3
+
+
 def brute_force_min(f, lo, hi, levels=5, points=401):
     """Minimum of ``f(X, Y)`` on a box by zooming grids (each ±3 cells around the best)."""
     (x0, y0), (x1, y1) = lo, hi
@@ -255,9 +281,11 @@ def test_tune_consensus_on_a_bilinear_spectrum_matches_brute_force():
     # Here γ sits on its bound and η where the two σ tie: 1 − 4η + 5η² = 1 − η + η²/2,
     # η = 2/3, ρ = √5/3.
     assert (lr_b, gamma_b, rho_b) == pytest.approx((2 / 3, 2.0, np.sqrt(5) / 3), abs=1e-6)
-    tuned = regions.tune(
-        lambda lr, gamma: Consensus(lr, gamma), lam, lr=(0.01, 2.0), gamma=(0.0, 2.0)
-    )
+    with pytest.warns(regions.OptimumOnEdgeWarning, match="gamma = 2 at its upper bound 2"):
+        tuned = regions.tune(
+            lambda lr, gamma: Consensus(lr, gamma), lam, lr=(0.01, 2.0), gamma=(0.0, 2.0)
+        )
+    assert tuned.on_edge == ("gamma",)
     assert tuned.rate <= rho_b + 1e-12
     assert tuned.rate == pytest.approx(rho_b, abs=1e-9)
     assert tuned.rate == pytest.approx(np.sqrt(5) / 3, abs=1e-12)
@@ -286,7 +314,9 @@ def test_tune_searches_integer_hyperparameters_over_integers():
 def test_tune_cgd_through_the_operator_jacobian_takes_the_largest_step():
     # CGD on x^T A y: ρ = 1/√(1 + η²σ_min²), decreasing in η: the optimum is the upper bound.
     game = Bilinear(np.diag([1.0, 0.5]))
-    tuned = regions.tune(lambda lr: CGD(lr), game=game, z=np.zeros(4), lr=(0.1, 2.0))
+    with pytest.warns(regions.OptimumOnEdgeWarning, match="lr = 2 at its upper bound 2"):
+        tuned = regions.tune(lambda lr: CGD(lr), game=game, z=np.zeros(4), lr=(0.1, 2.0))
+    assert tuned.on_edge == ("lr",)
     assert tuned.hyperparameters["lr"] == pytest.approx(2.0, abs=1e-9)
     assert tuned.rate == pytest.approx(1 / np.sqrt(1 + 4 * 0.25), rel=1e-10)
 

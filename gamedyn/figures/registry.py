@@ -32,7 +32,7 @@ def make_all(
     out_dir: str | Path = "figures", only: Iterable[str] | None = None, small: bool = False
 ) -> list[Path]:
     """Make the figures named in ``only`` (default: all) in ``out_dir``; returns the paths."""
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # not tqdm.auto: it warns in a notebook without ipywidgets
 
     names = list(FIGURES) if only is None else list(only)
     unknown = [n for n in names if n not in FIGURES]

@@ -22,12 +22,13 @@ number comes from the methods' steps through :mod:`gamedyn.spectrum`.
 * :mod:`.rates`: :func:`rate`, :func:`rate_grid`, :func:`predicted_rate`,
   :func:`operator_eigenvalues`;
 * :mod:`.hyperparameters`: :func:`hyperparameter_map`;
-* :mod:`.tuning`: :func:`tune`.
+* :mod:`.tuning`: :func:`tune` (warns :class:`OptimumOnEdgeWarning` when the best point lies on
+  a bound of the search box; ``Tuned.on_edge`` names the hyperparameters there).
 """
 
 from .hyperparameters import MakeMethod, RateMap, hyperparameter_map
 from .rates import lambda_grid, operator_eigenvalues, predicted_rate, rate, rate_grid
-from .tuning import INTEGER_HYPERPARAMETERS, Tuned, tune
+from .tuning import EDGE_TOLERANCE, INTEGER_HYPERPARAMETERS, OptimumOnEdgeWarning, Tuned, tune
 
 __all__ = [
     "rate",
@@ -40,5 +41,7 @@ __all__ = [
     "MakeMethod",
     "Tuned",
     "tune",
+    "OptimumOnEdgeWarning",
+    "EDGE_TOLERANCE",
     "INTEGER_HYPERPARAMETERS",
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import math
 import numbers
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -27,7 +28,10 @@ INTEGER_HYPERPARAMETERS = ("k",)
 
 GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
 
-__all__ = ["Tuned", "tune", "INTEGER_HYPERPARAMETERS"]
+EDGE_TOLERANCE = 1e-4
+"""How close to a bound, as a fraction of the search range, an optimum counts as on the edge."""
+
+__all__ = ["Tuned", "tune", "OptimumOnEdgeWarning", "INTEGER_HYPERPARAMETERS", "EDGE_TOLERANCE"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -35,12 +39,22 @@ __all__ = ["Tuned", "tune", "INTEGER_HYPERPARAMETERS"]
 # ---------------------------------------------------------------------------------------------
 
 
+class OptimumOnEdgeWarning(UserWarning):
+    """:func:`tune`'s best point lies on the edge of its search box: widen the bounds."""
+
+
 class Tuned(NamedTuple):
-    """The result of :func:`tune`: the best hyperparameters, their rate, and the work it took."""
+    """The result of :func:`tune`: the best hyperparameters, their rate, and the work it took.
+
+    ``on_edge`` names the hyperparameters whose best value lies on a bound of the search box
+    (within :data:`EDGE_TOLERANCE` of the range, or the first or last integer); there the rate
+    may keep falling outside the box, so the optimum is the box's, not the method's.
+    """
 
     hyperparameters: dict[str, Any]
     rate: float
     evaluations: int
+    on_edge: tuple[str, ...] = ()
 
 
 class _Interval(NamedTuple):
@@ -233,7 +247,12 @@ def tune(
       **bounds: ``name=(lo, hi)`` per hyperparameter, finite with ``lo < hi``.
 
     Returns:
-      :class:`Tuned` ``(hyperparameters, rate, evaluations)``.
+      :class:`Tuned` ``(hyperparameters, rate, evaluations, on_edge)``.
+
+    Warns:
+      OptimumOnEdgeWarning: when the best point lies on the edge of the box (its
+        hyperparameters are listed in ``Tuned.on_edge``); the rate may keep falling outside
+        the bounds, so widen them rather than report the edge as the optimum.
 
     Example:
       >>> from gamedyn.methods import Momentum
@@ -289,4 +308,40 @@ def tune(
         evaluations += objective.evaluations
         if rho < best_rate:
             best_rate, best_params = rho, objective.params(u)
-    return Tuned(best_params, float(best_rate), evaluations)
+    on_edge = _on_edge(best_params, intervals, choices)
+    if on_edge:
+        where = "; ".join(on_edge.values())
+        warnings.warn(
+            f"tune: the optimum lies on the edge of the search box ({where}); the rate may "
+            f"keep falling outside it: widen the bounds of {', '.join(on_edge)}",
+            OptimumOnEdgeWarning,
+            stacklevel=2,
+        )
+    return Tuned(best_params, float(best_rate), evaluations, tuple(on_edge))
+
+
+def _on_edge(
+    params: Mapping[str, Any], intervals: Sequence[_Interval], choices: Mapping[str, list[int]]
+) -> dict[str, str]:
+    """``{name: description}`` for each hyperparameter of ``params`` on a bound of its range.
+
+    A continuous one within :data:`EDGE_TOLERANCE` of its range (in the search's unit
+    coordinate, so geometric ranges are measured in scale); an integer one at the first or last
+    of two or more candidates.
+    """
+    edges: dict[str, str] = {}
+    for iv in intervals:
+        h = params[iv.name]
+        if iv.geometric:
+            u = math.log(h / iv.lo) / math.log(iv.hi / iv.lo)
+        else:
+            u = (h - iv.lo) / (iv.hi - iv.lo)
+        if u <= EDGE_TOLERANCE:
+            edges[iv.name] = f"{iv.name} = {h:.6g} at its lower bound {iv.lo:g}"
+        elif u >= 1.0 - EDGE_TOLERANCE:
+            edges[iv.name] = f"{iv.name} = {h:.6g} at its upper bound {iv.hi:g}"
+    for name, candidates in choices.items():
+        if len(candidates) > 1 and params[name] in (candidates[0], candidates[-1]):
+            side = "lower" if params[name] == candidates[0] else "upper"
+            edges[name] = f"{name} = {params[name]} at its {side} bound"
+    return edges

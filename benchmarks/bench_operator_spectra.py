@@ -17,7 +17,8 @@ with the same ``k``, ``tol`` and start vector, and the table gives:
   interleaved and their order rotated each round).
 
 Candidates (``--candidates``): ``default`` (``KrylovSchur(tol)``: an operator's
-``ncv = max(2k + 1, 40)``), ``ncv20`` (the former default, ``max(2k + 1, 20)``), ``ncv40``/``ncv60``/``ncv100`` (a longer basis), ``operator``/``op-ncv40``/``op-ncv100``
+``ncv = max(2k + 1, 40)``), ``ncv20`` (the former default, ``max(2k + 1, 20)``),
+``ncv40``/``ncv60``/``ncv100`` (a longer basis), ``operator``/``op-ncv40``/``op-ncv100``
 (``route="operator"`` where ``auto`` takes another route, default and longer bases).
 The CPU columns come from ``time.process_time`` around each call (the machine was shared).
 

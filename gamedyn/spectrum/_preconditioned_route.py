@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import torch
 
-from ..backends.matrix_free import MatrixFreeOps
-from ..games.base import Game
+from ..backends import MatrixFreeOps
+from ..games import Game
 from ..methods import Adam, AdamTransform, Composed, Method, Simultaneous
 
 Tensor = torch.Tensor

@@ -29,6 +29,7 @@ Example:
   ('netG', 'netD', 5)
 """
 
+from ._source import GANSource
 from .factories import TensorFile, build, import_factory, sampler, standard_normal
 from .files import PLAYERS, SAMPLE_SUFFIXES, SUFFIXES, TORCH_SUFFIXES, load, read_samples, save
 from .layouts import player_state_dicts
@@ -61,6 +62,7 @@ __all__ = [
     "load_gan",
     "load_torch_game",
     "load_torch_games",
+    "GANSource",
     "loaded_summary",
     "LoadReport",
     "PlayerReport",

@@ -2,15 +2,15 @@
 
 The ``type=`` functions make argparse refuse a bad number with its usual one-line
 ``gamedyn <command>: error: argument --k: ...`` and exit status 2; :func:`output_directory`
-and :func:`input_file` check paths before any computation, so an unwritable ``--out`` does not
+checks the output path before any computation, so an unwritable ``--out`` does not
 throw away a long analysis.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
-import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -26,7 +26,7 @@ __all__ = [
     "real",
     "probability",
     "output_directory",
-    "input_file",
+    "json_object",
     "add_options",
     "fill_defaults",
 ]
@@ -74,6 +74,19 @@ nonnegative_float = real(lambda v: v >= 0, ">= 0")
 probability = real(lambda v: 0 < v < 1, "in (0, 1)")
 
 
+def json_object(text: str) -> dict[str, Any]:
+    """A JSON object such as ``'{"ngf": 64}'``."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise argparse.ArgumentTypeError(f"not valid JSON ({err.msg}): {text!r}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(
+            f"must be a JSON object such as '{{\"ngf\": 64}}', got {text!r}"
+        )
+    return value
+
+
 def output_directory(path: str | Path, option: str = "--out") -> Path:
     """``path`` as a directory that exists (created if needed) and can be written, or a
     ``ValueError`` naming the option and the path."""
@@ -86,18 +99,6 @@ def output_directory(path: str | Path, option: str = "--out") -> Path:
             pass
     except OSError as err:
         raise ValueError(f"{option} {str(path)!r} is not writable: {err.strerror}") from None
-    return path
-
-
-def input_file(path: str | Path, option: str) -> Path:
-    """``path`` as a readable file, or a ``ValueError``/``FileNotFoundError`` naming it."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{option}: no file at {str(path)!r}")
-    if path.is_dir():
-        raise ValueError(f"{option} {str(path)!r} is a directory, not a file")
-    if not os.access(path, os.R_OK):
-        raise ValueError(f"{option} {str(path)!r} is not readable")
     return path
 
 

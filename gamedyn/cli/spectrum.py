@@ -1,55 +1,24 @@
 """``gamedyn spectrum CHECKPOINT ...``: top eigenvalues of a GAN checkpoint's game Jacobian or of
-an update operator's Jacobian, checked and recorded.
-
-Parses, then calls the library: the game from :func:`gamedyn.checkpoints.load_torch_games`, the
-method from :func:`gamedyn.methods.build` (or, for an optimiser, the state it was trained with:
-:func:`gamedyn.methods.trained_method`), the analysis from
-:func:`gamedyn.analysis.analyse` or, with ``--spread``, :func:`gamedyn.analysis.batch_spectra`
-(``--blocks``: :func:`gamedyn.spectrum.blocks_report`); writes the record
-(``eigenvalues.json``, ``eigenvalues.npz``) and its figures (:func:`gamedyn.plot.record_figures`)
-to ``--out``. A flag that the chosen ``--method`` or the other options do not use is refused.
-Exit status 1 when the solver did not converge (the partial record is written).
-
-Under ``torchrun`` the ``--batches`` are split over the processes and rank 0 writes.
-
-Example:
-  gamedyn spectrum checkpoints/mixture/step_002000.safetensors --example mixture --k 20
-  gamedyn spectrum ckpt.pt --generator models.py:Generator --discriminator models.py:D \\
-      --data real.pt --latent gamedyn.checkpoints:standard_normal --method adam --n-critic 5
-"""
+an update operator's Jacobian, checked and recorded (:func:`gamedyn.analysis.analyse`,
+:func:`gamedyn.analysis.batch_spectra`), written with its figures to ``--out``. A flag that the
+chosen ``--method`` or the other options do not use is refused. Exit status 1 when the solver
+did not converge (the partial record is written). Under ``torchrun`` the ``--batches`` are split
+over the processes and rank 0 writes."""
 
 from __future__ import annotations
 
 import argparse
-import inspect
 from pathlib import Path
 from typing import Any
 
-from ..methods import METHODS, OPTIMISERS, build
-from ..vocabulary import (
-    DEFAULT_PRODUCT_MODE,
-    INTERVALS,
-    KRYLOV_WHICH,
-    PRODUCT_MODES,
-    SOLVERS,
-)
-from .arguments import (
-    add_options,
-    at_least,
-    fill_defaults,
-    finite_float,
-    nonnegative_float,
-    nonnegative_int,
-    output_directory,
-    positive_float,
-    positive_int,
-    probability,
-)
+from ..methods import METHODS, OPTIMISERS, build, method_parameters
+from ..vocabulary import DEFAULT_PRODUCT_MODE, INTERVALS, KRYLOV_WHICH, PRODUCT_MODES, SOLVERS
+from . import arguments as a
 from .options import (
     add_checkpoint_files,
     add_model_arguments,
-    check_model_arguments,
     checkpoint_source,
+    gan_source,
     load_games,
 )
 
@@ -59,45 +28,49 @@ LINEARISATIONS = ("frozen", "exact")
 
 # flag -> (help, type or action, default when not given); None marks "not given"
 FLAGS: dict[str, tuple[str, Any, Any]] = {
-    "--k": ("number of eigenvalues", positive_int, 20),
+    "--k": ("number of eigenvalues", a.positive_int, 20),
     "--which": ("which eigenvalues, as ARPACK's which", KRYLOV_WHICH, "LM"),
-    "--tol": ("relative residual tolerance", positive_float, 1e-8),
-    "--ncv": ("Krylov basis size", positive_int, None),
-    "--max-restarts": ("restarts before giving up (solver's own default)", nonnegative_int, None),
+    "--tol": ("relative residual tolerance", a.positive_float, 1e-8),
+    "--ncv": ("Krylov basis size", a.positive_int, None),
+    "--max-restarts": ("restarts before giving up (solver's own default)", a.nonnegative_int, None),
     "--solver": ("eigen-solver", SOLVERS, "krylov-schur"),
     "--mode": ("how J u is computed", PRODUCT_MODES, DEFAULT_PRODUCT_MODE),
-    "--batches": ("average the field over this many batches", positive_int, 1),
+    "--batches": ("average the field over this many batches", a.positive_int, 1),
     "--spread": ("with --batches: also each batch's top-k", "store_true", False),
-    "--confidence": ("level of the interval across batches", probability, 0.95),
+    "--confidence": ("level of the interval across batches", a.probability, 0.95),
     "--interval": ("the interval's kind", INTERVALS, "batch-means"),
-    "--precision": ("target half-width: batches and batch size it needs", positive_float, None),
+    "--precision": ("target half-width: batches and batch size it needs", a.positive_float, None),
     "--blocks": ("per-player Hessians, couplings, Schur complement", "store_true", False),
     "--pseudospectrum": ("Krylov-projected pseudospectrum", "store_true", False),
-    "--pseudospectrum-basis": ("its Arnoldi steps", at_least(2), 40),
-    "--pseudospectrum-grid": ("its grid points along the longer side", at_least(2), 60),
-    "--transient": ("‖Tᵗ‖ for t ≤ STEPS (no --method: the flow)", at_least(1), None),
-    "--dt": ("time step of the flow for --transient", positive_float, 1.0),
-    "--rotation": ("rotation index with PROBES Hutchinson probes", at_least(2), None),
+    "--pseudospectrum-basis": ("its Arnoldi steps", a.at_least(2), 40),
+    "--pseudospectrum-grid": ("its grid points along the longer side", a.at_least(2), 60),
+    "--transient": ("‖Tᵗ‖ for t ≤ STEPS (no --method: the flow)", a.at_least(1), None),
+    "--dt": ("time step of the flow for --transient", a.positive_float, 1.0),
+    "--rotation": ("rotation index with PROBES Hutchinson probes", a.at_least(2), None),
     "--conditioning": ("κ(λ) of the top-k", "store_true", False),
     "--out": ("output directory", str, "spectrum"),
     "--no-progress": ("no progress bar", "store_true", False),
     # the method's hyperparameters (keyword of its constructor in METHOD_KEYWORDS)
     "--method": ("update operator (default: the game Jacobian)", ("game", *METHODS), "game"),
-    "--lr": ("step size (default 0.01; an optimiser's: the checkpoint's)", positive_float, None),
-    "--beta": ("momentum of momentum/lead", finite_float, 0.0),
-    "--gamma": ("weight of consensus", nonnegative_float, 0.1),
-    "--lam": ("λ of sga", finite_float, 1.0),
+    "--lr": ("step size (default 0.01; an optimiser's: the checkpoint's)", a.positive_float, None),
+    "--beta": ("momentum of momentum/lead", a.finite_float, 0.0),
+    "--gamma": ("weight of consensus", a.nonnegative_float, 0.1),
+    "--lam": ("λ of sga", a.finite_float, 1.0),
     "--align": ("sga: align the sign of λ", "store_true", False),
-    "--alpha": ("look-ahead rate of lola/sos (default --lr), lead's coupling", finite_float, None),
-    "--beta1": ("Adam's β₁ (default: the checkpoint's)", finite_float, None),
-    "--beta2": ("Adam's β₂ (checkpoint's); acgd's decay", finite_float, None),
-    "--eps": ("ε (checkpoint's); acgd's", positive_float, None),
-    "--weight-decay": ("weight decay (checkpoint's)", finite_float, None),
+    "--alpha": (
+        "look-ahead rate of lola/sos (default --lr), lead's coupling",
+        a.finite_float,
+        None,
+    ),
+    "--beta1": ("Adam's β₁ (default: the checkpoint's)", a.finite_float, None),
+    "--beta2": ("Adam's β₂ (checkpoint's); acgd's decay", a.finite_float, None),
+    "--eps": ("ε (checkpoint's); acgd's", a.positive_float, None),
+    "--weight-decay": ("weight decay (checkpoint's)", a.finite_float, None),
     "--alternating": ("alternate the players", "store_true", False),
-    "--n-critic": ("discriminator steps per generator step", positive_int, None),
+    "--n-critic": ("discriminator steps per generator step", a.positive_int, None),
     "--first": ("who plays first when alternating", ("discriminator", "generator"), None),
-    "--lookahead-k": ("lookahead's fast steps", positive_int, None),
-    "--lookahead-alpha": ("lookahead's slow step", finite_float, None),
+    "--lookahead-k": ("lookahead's fast steps", a.positive_int, None),
+    "--lookahead-alpha": ("lookahead's slow step", a.finite_float, None),
     "--inner-state": ("lookahead's inner state", ("keep", "interpolate"), None),
     "--linearisation": ("optimisers: frozen second moment or exact", LINEARISATIONS, None),
     "--optimiser-state": ("optimisers' states (default: beside/inside the checkpoint)", str, None),
@@ -105,6 +78,8 @@ FLAGS: dict[str, tuple[str, Any, Any]] = {
 METHOD_KEYWORDS = {"beta1": "betas", "beta2": ("betas", "beta2")}
 """Flags whose constructor keyword is not their own name."""
 OPTIMISER_ONLY = ("beta1", "weight_decay", "linearisation", "optimiser_state")
+NON_NORMAL = ("pseudospectrum", "pseudospectrum_basis", "pseudospectrum_grid", "transient", "dt")
+NON_NORMAL += ("rotation", "conditioning")  # NonNormal's fields, in order
 NEEDS = {  # option: (what it needs, whether the arguments have it)
     "spread": ("--batches B with B >= 2", lambda a: a.batches >= 2),
     "confidence": ("--spread", lambda a: a.spread),
@@ -123,29 +98,22 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("checkpoint", nargs="?", help="a .pt/.pth/.ckpt or .safetensors checkpoint")
     add_checkpoint_files(p)
     add_model_arguments(p)
-    add_options(p, FLAGS)
+    a.add_options(p, FLAGS)
     p.set_defaults(run=run)
     return p
-
-
-def _accepts(name: str) -> set[str]:
-    """The keywords ``build(name, ...)`` takes (``la-NAME``: lookahead's and ``NAME``'s)."""
-    if name.startswith("la-"):
-        return {"lookahead_k", "lookahead_alpha", "inner_state"} | _accepts(name[3:])
-    keywords = set(inspect.signature(METHODS[name]).parameters)
-    return keywords - {"alpha"} if name in OPTIMISERS else keywords  # RMSprop's α: its state's
 
 
 def given_options(args: argparse.Namespace) -> dict[str, Any]:
     """Check every given option applies, then fill in the defaults; the given method options
     (keyword: value). Raises ``ValueError`` naming a flag that does not apply."""
-    given = fill_defaults(args, FLAGS)
+    given = a.fill_defaults(args, FLAGS)
     for name, (needs, has) in NEEDS.items():
         if name in given and not has(args):
             raise ValueError(f"--{name.replace('_', '-')} needs {needs}")
     first = list(FLAGS).index("--method") + 1
     method_flags = [f[2:].replace("-", "_") for f in list(FLAGS)[first:]]
-    accepted = set() if args.method == "game" else _accepts(args.method)
+    accepted = set() if args.method == "game" else set(method_parameters(args.method))
+    accepted -= {"alpha"} if args.method in OPTIMISERS else set()  # RMSprop's α: its state's
     options = {}
     for name in method_flags:
         if name not in given:
@@ -185,7 +153,8 @@ def method_of(args: argparse.Namespace, game: Any = None) -> Any:
         )
         return method
     defaults = {"lr": 0.01, "beta": 0.0, "gamma": 0.1, "lam": 1.0}  # the flags' help says so
-    options = {**{k: v for k, v in defaults.items() if k in _accepts(args.method)}, **options}
+    accepted = method_parameters(args.method)
+    options = {**{k: v for k, v in defaults.items() if k in accepted}, **options}
     if args.method in ("lola", "sos"):
         options.setdefault("alpha", options["lr"])
     return build(args.method, **options)
@@ -196,12 +165,12 @@ def run(args: argparse.Namespace) -> int:
     from ..games.distributed import init_from_environment
 
     args.method_options = given_options(args)
-    check_model_arguments(args, checkpoint_source(args))
+    gan_source(args)  # the model options, files and factories, checked before any work
     if args.ncv is not None and args.ncv < args.k + 2:
         raise ValueError(f"--ncv {args.ncv} must be at least --k + 2 = {args.k + 2}")
     if args.method not in OPTIMISERS:
         method_of(args)  # a method that refuses its hyperparameters says so now
-    out = output_directory(args.out)
+    out = a.output_directory(args.out)
     launch = init_from_environment(args.device)
     if launch is None:
         return _run(args, out, rank=0)
@@ -231,15 +200,7 @@ def _run(args: argparse.Namespace, out: Path, rank: int) -> int:
     if rank == 0:
         print(loaded_summary(games[0]))
     method = method_of(args, games[0])
-    non_normal = NonNormal(
-        args.pseudospectrum,
-        args.pseudospectrum_basis,
-        args.pseudospectrum_grid,
-        args.transient,
-        args.dt,
-        args.rotation,
-        args.conditioning,
-    )
+    non_normal = NonNormal(*(getattr(args, n) for n in NON_NORMAL))
     bar = tqdm(total=args.k, desc="converged eigenvalues", disable=args.no_progress or rank != 0)
     fields = {"tol": args.tol, "ncv": args.ncv, "mode": args.mode}
     if args.max_restarts is not None:

@@ -12,9 +12,19 @@ Each case is a call of the library or a command line. The outcome is classified 
 * ``crash``: a Python traceback on the command line, an internal error (``ZeroDivisionError``,
   ``AttributeError``...), or a hang (no answer within the case's time limit).
 
+Issue #24 adds: optimiser states, covariances, seeds, Kreiss constants, Lyapunov quantities at
+``ρ = 1``, zero second moments, sigmoid discriminators, bounded sizes (and ``RLIMIT_AS``), mixed
+record sets, ``--out ''``, ``--ema --no-ema``, ``--threads``, distributed environments and a
+missing rank, and *signal faults*: SIGINT and SIGKILL sent at ``--signal-moments`` moments of a
+``gamedyn spectrum --out DIR`` whose ``DIR`` holds an older record (``ok``: the old or the new
+set left whole, no traceback on SIGINT, and the next run leaves no temporaries; ``silent``: a
+mixed or missing set). About 330 inputs; on a quiet 2-core machine a few minutes, dominated by
+the command-line cases (one process each).
+
 Run:
   python benchmarks/bad_inputs.py            # counts by class, and each unclear/silent/crash case
   python benchmarks/bad_inputs.py --verbose  # every case
+  python benchmarks/bad_inputs.py --signal-moments 4   # fewer signal faults: quicker
 """
 
 from __future__ import annotations
@@ -102,6 +112,9 @@ def classify_api(case: Case) -> None:
             return
         except Exception as err:  # noqa: BLE001 - the harness classifies every answer
             message = f"{type(err).__name__}: {err}"
+            if case.valid is not None:  # a valid edge input refused
+                case.outcome, case.detail = "unclear", f"refused a valid input: {message[:260]}"
+                return
             clear = (
                 isinstance(err, CLEAR_TYPES)
                 and _raised_in_gamedyn(err)
@@ -130,7 +143,7 @@ def classify_cli(case: Case, env: dict) -> None:
             capture_output=True,
             text=True,
             timeout=case.timeout,
-            env=env,
+            env={**env, **case.extra.get("env", {})},
         )
     except subprocess.TimeoutExpired:
         case.outcome, case.detail = "crash", f"hang (> {case.timeout:g} s)"
@@ -1132,28 +1145,743 @@ def cli_cases(ckpt: Path, ckpt0: Path) -> list[Case]:
     ]
 
 
+# --------------------------------------------------------------------------------------------
+# Issue #24: nothing silently ignored, bounded sizes, record sets, distributed, signal faults
+# --------------------------------------------------------------------------------------------
+
+
+def _optimiser_api() -> Any:
+    """``read_optimiser_state`` from wherever this version of gamedyn keeps it."""
+    try:
+        from gamedyn.methods import read_optimiser_state
+    except ImportError:
+        from gamedyn.methods import read_optimiser_state
+    return read_optimiser_state
+
+
+def _adam_states(corrupt: Callable[[dict], None] | None = None, player: str = "d") -> Any:
+    """A TorchGame and its players' Adam states after two steps, ``corrupt`` applied to one."""
+    from gamedyn.games import TorchGame
+
+    G, D = _tiny_players()
+    real, latent = _batch()
+    game = TorchGame(G, D, "non-saturating", real, latent)
+    states = []
+    for module in (G, D):
+        opt = torch.optim.Adam(module.parameters(), lr=1e-3)
+        for _ in range(2):
+            opt.zero_grad()
+            sum(p.square().sum() for p in module.parameters()).backward()
+            opt.step()
+        states.append(opt.state_dict())
+    if corrupt is not None:
+        corrupt(states[0 if player == "g" else 1]["state"][0])
+    return _optimiser_api()(game, states[0], states[1])
+
+
+def _set(key: str, value: Any) -> Callable[[dict], None]:
+    def apply(entry: dict) -> None:
+        if value is _DELETE:
+            del entry[key]
+        elif isinstance(value, float) and key != "step":
+            entry[key] = entry[key].clone()
+            entry[key].view(-1)[0] = value
+        else:
+            entry[key] = value if not isinstance(value, float) else torch.tensor(value)
+
+    return apply
+
+
+_DELETE = object()
+
+
+def _bn_state(value: Any) -> Any:
+    from gamedyn import checkpoints
+
+    module = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    state = dict(module.state_dict())
+    state["1.num_batches_tracked"] = value
+    return checkpoints.load_into(module, state)
+
+
+def _sigmoid_game(d: nn.Module, loss: str = "non-saturating") -> Any:
+    from gamedyn.games import TorchGame
+
+    G, _ = _tiny_players()
+    return TorchGame(G, d, loss, *_batch())
+
+
+class _SigmoidHead(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(2, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.fc(x)).view(-1)
+
+
+def _load_record(path: Path) -> Any:
+    """Read a record set; this version's reader if it has one, else the JSON alone."""
+    try:
+        from gamedyn.analysis import SpectrumRecord as cls
+    except ImportError:
+        from gamedyn.spectrum.records import SpectrumRecord as cls
+    load = getattr(cls, "load", None)
+    if load is None:
+        return json.loads((path / "eigenvalues.json").read_text())
+    return load(path, "eigenvalues")
+
+
+def _mixed_record(kind: str) -> Path:
+    """Two record sets of the same name; one file of the first replaced by the second's."""
+    import shutil
+
+    from gamedyn.games import Bilinear
+
+    try:
+        from gamedyn.analysis import analyse
+    except ImportError:
+        from gamedyn.analysis import analyse
+    a, b = _dir(f"mixed-{kind}-a"), _dir(f"mixed-{kind}-b")
+    analyse(Bilinear(np.diag([3.0, 2.0, 1.0])), k=2).save(a, "eigenvalues")
+    analyse(Bilinear(np.diag([5.0, 4.0, 1.0])), k=2).save(b, "eigenvalues")
+    shutil.copyfile(b / f"eigenvalues.{kind}", a / f"eigenvalues.{kind}")
+    return a
+
+
+def reliability_cases() -> list[Case]:  # noqa: PLR0915 - one list of cases
+    from gamedyn.games import Bilinear, DiracGAN
+    from gamedyn.games.stochastic import AdditiveNoise
+    from gamedyn.landscape import path_angle
+    from gamedyn.methods import GDA, Adam, AltGDA
+    from gamedyn.nonnormal import kreiss_bounds, pseudospectrum, transient_growth
+    from gamedyn.spectrum import spectral_radius
+    from gamedyn.stochastic import mse_curve, stationary_covariance, stationary_mse, stochastic_run
+    from gamedyn.trajectory import run
+
+    xy = Bilinear([[1.0]])
+    noisy = AdditiveNoise(xy, 0.1)
+
+    def case(name: str, words: tuple[str, ...], fn: Callable[[], Any], **kw: Any) -> Case:
+        return Case(name, words, fn, group="api", **kw)
+
+    cases = [
+        # --- optimiser states ---
+        case("optimiser state valid", ("",), lambda: _adam_states(), valid=lambda r: r is not None),
+        case(
+            "exp_avg_sq negative",
+            ("exp_avg_sq", "negative"),
+            lambda: _adam_states(_set("exp_avg_sq", -1.0)),
+        ),
+        case(
+            "exp_avg_sq nan",
+            ("exp_avg_sq", "non-finite"),
+            lambda: _adam_states(_set("exp_avg_sq", np.nan)),
+        ),
+        case(
+            "exp_avg_sq inf (generator)",
+            ("exp_avg_sq", "non-finite"),
+            lambda: _adam_states(_set("exp_avg_sq", np.inf), "g"),
+        ),
+        case(
+            "exp_avg nan", ("exp_avg", "non-finite"), lambda: _adam_states(_set("exp_avg", np.nan))
+        ),
+        case("step missing", ("step",), lambda: _adam_states(_set("step", _DELETE))),
+        case("step 1.5", ("step", "1.5"), lambda: _adam_states(_set("step", 1.5))),
+        case("step nan", ("step", "nan"), lambda: _adam_states(_set("step", float("nan")))),
+        case("step inf", ("step", "inf"), lambda: _adam_states(_set("step", float("inf")))),
+        case("step -2", ("step", "-2"), lambda: _adam_states(_set("step", -2.0))),
+        case("step string", ("step",), lambda: _adam_states(_set("step", "two"))),
+        case(
+            "num_batches_tracked 2.5",
+            ("num_batches_tracked", "2.5"),
+            lambda: _bn_state(torch.tensor(2.5)),
+        ),
+        case(
+            "num_batches_tracked nan",
+            ("num_batches_tracked", "nan"),
+            lambda: _bn_state(torch.tensor(float("nan"))),
+        ),
+        case(
+            "num_batches_tracked 3.0 (whole)",
+            ("",),
+            lambda: _bn_state(torch.tensor(3.0)),
+            valid=lambda m: int(m[1].num_batches_tracked) == 3,
+        ),
+        # --- Lyapunov at rho = 1 ---
+        *[
+            case(
+                f"stationary_covariance AltGDA({lr}) on x*y (rho = 1)",
+                ("spectral radius", "1"),
+                lambda lr=lr: stationary_covariance(AltGDA(lr), xy, 1.0),
+            )
+            for lr in (0.1, 0.3, 0.5, 1.0, 1.5)
+        ],
+        *[
+            case(
+                f"stationary_mse AltGDA({lr}) on x*y (rho = 1)",
+                ("spectral radius", "1"),
+                lambda lr=lr: stationary_mse(AltGDA(lr), xy, 1.0),
+            )
+            for lr in (0.1, 0.5, 1.9)
+        ],
+        case(
+            "stationary_mse rho = 1 - 1e-13",
+            ("spectral radius", "1"),
+            lambda: stationary_mse(GDA(0.1), _rho_game(), 1.0),
+        ),
+        case(
+            "stationary_mse rho = 0.9 (valid)",
+            ("",),
+            lambda: stationary_mse(GDA(0.1), _rho_game(0.9), 1.0),
+            valid=lambda v: abs(v - 2 * 0.01 / (1 - 0.81)) < 1e-9,
+        ),
+        # --- covariances ---
+        *[
+            case(f"AdditiveNoise cov {label}", words, lambda v=v: AdditiveNoise(xy, v))
+            for label, v, words in (
+                ("nan", float("nan"), ("cov", "nan", "finite")),
+                ("inf", float("inf"), ("cov", "inf", "finite")),
+                ("-1", -1.0, ("cov", "-1")),
+                ("numpy nan", np.float64("nan"), ("cov", "nan", "finite")),
+                ("numpy -1", np.float64(-1.0), ("cov", "-1")),
+                ("tensor nan", torch.tensor(float("nan")), ("cov", "nan", "finite")),
+                ("tensor -1", torch.tensor(-1.0), ("cov", "-1")),
+                ("bool", True, ("cov", "bool", "True")),
+                ("string", "big", ("cov",)),
+                ("complex", 1j, ("cov", "complex", "real")),
+                ("asymmetric", [[1.0, 0.5], [0.0, 1.0]], ("cov", "symmetric")),
+                ("indefinite", [[1.0, 0.0], [0.0, -1.0]], ("cov", "semi-definite")),
+                ("matrix nan", [[np.nan, 0.0], [0.0, 1.0]], ("cov", "non-finite")),
+                ("wrong shape", np.eye(3), ("cov", "shape")),
+            )
+        ],
+        *[
+            case(
+                f"AdditiveNoise cov {label} (a scalar)",
+                ("",),
+                lambda v=v: AdditiveNoise(xy, v),
+                valid=lambda g: torch.allclose(g.cov, 0.5 * torch.eye(2, dtype=torch.float64)),
+            )
+            for label, v in (
+                ("numpy float64", np.float64(0.5)),
+                ("numpy float32", np.float32(0.5)),
+                ("numpy 0-d array", np.array(0.5)),
+                ("0-d tensor", torch.tensor(0.5)),
+                ("0-d float32 tensor", torch.tensor(0.5, dtype=torch.float32)),
+                ("fraction", __import__("fractions").Fraction(1, 2)),
+            )
+        ],
+        *[
+            case(
+                f"stationary_covariance noise_cov {label}",
+                words,
+                lambda v=v: stationary_covariance(GDA(0.1), _rho_game(0.9), v),
+            )
+            for label, v, words in (
+                ("nan", float("nan"), ("noise_cov", "nan", "finite")),
+                ("-0.5", -0.5, ("noise_cov", "-0.5")),
+                ("tensor inf", torch.tensor(float("inf")), ("noise_cov", "inf", "finite")),
+                ("asymmetric", [[1.0, 1.0], [0.0, 1.0]], ("noise_cov", "symmetric")),
+                ("indefinite", [[0.0, 1.0], [1.0, 0.0]], ("noise_cov", "semi-definite")),
+            )
+        ],
+        case(
+            "stationary_covariance noise_cov numpy scalar",
+            ("",),
+            lambda: stationary_covariance(GDA(0.1), _rho_game(0.9), np.float64(1.0)),
+            valid=lambda c: np.allclose(c, np.eye(2) * 0.01 / (1 - 0.81)),
+        ),
+        case(
+            "mse_curve noise_cov nan",
+            ("noise_cov", "nan", "finite"),
+            lambda: mse_curve(GDA(0.1), xy, float("nan"), [1.0, 1.0], 3),
+        ),
+        # --- seeds ---
+        *[
+            case(
+                f"stochastic_run seed {seed!r}",
+                ("seed",),
+                lambda seed=seed: stochastic_run(GDA(0.1), noisy, [1.0, 1.0], 2, runs=2, seed=seed),
+            )
+            for seed in (1.7, 1.0, True, False, "1", -1, None, 2**70)
+        ],
+        case(
+            "stochastic_run seed numpy int",
+            ("",),
+            lambda: stochastic_run(GDA(0.1), noisy, [1.0, 1.0], 2, runs=2, seed=np.int64(3)),
+            valid=lambda r: np.array_equal(
+                r, stochastic_run(GDA(0.1), noisy, [1.0, 1.0], 2, runs=2, seed=3)
+            ),
+        ),
+        case(
+            "standard_normal seed 1.7",
+            ("seed",),
+            lambda: __import__("gamedyn.checkpoints", fromlist=["x"]).standard_normal(
+                4, 1.7, shape=2
+            ),
+        ),
+        case(
+            "seed_bilinear seed 1.7",
+            ("seed",),
+            lambda: _seed_bilinear(seed=1.7),
+        ),
+        case(
+            "seed_bilinear seed True",
+            ("seed",),
+            lambda: _seed_bilinear(seed=True),
+        ),
+        case(
+            "example sample seed 1.7",
+            ("seed",),
+            lambda: __import__("gamedyn.examples.mixture", fromlist=["x"]).sample(4, seed=1.7),
+        ),
+        case(
+            "example latent seed True",
+            ("seed",),
+            lambda: __import__("gamedyn.examples.mixture", fromlist=["x"]).latent(4, seed=True),
+        ),
+        case(
+            "pseudospectrum seed 0.5 (Krylov)",
+            ("seed",),
+            lambda: pseudospectrum(xy, [0.0, 1.0], [0.0, 1.0], ncv=2, seed=0.5),
+        ),
+        case(
+            "with_batch gp_seed 1.5",
+            ("seed",),
+            lambda: _gan_gp().with_batch(*_batch(), gp_seed=1.5),
+        ),
+        # --- Kreiss ---
+        *[
+            case(f"kreiss_bounds constant {v!r}", ("constant",), lambda v=v: kreiss_bounds(v, 3))
+            for v in (-1.0, -1e-9, float("nan"), float("inf"), True, "2", 1j)
+        ],
+        case(
+            "kreiss_bounds constant 1.5 (valid)",
+            ("",),
+            lambda: kreiss_bounds(1.5, 3),
+            valid=lambda r: r == (1.5, float(np.e * 3 * 1.5)),
+        ),
+        case(
+            "kreiss_bounds numpy constant (valid)",
+            ("",),
+            lambda: kreiss_bounds(np.float64(2.0), 2),
+            valid=lambda r: r[0] == 2.0,
+        ),
+        # --- exact Adam where a second moment is zero ---
+        case(
+            "exact Adam at a fresh state (v = 0)",
+            ("second moment", "eps", "meaningless"),
+            lambda: spectral_radius(Adam(0.1), xy),
+        ),
+        case(
+            "exact Adam on DiracGAN at a fresh state",
+            ("second moment", "eps", "meaningless"),
+            lambda: spectral_radius(Adam(0.01), DiracGAN()),
+        ),
+        case(
+            "frozen Adam (valid, no warning)",
+            ("",),
+            lambda: spectral_radius(Adam(0.1, second_moment=1.0), xy),
+            valid=lambda r: 0 < r < 2,
+        ),
+        # --- sigmoid discriminators under logits losses ---
+        *[
+            case(
+                f"nn.Sigmoid discriminator under {loss}",
+                ("sigmoid", "logits", "README"),
+                lambda loss=loss: _sigmoid_game(
+                    nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 1), nn.Sigmoid()), loss
+                ),
+            )
+            for loss in ("non-saturating", "saturating", "hinge")
+        ],
+        case(
+            "torch.sigmoid at the end of forward (then a view)",
+            ("sigmoid", "logits", "README"),
+            lambda: _sigmoid_game(_SigmoidHead()),
+        ),
+        case(
+            "nn.Sigmoid then Flatten",
+            ("sigmoid", "logits", "README"),
+            lambda: _sigmoid_game(nn.Sequential(nn.Linear(2, 1), nn.Sigmoid(), nn.Flatten(0))),
+        ),
+        case(
+            "sigmoid inside, linear last (valid)",
+            ("",),
+            lambda: _sigmoid_game(nn.Sequential(nn.Linear(2, 4), nn.Sigmoid(), nn.Linear(4, 1))),
+            valid=lambda g: g.n > 0,
+        ),
+        # --- bounded sizes ---
+        case(
+            "run 10**12 steps",
+            ("steps", "10", "GiB", "memory"),
+            lambda: run(GDA(0.1), xy, [1, 1], 10**12),
+            timeout=20,
+        ),
+        case(
+            "stochastic_run runs x steps huge",
+            ("runs", "GiB", "memory"),
+            lambda: stochastic_run(GDA(0.1), noisy, [1.0, 1.0], 10**6, runs=10**6),
+            timeout=20,
+        ),
+        case(
+            "pseudospectrum grid 10**5 x 10**5",
+            ("grid", "points"),
+            lambda: pseudospectrum(xy, np.linspace(-1, 1, 10**5), np.linspace(-1, 1, 10**5)),
+            timeout=20,
+        ),
+        case(
+            "pseudospectrum Krylov grid 3000 x 3000",
+            ("grid", "points"),
+            lambda: pseudospectrum(xy, np.linspace(-1, 1, 3000), np.linspace(-1, 1, 3000), ncv=2),
+            timeout=20,
+        ),
+        case(
+            "transient_growth dense 10**9 steps",
+            ("steps",),
+            lambda: transient_growth(xy, 10**9, method=GDA(0.1)),
+            timeout=20,
+        ),
+        case(
+            "transient_growth matrix-free 10**7 steps",
+            ("steps",),
+            lambda: transient_growth(xy, 10**7, method=GDA(0.1), matrix_free=True),
+            timeout=20,
+        ),
+        case(
+            "path_angle num 10**10",
+            ("num",),
+            lambda: path_angle(xy, [0, 0], [1, 1], num=10**10),
+            timeout=20,
+        ),
+        case(
+            "memory guard under RLIMIT_AS",
+            ("GiB", "address", "memory"),
+            _under_rlimit_as,
+            valid=lambda line: line.startswith("CLEAR") and "address" in line,
+            timeout=60,
+        ),
+        # --- mixed record sets ---
+        *[
+            case(
+                f"read a record set with a foreign .{kind}",
+                ("eigenvalues", "mixed", "run"),
+                lambda kind=kind: _load_record(_mixed_record(kind)),
+            )
+            for kind in ("npz", "json")
+        ],
+    ]
+    return cases
+
+
+def _rho_game(rho: float = 1.0 - 1e-13) -> Any:
+    """A game whose GDA(0.1) operator has spectral radius ``rho`` (``I − 0.1 J``, ``J = cI``)."""
+    from gamedyn.games import Quadratic
+
+    c = (1.0 - rho) / 0.1
+    return Quadratic([[c]], [[c]], [[0.0]], [[0.0]])
+
+
+def _seed_bilinear(seed: Any) -> Any:
+    from gamedyn.games.stochastic import seed_bilinear
+
+    return seed_bilinear(2, seed=seed)
+
+
+def _gan_gp() -> Any:
+    from gamedyn.games import TorchGame
+
+    return TorchGame(*_tiny_players(), "wgan", *_batch(), reg="gp", reg_weight=1.0)
+
+
+def _under_rlimit_as() -> Any:
+    """The stochastic run's memory guard in a child whose address space is limited to 2 GiB."""
+    code = (
+        "import resource, numpy as np\n"
+        "from gamedyn.games import Bilinear\n"
+        "from gamedyn.games.stochastic import AdditiveNoise\n"
+        "from gamedyn.methods import GDA\n"
+        "from gamedyn.stochastic import stochastic_run\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, resource.RLIM_INFINITY))\n"
+        "try:\n"
+        "    stochastic_run(GDA(0.1), AdditiveNoise(Bilinear([[1.0]]), 0.1), [1.0, 1.0], 10**5,"
+        " runs=2000)\n"
+        "    print('ACCEPTED')\n"
+        "except MemoryError as err:\n"
+        "    print('CLEAR', err)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ, OMP_NUM_THREADS="1"),
+    )
+    text = (out.stdout + out.stderr).strip().splitlines()
+    return text[-1] if text else ""
+
+
+def reliability_cli_cases(ckpt: Path, ckpt0: Path) -> list[Case]:
+    c, c0 = str(ckpt), str(ckpt0)
+    ex = ["--example", "mixture-small", "--batch", "8"]
+    out = str(TMP / "out-rel")
+
+    def spectrum(*extra: str) -> list[str]:
+        return ["gamedyn", "spectrum", c, *ex, "--no-progress", "--k", "2", "--out", out, *extra]
+
+    def cli(name: str, words: tuple[str, ...], argv: list[str], **kw: Any) -> Case:
+        return Case(name, words, argv=argv, group="cli", **kw)
+
+    port = 29500 + os.getpid() % 1000
+    torchrun = {"LOCAL_RANK": "0", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)}
+
+    def dist(name: str, words: tuple[str, ...], env: dict, *extra: str) -> Case:
+        return cli(
+            name,
+            words,
+            spectrum("--batches", "2", *extra),
+            extra={"env": {**torchrun, **env}},
+            timeout=60,
+        )
+
+    return [
+        cli(
+            "spectrum --n-critic 0",
+            ("n-critic", "0"),
+            spectrum("--method", "adam", "--n-critic", "0"),
+        ),
+        cli(
+            "spectrum --n-critic -1",
+            ("n-critic", "-1"),
+            spectrum("--method", "adam", "--n-critic", "-1"),
+        ),
+        cli(
+            "spectrum --out ''",
+            ("--out", "empty", "''"),
+            ["gamedyn", "spectrum", c, *ex, "--k", "2", "--out", ""],
+        ),
+        cli(
+            "path-angle --out ''",
+            ("--out", "empty", "''"),
+            ["gamedyn", "path-angle", c0, c, *ex, "--out", ""],
+        ),
+        cli(
+            "figures --out ''",
+            ("--out", "empty", "''"),
+            ["gamedyn", "figures", "--only", "momentum_table", "--out", ""],
+        ),
+        cli(
+            "examples --out ''",
+            ("--out", "empty", "''"),
+            ["gamedyn.examples", "mixture-small", "--steps", "1", "--out", ""],
+        ),
+        cli("spectrum --ema --no-ema", ("--ema", "--no-ema"), spectrum("--ema", "--no-ema")),
+        cli("spectrum --no-ema --ema", ("--ema", "--no-ema"), spectrum("--no-ema", "--ema")),
+        cli(
+            "spectrum --transient 10**9",
+            ("transient", "1,000,000,000"),
+            spectrum("--transient", "1000000000"),
+        ),
+        cli(
+            "spectrum --batches 10**9",
+            ("--batches", "1000000000"),
+            spectrum("--batches", "1000000000"),
+        ),
+        cli(
+            "spectrum --pseudospectrum-grid 10**6",
+            ("grid", "1000000"),
+            spectrum("--pseudospectrum", "--pseudospectrum-grid", "1000000"),
+        ),
+        cli(
+            "path-angle --num 10**10",
+            ("num", "10,000,000,000"),
+            ["gamedyn", "path-angle", c0, c, *ex, "--num", "10000000000", "--out", out],
+        ),
+        cli("spectrum --threads 0", ("--threads", "0"), spectrum("--threads", "0")),
+        cli("spectrum --threads two", ("--threads", "two"), spectrum("--threads", "two")),
+        cli("spectrum --threads 100000", ("--threads", "100000"), spectrum("--threads", "100000")),
+        cli(
+            "figures --threads -1",
+            ("--threads", "-1"),
+            ["gamedyn", "figures", "--only", "momentum_table", "--threads", "-1", "--out", out],
+        ),
+        dist(
+            "distributed RANK >= WORLD_SIZE",
+            ("RANK", "WORLD_SIZE"),
+            {"RANK": "2", "WORLD_SIZE": "2"},
+        ),
+        dist("distributed RANK not an integer", ("RANK", "x"), {"RANK": "x", "WORLD_SIZE": "2"}),
+        dist("distributed WORLD_SIZE 0", ("WORLD_SIZE", "0"), {"RANK": "0", "WORLD_SIZE": "0"}),
+        dist(
+            "distributed MASTER_ADDR unresolvable",
+            ("MASTER_ADDR", "no-such-host"),
+            {"RANK": "0", "WORLD_SIZE": "2", "MASTER_ADDR": "no-such-host.invalid"},
+        ),
+        dist(
+            "distributed rank 1 never starts (--timeout 5)",
+            ("rank 1", "missing", "timeout"),
+            {"RANK": "0", "WORLD_SIZE": "2"},
+            "--timeout",
+            "5",
+        ),
+    ]
+
+
+# --- signal faults: SIGINT and SIGKILL at many moments of `gamedyn spectrum --out DIR` ---------
+
+RECORD_FILES = ("eigenvalues.json", "eigenvalues.npz", "eigenvalues.png")
+
+
+def _spectrum_argv(ckpt: Path, out: Path, k: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "gamedyn",
+        "spectrum",
+        str(ckpt),
+        "--example",
+        "mixture-small",
+        "--batch",
+        "8",
+        "--no-progress",
+        "--k",
+        str(k),
+        "--out",
+        str(out),
+    ]
+
+
+def _record_state(out: Path, old: dict[str, bytes]) -> tuple[str, str]:
+    """``("old" | "new" | "mixed", detail)`` of the record set in ``out``."""
+    have = {name: (out / name).read_bytes() for name in RECORD_FILES if (out / name).exists()}
+    if len(have) == len(RECORD_FILES) and all(have[n] == old[n] for n in RECORD_FILES):
+        return "old", ""
+    if len(have) == len(RECORD_FILES) and not any(have[n] == old[n] for n in RECORD_FILES):
+        with contextlib.suppress(Exception):
+            record = json.loads(have["eigenvalues.json"])
+            values = np.load(out / "eigenvalues.npz")["eigenvalues"]
+            if record["k"] == 2 and len(values) == len(record["eigenvalues"]):
+                return "new", ""
+    parts = [
+        f"{n}: {'missing' if n not in have else ('old' if have[n] == old[n] else 'new')}"
+        for n in RECORD_FILES
+    ]
+    return "mixed", ", ".join(parts)
+
+
+def _leftovers(parent: Path) -> list[str]:
+    """Temporaries a run left beside or inside ``parent / 'out'``."""
+    extra = [p.name for p in parent.iterdir() if p.name != "out"]
+    inside = [p.name for p in (parent / "out").iterdir() if p.name not in RECORD_FILES]
+    return extra + [f"out/{name}" for name in inside]
+
+
+def signal_cases(ckpt: Path, env: dict, moments: int) -> list[Case]:
+    """Kill a spectrum run whose ``--out`` holds an older record (k = 3) at ``moments`` moments
+    spread over its run time, with SIGINT and SIGKILL; each must leave the old or the new record
+    set whole (``ok``), a SIGINT must end with no traceback, and the next run must leave no
+    temporaries behind."""
+    import shutil
+    import time
+
+    template = TMP / "signal-template"
+    subprocess.run(_spectrum_argv(ckpt, template, 3), env=env, capture_output=True, check=True)
+    old = {name: (template / name).read_bytes() for name in RECORD_FILES}
+    start = time.perf_counter()
+    reference = TMP / "signal-reference"
+    subprocess.run(_spectrum_argv(ckpt, reference, 2), env=env, capture_output=True, check=True)
+    duration = time.perf_counter() - start
+    cases = []
+    for sig in (signal.SIGINT, signal.SIGKILL):
+        for i in range(moments):
+            fraction = 0.35 + 0.8 * i / max(1, moments - 1)  # the writes come at the end
+            delay = fraction * duration
+            case = Case(f"{sig.name} at {fraction:.0%} of a run", ("",), group="signal")
+            parent = TMP / f"signal-{sig.name}-{i}"
+            shutil.copytree(template, parent / "out")
+            proc = subprocess.Popen(
+                _spectrum_argv(ckpt, parent / "out", 2),
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            time.sleep(delay)
+            proc.send_signal(sig)
+            try:
+                _, err = proc.communicate(timeout=120)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                case.outcome, case.detail = "crash", "hang after the signal"
+                cases.append(case)
+                continue
+            state, detail = _record_state(parent / "out", old)
+            if state == "mixed":
+                case.outcome, case.detail = "silent", f"a mixed record set: {detail}"
+            elif sig == signal.SIGINT and "Traceback" in err:
+                case.outcome = "crash"
+                case.detail = f"traceback on SIGINT: {err.strip().splitlines()[-1][:160]}"
+            else:
+                case.outcome, case.detail = (
+                    "ok",
+                    f"{state} record set whole (exit {proc.returncode})",
+                )
+            case.extra["parent"] = parent
+            cases.append(case)
+    # the next run after a killed one leaves nothing behind
+    for case in [c for c in cases if c.outcome == "ok" and "SIGKILL" in c.name][-3:]:
+        parent = case.extra["parent"]
+        subprocess.run(_spectrum_argv(ckpt, parent / "out", 2), env=env, capture_output=True)
+        left = _leftovers(parent)
+        if left:
+            case.outcome, case.detail = "silent", f"temporaries left after the next run: {left}"
+        else:
+            case.detail += "; the next run left no temporaries"
+    return cases
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--api-only", action="store_true")
     parser.add_argument("--json", help="write every case's outcome here")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="command-line cases run at once (default 1)"
+    )
+    parser.add_argument(
+        "--signals-only", action="store_true", help="only the signal faults (a second process)"
+    )
+    parser.add_argument(
+        "--signal-moments",
+        type=int,
+        default=10,
+        help="moments at which each signal is sent to a spectrum run (default 10)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     warnings.simplefilter("ignore", DeprecationWarning)
-    cases = api_cases()
+    cases = [] if args.signals_only else api_cases() + reliability_cases()
     for case in cases:
         classify_api(case)
     if not args.api_only:
+        from concurrent.futures import ThreadPoolExecutor
+
         from gamedyn.examples import train
 
         paths = train("mixture-small", 2, TMP / "ckpt", save_every=2, batch=8)
         env = dict(os.environ, MPLBACKEND="Agg", OMP_NUM_THREADS="1")
-        clis = cli_cases(paths[-1], paths[0])
-        for case in clis:
-            classify_cli(case, env)
-        cases += clis
+        if not args.signals_only:
+            clis = cli_cases(paths[-1], paths[0]) + reliability_cli_cases(paths[-1], paths[0])
+            with ThreadPoolExecutor(max(1, args.jobs)) as pool:
+                list(pool.map(lambda case: classify_cli(case, env), clis))
+            cases += clis
+        if args.signal_moments > 0:
+            cases += signal_cases(paths[-1], env, args.signal_moments)
     counts = Counter(c.outcome for c in cases)
-    by_group = {g: Counter(c.outcome for c in cases if c.group == g) for g in ("api", "cli")}
+    by_group = {
+        g: Counter(c.outcome for c in cases if c.group == g) for g in ("api", "cli", "signal")
+    }
     for case in cases:
         if args.verbose or case.outcome not in ("clear", "ok"):
             print(f"[{case.outcome:7s}] {case.group} | {case.name}: {case.detail}")

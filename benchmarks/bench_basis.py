@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from gamedyn.examples import EXAMPLES, train
-from gamedyn.figures.pseudospectra import single_threaded
+from gamedyn.experiments import single_threaded
 from gamedyn.methods import ExtraGradient
 from gamedyn.spectrum import KrylovSchur, NoConvergence, top_eigenvalues
 

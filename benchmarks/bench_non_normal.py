@@ -35,7 +35,7 @@ import numpy as np
 import torch
 
 from gamedyn.examples import EXAMPLES, train
-from gamedyn.figures.pseudospectra import single_threaded
+from gamedyn.experiments import single_threaded
 from gamedyn.linalg import hermitian_eigenvalues
 from gamedyn.methods import GDA
 from gamedyn.nonnormal import (

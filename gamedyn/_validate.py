@@ -92,6 +92,45 @@ def integer_at_least(name: str, value: Any, minimum: int) -> int:
     return int(value)
 
 
+MAX_GRID_POINTS = 1_000_000
+"""Most points of a pseudospectrum grid (each point is a shifted solve on ``A``)."""
+MAX_DENSE_POWERS = 1_000_000
+"""Most steps ``t`` of a dense ``‖Tᵗ‖`` curve (one product and one 2-norm per step)."""
+MAX_MATRIX_FREE_POWERS = 10_000
+"""Most steps of a matrix-free ``‖Tᵗ‖`` curve (Lanczos on ``(Tᵗ)ᵀTᵗ`` at every ``t``: its
+products grow with ``steps²``)."""
+MAX_PATH_POINTS = 1_000_000
+"""Most points of a path-angle curve (one field evaluation each)."""
+MAX_BATCHES = 100_000
+"""Most batches a field is averaged over (each one a forward and backward pass per product)."""
+
+
+def seed(name: str, value: Any) -> int:
+    """A random seed: an integer in ``[0, 2**64)`` (``1.7``, ``True``, ``"1"`` are refused, not
+    silently used as ``1``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer seed, got {value!r} ({type(value).__name__})")
+    if not 0 <= int(value) < 2**64:
+        raise ValueError(f"{name} must be an integer in [0, 2**64), got {value!r}")
+    return int(value)
+
+
+def directory(name: str, value: Any) -> Any:
+    """A directory path given by name: an empty string is refused (``Path("")`` is the current
+    directory, which would be written into without being asked for)."""
+    if value is None or (isinstance(value, (str, bytes)) and not str(value).strip()):
+        raise ValueError(f"{name} must name a directory, got {value!r}")
+    return value
+
+
+def at_most(name: str, value: int, limit: int, why: str) -> int:
+    """``value`` (already an integer) when it is at most ``limit``; else a ``ValueError`` that
+    gives the size, the limit and ``why`` the limit exists — raised before any work."""
+    if value > limit:
+        raise ValueError(f"{name} = {value:,} is more than the {limit:,} allowed: {why}")
+    return value
+
+
 def unit_interval(name: str, value: Any) -> Any:
     """A number in the half-open interval (0, 1] (or a sympy expression)."""
     value = real_scalar(name, value)
@@ -194,15 +233,82 @@ def available_memory() -> int | None:
     return None
 
 
+def address_space_left() -> int | None:
+    """Bytes this process may still map under its address-space limit (``RLIMIT_AS``, as set by
+    ``ulimit -v`` or a batch scheduler), or ``None`` where there is no limit or no ``resource``
+    module (Windows)."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    try:
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    except (OSError, ValueError, AttributeError):
+        return None
+    if soft == resource.RLIM_INFINITY or soft < 0:
+        return None
+    used = 0
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmSize:"):
+                    used = int(line.split()[1]) * 1024
+                    break
+    except (OSError, ValueError, IndexError):
+        pass
+    return max(0, soft - used)
+
+
 def allocation(what: str, nbytes: float, fraction: float = 0.8) -> None:
     """Refuse, before allocating, ``nbytes`` for ``what`` when they exceed ``fraction`` of the
-    memory available now; the message says how much is needed and how much there is."""
+    memory available now or of what the address-space limit (``RLIMIT_AS``) still allows; the
+    message says how much is needed, how much there is and which limit it is."""
     free = available_memory()
     if free is not None and nbytes > fraction * free:
         raise MemoryError(
             f"{what} needs {nbytes / 2**30:.3g} GiB, more than the {free / 2**30:.3g} GiB "
             "available on this machine"
         )
+    left = address_space_left()
+    if left is not None and nbytes > fraction * left:
+        raise MemoryError(
+            f"{what} needs {nbytes / 2**30:.3g} GiB, more than the {left / 2**30:.3g} GiB this "
+            "process may still map under its address-space limit (RLIMIT_AS, ulimit -v)"
+        )
+
+
+def zero_second_moment(method: Any, state: Any, nx: int, stacklevel: int = 3) -> None:
+    """Warn when an exact (tracked) Adam operator is linearised at a state where a player's
+    second moment ``exp_avg_sq`` has zero entries (a fresh optimiser, or parameters that never
+    had a gradient): the step's derivative there is ``lr/ε`` (``u = lr·m/(√v + ε)`` with
+    ``v = 0``, ``m ∝ g``), so a rate or spectral radius computed there measures ``ε``, not the
+    dynamics. A method without an optimiser state (or a frozen preconditioner) is silent."""
+    read = getattr(method, "optimiser_state", None)
+    if read is None:
+        return
+    try:
+        v = read(state, nx).slots.get("exp_avg_sq")
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError):
+        return
+    if v is None:
+        return
+    hyper = method.hyperparameters()
+    for player, part in (
+        ("first player (x; a GAN's generator)", v[:nx]),
+        ("second player (y; a GAN's discriminator)", v[nx:]),
+    ):
+        zeros = int((part == 0).sum())
+        if zeros:
+            warnings.warn(
+                f"the exact Adam operator is linearised where the {player}'s second moment "
+                f"(exp_avg_sq) is zero in {zeros} of {part.numel()} entries: the step's "
+                f"derivative there is lr/eps (lr = {hyper.get('lr')!r}, eps = "
+                f"{hyper.get('eps')!r}), so the rate is meaningless; linearise at a trained "
+                "state (state=, a checkpoint's optimiser state) or hold the preconditioner "
+                "(second_moment=, the frozen operator)",
+                UserWarning,
+                stacklevel=stacklevel,
+            )
 
 
 def unused_regulariser(reg: Any, weight_name: str, weight: Any, stacklevel: int = 3) -> None:

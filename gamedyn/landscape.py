@@ -60,7 +60,9 @@ def path_angle(game: Game, z0: Any, z1: Any, alpha: Any = None, *, num: int = 10
     if not torch.any(direction != 0):
         raise ValueError("z0 and z1 are the same point: the path has no direction")
     if alpha is None:
-        alpha = np.linspace(-0.5, 1.5, _validate.integer_at_least("num", num, 2))
+        num = _validate.integer_at_least("num", num, 2)
+        _validate.at_most("num", num, _validate.MAX_PATH_POINTS, "one field evaluation each")
+        alpha = np.linspace(-0.5, 1.5, num)
     alpha = _validate.vector("alpha", alpha).numpy()
     fields = torch.stack([game.field(start + float(a) * direction) for a in alpha]).detach()
     dx, dy = game.split(direction)

@@ -79,6 +79,7 @@ OKABE_ITO = {
 """Okabe and Ito's palette, distinguishable under the common colour-vision deficiencies."""
 
 PALETTE = tuple(OKABE_ITO.values())
+"""The Okabe–Ito colours in order: the colour cycle of every figure."""
 RATE_CMAP = "cividis"
 SCALAR_CMAP = "viridis"
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<")
@@ -159,16 +160,30 @@ def save(
 # ---------------------------------------------------------------------------------------------
 
 
+def drawn(values: Any) -> np.ndarray:
+    """``values`` as they are drawn: rounded to float32 (about 7 significant digits, far below a
+    pixel), so that results that differ by round-off — another BLAS kernel, e.g.
+    ``OPENBLAS_CORETYPE=Haswell`` — draw the same picture, byte for byte, unless a value lies
+    within round-off of a float32 rounding boundary (a chance of about 1e-9 per value for
+    differences of 1e-16 relative)."""
+    array = np.asarray(values)
+    if np.iscomplexobj(array):
+        return drawn(array.real) + 1j * drawn(array.imag)
+    with np.errstate(over="ignore"):
+        return np.asarray(array, dtype=float).astype(np.float32).astype(float)
+
+
 def _complex(name: str, values: Any) -> np.ndarray:
     array = np.asarray(values)
     if array.dtype == object or not np.issubdtype(array.dtype, np.number):
         raise TypeError(f"{name} must be a numeric array, got {values!r}")
-    return array.astype(complex).ravel()
+    return drawn(array.astype(complex).ravel())
 
 
 def _unit_circle(ax: Axes) -> None:
-    """The unit circle ``|μ| = 1`` as a dashed line labelled ``"|μ| = 1"`` (gid ``unit-circle``)."""
-    theta = np.linspace(0.0, 2.0 * np.pi, 361)
+    """The unit circle ``|μ| = 1`` as a dashed line labelled ``"|μ| = 1"`` (gid ``unit-circle``;
+    finely sampled, so that a zoomed box shows it as a curve)."""
+    theta = np.linspace(0.0, 2.0 * np.pi, 20001)
     ax.plot(
         np.cos(theta),
         np.sin(theta),
@@ -204,6 +219,7 @@ def eigenvalue_cloud(
     unit_circle: bool = False,
     title: str | None = None,
     ax: Axes | None = None,
+    zoom: bool = False,
 ) -> Axes:
     """Eigenvalues as points in the complex plane.
 
@@ -218,6 +234,8 @@ def eigenvalue_cloud(
       unit_circle: draw ``|μ| = 1`` (for operator eigenvalues).
       title: the axes title.
       ax: the Axes to draw on.
+      zoom: limit the axes to the eigenvalues (with a margin), not to the unit circle: values
+        that crowd near ``1`` stay apart; the part of the circle inside the box is drawn.
     """
     ax = _axes(ax)
     sets = (
@@ -247,9 +265,87 @@ def eigenvalue_cloud(
         ax.figure.colorbar(mappable, ax=ax, label=colorbar_label)
     if any(name is not None for name in sets) or unit_circle:
         ax.legend(loc="best")
+    if zoom:
+        _zoom(ax, np.concatenate([v.ravel() for v in sets.values()]), unit_circle)
     if title:
         ax.set_title(title)
     return ax
+
+
+def _zoom(ax: Axes, values: np.ndarray, circle: bool = False) -> None:
+    """Axes limits around ``values`` with a 15 % margin (at least ``1e-9`` wide, so a single
+    value or values equal to round-off still give a box), equal scales kept; with ``circle``,
+    the unit circle's nearest point is kept in the box (where the values crowd near it)."""
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return
+    if circle:
+        middle = complex(values.mean())
+        nearest = middle / abs(middle) if middle != 0 else 1.0 + 0.0j
+        values = np.append(values, nearest)
+    re, im = values.real, values.imag
+    centre = complex((re.min() + re.max()) / 2, (im.min() + im.max()) / 2)
+    half = max(re.max() - re.min(), im.max() - im.min(), 1e-9 * max(1.0, abs(centre))) * 0.65
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xlim(centre.real - half, centre.real + half)
+    ax.set_ylim(centre.imag - half, centre.imag + half)
+
+
+MAIN_HYPERPARAMETERS = ("lr", "betas", "beta", "eps", "gamma", "k", "alpha", "lam", "n_critic")
+"""The hyperparameters a short title names (in this order), when a method has them."""
+
+
+def method_title(method: Any, width: int = 60) -> str:
+    """A short name of an update operator for a title: its class name and main hyperparameters
+    (:data:`MAIN_HYPERPARAMETERS`, numbers to 3 significant digits; a wrapped method by its
+    own short name), cut at ``width`` characters — not its full ``repr``.
+
+    Example:
+      >>> from gamedyn.methods import GDA, Lookahead
+      >>> method_title(Lookahead(GDA(0.1), 5, 0.5))
+      'Lookahead(GDA(lr=0.1), k=5, alpha=0.5)'
+    """
+
+    def short(value: Any) -> str:
+        if hasattr(value, "hyperparameters") and hasattr(value, "step"):
+            return method_title(value, width)
+        if isinstance(value, (tuple, list)):
+            return "(" + ", ".join(short(v) for v in value) + ")"
+        if isinstance(value, float):
+            return f"{value:.3g}"
+        return str(value)
+
+    try:
+        hyper = dict(method.hyperparameters())
+    except (AttributeError, TypeError):
+        hyper = {}
+    parts = [short(v) for k, v in hyper.items() if k in ("base", "inner", "method")]
+    parts += [f"{k}={short(hyper[k])}" for k in MAIN_HYPERPARAMETERS if k in hyper]
+    text = f"{type(method).__name__}({', '.join(parts)})"
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def operator_title(operator: str, width: int = 60) -> str:
+    """A record's ``operator`` (``"game Jacobian"`` or a method's full ``repr``) shortened for a
+    title: the method's name and its main hyperparameters (:data:`MAIN_HYPERPARAMETERS`, the
+    first of each), cut at ``width`` characters.
+
+    Example:
+      >>> operator_title("Adam(lr=0.0002, betas=(0.5, 0.999), eps=1e-08, state=State(...))")
+      'Adam(lr=0.0002, betas=(0.5, 0.999), eps=1e-08)'
+    """
+    import re
+
+    head = re.match(r"\s*([A-Za-z_]\w*)\(", operator)
+    if head is None:
+        return operator if len(operator) <= width else operator[: width - 1] + "…"
+    found = {}
+    for key, value in re.findall(r"\b(\w+)=(\([^()]*\)|[^,()]+)", operator):
+        if key in MAIN_HYPERPARAMETERS and key not in found:
+            found[key] = value.strip()
+    parts = [f"{k}={found[k]}" for k in MAIN_HYPERPARAMETERS if k in found]
+    text = f"{head.group(1)}({', '.join(parts)})"
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _color_values(color_by: Any, sets: Mapping[str | None, np.ndarray]) -> dict:
@@ -367,6 +463,7 @@ def rate_region(
     eigenvalues: Any = None,
     resolution: int = 400,
     vmax: float = 2.0,
+    colorbar: bool = True,
     ax: Axes | None = None,
 ) -> Axes:
     """The predicted rate ``max_j |μ_j(λ)|`` over the λ-plane, with its ``ρ = 1`` boundary.
@@ -374,7 +471,8 @@ def rate_region(
     A filled contour (``cividis``, levels every 0.1 from 0 to ``vmax``, larger rates in the top
     colour) of :func:`gamedyn.regions.rate_grid` on ``re × im`` (bounds ``(lo, hi)``), the
     contour ``ρ = 1`` in black (the stability region's boundary: game eigenvalues inside it
-    converge), and the game's ``eigenvalues`` as points.
+    converge), and the game's ``eigenvalues`` as points. ``colorbar=False`` leaves the colour
+    bar out (panels sharing one scale draw one bar for all).
     """
     ax = _axes(ax)
     x, y = _linspace("re", re, resolution), _linspace("im", im, resolution)
@@ -400,7 +498,8 @@ def rate_region(
     _complex_plane(ax)
     ax.set_xlabel("Re λ")
     ax.set_ylabel("Im λ")
-    ax.figure.colorbar(filled, ax=ax, label="rate ρ")
+    if colorbar:
+        ax.figure.colorbar(filled, ax=ax, label="rate ρ")
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper left")
     ax.set_title(repr(method))
@@ -416,6 +515,7 @@ def hyperparameter_map(
     *,
     optimum: regions.Tuned | None = None,
     vmax: float = 2.0,
+    colorbar: bool = True,
     ax: Axes | None = None,
     **grids: Any,
 ) -> Axes:
@@ -426,7 +526,7 @@ def hyperparameter_map(
     ``game`` at ``z``). Two hyperparameters: the rate as a ``cividis`` mesh (first one on the
     x-axis; cells where ``make_method`` refused are blank), the ``ρ = 1`` contour in black, and
     ``optimum`` (a :class:`gamedyn.regions.Tuned`) as a star. One: the rate as a line, with
-    ``ρ = 1`` dashed.
+    ``ρ = 1`` dashed. ``colorbar=False`` leaves the mesh's colour bar out.
     """
     ax = _axes(ax)
     rate_map = (
@@ -454,7 +554,8 @@ def hyperparameter_map(
         if min(axes[0].size, axes[1].size) > 1 and finite.size and finite.min() < 1 < finite.max():
             ax.contour(axes[0], axes[1], rho.T, levels=[1.0], **BOUNDARY)
             ax.plot([], [], color="black", lw=1.5, label="ρ = 1")
-        ax.figure.colorbar(mesh, ax=ax, label="rate ρ", extend="max")
+        if colorbar:
+            ax.figure.colorbar(mesh, ax=ax, label="rate ρ", extend="max")
         ax.set_xlabel(names[0])
         ax.set_ylabel(names[1])
         ax.grid(False)
@@ -695,7 +796,7 @@ def pseudospectrum(
 
     Args:
       re, im: the grid axes; sigma: ``σ_min`` of shape ``(len(im), len(re))``
-        (:func:`gamedyn.spectrum.pseudospectrum`).
+        (:func:`gamedyn.nonnormal.pseudospectrum`).
       eigenvalues: drawn as black points.
       levels: the ε values (default: every half decade inside the grid's range), drawn as
         ``log₁₀ ε`` contours in ``viridis`` with a colorbar.
@@ -704,9 +805,9 @@ def pseudospectrum(
       title, colorbar, ax: as elsewhere.
     """
     ax = _axes(ax)
-    x = np.asarray(re, dtype=float).ravel()
-    y = np.asarray(im, dtype=float).ravel()
-    grid = np.asarray(sigma, dtype=float)
+    x = drawn(np.asarray(re, dtype=float).ravel())
+    y = drawn(np.asarray(im, dtype=float).ravel())
+    grid = drawn(np.asarray(sigma, dtype=float))
     if grid.shape != (y.size, x.size):
         raise ValueError(
             f"sigma must have shape (len(im), len(re)) = {(y.size, x.size)}, got {grid.shape}"
@@ -762,9 +863,9 @@ def transient_growth(
     """
     ax = _axes(ax)
     sets = (
-        {str(k): np.asarray(v, dtype=float).ravel() for k, v in norms.items()}
+        {str(k): drawn(np.asarray(v, dtype=float).ravel()) for k, v in norms.items()}
         if isinstance(norms, Mapping)
-        else {None: np.asarray(norms, dtype=float).ravel()}
+        else {None: drawn(np.asarray(norms, dtype=float).ravel())}
     )
 
     def by_label(value: Any, label: str | None) -> Any:
@@ -780,7 +881,7 @@ def transient_growth(
         if r is not None:
             ax.semilogy(
                 t,
-                float(r) ** np.arange(values.size),
+                drawn(float(r) ** np.arange(values.size)),
                 color=colour,
                 lw=1.0,
                 ls="--",
@@ -873,9 +974,10 @@ def record_figures(record: Any, out: str | Path, which: str = "LM") -> list[Path
       ['eigenvalues.png']
     """
     out = Path(out)
-    title = f"{record.operator}, {which}, k = {len(record.eigenvalues)}, n = {record.n}"
+    name = operator_title(record.operator)
+    title = f"{name}, {which}, k = {len(record.eigenvalues)}, n = {record.n}"
     circle = record.operator != "game Jacobian"  # an update operator: stable inside |μ| = 1
-    cloud = eigenvalue_cloud(record.eigenvalues, unit_circle=circle, title=title)
+    cloud = eigenvalue_cloud(record.eigenvalues, unit_circle=circle, title=title, zoom=circle)
     figures = [(cloud, "eigenvalues")]
     extras = record.extras.get("non_normal", {})
     if "pseudospectrum" in extras:
@@ -886,7 +988,7 @@ def record_figures(record: Any, out: str | Path, which: str = "LM") -> list[Path
             np.array(p["sigma_min"]),
             eigenvalues=np.array([complex(*w) for w in p["ritz_values"]]),
             boundary=p["boundary"],
-            title=f"{record.operator}: Krylov-projected pseudospectra (m = {p['basis']})",
+            title=f"{name}: Krylov-projected pseudospectra (m = {p['basis']})",
         )
         figures.append((ax, "pseudospectrum"))
     if "transient" in extras:
@@ -894,7 +996,7 @@ def record_figures(record: Any, out: str | Path, which: str = "LM") -> list[Path
         ax = transient_growth(
             {t["operator"]: t["norms"]},
             rho={t["operator"]: t.get("spectral_radius")},
-            title=f"{record.operator}: peak {t['peak']:.4g} at t = {t['peak_step']}",
+            title=f"{name}: peak {t['peak']:.4g} at t = {t['peak_step']}",
         )
         figures.append((ax, "transient"))
     if "rotation" in extras:

@@ -397,3 +397,262 @@ def test_a_quadratic_game_without_a_fixed_point_says_so():
     game = Quadratic([[0.0]], [[0.0]], [[0.0]], [[0.0]], [1.0], [0.0])
     with pytest.raises(ValueError, match="has no fixed point"):
         JacobianOperator(game)
+
+
+# --- issue 24: nothing silently ignored or wrong --------------------------------------------------
+
+
+def _adam_state_dicts():
+    """A tiny GAN and its players' ``torch.optim.Adam`` states after two steps."""
+    game = tiny_gan()
+    G, D = tiny_players()
+    states = []
+    for module in (G, D):
+        opt = torch.optim.Adam(module.parameters(), lr=1e-3)
+        for _ in range(2):
+            opt.zero_grad()
+            sum(p.square().sum() for p in module.parameters()).backward()
+            opt.step()
+        states.append(opt.state_dict())
+    return game, states
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda e: e["exp_avg_sq"].view(-1).__setitem__(0, -1.0), ["'exp_avg_sq'", "negative"]),
+        (
+            lambda e: e["exp_avg_sq"].view(-1).__setitem__(0, math.nan),
+            ["'exp_avg_sq'", "non-finite"],
+        ),
+        (lambda e: e["exp_avg"].view(-1).__setitem__(0, math.inf), ["'exp_avg'", "non-finite"]),
+        (lambda e: e.pop("step"), ["no 'step'"]),
+        (lambda e: e.__setitem__("step", torch.tensor(1.5)), ["'step'", "1.5"]),
+        (lambda e: e.__setitem__("step", torch.tensor(math.nan)), ["'step'", "nan"]),
+        (lambda e: e.__setitem__("step", torch.tensor(math.inf)), ["'step'", "inf"]),
+    ],
+)
+def test_optimiser_states_that_cannot_be_right_are_refused(change, words):
+    from gamedyn.methods import read_optimiser_state
+
+    game, (g, d) = _adam_state_dicts()
+    change(d["state"][0])
+    with pytest.raises(ValueError, match="discriminator's optimiser state") as err:
+        read_optimiser_state(game, g, d)
+    for word in words:
+        assert word in str(err.value)
+
+
+def test_a_batchnorm_counter_must_be_a_whole_number():
+    from gamedyn.checkpoints import load_into
+
+    module = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    state = dict(module.state_dict())
+    with pytest.raises(ValueError, match=r"num_batches_tracked.*1.num_batches_tracked = 2.5"):
+        load_into(module, state | {"1.num_batches_tracked": torch.tensor(2.5)})
+    load_into(module, state | {"1.num_batches_tracked": torch.tensor(3.0)})  # whole: accepted
+    assert int(module[1].num_batches_tracked) == 3
+
+
+def test_lyapunov_quantities_at_a_spectral_radius_of_one_are_refused():
+    from gamedyn.methods import AltGDA
+    from gamedyn.stochastic import stationary_covariance, stationary_mse
+
+    xy = Bilinear([[1.0]])  # alternating GDA on x·y: ρ = 1 exactly, computed as 1 − 1e-16
+    for lr in (0.1, 0.5, 1.9):
+        with pytest.raises(ValueError, match=r"spectral radius 1.*(within 1e-08 of 1|>= 1)"):
+            stationary_mse(AltGDA(lr), xy, 1.0)
+    c = 1e-12 / 0.1  # GDA(0.1) on J = cI: ρ = 1 − 1e-12
+    near = Quadratic([[c]], [[c]], [[0.0]], [[0.0]])
+    with pytest.raises(ValueError, match="within 1e-08 of 1"):
+        stationary_covariance(GDA(0.1), near, 1.0)
+    far = Quadratic([[1.0]], [[1.0]], [[0.0]], [[0.0]])  # ρ = 0.9: 0.01/(1 − 0.81) per entry
+    np.testing.assert_allclose(stationary_covariance(GDA(0.1), far, 1.0), np.eye(2) * 0.01 / 0.19)
+
+
+@pytest.mark.parametrize(
+    ("cov", "words"),
+    [
+        (math.nan, "must be finite"),
+        (np.float64(math.inf), "must be finite"),
+        (torch.tensor(math.nan), "must be finite"),
+        (-1.0, "variance >= 0"),
+        (torch.tensor(-1.0), "variance >= 0"),
+        (True, "bool"),
+        ([[1.0, 0.5], [0.0, 1.0]], "symmetric"),
+        ([[1.0, 0.0], [0.0, -1.0]], "positive semi-definite"),
+        ([[math.nan, 0.0], [0.0, 1.0]], "non-finite"),
+    ],
+)
+def test_covariances_are_checked(cov, words):
+    from gamedyn.games.stochastic import AdditiveNoise
+
+    with pytest.raises((ValueError, TypeError), match="cov") as err:
+        AdditiveNoise(Bilinear([[1.0]]), cov)
+    assert words in str(err.value) or words == "bool"
+
+
+@pytest.mark.parametrize(
+    "cov", [np.float64(0.5), np.float32(0.5), np.array(0.5), torch.tensor(0.5), 0.5]
+)
+def test_numpy_scalars_and_0d_tensors_are_scalar_covariances(cov):
+    from gamedyn.games.stochastic import AdditiveNoise
+
+    noisy = AdditiveNoise(Bilinear([[1.0]]), cov)
+    np.testing.assert_array_equal(noisy.cov.numpy(), 0.5 * np.eye(2))
+
+
+@pytest.mark.parametrize("seed", [1.7, 1.0, True, "1", -1, None, 2**64])
+def test_seeds_are_integers(seed):
+    from gamedyn.checkpoints import standard_normal
+    from gamedyn.games.stochastic import AdditiveNoise, seed_bilinear
+    from gamedyn.stochastic import stochastic_run
+
+    noisy = AdditiveNoise(Bilinear([[1.0]]), 0.1)
+    for call in (
+        lambda: stochastic_run(GDA(0.1), noisy, [1.0, 1.0], 2, runs=2, seed=seed),
+        lambda: standard_normal(4, seed, shape=2),
+        lambda: seed_bilinear(2, seed=seed),
+    ):
+        with pytest.raises((TypeError, ValueError), match="seed"):
+            call()
+    same = stochastic_run(GDA(0.1), noisy, [1.0, 1.0], 2, runs=2, seed=np.int64(3))
+    np.testing.assert_array_equal(same, stochastic_run(GDA(0.1), noisy, [1, 1], 2, 2, 3))
+
+
+def test_kreiss_bounds_refuse_a_negative_constant():
+    from gamedyn.nonnormal import kreiss_bounds
+
+    for constant in (-1.0, math.nan, math.inf):
+        with pytest.raises(ValueError, match="constant"):
+            kreiss_bounds(constant, 3)
+    with pytest.raises(TypeError, match="constant"):
+        kreiss_bounds(True, 3)
+    assert kreiss_bounds(1.5, 2) == (1.5, float(np.e * 2 * 1.5))
+
+
+def test_exact_adam_where_a_second_moment_is_zero_is_warned_about():
+    from gamedyn.methods import Adam
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rho = spectral_radius(Adam(0.1), Bilinear([[1.0]]))
+    said = [str(w.message) for w in caught if "second moment" in str(w.message)]
+    assert len(said) == 2 and "first player" in said[0] and "second player" in said[1]
+    assert "zero in 1 of 1" in said[0] and "lr/eps" in said[0] and "meaningless" in said[0]
+    assert rho == pytest.approx(0.1 / 1e-8, rel=1e-6)  # what the warning explains
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        spectral_radius(Adam(0.1, second_moment=1.0), Bilinear([[1.0]]))  # frozen: no warning
+
+
+class _SigmoidHead(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(2, 1)
+
+    def forward(self, x):
+        return torch.sigmoid(self.fc(x)).view(-1)
+
+
+@pytest.mark.parametrize(
+    "discriminator",
+    [
+        lambda: nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 1), nn.Sigmoid()),
+        _SigmoidHead,
+        lambda: nn.Sequential(nn.Linear(2, 1), nn.Sigmoid(), nn.Flatten(0)),
+    ],
+)
+@pytest.mark.parametrize("loss", ["non-saturating", "saturating", "hinge"])
+def test_a_sigmoid_discriminator_under_a_logits_loss_is_refused(discriminator, loss):
+    G, _ = tiny_players()
+    with pytest.raises(ValueError, match=r"ends in a sigmoid.*logits.*nn.Identity\(\)"):
+        TorchGame(G, discriminator(), loss, *tiny_batch())
+
+
+def test_a_sigmoid_inside_or_under_wgan_is_accepted():
+    G, _ = tiny_players()
+    inside = nn.Sequential(nn.Linear(2, 4), nn.Sigmoid(), nn.Linear(4, 1))
+    assert TorchGame(G, inside, "non-saturating", *tiny_batch()).ny == 17
+    last = nn.Sequential(nn.Linear(2, 1), nn.Sigmoid())
+    assert TorchGame(G, last, "wgan", *tiny_batch()).ny == 3
+
+
+@pytest.mark.parametrize(
+    ("call", "words"),
+    [
+        (lambda: run(GDA(0.1), Bilinear([[1.0]]), [1, 1], 10**12), "GiB"),
+        (
+            lambda: __import__("gamedyn.nonnormal", fromlist=["x"]).pseudospectrum(
+                Bilinear([[1.0]]), np.linspace(-1, 1, 2000), np.linspace(-1, 1, 2000)
+            ),
+            "the grid's points (2,000 re × 2,000 im) = 4,000,000 is more than the 1,000,000",
+        ),
+        (
+            lambda: __import__("gamedyn.nonnormal", fromlist=["x"]).transient_growth(
+                Bilinear([[1.0]]), 10**9, method=GDA(0.1)
+            ),
+            "steps = 1,000,000,000 is more than the 1,000,000",
+        ),
+        (
+            lambda: __import__("gamedyn.nonnormal", fromlist=["x"]).transient_growth(
+                Bilinear([[1.0]]), 10**5, method=GDA(0.1), matrix_free=True
+            ),
+            "steps = 100,000 is more than the 10,000",
+        ),
+        (
+            lambda: __import__("gamedyn.landscape", fromlist=["x"]).path_angle(
+                Bilinear([[1.0]]), [0, 0], [1, 1], num=10**10
+            ),
+            "num = 10,000,000,000",
+        ),
+    ],
+)
+def test_sizes_are_bounded_before_the_work_starts(call, words):
+    start = time.perf_counter()
+    with pytest.raises((ValueError, MemoryError)) as err:
+        call()
+    assert words in str(err.value)
+    assert time.perf_counter() - start < 30  # refused, not attempted
+
+
+def test_memory_guards_respect_the_address_space_limit():
+    code = (
+        "import resource\n"
+        "from gamedyn import _validate\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (4 * 2**30, resource.RLIM_INFINITY))\n"
+        "try:\n"
+        "    _validate.allocation('the test', 3.9 * 2**30)\n"
+        "except MemoryError as err:\n"
+        "    print(err)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "the test needs 3.9 GiB" in out.stdout and "RLIMIT_AS" in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (["--method", "adam", "--n-critic", "0"], ["--n-critic", "got 0"]),
+        (["--ema", "--no-ema"], ["--ema and --no-ema"]),
+        (["--no-ema", "--ema"], ["--ema and --no-ema"]),
+        (["--transient", "1000000000"], ["transient = 1,000,000,000"]),
+        (["--batches", "1000000000"], ["--batches = 1,000,000,000"]),
+        (["--pseudospectrum", "--pseudospectrum-grid", "5000"], ["grid² (its points)"]),
+        (["--threads", "0"], ["--threads", "got 0"]),
+        (["--threads", "100000"], ["threads = 100000", "cores"]),
+    ],
+)
+def test_spectrum_refusals_of_issue_24(ckpt, tmp_path, capsys, extra, words):
+    _fail(["spectrum", ckpt, *EXAMPLE, "--out", str(tmp_path / "o"), *extra], capsys, *words)
+
+
+def test_an_empty_out_is_refused_by_every_command(ckpt, mixture_checkpoints, tmp_path, capsys):
+    first = str(mixture_checkpoints[0])
+    model = EXAMPLE[:-1]  # path-angle has no progress bar
+    _fail(["spectrum", ckpt, *EXAMPLE, "--out", ""], capsys, "--out ''", "empty")
+    _fail(["path-angle", first, ckpt, *model, "--out", ""], capsys, "--out ''")
+    _fail(["figures", "--only", "momentum_table", "--out", ""], capsys, "--out ''")
+    _fail(["examples", "mixture-small", "--steps", "1", "--out", ""], capsys, "--out ''")
+    out = str(tmp_path / "pa")
+    _fail(["path-angle", first, ckpt, *model, "--num", str(10**10), "--out", out], capsys, "num")

@@ -1,6 +1,6 @@
 """``gamedyn spectrum`` (gamedyn.cli.spectrum, gamedyn.cli.options): the written record against
 the library, batch averaging, spread, blocks, the fast mode and partial results; every
-checkpoint layout gives the record of gamedyn's own; the README's "Your own checkpoint"."""
+checkpoint layout gives the record of gamedyn's own; the docs' "Your own checkpoint"."""
 
 from __future__ import annotations
 
@@ -308,7 +308,7 @@ def test_a_checkpoint_or_both_files_are_needed(own_layout, tmp_path):
         _run(argv[:1] + ["x.pt"] + argv[1:])
 
 
-# --- the README's "Your own checkpoint" -----------------------------------------------------
+# --- "Your own checkpoint" (docs/getting_started.md) ---------------------------------------
 
 DCGAN_MODELS = """
 
@@ -381,10 +381,10 @@ if __name__ == "__main__":
 """
 
 
-def readme_commands() -> list[str]:
-    """The commands of the README's "Your own checkpoint" (its bash block, continuations
-    joined, comments dropped)."""
-    text = (Path(__file__).parents[1] / "README.md").read_text()
+def own_checkpoint_commands() -> list[str]:
+    """The commands of "Your own checkpoint" in docs/getting_started.md (its bash block,
+    continuations joined, comments dropped)."""
+    text = (Path(__file__).parents[1] / "docs" / "getting_started.md").read_text()
     section = text.split("## Your own checkpoint", 1)[1].split("\n## ", 1)[0]
     block = section.split("```bash\n", 1)[1].split("```", 1)[0]
     joined = block.replace("\\\n", " ")
@@ -392,12 +392,12 @@ def readme_commands() -> list[str]:
 
 
 @pytest.mark.slow
-def test_readme_your_own_checkpoint_runs_as_written(tmp_path):
+def test_your_own_checkpoint_runs_as_written_in_the_docs(tmp_path):
     import os
     import subprocess
     import sys
 
-    commands = readme_commands()
+    commands = own_checkpoint_commands()
     assert len(commands) == 3 and commands[1].startswith("gamedyn spectrum ckpt.pt")
     bin_dir = tmp_path / "bin"  # `python` and `gamedyn` are this interpreter and this gamedyn
     bin_dir.mkdir()

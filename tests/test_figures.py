@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import gamedyn
-from gamedyn import figures
+from gamedyn import experiments, figures
 from gamedyn.cli import main
 from gamedyn.games import Bilinear
 from gamedyn.methods import Momentum
@@ -24,11 +24,11 @@ def parse_markdown_table(text: str) -> list[dict[str, str]]:
 def test_momentum_table_cells_agree_with_runs(tmp_path):
     assert main(["figures", "--out", str(tmp_path), "--only", "momentum_table"]) == 0
     rows = parse_markdown_table((tmp_path / "momentum_table.md").read_text())
-    assert [r["update"] for r in rows].count("alternating") == len(figures.MOMENTUM_BETAS)
+    assert [r["update"] for r in rows].count("alternating") == len(experiments.MOMENTUM_BETAS)
     game, z0 = Bilinear([[1.0]]), np.array([1.0, 1.0])
     for row in rows:
         beta, rho = float(row["beta"]), float(row["spectral radius"])
-        method = Momentum(figures.MOMENTUM_LR, beta, alternating=row["update"] == "alternating")
+        method = Momentum(experiments.MOMENTUM_LR, beta, alternating=row["update"] == "alternating")
         # The radius is the rate measured by running the method ...
         steps = 3000 if abs(rho - 1) < 1e-9 else int(min(3000, 25 / abs(np.log(rho))))
         trajectory = gamedyn.run(method, game, z0, steps)
@@ -39,7 +39,7 @@ def test_momentum_table_cells_agree_with_runs(tmp_path):
         assert row["bounded"] == ("yes" if bounded else "no"), row
         assert row["converges"] == ("yes" if converges else "no"), row
     # ... and the table prints the numbers of momentum_rows
-    computed = figures.momentum_rows()
+    computed = experiments.momentum_rows()
     assert len(computed) == len(rows)
     for row, numbers in zip(rows, computed, strict=True):
         assert row["update"] == numbers["update"] and float(row["beta"]) == numbers["beta"]
@@ -47,7 +47,7 @@ def test_momentum_table_cells_agree_with_runs(tmp_path):
         assert row["bounded"] == ("yes" if numbers["bounded"] else "no")
         assert row["converges"] == ("yes" if numbers["converges"] else "no")
     table = {(r["update"], float(r["beta"])): r for r in rows}
-    assert all(table[("simultaneous", b)]["converges"] == "no" for b in figures.MOMENTUM_BETAS)
+    assert all(table[("simultaneous", b)]["converges"] == "no" for b in experiments.MOMENTUM_BETAS)
     assert table[("alternating", 0.0)]["bounded"] == "yes"
     assert table[("alternating", -0.5)]["converges"] == "yes"
     assert table[("alternating", 0.5)]["bounded"] == "no"
@@ -66,12 +66,12 @@ def test_list_names_every_figure(capsys):
 
 @pytest.mark.slow
 def test_bilinear_trajectories_end_where_the_rates_say(tmp_path):
-    paths = figures.make_bilinear_trajectories(tmp_path, small=True)
+    paths = figures.FIGURES["bilinear_trajectories"](tmp_path, small=True)
     assert [p.name for p in paths] == ["bilinear_trajectories.png"] and paths[0].stat().st_size > 0
-    game, z0, steps = Bilinear([[1.0]]), np.array(figures.BILINEAR_START), 200
-    rates = figures.bilinear_rates()
-    assert list(rates) == list(figures.bilinear_methods())
-    for label, method in figures.bilinear_methods().items():
+    game, z0, steps = Bilinear([[1.0]]), np.array(experiments.BILINEAR_START), 200
+    rates = experiments.bilinear_rates()
+    assert list(rates) == list(experiments.bilinear_methods())
+    for label, method in experiments.bilinear_methods().items():
         rho = gamedyn.spectral_radius(method, game, np.zeros(2))
         assert rates[label] == pytest.approx(rho, abs=1e-14), label
         trajectory = gamedyn.run(method, game, z0, steps)
@@ -89,7 +89,7 @@ def test_bilinear_trajectories_end_where_the_rates_say(tmp_path):
 def test_negative_momentum_sets_are_the_operator_spectra():
     from gamedyn.figures.negative_momentum import NEGATIVE_MOMENTUM_GAME, NEGATIVE_MOMENTUM_LR
 
-    sets = figures.negative_momentum_sets()
+    sets = experiments.negative_momentum_sets()
     game, lr, z = NEGATIVE_MOMENTUM_GAME, NEGATIVE_MOMENTUM_LR, np.zeros(12)
     methods = {
         "alternating, β = 0": Momentum(lr, 0.0, alternating=True),
@@ -109,7 +109,7 @@ def test_negative_momentum_sets_are_the_operator_spectra():
 
 
 def test_lookahead_panels_follow_the_closed_form():
-    panels = figures.lookahead_panels()
+    panels = experiments.lookahead_panels()
     assert len(panels) == 4
     for p in panels:
         # lookahead around GDA: μ = 1 − α + α m^k for each eigenvalue m of GDA's operator
@@ -122,7 +122,7 @@ def test_lookahead_panels_follow_the_closed_form():
 
 @pytest.mark.slow
 def test_dirac_gan_panel_matches_the_local_analysis(tmp_path):
-    paths = figures.make_dirac_gan(tmp_path, small=True)
+    paths = figures.FIGURES["dirac_gan"](tmp_path, small=True)
     assert paths[0].name == "dirac_gan.png"
     converging = {
         "instance noise (σ = 0.7)",
@@ -130,12 +130,12 @@ def test_dirac_gan_panel_matches_the_local_analysis(tmp_path):
         "R1, γ = 1 (critical)",
         "consensus (γ = 1)",
     }
-    for label, game in figures.dirac_variants().items():
+    for label, game in experiments.dirac_variants().items():
         for method in (
-            gamedyn.methods.GDA(figures.DIRAC_LR),
-            gamedyn.methods.AltGDA(figures.DIRAC_LR),
+            gamedyn.methods.GDA(experiments.DIRAC_LR),
+            gamedyn.methods.AltGDA(experiments.DIRAC_LR),
         ):
-            trajectory = gamedyn.run(method, game, figures.DIRAC_START, figures.DIRAC_STEPS)
+            trajectory = gamedyn.run(method, game, experiments.DIRAC_START, experiments.DIRAC_STEPS)
             distance = np.linalg.norm(trajectory[-1])
             if label in converging:
                 rho = gamedyn.spectral_radius(method, game, np.zeros(2))
@@ -151,12 +151,12 @@ def test_dirac_gan_panel_matches_the_local_analysis(tmp_path):
 def test_rate_regions_figure_reads_the_operator_spectra(tmp_path):
     import matplotlib.pyplot as plt
 
-    paths = figures.make_rate_regions(tmp_path, small=True)
+    paths = figures.FIGURES["rate_regions"](tmp_path, small=True)
     assert paths[0].name == "rate_regions.png"
     game = gamedyn.games.DiracGAN("standard", reg="r1", gamma=0.3)
     lam = gamedyn.spectrum.eigenvalues(game, z=[0.0, 0.0])
-    np.testing.assert_allclose(figures.region_eigenvalues(), lam, atol=1e-15)
-    for label, method in figures.region_methods().items():
+    np.testing.assert_allclose(experiments.region_eigenvalues(), lam, atol=1e-15)
+    for label, method in experiments.region_methods().items():
         predicted = gamedyn.regions.predicted_rate(method, eigenvalues=lam)
         exact = gamedyn.spectral_radius(method, game, [0.0, 0.0])
         uses_transpose = (
@@ -190,8 +190,8 @@ def _matched_distance(a: np.ndarray, b: np.ndarray) -> float:
 
 @pytest.fixture(scope="module")
 def mog_small():
-    game = figures.mog_game(small=True)
-    return game, figures.mog_spectra(small=True, game=game)
+    game = experiments.mog_game(small=True)
+    return game, experiments.mog_spectra(small=True, game=game)
 
 
 def test_mog_consensus_eigenvalues_are_those_of_j_plus_gamma_jtj(mog_small):
@@ -240,8 +240,8 @@ def test_mog_consensus_moves_the_eigenvalues_right(mog_small):
 
 @pytest.fixture(scope="module")
 def digits_small():
-    games = figures.digits_checkpoint_games(small=True)
-    return games, figures.checkpoint_spectra(small=True, games=games)
+    games = experiments.digits_checkpoint_games(small=True)
+    return games, experiments.checkpoint_spectra(small=True, games=games)
 
 
 @pytest.mark.slow

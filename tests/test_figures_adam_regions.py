@@ -7,14 +7,15 @@ import numpy as np
 import pytest
 from helpers import normal_game
 
-from gamedyn import figures
-from gamedyn.figures.adam_regions import ADAM_BETA1S, ADAM_LR, make_adam_regions
+from gamedyn import experiments
+from gamedyn.experiments import ADAM_BETA1S, ADAM_LR
+from gamedyn.figures.adam_regions import make_adam_regions
 from gamedyn.spectrum import eigenvalues, spectral_radius
 
 
 @pytest.fixture(scope="module")
 def game():
-    lam = figures.adam_spectrum()
+    lam = experiments.adam_spectrum()
     top = lam[lam.imag > 0]
     game = normal_game(top.real, top.imag)
     np.testing.assert_allclose(np.sort_complex(eigenvalues(game)), np.sort_complex(lam), atol=1e-12)
@@ -22,19 +23,19 @@ def game():
 
 
 def test_spectrum_rates_are_the_operator_spectral_radii(game):
-    rates = figures.adam_spectrum_rates()
+    rates = experiments.adam_spectrum_rates()
     assert len(rates) == 4 * len(ADAM_BETA1S)
     z = np.zeros(game.n)
     for beta1 in ADAM_BETA1S:
-        for name, method in figures.adam_family(beta1, ADAM_LR).items():
+        for name, method in experiments.adam_family(beta1, ADAM_LR).items():
             assert rates[(beta1, name)] == pytest.approx(
                 spectral_radius(method, game, z), abs=1e-10
             )
 
 
 def test_the_picture_says_what_the_docstring_says():
-    rates = figures.adam_spectrum_rates()
-    names = list(figures.adam_family(0.0))
+    rates = experiments.adam_spectrum_rates()
+    names = list(experiments.adam_family(0.0))
     assert all(rates[(0.9, name)] > 1 for name in names)  # Adam's default β₁ diverges
     assert rates[(0.5, "ExtraAdam")] < 1 and rates[(0.5, "LA-Adam")] < 1
     for name in names:  # lowering β₁ helps every method here
@@ -42,10 +43,10 @@ def test_the_picture_says_what_the_docstring_says():
 
 
 def test_rate_maps_best_points_are_the_operator_spectral_radii(game):
-    maps = figures.adam_rate_maps(small=True)
+    maps = experiments.adam_rate_maps(small=True)
     for name, rate_map in maps.items():
         point, best = rate_map.best()
-        method = figures.adam_family(point["beta1"], point["lr"])[name]
+        method = experiments.adam_family(point["beta1"], point["lr"])[name]
         assert best == pytest.approx(spectral_radius(method, game, np.zeros(game.n)), abs=1e-10)
         assert rate_map.rate.shape == (15, 10) and best < 1
 

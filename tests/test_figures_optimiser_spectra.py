@@ -1,4 +1,4 @@
-"""``optimiser_spectra`` (gamedyn.figures.optimiser_spectra): matrix-free eigenvalues of the
+"""``optimiser_spectra`` (gamedyn.experiments, gamedyn.figures): matrix-free eigenvalues of the
 Adam operator a checkpoint was trained with, and of GDA, against dense ones."""
 
 from __future__ import annotations
@@ -7,16 +7,16 @@ import numpy as np
 import pytest
 from helpers import spectrum_distance, tiny_gan
 
-from gamedyn import figures
+from gamedyn import experiments
 from gamedyn.examples import EXAMPLES
-from gamedyn.figures.optimiser_spectra import (
+from gamedyn.experiments import (
+    EVAL_SEED,
     OPTIMISER_LR,
     OPTIMISER_SMALL,
     Displacement,
     digits_adam_checkpoints,
     training_operator,
 )
-from gamedyn.figures.trained import EVAL_SEED
 from gamedyn.methods import GDA, Adam
 from gamedyn.spectrum import eigenvalues, operator_jacobian
 
@@ -32,7 +32,7 @@ def test_displacement_has_the_operators_jacobian_minus_identity():
 
 @pytest.mark.slow
 def test_optimiser_spectra_are_the_dense_ones(tmp_path):
-    spectra = figures.optimiser_spectra(small=True)
+    spectra = experiments.optimiser_spectra(small=True)
     paths = digits_adam_checkpoints(small=True, out_dir=tmp_path)  # the same seeded training
     assert [s.step for s in spectra] == [20, 40, 60] and len(paths) == 3
     example = EXAMPLES["digits-small"]

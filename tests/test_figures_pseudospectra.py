@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gamedyn import figures
-from gamedyn.figures import pseudospectra as fig
+from gamedyn import experiments, figures
 from gamedyn.nonnormal import condition_numbers
 from gamedyn.nonnormal._pseudospectra import svd_pseudospectrum
 from gamedyn.spectrum import operator_jacobian
@@ -16,7 +15,7 @@ pytestmark = pytest.mark.slow  # trains the small mixture GAN (a few seconds)
 
 @pytest.fixture(scope="module")
 def panels():
-    return figures.pseudospectra_panels(small=True)
+    return experiments.pseudospectra_panels(small=True)
 
 
 def test_there_are_six_panels_with_their_boundaries(panels):
@@ -28,8 +27,9 @@ def test_there_are_six_panels_with_their_boundaries(panels):
 
 
 def test_operator_panels_are_the_pseudospectra_of_the_operator_jacobians(panels):
-    for p, (label, method) in zip(panels[:3], fig.bilinear_operators().items(), strict=True):
-        T = operator_jacobian(method, fig.NON_NORMAL_BILINEAR)
+    operators = experiments.bilinear_operators().items()
+    for p, (label, method) in zip(panels[:3], operators, strict=True):
+        T = operator_jacobian(method, experiments.NON_NORMAL_BILINEAR)
         re, im = p.re[::7], p.im[::7]
         np.testing.assert_allclose(
             p.sigma[::7, ::7], svd_pseudospectrum(T, re, im), atol=1e-10, err_msg=label
@@ -51,9 +51,9 @@ def test_extragradient_is_normal_and_alternation_is_not(panels):
             np.testing.assert_allclose(p.sigma, distance, atol=1e-10)
         else:
             assert np.min(p.sigma / np.maximum(distance, 1e-300)) < 0.95
-    methods = list(fig.bilinear_operators().values())
+    methods = list(experiments.bilinear_operators().values())
     kappa = [
-        condition_numbers(fig.NON_NORMAL_BILINEAR, method=m).condition_numbers.max()
+        condition_numbers(experiments.NON_NORMAL_BILINEAR, method=m).condition_numbers.max()
         for m in methods
     ]
     assert kappa[2] == pytest.approx(1.0, abs=1e-9) and kappa[0] > 1.01 and kappa[1] > 1.01

@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gamedyn import figures
-from gamedyn.figures import pseudospectra as ps_fig
-from gamedyn.figures import transient_growth as fig
+from gamedyn import experiments, figures
 from gamedyn.nonnormal import kreiss_bounds
 from gamedyn.spectrum import operator_jacobian, spectral_radius
 
@@ -16,18 +14,18 @@ pytestmark = pytest.mark.slow  # trains the small mixture GAN (a few seconds)
 
 @pytest.fixture(scope="module")
 def curves():
-    return figures.transient_curves(small=True)
+    return experiments.transient_curves(small=True)
 
 
 def test_curves_are_norms_of_powers_with_their_radii(curves):
-    for label, method in ps_fig.bilinear_operators().items():
+    for label, method in experiments.bilinear_operators().items():
         c = curves["bilinear"][label]
-        T = operator_jacobian(method, ps_fig.NON_NORMAL_BILINEAR)
+        T = operator_jacobian(method, experiments.NON_NORMAL_BILINEAR)
         for t in (0, 1, 7, c.norms.size - 1):
             assert c.norms[t] == pytest.approx(
                 np.linalg.norm(np.linalg.matrix_power(T, t), 2), rel=1e-12
             )
-        assert c.rho == pytest.approx(spectral_radius(method, ps_fig.NON_NORMAL_BILINEAR))
+        assert c.rho == pytest.approx(spectral_radius(method, experiments.NON_NORMAL_BILINEAR))
         assert np.all(c.norms >= c.rho ** np.arange(c.norms.size) * (1 - 1e-12))
 
 
@@ -44,7 +42,8 @@ def test_what_the_panels_claim(curves):
     assert extragradient.kreiss == pytest.approx(1.0)
     for label, c in curves["dirac"].items():  # ρ < 1, yet they grow before they decay
         assert c.rho < 1 and c.norms.max() > 1.04, label
-    gda = curves["dirac"][f"GDA, lr {fig.DIRAC_LR}"]  # T = ¾ I − ½ N, N² = 0: ‖Tᵗ‖ ~ t ρᵗ
+    # T = ¾ I − ½ N, N² = 0: ‖Tᵗ‖ ~ t ρᵗ
+    gda = curves["dirac"][f"GDA, lr {experiments.TRANSIENT_DIRAC_LR}"]
     ratio = gda.norms / gda.rho ** np.arange(gda.norms.size)
     t = np.arange(gda.norms.size)
     np.testing.assert_allclose(ratio[5:] / t[5:], ratio[-1] / t[-1], rtol=0.25)
@@ -57,7 +56,7 @@ def test_what_the_panels_claim(curves):
 
 
 def test_the_run_follows_the_prediction():
-    runs = figures.worst_run(small=True)
+    runs = experiments.worst_run(small=True)
     worst = runs["worst"]
     assert worst.step > 0
     assert runs["run"][worst.step] == pytest.approx(worst.amplification, rel=1e-5)

@@ -108,7 +108,7 @@ def _worker(rank: int, world: int, store: str, out: str) -> None:
         init_method=f"file://{store}",
         rank=rank,
         world_size=world,
-        timeout=timedelta(seconds=60),
+        timeout=timedelta(seconds=600),  # a loaded machine may hold one rank back for long
     )
     try:
         games = _batches()
@@ -147,17 +147,24 @@ def _worker(rank: int, world: int, store: str, out: str) -> None:
             lambda: DistributedAveragedGame([moved if rank == 1 else games[0]])
         )
         result["z"] = _attempt(lambda: game.point(torch.full((game.n,), float(rank))))
-        # PyTorch's functional collective under vmap and plain autograd (2.13)
+        # PyTorch's functional collective, eagerly and under plain autograd (2.13). Not under
+        # vmap: there its batching fallback does not wait for the collective, so whether the sum
+        # arrives is a race (seen both ways), and a rank was seen to die with SIGABRT
+        # ("terminate called without an active exception") inside
+        # _functional_collectives.all_reduce (2 of 11 runs of this file on a quiet machine).
+        # gamedyn's products never take that path (DistributedAveragedGame all-reduces the
+        # finished products); the finding is kept here, not exercised.
         import torch.distributed._functional_collectives as funcol
 
         x = torch.full((2, 3), float(rank + 1), dtype=torch.float64)
         reduce = lambda t: funcol.wait_tensor(funcol.all_reduce(t, "sum", dist.group.WORLD))  # noqa: E731
-        result["funcol"] = [reduce(x).tolist(), torch.vmap(reduce)(x).tolist()]
+        result["funcol"] = [reduce(x).tolist()]
         z = torch.tensor([0.1, 0.2, -0.3], dtype=torch.float64, requires_grad=True)
         (pulled,) = torch.autograd.grad(reduce(part(z)), z, torch.ones(3, dtype=torch.float64))
         result["funcol_autograd"] = pulled.tolist()  # W J_rᵀ w: this rank's part, twice
         with open(os.path.join(out, f"rank{rank}.json"), "w") as f:
             json.dump(result, f)
+        dist.barrier()  # neither rank tears the group down while the other still uses it
     finally:
         dist.destroy_process_group()
 
@@ -184,12 +191,12 @@ def test_two_gloo_processes_give_the_one_process_averaged_game(tmp_path):
     products = _products(reference)
     spread = batch_spectra(games, 2, solver=KrylovSchur(tol=TOL))
     coupling = coupling_singular_values(reference, 1)
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + 900  # generous: a loaded machine is slow, not wrong
     while not ranks.join(timeout=5):
         if time.monotonic() > deadline:
             for process in ranks.processes:
                 process.kill()
-            pytest.fail("the two ranks did not finish within 300 s")
+            pytest.fail("the two ranks did not finish within 900 s")
     results = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
     first, second = results
     assert first["shard"] == [0] and second["shard"] == [1]
@@ -233,10 +240,8 @@ def test_two_gloo_processes_give_the_one_process_averaged_game(tmp_path):
         assert result["z"].startswith("ValueError: z differs between the ranks")
         assert result["players"].startswith("ValueError: the ranks' games must share")
         assert result["points"].startswith("ValueError: the ranks' games have different default")
-    # PyTorch's functional collective: right eagerly; under vmap its batching fallback does not
-    # wait for the collective, so whether the sum arrives is a race (seen both ways, so not
-    # asserted); autograd pulls back through this rank's part only, W times, instead of the
-    # full-data Jᵀ w
+    # PyTorch's functional collective: right eagerly (under vmap: see _worker, not exercised);
+    # autograd pulls back through this rank's part only, W times, instead of the full-data Jᵀ w
     for result in results:
         assert result["funcol"][0] == [[3.0] * 3] * 2
     z = torch.tensor([0.1, 0.2, -0.3], dtype=torch.float64)
@@ -312,7 +317,71 @@ def test_init_from_environment(monkeypatch):
     assert init_from_environment("cpu") is None  # not under torchrun: one process
     monkeypatch.setenv("WORLD_SIZE", "2")
     monkeypatch.setenv("RANK", "0")
-    with pytest.raises(
-        RuntimeError, match="LOCAL_RANK, MASTER_ADDR, MASTER_PORT are not.*torchrun"
-    ):
+    with pytest.raises(ValueError, match="LOCAL_RANK, MASTER_ADDR, MASTER_PORT are not.*torchrun"):
         init_from_environment("cpu")
+    monkeypatch.setenv("LOCAL_RANK", "0")
+    monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
+    monkeypatch.setenv("MASTER_PORT", "29500")
+    for name, value, message in (
+        ("RANK", "2", "RANK = 2 must be below WORLD_SIZE = 2"),
+        ("RANK", "x", "RANK must be an integer, got 'x'"),
+        ("WORLD_SIZE", "0", r"WORLD_SIZE must be >= 1, got 0"),
+        ("MASTER_PORT", "70000", r"MASTER_PORT must be in \[1, 65536\), got 70000"),
+        ("MASTER_ADDR", "no-such-host.invalid", "MASTER_ADDR 'no-such-host.invalid' does not"),
+    ):
+        with monkeypatch.context() as m:
+            m.setenv(name, value)
+            with pytest.raises(ValueError, match=message):
+                init_from_environment("cpu")
+    with pytest.raises(ValueError, match="timeout"):
+        init_from_environment("cpu", timeout=0)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("rank", [0, 1])
+def test_a_missing_rank_ends_the_run_within_the_timeout_naming_it(rank, tmp_path, capsys):
+    """One process of a world of two: rank 0 names rank 1, rank 1 names rank 0, each as one
+    line, within the timeout (2 s here; the command's default is 180 s)."""
+    from gamedyn.cli import main
+    from gamedyn.examples import train
+
+    checkpoint = train("mixture-small", 0, tmp_path / "ckpt", save_every=1, batch=8)[-1]
+    env = {"WORLD_SIZE": "2", "RANK": str(rank), "LOCAL_RANK": "0"}
+    env |= {"MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(_free_port())}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        start = time.monotonic()
+        code = main(
+            [
+                "spectrum",
+                str(checkpoint),
+                "--example",
+                "mixture-small",
+                "--timeout",
+                "2",
+                "--out",
+                str(tmp_path / "out"),
+                "--no-progress",
+            ]
+        )
+        elapsed = time.monotonic() - start
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+    other = 1 - rank
+    assert err[0].startswith("gamedyn spectrum: error: rank ")
+    assert f"rank {other}" in err[0] and "--timeout 2 s" in err[0]
+    assert elapsed < 2 + 30  # the timeout, plus a generous margin for a loaded machine

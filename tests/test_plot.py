@@ -292,3 +292,25 @@ def test_numerical_range_and_rotation_blocks():
     np.testing.assert_allclose(widths, [0.25, 1.0])
     with pytest.raises(TypeError, match="non-empty mapping"):
         plot.rotation_blocks({})
+
+
+def test_operator_plots_have_a_short_title_the_unit_circle_and_zoomed_axes():
+    from gamedyn.methods import GDA, Adam, Lookahead
+
+    assert (
+        plot.method_title(Lookahead(GDA(0.1), 5, 0.5)) == "Lookahead(GDA(lr=0.1), k=5, alpha=0.5)"
+    )
+    title = plot.method_title(Adam(2e-4, betas=(0.5, 0.999)))
+    assert title == "Adam(lr=0.0002, betas=(0.5, 0.999), eps=1e-08)"
+    values = np.array([1.0385, 1.031, 0.999 + 0.002j, 0.999 - 0.002j])
+    ax = plot.eigenvalue_cloud(values, unit_circle=True, zoom=True)
+    lo, hi = ax.get_xlim()
+    assert 0.99 < lo < 0.999 and 1.0385 < hi < 1.05  # zoomed on the values, 1 kept in view
+    assert any(line.get_gid() == "unit-circle" for line in ax.lines)
+
+
+def test_what_is_drawn_is_rounded_below_a_pixel():
+    x = np.array([0.1, 1 / 3, 2.0])
+    assert np.array_equal(plot.drawn(x), plot.drawn(x * (1 + 1e-16)))
+    np.testing.assert_allclose(plot.drawn(x), x, rtol=1e-7)
+    assert plot.drawn(np.array([1 / 3 + 1j / 7])).dtype == complex

@@ -28,6 +28,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from .. import _validate
 from .files import SAMPLE_SUFFIXES, read_samples
 
 __all__ = ["import_factory", "build", "sampler", "standard_normal", "TensorFile"]
@@ -138,7 +139,7 @@ def standard_normal(batch: int, seed: int = 0, *, shape: int | Sequence[int]) ->
     dims = [shape] if isinstance(shape, int) else list(shape)
     if not dims or any(isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in dims):
         raise ValueError(f"shape must be a positive integer or a list of them, got {shape!r}")
-    gen = torch.Generator().manual_seed(int(seed))
+    gen = torch.Generator().manual_seed(_validate.seed("seed", seed))
     return torch.randn(int(batch), *dims, generator=gen)
 
 

@@ -73,6 +73,19 @@ def load_into(module: nn.Module, state: Mapping[str, Any], name: str = "model") 
         and (key in not_tensors or not state[key].is_floating_point())
     ]
     problems = []
+    counters = [
+        f"{key} = {float(state[key])!r}"
+        for key in common
+        if key.endswith("num_batches_tracked")
+        and key not in not_tensors
+        and state[key].is_floating_point()
+        and state[key].numel() == 1
+        and not (
+            bool(torch.isfinite(state[key]).all()) and float(state[key]) == int(float(state[key]))
+        )
+    ]
+    if counters:  # a count; loading would truncate 2.5 to 2 and nan to garbage
+        problems.append(f"a BatchNorm num_batches_tracked that is not a whole number: {counters}")
     if missing:
         problems.append(f"missing keys: {_quoted(missing)}")
     if unexpected:

@@ -49,7 +49,35 @@ def build_parser() -> argparse.ArgumentParser:
     for command in (figures, spectrum, path_angle, examples, report):
         sub = command.add_parser(commands)
         sub.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+        sub.add_argument(
+            "--threads",
+            type=_threads_option,
+            default=None,
+            metavar="N",
+            help="torch threads (default: torch's, at most the cores this process may use; "
+            "1 for a small game on a busy machine)",
+        )
     return parser
+
+
+def _threads_option(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--threads must be an integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"--threads must be >= 1, got {value}")
+    return value
+
+
+def _rank() -> int:
+    """This process's rank under torchrun; ``0`` outside it, or where ``RANK`` and
+    ``WORLD_SIZE`` do not make a rank (then this process reports its own error)."""
+    try:
+        rank, world = int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
+    except ValueError:
+        return 0
+    return rank if 0 <= rank < world else 0
 
 
 def _one_line(err: BaseException) -> str:
@@ -69,11 +97,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit:  # --help (0) or a one-line usage error (2)
         return int(exit.code or 0)
     try:
+        from .._threads import set_threads
+
+        args.threads = set_threads(args.threads)
         return args.run(args)
     except USER_ERRORS as err:
         if args.debug:
             raise
-        print(f"gamedyn {args.command}: error: {_one_line(err)}", file=sys.stderr)
+        # under torchrun every rank meets the same error: rank 0 alone says it (unless rank 0 is
+        # the one that is missing)
+        if _rank() == 0 or getattr(err, "all_ranks", False):
+            print(f"gamedyn {args.command}: error: {_one_line(err)}", file=sys.stderr)
+        return 2
+    except RuntimeError as err:
+        import torch.distributed as dist
+
+        if args.debug or not (dist.is_available() and dist.is_initialized()):
+            raise
+        # a collective failed: a rank died or timed out (a user's error, not gamedyn's)
+        first = _one_line(err).split(" Exception raised from ")[0][:300]
+        print(
+            f"gamedyn {args.command}: error: the process group failed on rank {_rank()}: {first}",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print(f"gamedyn {args.command}: interrupted", file=sys.stderr)

@@ -89,7 +89,10 @@ def json_object(text: str) -> dict[str, Any]:
 
 def output_directory(path: str | Path, option: str = "--out") -> Path:
     """``path`` as a directory that exists (created if needed) and can be written, or a
-    ``ValueError`` naming the option and the path."""
+    ``ValueError`` naming the option and the path (an empty one, ``''``, is refused: it would be
+    the current directory)."""
+    if not str(path).strip():
+        raise ValueError(f"{option} {str(path)!r} is empty: give a directory")
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise ValueError(f"{option} {str(path)!r} is a file, not a directory")
@@ -102,6 +105,18 @@ def output_directory(path: str | Path, option: str = "--out") -> Path:
     return path
 
 
+class _OneOfTwo(argparse.BooleanOptionalAction):
+    """``--x``/``--no-x``, refusing both together (the last one would win silently)."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+        value = not str(option).startswith("--no-")
+        previous = getattr(namespace, self.dest, None)
+        if previous is not None and previous != value:
+            flag = "--" + self.dest.replace("_", "-")
+            parser.error(f"{flag} and --no-{flag[2:]} contradict each other: give one")
+        setattr(namespace, self.dest, value)
+
+
 def add_options(p: argparse.ArgumentParser, options: dict[str, tuple[str, Any, Any]]) -> None:
     """Register ``{flag: (help, kind, default)}``: ``kind`` a type, a tuple of choices,
     ``"store_true"`` or ``"bool"`` (``--x``/``--no-x``). Every option is left ``None`` when not
@@ -111,7 +126,7 @@ def add_options(p: argparse.ArgumentParser, options: dict[str, tuple[str, Any, A
         if kind == "store_true":
             p.add_argument(flag, action="store_true", default=None, help=text)
         elif kind == "bool":
-            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=text)
+            p.add_argument(flag, action=_OneOfTwo, default=None, help=text)
         elif isinstance(kind, tuple):
             p.add_argument(flag, choices=kind, default=None, help=shown)
         else:

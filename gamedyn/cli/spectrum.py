@@ -8,9 +8,11 @@ over the processes and rank 0 writes."""
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
+from .. import _validate
 from ..methods import METHODS, OPTIMISERS, build, method_parameters
 from ..vocabulary import DEFAULT_PRODUCT_MODE, INTERVALS, KRYLOV_WHICH, PRODUCT_MODES, SOLVERS
 from . import arguments as a
@@ -50,6 +52,11 @@ FLAGS: dict[str, tuple[str, Any, Any]] = {
     "--conditioning": ("κ(λ) of the top-k", "store_true", False),
     "--out": ("output directory", str, "spectrum"),
     "--no-progress": ("no progress bar", "store_true", False),
+    "--timeout": (
+        "torchrun: seconds for the ranks to join, and per collective",
+        a.positive_float,
+        180.0,
+    ),
     # the method's hyperparameters (keyword of its constructor in METHOD_KEYWORDS)
     "--method": ("update operator (default: the game Jacobian)", ("game", *METHODS), "game"),
     "--lr": ("step size (default 0.01; an optimiser's: the checkpoint's)", a.positive_float, None),
@@ -89,6 +96,7 @@ NEEDS = {  # option: (what it needs, whether the arguments have it)
     "pseudospectrum_grid": ("--pseudospectrum", lambda a: a.pseudospectrum),
     "dt": ("--transient", lambda a: a.transient is not None),
     "blocks": ("--k >= 2", lambda a: a.k >= 2),
+    "timeout": ("torchrun (WORLD_SIZE set)", lambda a: "WORLD_SIZE" in os.environ),
 }
 
 
@@ -165,13 +173,14 @@ def run(args: argparse.Namespace) -> int:
     from ..games.distributed import init_from_environment
 
     args.method_options = given_options(args)
+    _validate.at_most("--batches", args.batches, _validate.MAX_BATCHES, "a pass over each")
     gan_source(args)  # the model options, files and factories, checked before any work
     if args.ncv is not None and args.ncv < args.k + 2:
         raise ValueError(f"--ncv {args.ncv} must be at least --k + 2 = {args.k + 2}")
     if args.method not in OPTIMISERS:
         method_of(args)  # a method that refuses its hyperparameters says so now
     out = a.output_directory(args.out)
-    launch = init_from_environment(args.device)
+    launch = init_from_environment(args.device, args.timeout)
     if launch is None:
         return _run(args, out, rank=0)
     import torch.distributed as dist
@@ -201,13 +210,13 @@ def _run(args: argparse.Namespace, out: Path, rank: int) -> int:
         print(loaded_summary(games[0]))
     method = method_of(args, games[0])
     non_normal = NonNormal(*(getattr(args, n) for n in NON_NORMAL))
-    bar = tqdm(total=args.k, desc="converged eigenvalues", disable=args.no_progress or rank != 0)
+    quiet = args.no_progress or rank != 0
+    bar = tqdm(total=args.k, desc="converged eigenvalues", disable=quiet, bar_format=BAR)
     fields = {"tol": args.tol, "ncv": args.ncv, "mode": args.mode}
     if args.max_restarts is not None:
         fields["max_restarts"] = args.max_restarts
-    options = dict(
+    options = dict(  # the count shown never goes back (a restart may lose a value for a while)
         method=method,
-        non_normal=None if non_normal.empty else non_normal,
         callback=lambda done, k: bar.update(max(done - bar.n, 0)),
         solver=(Arpack if args.solver == "arpack" else KrylovSchur)(**fields),
     )
@@ -230,6 +239,8 @@ def _run(args: argparse.Namespace, out: Path, rank: int) -> int:
         record = err.record
     finally:
         bar.close()
+    if not non_normal.empty and record.converged:  # with their own progress bar
+        record.extras["non_normal"] = extras(args, game, method, non_normal, record, quiet)
     if args.blocks:
         record.extras["blocks"] = blocks_report(game, args.k)
     source = checkpoint_source(args)
@@ -238,15 +249,55 @@ def _run(args: argparse.Namespace, out: Path, rank: int) -> int:
         batch=args.batch,
         batches=args.batches,
         seed=args.seed,
+        threads=getattr(args, "threads", None),
         **getattr(args, "method_settings", {}),
     )
     if rank != 0:  # every rank holds the same record; rank 0 writes it
         return 0 if record.converged else 1
-    record.save(out, "eigenvalues")
-    plot.record_figures(record, out, args.which)
+    # one record set: drawn into its temporary folder, which then replaces --out in one rename
+    record.save(out, "eigenvalues", figures=lambda f: plot.record_figures(record, f, args.which))
     status = "converged" if record.converged else "NOT converged (partial result)"
     print(
         f"{len(record.eigenvalues)} eigenvalues ({status}), {record.matvecs} products, "
         f"{record.seconds:.1f} s -> {out}"
     )
     return 0 if record.converged else 1
+
+
+BAR = "{desc}: {n_fmt}/{total_fmt} |{bar}| {elapsed} elapsed, estimate {remaining} left"
+"""The progress bars' format: the time left is labelled as an estimate (tqdm's rate guess)."""
+
+
+def extras(args: Any, game: Any, method: Any, options: Any, record: Any, quiet: bool) -> dict:
+    """The non-normal quantities of the (averaged) game's operator with a progress bar over
+    them; their headline numbers printed at the end (:func:`~gamedyn.spectrum.non_normal.
+    headlines`)."""
+    from tqdm import tqdm
+
+    from ..nonnormal import headlines, non_normal_extras
+    from ..spectrum import JacobianOperator
+
+    bar = tqdm(total=None, desc="extras", disable=quiet, bar_format=BAR)
+
+    def progress(name: str, done: int, total: int) -> None:
+        bar.total = total
+        bar.set_description_str("extras" if name == "done" else f"extras ({name})")
+        bar.update(max(done - bar.n, 0))
+
+    try:
+        op = JacobianOperator(game, None, method, args.mode)
+        out = non_normal_extras(
+            op,
+            options,
+            game=game,
+            eigenvalues=record.eigenvalues,
+            which=args.which,
+            k=args.k,
+            tol=args.tol,
+            progress=progress,
+        )
+    finally:
+        bar.close()
+    if getattr(game, "rank", 0) == 0:  # under torchrun rank 0 alone prints
+        print("\n".join(headlines(out)))
+    return out

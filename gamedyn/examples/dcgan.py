@@ -16,6 +16,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .. import _validate
+
 __all__ = ["LATENT_DIM", "WIDTH", "generator", "discriminator", "sample", "latent"]
 
 LATENT_DIM, WIDTH = 100, 64
@@ -62,11 +64,11 @@ def discriminator(width: int = WIDTH) -> nn.Module:
 
 def sample(batch: int, seed: int = 0) -> torch.Tensor:
     """Fixed "real" images ``(batch, 3, 32, 32)`` in ``[−1, 1]`` (uniform noise, by ``seed``)."""
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch.Generator().manual_seed(_validate.seed("seed", seed))
     return 2 * torch.rand(batch, 3, 32, 32, generator=gen) - 1
 
 
 def latent(batch: int, seed: int = 0, latent_dim: int = LATENT_DIM) -> torch.Tensor:
     """Standard normal latents ``(batch, latent_dim)``, fixed by ``seed``."""
-    gen = torch.Generator().manual_seed(10_000 + seed)
+    gen = torch.Generator().manual_seed(10_000 + _validate.seed("seed", seed))
     return torch.randn(batch, latent_dim, generator=gen)

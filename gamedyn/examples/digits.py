@@ -14,6 +14,8 @@ import functools
 import torch
 from torch import nn
 
+from .. import _validate
+
 __all__ = [
     "LATENT_DIM",
     "WIDTH",
@@ -92,7 +94,7 @@ def sample(batch: int, seed: int = 0) -> torch.Tensor:
     """``batch`` digit images ``(batch, 1, 8, 8)`` in ``[−1, 1]``, drawn without replacement
     (with replacement beyond 1797) by ``seed``."""
     images = _images()
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch.Generator().manual_seed(_validate.seed("seed", seed))
     if batch <= images.shape[0]:
         index = torch.randperm(images.shape[0], generator=gen)[:batch]
     else:
@@ -102,5 +104,5 @@ def sample(batch: int, seed: int = 0) -> torch.Tensor:
 
 def latent(batch: int, seed: int = 0, latent_dim: int = LATENT_DIM) -> torch.Tensor:
     """Standard normal latents ``(batch, latent_dim)``, fixed by ``seed``."""
-    gen = torch.Generator().manual_seed(10_000 + seed)
+    gen = torch.Generator().manual_seed(10_000 + _validate.seed("seed", seed))
     return torch.randn(batch, latent_dim, generator=gen)

@@ -15,6 +15,8 @@ import math
 import torch
 from torch import nn
 
+from .. import _validate
+
 __all__ = [
     "RADIUS",
     "STD",
@@ -56,7 +58,7 @@ def discriminator(width: int = WIDTH, depth: int = DEPTH) -> nn.Module:
 
 def sample(batch: int, seed: int = 0) -> torch.Tensor:
     """``batch`` points of the mixture, shape ``(batch, 2)``, float32; fixed by ``seed``."""
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch.Generator().manual_seed(_validate.seed("seed", seed))
     mode = torch.randint(MODES, (batch,), generator=gen)
     angle = 2 * math.pi * mode.float() / MODES
     centres = RADIUS * torch.stack([angle.cos(), angle.sin()], dim=1)
@@ -65,7 +67,7 @@ def sample(batch: int, seed: int = 0) -> torch.Tensor:
 
 def latent(batch: int, seed: int = 0, latent_dim: int = LATENT_DIM) -> torch.Tensor:
     """Standard normal latents ``(batch, latent_dim)``, fixed by ``seed``."""
-    gen = torch.Generator().manual_seed(10_000 + seed)
+    gen = torch.Generator().manual_seed(10_000 + _validate.seed("seed", seed))
     return torch.randn(batch, latent_dim, generator=gen)
 
 

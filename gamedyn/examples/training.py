@@ -99,6 +99,8 @@ EXAMPLES = {
     "mixture-small": Example("mixture-small", "gamedyn.examples.mixture", "small_"),
     "digits-small": Example("digits-small", "gamedyn.examples.digits", "small_"),
 }
+"""The example GANs by name (``mixture``, ``mixture-small``, ``digits``, ``digits-small``,
+``dcgan``, ...): what :func:`train` trains and the command line's ``--example`` loads."""
 
 
 def _example(example: str | Example) -> Example:
@@ -145,7 +147,7 @@ def train(
         raise ValueError(f"suffix must be one of {SUFFIXES}, got {suffix!r}")
     if dtype not in (torch.float32, torch.float64):
         raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
-    out = Path(out_dir)
+    out = Path(_validate.directory("out_dir", out_dir))
     mod = ex.module
     G, D = ex.generator().to(dtype), ex.discriminator().to(dtype)
     opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=BETAS)

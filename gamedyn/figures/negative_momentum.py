@@ -1,4 +1,7 @@
-"""``negative_momentum_eigenvalues``: negative momentum pulls alternating GDA's eigenvalues in."""
+"""``negative_momentum_eigenvalues``: negative momentum pulls alternating GDA's eigenvalues in.
+
+Numbers: :func:`gamedyn.experiments.negative_momentum_sets`.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..games import Bilinear
+from ..experiments import NEGATIVE_MOMENTUM_GAME, NEGATIVE_MOMENTUM_LR, negative_momentum_sets
 from ..methods import Momentum
-from ..spectrum import eigenvalues
 from .registry import figure
 
-__all__ = ["NEGATIVE_MOMENTUM_GAME", "NEGATIVE_MOMENTUM_LR", "negative_momentum_sets"]
-
-NEGATIVE_MOMENTUM_GAME = Bilinear(np.diag(np.linspace(0.2, 1.0, 6)))
-"""A bilinear game with singular values spread over ``[0.2, 1]``."""
-NEGATIVE_MOMENTUM_LR = 0.5
-
-
-def negative_momentum_sets(lr: float = NEGATIVE_MOMENTUM_LR) -> dict[str, np.ndarray]:
-    """The operator eigenvalues of the left panel, by label."""
-    game = NEGATIVE_MOMENTUM_GAME
-    return {
-        "alternating, β = 0": eigenvalues(game, method=Momentum(lr, 0.0, alternating=True)),
-        "alternating, β = −0.5": eigenvalues(game, method=Momentum(lr, -0.5, alternating=True)),
-        "simultaneous, β = +0.5": eigenvalues(game, method=Momentum(lr, 0.5)),
-    }
+__all__: list[str] = []
 
 
 @figure
@@ -40,11 +28,14 @@ def make_negative_momentum_eigenvalues(out_dir: Path, small: bool) -> list[Path]
         negative_momentum_sets(lr),
         unit_circle=True,
         ax=left,
-        title=f"Momentum on a bilinear game (σ ∈ [0.2, 1]), lr = {lr}",
+        title=f"momentum on a bilinear game, lr = {lr}",
     )
     betas = np.linspace(0.0, -1.0, 21 if small else 101)
     plot.eigenvalue_paths(
         lambda b: Momentum(lr, b, alternating=True), betas, game=game, label="β", ax=right
     )
     right.set_title("alternating momentum as β sweeps 0 → −1")
+    for ax in (left, right):  # legends below the panels, off the data
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=2, fontsize=8)
+    fig.suptitle("Bilinear game with singular values σ ∈ [0.2, 1]: operator eigenvalues μ")
     return save(fig, out_dir, "negative_momentum_eigenvalues")

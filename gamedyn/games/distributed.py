@@ -66,6 +66,9 @@ __all__ = [
     "shard",
     "on_every_rank",
     "Launch",
+    "RendezvousError",
+    "check_environment",
+    "DEFAULT_TIMEOUT",
     "init_from_environment",
 ]
 
@@ -271,30 +274,150 @@ class Launch(NamedTuple):
     owned: bool
 
 
-def init_from_environment(device: str = "cpu") -> Launch | None:
-    """The default process group from ``torchrun``'s environment, or ``None`` outside it.
+DEFAULT_TIMEOUT = 180.0
+"""Seconds to wait for every rank to join, and for each collective (torch's default is 30 min)."""
 
-    Under ``torchrun`` (``WORLD_SIZE`` is set): gloo for a CPU ``device``, NCCL for
-    ``"cuda"``, whose index becomes ``LOCAL_RANK`` (one GPU per process); the group is
-    initialised with ``env://`` unless it already is.
 
-    Raises:
-      RuntimeError: ``WORLD_SIZE`` is set but torchrun's other variables are missing.
-      ValueError: a GPU index is given while several processes share the node.
-    """
-    if "WORLD_SIZE" not in os.environ:
-        return None
+class RendezvousError(ValueError):
+    """A rank did not join within the timeout, or the environment cannot form a group: a user's
+    error (one line on the command line). ``all_ranks``: every rank reports it (rank 0 is the
+    one missing); otherwise rank 0 alone does."""
+
+    def __init__(self, message: str, all_ranks: bool = False):
+        super().__init__(message)
+        self.all_ranks = all_ranks
+
+
+def check_environment() -> tuple[int, int, int, str, int]:
+    """``(rank, world_size, local_rank, master_addr, master_port)`` from torchrun's variables,
+    each checked before joining: integers, ``0 <= RANK < WORLD_SIZE``, a port in ``1..65535``
+    and a ``MASTER_ADDR`` that resolves. A ``ValueError`` names the variable and its value."""
+    import socket
+
     needed = ("RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
     missing = [name for name in needed if name not in os.environ]
     if missing:
-        raise RuntimeError(
+        raise ValueError(
             f"WORLD_SIZE = {os.environ['WORLD_SIZE']} is set but {', '.join(missing)} "
             "are not: launch with `torchrun --nproc-per-node N -m gamedyn ...` (which sets them)"
         )
+
+    def integer(name: str, least: int, below: int | None = None) -> int:
+        text = os.environ[name]
+        try:
+            value = int(text)
+        except ValueError:
+            raise ValueError(f"{name} must be an integer, got {text!r}") from None
+        if value < least or (below is not None and value >= below):
+            bound = f"in [{least}, {below})" if below is not None else f">= {least}"
+            raise ValueError(f"{name} must be {bound}, got {value}")
+        return value
+
+    world = integer("WORLD_SIZE", 1)
+    rank = integer("RANK", 0)
+    if rank >= world:
+        raise ValueError(f"RANK = {rank} must be below WORLD_SIZE = {world}")
+    local = integer("LOCAL_RANK", 0)
+    port = integer("MASTER_PORT", 1, 65536)
+    addr = os.environ["MASTER_ADDR"]
+    try:
+        socket.getaddrinfo(addr, port)
+    except (OSError, UnicodeError) as err:
+        raise ValueError(f"MASTER_ADDR {addr!r} does not resolve: {err}") from None
+    return rank, world, local, addr, port
+
+
+def _wait_for_master(addr: str, port: int, timeout: float, rank: int, world: int) -> None:
+    """Wait until rank 0's store accepts connections (plain sockets: no C++ log spam)."""
+    import socket
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection((addr, port), timeout=1.0):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RendezvousError(
+                    f"rank 0 (MASTER_ADDR:MASTER_PORT = {addr}:{port}) did not answer within "
+                    f"--timeout {timeout:g} s (rank {rank} of WORLD_SIZE = {world} waited for "
+                    "it)",
+                    all_ranks=True,
+                ) from None
+            time.sleep(0.1)
+
+
+def _join(backend: str, timeout: float) -> None:
+    """Join the default group through a TCP store, waiting at most ``timeout`` seconds for the
+    other ranks; rank 0 names the ranks that did not come, the others name rank 0 if it did not
+    start."""
+    import time
+    from datetime import timedelta
+
+    rank, world, _, addr, port = check_environment()
+    wait = timedelta(seconds=timeout)
+    agent = os.environ.get("TORCHELASTIC_USE_AGENT_STORE") == "True"  # torchrun hosts it
+    if rank != 0 or agent:
+        _wait_for_master(addr, port, timeout, rank, world)
+    try:
+        store = dist.TCPStore(
+            addr,
+            port,
+            world,
+            is_master=rank == 0 and not agent,
+            timeout=wait,
+            wait_for_workers=False,
+        )
+    except (RuntimeError, OSError) as err:
+        if rank == 0 and not agent:
+            raise RendezvousError(
+                f"rank 0 cannot listen on MASTER_ADDR:MASTER_PORT = {addr}:{port}: "
+                f"{str(err).splitlines()[0] if str(err) else type(err).__name__}"
+            ) from None
+        raise RendezvousError(
+            f"rank 0 (MASTER_ADDR:MASTER_PORT = {addr}:{port}) did not answer within "
+            f"--timeout {timeout:g} s (rank {rank} of WORLD_SIZE = {world} waited for it)",
+            all_ranks=True,
+        ) from None
+    prefix = "gamedyn/joined/"
+    store.set(f"{prefix}{rank}", "1")
+    deadline = time.monotonic() + timeout
+    while True:
+        absent = [r for r in range(world) if not store.check([f"{prefix}{r}"])]
+        if not absent:
+            break
+        if time.monotonic() > deadline:
+            names = ", ".join(str(r) for r in absent)
+            raise RendezvousError(
+                f"rank{'s' if len(absent) > 1 else ''} {names} of WORLD_SIZE = {world} did "
+                f"not join within --timeout {timeout:g} s (missing: {len(absent)}; is every "
+                "process started, with the same MASTER_ADDR and MASTER_PORT?)"
+            )
+        time.sleep(0.05)
+    dist.init_process_group(backend, store=store, rank=rank, world_size=world, timeout=wait)
+
+
+def init_from_environment(device: str = "cpu", timeout: float = DEFAULT_TIMEOUT) -> Launch | None:
+    """The default process group from ``torchrun``'s environment, or ``None`` outside it.
+
+    Under ``torchrun`` (``WORLD_SIZE`` is set): the environment is checked first
+    (:func:`check_environment`), then the ranks join within ``timeout`` seconds (a rank that
+    does not come is named: :class:`RendezvousError`), with gloo for a CPU ``device``, NCCL
+    for ``"cuda"``, whose index becomes ``LOCAL_RANK`` (one GPU per process); collectives
+    time out after ``timeout`` seconds too. A group already initialised is used as it is.
+
+    Raises:
+      ValueError: a missing or malformed variable, a GPU index given while several processes
+        share the node, or a rank that did not join (:class:`RendezvousError`).
+    """
+    if "WORLD_SIZE" not in os.environ:
+        return None
+    timeout = _validate.positive("timeout", timeout)
+    _, _, local, _, _ = check_environment()
     target = torch.device(device)
     backend = "gloo"
     if target.type == "cuda":
-        local = int(os.environ["LOCAL_RANK"])
         if target.index is not None and int(os.environ.get("LOCAL_WORLD_SIZE", "1")) > 1:
             raise ValueError(
                 f"device = {device!r}: under torchrun each process takes the GPU of its "
@@ -305,5 +428,5 @@ def init_from_environment(device: str = "cpu") -> Launch | None:
         backend = "nccl"
     owned = not dist.is_initialized()
     if owned:
-        dist.init_process_group(backend)
+        _join(backend, timeout)
     return Launch(str(target), str(dist.get_backend()), owned)

@@ -32,9 +32,11 @@ Example:
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import torch
 
 from .. import _validate
@@ -91,10 +93,11 @@ class StochasticGame:
 def covariance_matrix(name: str, value: Any, n: int) -> Tensor:
     """A symmetric positive semi-definite ``n × n`` float64 matrix from a matrix or a number
     ``σ²`` (``σ² I``); checked."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if value < 0:
+    if _is_scalar(value):  # a number, a numpy scalar, a 0-d array or tensor: σ² I
+        variance = _validate.real_scalar(name, value)
+        if variance < 0:
             raise ValueError(f"{name} must be a variance >= 0, got {value!r}")
-        return float(value) * torch.eye(n, dtype=_validate.DTYPE)
+        return variance * torch.eye(n, dtype=_validate.DTYPE)
     cov = _validate.matrix(name, value, (n, n))
     if not torch.allclose(cov, cov.T, rtol=1e-10, atol=1e-12):
         raise ValueError(f"{name} must be symmetric (a covariance), got {cov.tolist()!r}")
@@ -104,6 +107,17 @@ def covariance_matrix(name: str, value: Any, n: int) -> Tensor:
             f"{name} must be positive semi-definite, its least eigenvalue is {smallest}"
         )
     return cov
+
+
+def _is_scalar(value: Any) -> bool:
+    """A real number in any of its forms (``bool`` and complex excluded: refused later)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, numbers.Real):
+        return True
+    if isinstance(value, (np.ndarray, torch.Tensor, np.generic)):
+        return np.ndim(value) == 0 and not np.iscomplexobj(np.asarray(value))
+    return False
 
 
 def _square_root(cov: Tensor) -> Tensor:
@@ -245,7 +259,7 @@ def seed_bilinear(d: int, seed: int = 0, batch_size: int = 1) -> FiniteSum:
     Gidel, Berard, Vignoud, Vincent and Lacoste-Julien, ICLR 2019, §7.1 (there ``d = 100``).
     """
     d = _validate.integer_at_least("d", d, 1)
-    g = torch.Generator().manual_seed(seed)
+    g = torch.Generator().manual_seed(_validate.seed("seed", seed))
     M = torch.zeros(d, d, d, dtype=_validate.DTYPE)
     idx = torch.arange(d)
     M[idx, idx, idx] = 1.0

@@ -65,7 +65,7 @@ from ..vocabulary import BATCHNORM, GAN_REGULARISERS, gan_loss
 from .base import Game
 from .gan_losses import discriminator_loss, generator_loss, squared_input_gradient_norms
 from .torch_players import Player, prepare, trainable_names
-from .torch_purity import audit, forward
+from .torch_purity import audit, check_logits, forward
 
 Tensor = torch.Tensor
 
@@ -176,6 +176,7 @@ class TorchGame(Game):
         audit("generator", g, self.latent, penalty, "latent batch")
         audit("discriminator", d, self.real, penalty, "real batch")
         self._check_shapes(self.real, self.latent)
+        check_logits("discriminator", d, self.real, self.loss)
 
     def with_batch(self, real: Any, latent: Any, gp_seed: int = 0) -> TorchGame:
         """The same game (same players, loss, penalty, dtype, device) on another fixed batch.
@@ -246,7 +247,7 @@ class TorchGame(Game):
     def _interpolation_weights(self, seed: int) -> Tensor | None:
         if self.reg != "gp":
             return None
-        gen = torch.Generator().manual_seed(seed)
+        gen = torch.Generator().manual_seed(_validate.seed("gp_seed", seed))
         shape = (self.real.shape[0],) + (1,) * (self.real.ndim - 1)
         return torch.rand(shape, generator=gen, dtype=torch.float64).to(
             dtype=self.dtype, device=self.device

@@ -119,6 +119,64 @@ def forward(name: str, module: nn.Module, inputs: Tensor, what: str) -> Any:
         ) from err
 
 
+_SHAPE_ONLY = (
+    "View",
+    "UnsafeView",
+    "Reshape",
+    "Squeeze",
+    "Unsqueeze",
+    "Flatten",
+    "Clone",
+    "Expand",
+    "Permute",
+    "Transpose",
+    "T",
+    "Select",
+    "Slice",
+    "Contiguous",
+    "ToCopy",
+    "Alias",
+)
+"""Backward nodes that only move values (a ``view`` or ``flatten`` after the last layer)."""
+
+
+def last_operation(output: Any) -> str | None:
+    """The name of the last arithmetic operation behind ``output`` (its autograd node, with the
+    reshapes after it skipped): ``"Sigmoid"`` for a model ending in ``nn.Sigmoid`` or
+    ``torch.sigmoid(...).view(-1)``; ``None`` without a graph."""
+    node = getattr(output, "grad_fn", None)
+    while node is not None:
+        name = type(node).__name__.removesuffix("Backward0").removesuffix("Backward1")
+        if name not in _SHAPE_ONLY:
+            return name
+        parents = [f for f, _ in node.next_functions if f is not None]
+        if len(parents) != 1:
+            return name
+        node = parents[0]
+    return None
+
+
+def check_logits(name: str, module: nn.Module, inputs: Tensor, loss: str) -> None:
+    """Refuse a discriminator that ends in a sigmoid under a loss on logits (every GAN loss but
+    ``"wgan"``): the loss would squash a probability a second time, and its field and spectrum
+    would be those of another game. The README's fix is in the message."""
+    if loss == "wgan":
+        return
+    probe = inputs[:2].detach().clone().requires_grad_(True)
+    with torch.enable_grad():
+        try:
+            out = module(probe)
+        except Exception:  # noqa: BLE001 - the shape checks report a model that cannot run
+            return
+    if last_operation(out) == "Sigmoid":
+        raise ValueError(
+            f"the {name} ends in a sigmoid, but loss={loss!r} takes logits (it applies the "
+            "sigmoid itself): the game would be another one. Replace the last sigmoid by "
+            "nn.Identity() in a factory, e.g. `D = Discriminator(**kw); D.main[-1] = "
+            "nn.Identity()` (the checkpoint's keys do not change; README, 'Models and data')"
+        )
+
+
 def audit(name: str, module: nn.Module, inputs: Tensor, penalty: bool, what: str = "") -> None:
     """One check of the copy's forward on ``inputs``: pure, deterministic, exactly differentiable.
 

@@ -52,6 +52,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import numpy as np
 import torch
 
 from .. import _atomic
@@ -85,6 +86,9 @@ __all__ = [
 
 OPTIMISER_KINDS = ("adam", "adamw", "rmsprop")
 """The ``torch.optim`` optimisers whose state gamedyn reads."""
+
+SECOND_MOMENTS = ("exp_avg_sq", "square_avg")
+"""The slots that are running means of squares (refused when negative)."""
 
 SLOTS = {
     "adam": ("exp_avg", "exp_avg_sq"),
@@ -199,11 +203,27 @@ def _index_names(
     )
 
 
-def _step(value: Any) -> int:
-    step = float(value)
-    if step != int(step) or step < 0:
-        raise ValueError(f"a step count must be a whole number >= 0, got {step}")
+def _step(value: Any, where: str) -> int:
+    """A step count: a whole number >= 0 (a tensor or a number), else a ``ValueError``."""
+    try:
+        step = float(value)
+    except (TypeError, ValueError, RuntimeError):
+        raise ValueError(f"{where} 'step' must be a whole number >= 0, got {value!r}") from None
+    if not np.isfinite(step) or step != int(step) or step < 0:
+        raise ValueError(f"{where} 'step' must be a whole number >= 0, got {step}")
     return int(step)
+
+
+def _check_slot(slot: str, value: Tensor, where: str) -> None:
+    """Finite entries, and a non-negative second moment (``exp_avg_sq``, ``square_avg``)."""
+    if not torch.isfinite(value).all():
+        bad = int((~torch.isfinite(value)).sum())
+        raise ValueError(f"{where} {slot!r} has {bad} non-finite entries (nan or inf)")
+    if slot in SECOND_MOMENTS and bool((value < 0).any()):
+        raise ValueError(
+            f"{where} {slot!r} has negative entries (least {float(value.min()):.3g}): a second "
+            "moment is a running mean of squares, never negative"
+        )
 
 
 def _read_player(
@@ -264,8 +284,14 @@ def _read_player(
                     f"the {player}'s optimiser state {s!r} of {name!r} has shape "
                     f"{tuple(value.shape)}, the parameter {tuple(shape)}"
                 )
+            _check_slot(s, value, f"the {player}'s optimiser state of {name!r}:")
             vectors[s].append(value.detach().to(torch.float64).reshape(-1))
-        steps[name] = _step(entry.get("step", 0))
+        if "step" not in entry:
+            raise ValueError(
+                f"the {player}'s optimiser state of {name!r} has no 'step' (the bias "
+                "corrections need it): a torch.optim state always records it"
+            )
+        steps[name] = _step(entry["step"], f"the {player}'s optimiser state of {name!r}:")
         ignored += [f"{player}.{name}.{k}" for k in entry if k not in wanted and k != "step"]
     for index, name in names.items():
         if name not in trainable and index in state:

@@ -20,6 +20,7 @@ each quantity with the products it used, all on the one checked
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +35,7 @@ from ._pseudospectra import default_grid, projected_sigma_min
 from ._rotation import RotationIndex, operator_rotation, parameter_blocks
 from ._transient import flow_powers, power_norms
 
-__all__ = ["NonNormal", "non_normal_extras"]
+__all__ = ["NonNormal", "non_normal_extras", "headlines"]
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,20 @@ class NonNormal:
     def __post_init__(self) -> None:
         _validate.integer_at_least("basis", self.basis, 2)
         _validate.integer_at_least("grid", self.grid, 2)
+        _validate.at_most(
+            "grid² (its points)",
+            self.grid**2,
+            _validate.MAX_GRID_POINTS,
+            f"grid = {self.grid} points along the longer side; a shifted solve each",
+        )
         if self.transient is not None:
             _validate.integer_at_least("transient", self.transient, 1)
+            _validate.at_most(
+                "transient",
+                self.transient,
+                _validate.MAX_MATRIX_FREE_POWERS,
+                "matrix-free ‖Tᵗ‖, Lanczos at every step: its products grow with steps²",
+            )
         if self.rotation is not None:
             _validate.integer_at_least("rotation", self.rotation, 2)
         _validate.positive("dt", self.dt)
@@ -101,19 +114,38 @@ def non_normal_extras(
     which: str = "LM",
     k: int = 6,
     tol: float = 1e-10,
+    progress: Callable[[str, int, int], Any] | None = None,
 ) -> dict[str, Any]:
     """The requested quantities of ``op`` as a JSON-ready dict (see the module docstring).
 
     ``eigenvalues`` (the analysis' own) widen the pseudospectrum's grid and give ``ρ`` for the
     transient's ``ρᵗ``; ``game`` gives the player blocks of the rotation index.
+    ``progress(name, done, total)`` is called as each quantity starts (``done`` of ``total``
+    finished) and once at the end (``name = "done"``).
     """
     if not isinstance(options, NonNormal):
         raise TypeError(f"non_normal must be a NonNormal, got {type(options).__name__}")
+    stages = [
+        name
+        for name, wanted in (
+            ("pseudospectrum", options.pseudospectrum),
+            ("transient", options.transient is not None),
+            ("rotation", options.rotation is not None),
+            ("conditioning", options.conditioning),
+        )
+        if wanted
+    ]
+
+    def stage(name: str) -> None:
+        if progress is not None:
+            progress(name, stages.index(name) if name in stages else len(stages), len(stages))
+
     out: dict[str, Any] = {}
     n = int(op.shape[0])
     lam = np.asarray([] if eigenvalues is None else eigenvalues, dtype=complex)
     discrete = op.method is not None
     if options.pseudospectrum:
+        stage("pseudospectrum")
         start = op.count
         m = min(options.basis, n)
         factorisation = arnoldi(op.apply, n, m, device=op.device)
@@ -131,6 +163,7 @@ def non_normal_extras(
             "matvecs": op.count - start,
         }
     if options.transient is not None:
+        stage("transient")
         start = op.count
         powers = None if discrete else flow_powers(op, options.dt)
         norms, _ = power_norms(
@@ -154,6 +187,7 @@ def non_normal_extras(
             entry["rho_powers"] = [rho**t for t in range(options.transient + 1)]
         out["transient"] = entry
     if options.rotation is not None:
+        stage("rotation")
         start = op.count
         blocks = None if (discrete or game is None) else parameter_blocks(game, "player")
         rotation = operator_rotation(op, options.rotation, blocks)
@@ -164,6 +198,7 @@ def non_normal_extras(
             "matvecs": op.count - start,
         }
     if options.conditioning:
+        stage("conditioning")
         start = op.count
         c = operator_condition_numbers(op, k, which, tol=max(tol, 1e-12))
         out["conditioning"] = {
@@ -171,4 +206,25 @@ def non_normal_extras(
             "condition_numbers": [float(x) for x in c.condition_numbers],
             "matvecs": op.count - start,
         }
+    stage("done")
     return out
+
+
+def headlines(extras: dict[str, Any]) -> list[str]:
+    """One line per quantity of :func:`non_normal_extras`'s result: its headline number."""
+    lines = []
+    if "pseudospectrum" in extras:
+        p = extras["pseudospectrum"]
+        least = min(min(row) for row in p["sigma_min"])
+        lines.append(f"pseudospectrum: basis m = {p['basis']}, least σ_min on the grid {least:.3g}")
+    if "transient" in extras:
+        t = extras["transient"]
+        lines.append(f"transient: peak ‖Tᵗ‖ = {t['peak']:.4g} at t = {t['peak_step']}")
+    if "rotation" in extras:
+        for label, r in extras["rotation"]["blocks"].items():
+            lines.append(f"rotation index ({label}): {r['value']:.4g} ± {r['stderr']:.2g}")
+    if "conditioning" in extras:
+        values = [v for v in extras["conditioning"]["condition_numbers"] if v is not None]
+        if values:
+            lines.append(f"conditioning: largest κ(λ) = {max(values):.4g}")
+    return lines

@@ -92,9 +92,21 @@ def _axis(name: str, values: Any) -> np.ndarray:
     return array
 
 
+def _grid_size(x: np.ndarray, y: np.ndarray) -> None:
+    """Refuse, before any work, a grid of more than ``MAX_GRID_POINTS`` points."""
+    _validate.at_most(
+        f"the grid's points ({x.size:,} re × {y.size:,} im)",
+        x.size * y.size,
+        _validate.MAX_GRID_POINTS,
+        "each point is a shifted solve; give a coarser grid",
+    )
+
+
 def grid_points(re: Any, im: Any) -> np.ndarray:
-    """The complex grid ``re[j] + i·im[i]``, shape ``(len(im), len(re))``."""
+    """The complex grid ``re[j] + i·im[i]``, shape ``(len(im), len(re))`` (at most
+    ``MAX_GRID_POINTS`` points)."""
     x, y = _axis("re", re), _axis("im", im)
+    _grid_size(x, y)
     return x[None, :] + 1j * y[:, None]
 
 
@@ -410,6 +422,8 @@ def pseudospectrum(
       [[0.0, 0.0099]]
     """
     re, im = _axis("re", re), _axis("im", im)
+    _grid_size(re, im)
+    seed = _validate.seed("seed", seed)
     size = size_of(game, method)
     if ncv is None:
         if size > DENSE_LIMIT:

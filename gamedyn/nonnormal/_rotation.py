@@ -110,7 +110,7 @@ def probe_vectors(
 ) -> Iterable[Tensor]:
     """``probes`` float64 probe vectors of length ``n``, reproducible from ``seed``."""
     distribution = _validate.choice("distribution", distribution, PROBE_DISTRIBUTIONS)
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch.Generator().manual_seed(_validate.seed("seed", seed))
     for _ in range(probes):
         g = torch.randn(n, generator=gen, dtype=torch.float64)
         yield torch.sign(g) if distribution == "rademacher" else g
@@ -350,7 +350,7 @@ def rotation_along(
     distribution: str = "rademacher",
 ) -> list[tuple[int, dict[str, RotationIndex]]]:
     """:func:`rotation_by_block` at each ``(step, game)`` of a training run (e.g.
-    :func:`gamedyn.figures.digits_checkpoint_games`), each at its default point."""
+    :func:`gamedyn.experiments.digits_checkpoint_games`), each at its default point."""
     return [
         (int(step), rotation_by_block(game, probes, by=by, seed=seed, distribution=distribution))
         for step, game in games

@@ -94,6 +94,7 @@ def dense_power_norms(matrix: Any, steps: int) -> np.ndarray:
     """
     a = np.asarray(matrix, dtype=float)
     steps = _validate.integer_at_least("steps", steps, 0)
+    _bounded_steps(steps, dense=True)
     out = np.empty(steps + 1)
     out[0] = 1.0
     power = np.eye(a.shape[0])
@@ -138,6 +139,8 @@ def power_norms(
       ValueError: Lanczos did not converge in ``lanczos_steps`` steps at some ``t``.
     """
     steps = _validate.integer_at_least("steps", steps, 0)
+    _bounded_steps(steps, dense=False)
+    seed = _validate.seed("seed", seed)
     tol = _validate.positive("tol", tol)
     lanczos_steps = _validate.integer_at_least("lanczos_steps", lanczos_steps, 1)
     noise = torch.randn(n, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
@@ -231,7 +234,9 @@ def transient_growth(
     """
     steps = _validate.integer_at_least("steps", steps, 0)
     dt = _validate.positive("dt", dt)
-    if use_dense(game, method, matrix_free):
+    dense = use_dense(game, method, matrix_free)
+    _bounded_steps(steps, dense)
+    if dense:
         matrix = dense_matrix(game, method, z)
         return dense_power_norms(flow_map(matrix, dt) if method is None else matrix, steps)
     op = operator_of(game, method, z, mode)
@@ -321,9 +326,31 @@ def amplification_run(
     return out
 
 
+def _bounded_steps(steps: int, dense: bool) -> None:
+    """Refuse, before any work, more steps than the dense or matrix-free limit."""
+    if dense:
+        _validate.at_most(
+            "steps", steps, _validate.MAX_DENSE_POWERS, "one product and one 2-norm per step"
+        )
+    else:
+        _validate.at_most(
+            "steps",
+            steps,
+            _validate.MAX_MATRIX_FREE_POWERS,
+            "matrix-free, Lanczos at every step: its products grow with steps²",
+        )
+
+
 def kreiss_bounds(constant: float, size: int) -> tuple[float, float]:
     """The Kreiss matrix theorem: ``K ≤ sup_t ‖Tᵗ‖ ≤ e · N · K`` for an ``N × N`` matrix with
-    Kreiss constant ``K`` (discrete or continuous time); returns ``(K, e·N·K)``."""
+    Kreiss constant ``K`` (discrete or continuous time); returns ``(K, e·N·K)``. ``K`` is a
+    supremum of non-negative quantities: a negative or non-finite one is refused.
+
+    Example:
+      >>> kreiss_bounds(1.5, 2)[1] == float(np.e * 2 * 1.5)
+      True
+    """
+    constant = _validate.nonnegative("constant", constant)
     size = _validate.integer_at_least("size", size, 1)
     return float(constant), float(np.e * size * constant)
 

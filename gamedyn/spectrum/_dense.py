@@ -32,6 +32,7 @@ import numpy as np
 import torch
 from torch.func import jacfwd
 
+from .. import _validate
 from ..backends.dense import TorchOps
 from ..backends.state import flatten, step_map
 from ..games.base import Game, point_or_default
@@ -160,6 +161,7 @@ def operator_jacobian(
     check_dense_size(method.order * game.n, max_bytes, "operator Jacobian")
     _check_dense_work(method, method.order * game.n)
     state = method.init(point_or_default(game, z))
+    _validate.zero_second_moment(method, state, game.nx)
     s = flatten(state)
     jacobian = _array(jacfwd(step_map(method, TorchOps(game), state))(s))
     return _finite(jacobian, f"operator Jacobian of {method!r}", s[: game.n])

@@ -50,7 +50,7 @@ from ..linalg import (
     ritz_residuals,
 )
 from ..methods import Method
-from ..vocabulary import KRYLOV_WHICH
+from ..vocabulary import KRYLOV_WHICH, which_score
 from . import _jacobian_route as jacobian_route
 from ._operator import JacobianOperator
 from ._ordering import sorted_with
@@ -301,7 +301,9 @@ def solve_top(
             if isinstance(top, TopEigenvalues):
                 return top
             problem = top
-    if isinstance(solver, Arpack):
+    if op.shape[0] <= DENSE_SOLVE:
+        values, residuals, matvecs = _dense_top(op, k, which)
+    elif isinstance(solver, Arpack):
         values, residuals, matvecs = _arpack(op, k, which, solver, ncv)
     else:
         values, residuals, matvecs = _krylov_schur(op, k, which, solver, ncv, callback)
@@ -381,6 +383,28 @@ def _mixed(
         r.matvecs * per_product, jacobian_route.describe("operator", problem),
         f"mixed: {r.low_matvecs} float32 products, then {r.high_matvecs} float64",
     )  # fmt: skip
+
+
+DENSE_SOLVE = 12
+"""Operators of at most this size are solved densely by :func:`solve_top` (``n`` products build
+the matrix, LAPACK's ``geev`` its eigenvalues, fresh products the true residuals): a Krylov
+basis (at least ``k + 2`` vectors, by default ``max(2k + 1, 20)`` capped at ``n``) would be most
+or all of the space, and an iterative solve there converges or not depending on round-off (the
+BLAS kernel), which a dense solve does not. Above it, the iterative solvers run."""
+
+
+def _dense_top(op: JacobianOperator, k: int, which: str) -> tuple[np.ndarray, np.ndarray, int]:
+    """The top ``k`` of a small operator from its dense matrix, with true residuals."""
+    n = op.shape[0]
+    before = op.count
+    matrix = np.asarray(op.matmat(np.eye(n)), dtype=float)
+    w, v = np.linalg.eig(matrix)
+    order = np.argsort(-which_score(w, which), kind="stable")[:k]
+    values, vectors = w[order], v[:, order]
+    images = op.matmat(np.concatenate([vectors.real, vectors.imag], axis=1))
+    av = images[:, :k] + 1j * images[:, k:]
+    residuals = np.linalg.norm(av - vectors * values, axis=0) / np.linalg.norm(vectors, axis=0)
+    return values, residuals, op.count - before
 
 
 def _route_problem(op: JacobianOperator, which: str, solver: Any) -> str | None:

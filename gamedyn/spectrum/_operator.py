@@ -145,6 +145,7 @@ class JacobianOperator(LinearOperator):
             ops = MatrixFreeOps(game) if ops is None else ops
             self.ops = ops
             state = method.init(z)
+            _validate.zero_second_moment(method, state, game.nx)
             self.fn = step_map(method, ops, state)
             self.point = flatten(state)
             ops.check = True  # one eager step: the inner solves must meet tol at this state

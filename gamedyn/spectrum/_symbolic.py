@@ -153,7 +153,7 @@ def operator_jacobian_symbolic(
       method: any update operator; hyperparameters may be sympy symbols.
       game: a :class:`SymbolicGame`, or a quadratic/bilinear game (converted exactly).
       z: the point: ``n`` numbers or expressions; ``None`` is the symbolic point ``(x, y)``.
-        Python floats become sympy ``Float``s; integers and sympy numbers stay exact.
+        Python floats become sympy ``Float`` numbers; integers and sympy numbers stay exact.
       simplify: tidy each entry: polynomials expanded, rational functions cancelled, anything
         else through ``sympy.simplify`` (up to :data:`SIMPLIFY_MAX_OPS` operations).
 

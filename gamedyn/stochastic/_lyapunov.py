@@ -15,19 +15,30 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["solve_lyapunov"]
+__all__ = ["solve_lyapunov", "RHO_TOL"]
+
+RHO_TOL = 1e-8
+"""How close to 1 a spectral radius may come: at ``ρ ≥ 1 − RHO_TOL`` the solution, of size
+``~ 1/(1 − ρ²)``, is above ``10⁸`` times the injected noise and the computed ``ρ`` cannot tell
+``ρ < 1`` from ``ρ = 1`` (an eigenvalue on the unit circle, e.g. alternating GDA on ``x·y``, is
+computed as ``1 ± 1e-16``): refused rather than returned as a huge number."""
 
 
 def solve_lyapunov(T: np.ndarray, Q: np.ndarray, max_doublings: int = 60) -> np.ndarray:
-    """The ``C`` with ``C = T C Tᵀ + Q`` (``ρ(T) < 1`` required: ``ValueError`` otherwise)."""
+    """The ``C`` with ``C = T C Tᵀ + Q`` (``ρ(T) < 1 − RHO_TOL`` required: ``ValueError``
+    otherwise, naming ``ρ``)."""
     T, Q = np.asarray(T, dtype=float), np.asarray(Q, dtype=float)
     if T.ndim != 2 or T.shape[0] != T.shape[1] or Q.shape != T.shape:
         raise ValueError(f"T and Q must be square of the same size, got {T.shape} and {Q.shape}")
+    if not (np.all(np.isfinite(T)) and np.all(np.isfinite(Q))):
+        raise ValueError("T and Q must be finite (nan or inf entries)")
     rho = float(np.max(np.abs(np.linalg.eigvals(T)))) if T.size else 0.0
-    if not rho < 1:
+    if not rho < 1 - RHO_TOL:
+        relation = ">= 1" if rho >= 1 else f"within {RHO_TOL:g} of 1"
         raise ValueError(
-            f"the operator has spectral radius {rho:.6g} >= 1: the iterates have no stationary "
-            "covariance (the noise accumulates without bound)"
+            f"the operator has spectral radius {rho:.15g} ({relation}): the iterates have no "
+            "stationary covariance (the noise accumulates without bound, or so slowly that "
+            "the answer would be meaningless); use mse_curve for a finite horizon"
         )
     C, A = Q.copy(), T.copy()
     for _ in range(max_doublings):

@@ -72,6 +72,7 @@ def stochastic_run(
         raise TypeError(f"game must be a StochasticGame, got {type(game).__name__}")
     steps = _validate.integer_at_least("steps", steps, 0)
     runs = _validate.integer_at_least("runs", runs, 1)
+    seed = _validate.seed("seed", seed)
     _validate.allocation(f"{runs} runs of {steps + 1} iterates", 8.0 * runs * (steps + 1) * game.n)
     vectorise = game.vectorised if vectorise is None else bool(vectorise)
     mean_ops = TorchOps(game.mean)
@@ -84,7 +85,7 @@ def stochastic_run(
             evaluations(method, mean_ops, method.step(mean_ops, state)),
         )
     g = -(-per_step // group)
-    generator = torch.Generator().manual_seed(int(seed))
+    generator = torch.Generator().manual_seed(seed)
     out = np.empty((runs, steps + 1, game.n))
     out[:, 0] = method.output(state).detach().cpu().numpy()
     template: list = [e if is_count(e) else None for e in state]

@@ -73,9 +73,10 @@ class GANSource:
         for path in paths:
             if not isinstance(path, (str, os.PathLike)):
                 raise TypeError(f"checkpoint must be a path or a pair of paths, got {path!r}")
+            if Path(path).is_dir():
+                raise ValueError(f"checkpoint {str(path)!r} is a directory, not a file")
             if not Path(path).is_file():
-                what = "a directory" if Path(path).is_dir() else "no file"
-                raise FileNotFoundError(f"checkpoint: {what} at {str(path)!r}")
+                raise FileNotFoundError(f"checkpoint: no file at {str(path)!r}")
         for name in ("generator", "discriminator"):
             if isinstance(getattr(self, name), str):
                 import_factory(getattr(self, name))

@@ -1,10 +1,5 @@
-"""Argument types and early checks of the command line: every mistake is found before work.
-
-The ``type=`` functions make argparse refuse a bad number with its usual one-line
-``gamedyn <command>: error: argument --k: ...`` and exit status 2; :func:`output_directory`
-checks the output path before any computation, so an unwritable ``--out`` does not
-throw away a long analysis.
-"""
+"""Argument types (a bad value is refused while parsing, one line, exit 2), the output
+directory checked before any work, and options declared as tables."""
 
 from __future__ import annotations
 

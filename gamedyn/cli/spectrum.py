@@ -24,17 +24,15 @@ from .options import (
     load_games,
 )
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "method_of"]
 
-LINEARISATIONS = ("frozen", "exact")
-
-# flag -> (help, type or action, default when not given); None marks "not given"
+# flag: (help, type, choices or action, default); options not given stay None until filled
 FLAGS: dict[str, tuple[str, Any, Any]] = {
     "--k": ("number of eigenvalues", a.positive_int, 20),
     "--which": ("which eigenvalues, as ARPACK's which", KRYLOV_WHICH, "LM"),
     "--tol": ("relative residual tolerance", a.positive_float, 1e-8),
     "--ncv": ("Krylov basis size", a.positive_int, None),
-    "--max-restarts": ("restarts before giving up (solver's own default)", a.nonnegative_int, None),
+    "--max-restarts": ("restarts before giving up (the solver's own)", a.nonnegative_int, None),
     "--solver": ("eigen-solver", SOLVERS, "krylov-schur"),
     "--mode": ("how J u is computed", PRODUCT_MODES, DEFAULT_PRODUCT_MODE),
     "--batches": ("average the field over this many batches", a.positive_int, 1),
@@ -52,23 +50,15 @@ FLAGS: dict[str, tuple[str, Any, Any]] = {
     "--conditioning": ("κ(λ) of the top-k", "store_true", False),
     "--out": ("output directory", str, "spectrum"),
     "--no-progress": ("no progress bar", "store_true", False),
-    "--timeout": (
-        "torchrun: seconds for the ranks to join, and per collective",
-        a.positive_float,
-        180.0,
-    ),
-    # the method's hyperparameters (keyword of its constructor in METHOD_KEYWORDS)
+    "--timeout": ("torchrun: seconds for ranks to join, per collective", a.positive_float, 180.0),
+    # the method and its hyperparameters (a flag applies where build(method) takes its keyword)
     "--method": ("update operator (default: the game Jacobian)", ("game", *METHODS), "game"),
-    "--lr": ("step size (default 0.01; an optimiser's: the checkpoint's)", a.positive_float, None),
+    "--lr": ("step size (0.01; an optimiser's: the checkpoint's)", a.positive_float, None),
     "--beta": ("momentum of momentum/lead", a.finite_float, 0.0),
     "--gamma": ("weight of consensus", a.nonnegative_float, 0.1),
     "--lam": ("λ of sga", a.finite_float, 1.0),
     "--align": ("sga: align the sign of λ", "store_true", False),
-    "--alpha": (
-        "look-ahead rate of lola/sos (default --lr), lead's coupling",
-        a.finite_float,
-        None,
-    ),
+    "--alpha": ("lola/sos look-ahead rate (default --lr); lead's coupling", a.finite_float, None),
     "--beta1": ("Adam's β₁ (default: the checkpoint's)", a.finite_float, None),
     "--beta2": ("Adam's β₂ (checkpoint's); acgd's decay", a.finite_float, None),
     "--eps": ("ε (checkpoint's); acgd's", a.positive_float, None),
@@ -79,29 +69,30 @@ FLAGS: dict[str, tuple[str, Any, Any]] = {
     "--lookahead-k": ("lookahead's fast steps", a.positive_int, None),
     "--lookahead-alpha": ("lookahead's slow step", a.finite_float, None),
     "--inner-state": ("lookahead's inner state", ("keep", "interpolate"), None),
-    "--linearisation": ("optimisers: frozen second moment or exact", LINEARISATIONS, None),
+    "--linearisation": ("optimisers: frozen second moment or exact", ("frozen", "exact"), None),
     "--optimiser-state": ("optimisers' states (default: beside/inside the checkpoint)", str, None),
 }
-METHOD_KEYWORDS = {"beta1": "betas", "beta2": ("betas", "beta2")}
-"""Flags whose constructor keyword is not their own name."""
+KEYWORDS = {"beta1": ("betas",), "beta2": ("betas", "beta2")}  # flags named unlike keywords
 OPTIMISER_ONLY = ("beta1", "weight_decay", "linearisation", "optimiser_state")
 NON_NORMAL = ("pseudospectrum", "pseudospectrum_basis", "pseudospectrum_grid", "transient", "dt")
 NON_NORMAL += ("rotation", "conditioning")  # NonNormal's fields, in order
 NEEDS = {  # option: (what it needs, whether the arguments have it)
     "spread": ("--batches B with B >= 2", lambda a: a.batches >= 2),
-    "confidence": ("--spread", lambda a: a.spread),
-    "interval": ("--spread", lambda a: a.spread),
-    "precision": ("--spread", lambda a: a.spread),
-    "pseudospectrum_basis": ("--pseudospectrum", lambda a: a.pseudospectrum),
-    "pseudospectrum_grid": ("--pseudospectrum", lambda a: a.pseudospectrum),
+    **{n: ("--spread", lambda a: a.spread) for n in ("confidence", "interval", "precision")},
+    **{
+        f"pseudospectrum_{n}": ("--pseudospectrum", lambda a: a.pseudospectrum)
+        for n in ("basis", "grid")
+    },
     "dt": ("--transient", lambda a: a.transient is not None),
     "blocks": ("--k >= 2", lambda a: a.k >= 2),
     "timeout": ("torchrun (WORLD_SIZE set)", lambda a: "WORLD_SIZE" in os.environ),
 }
+BAR = "{desc}: {n_fmt}/{total_fmt} |{bar}| {elapsed} elapsed, estimate {remaining} left"
+"""The progress bars' format: the time left is labelled as an estimate (tqdm's rate guess)."""
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Register ``spectrum``; returns its parser. Options left out are ``None`` (not given)."""
+    """Register ``spectrum``; returns its parser."""
     p = subparsers.add_parser("spectrum", help=__doc__.split("\n")[0], description=__doc__)
     p.add_argument("checkpoint", nargs="?", help="a .pt/.pth/.ckpt or .safetensors checkpoint")
     add_checkpoint_files(p)
@@ -112,37 +103,32 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def given_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Check every given option applies, then fill in the defaults; the given method options
-    (keyword: value). Raises ``ValueError`` naming a flag that does not apply."""
+    """Fill in the defaults, refusing a given option that does not apply (``ValueError`` naming
+    the flag); the given method options, by flag name."""
     given = a.fill_defaults(args, FLAGS)
     for name, (needs, has) in NEEDS.items():
         if name in given and not has(args):
             raise ValueError(f"--{name.replace('_', '-')} needs {needs}")
-    first = list(FLAGS).index("--method") + 1
-    method_flags = [f[2:].replace("-", "_") for f in list(FLAGS)[first:]]
-    accepted = set() if args.method == "game" else set(method_parameters(args.method))
-    accepted -= {"alpha"} if args.method in OPTIMISERS else set()  # RMSprop's α: its state's
+    takes = set() if args.method == "game" else set(method_parameters(args.method))
+    takes -= {"alpha"} if args.method in OPTIMISERS else set()  # RMSprop's α: its state's
     options = {}
-    for name in method_flags:
+    for flag in list(FLAGS)[list(FLAGS).index("--method") + 1 :]:
+        name = flag[2:].replace("-", "_")
         if name not in given:
             continue
-        keywords = METHOD_KEYWORDS.get(name, name)
-        keywords = (keywords,) if isinstance(keywords, str) else keywords
-        optimiser_only = name in OPTIMISER_ONLY
-        if (optimiser_only and args.method not in OPTIMISERS) or not (
-            optimiser_only or accepted & set(keywords)
-        ):
-            what = "the game Jacobian (no --method)"
-            what = what if args.method == "game" else f"--method {args.method}"
-            raise ValueError(f"--{name.replace('_', '-')} does not apply to {what}")
-        options[name] = getattr(args, name)
+        keywords = set(KEYWORDS.get(name, (name,)))
+        if args.method in OPTIMISERS if name in OPTIMISER_ONLY else takes & keywords:
+            options[name] = getattr(args, name)
+            continue
+        what = "the game Jacobian (no --method)" if args.method == "game" else "--method "
+        raise ValueError(f"{flag} does not apply to {what}{args.method if what[0] == '-' else ''}")
     return options
 
 
 def method_of(args: argparse.Namespace, game: Any = None) -> Any:
     """The ``--method`` (``None``: the game Jacobian); an optimiser at the checkpoint's state,
     its provenance left in ``args.method_settings``."""
-    options = given_options(args) if not hasattr(args, "method_options") else args.method_options
+    options = dict(getattr(args, "method_options", None) or given_options(args))
     if args.method == "game":
         return None
     if args.method in OPTIMISERS:
@@ -151,18 +137,13 @@ def method_of(args: argparse.Namespace, game: Any = None) -> Any:
         frozen = options.pop("linearisation", "frozen") == "frozen"
         states = options.pop("optimiser_state", None)
         method, args.method_settings = trained_method(
-            game,
-            args.method,
-            checkpoint_source(args),
-            states=states,
-            frozen=frozen,
-            given_by="command line",
-            **options,
-        )
+            game, args.method, checkpoint_source(args), states=states, frozen=frozen,
+            given_by="command line", **options,
+        )  # fmt: skip
         return method
     defaults = {"lr": 0.01, "beta": 0.0, "gamma": 0.1, "lam": 1.0}  # the flags' help says so
-    accepted = method_parameters(args.method)
-    options = {**{k: v for k, v in defaults.items() if k in accepted}, **options}
+    takes = method_parameters(args.method)
+    options = {**{k: v for k, v in defaults.items() if k in takes}, **options}
     if args.method in ("lola", "sos"):
         options.setdefault("alpha", options["lr"])
     return build(args.method, **options)
@@ -213,24 +194,18 @@ def _run(args: argparse.Namespace, out: Path, rank: int) -> int:
     quiet = args.no_progress or rank != 0
     bar = tqdm(total=args.k, desc="converged eigenvalues", disable=quiet, bar_format=BAR)
     fields = {"tol": args.tol, "ncv": args.ncv, "mode": args.mode}
-    if args.max_restarts is not None:
-        fields["max_restarts"] = args.max_restarts
+    fields.update({"max_restarts": args.max_restarts} if args.max_restarts is not None else {})
     options = dict(  # the count shown never goes back (a restart may lose a value for a while)
         method=method,
         callback=lambda done, k: bar.update(max(done - bar.n, 0)),
         solver=(Arpack if args.solver == "arpack" else KrylovSchur)(**fields),
     )
+    spread = dict(confidence=args.confidence, interval_method=args.interval)
     try:
         if args.spread:
-            record = batch_spectra(
-                game if isinstance(game, DistributedAveragedGame) else games,
-                args.k,
-                args.which,
-                confidence=args.confidence,
-                interval_method=args.interval,
-                precision=args.precision,
-                **options,
-            ).averaged
+            batches = game if isinstance(game, DistributedAveragedGame) else games
+            spread.update(precision=args.precision, **options)
+            record = batch_spectra(batches, args.k, args.which, **spread).averaged
         else:
             record = analyse(game, args.k, args.which, **options)
     except NoConvergence as err:
@@ -246,32 +221,22 @@ def _run(args: argparse.Namespace, out: Path, rank: int) -> int:
     source = checkpoint_source(args)
     record.settings.update(
         checkpoint=str(source) if isinstance(source, (str, Path)) else [str(p) for p in source],
-        batch=args.batch,
-        batches=args.batches,
-        seed=args.seed,
-        threads=getattr(args, "threads", None),
-        **getattr(args, "method_settings", {}),
-    )
+        batch=args.batch, batches=args.batches, seed=args.seed,
+        threads=getattr(args, "threads", None), **getattr(args, "method_settings", {}),
+    )  # fmt: skip
     if rank != 0:  # every rank holds the same record; rank 0 writes it
         return 0 if record.converged else 1
     # one record set: drawn into its temporary folder, which then replaces --out in one rename
     record.save(out, "eigenvalues", figures=lambda f: plot.record_figures(record, f, args.which))
     status = "converged" if record.converged else "NOT converged (partial result)"
-    print(
-        f"{len(record.eigenvalues)} eigenvalues ({status}), {record.matvecs} products, "
-        f"{record.seconds:.1f} s -> {out}"
-    )
+    print(f"{len(record.eigenvalues)} eigenvalues ({status}), {record.matvecs} products, ", end="")
+    print(f"{record.seconds:.1f} s -> {out}")
     return 0 if record.converged else 1
-
-
-BAR = "{desc}: {n_fmt}/{total_fmt} |{bar}| {elapsed} elapsed, estimate {remaining} left"
-"""The progress bars' format: the time left is labelled as an estimate (tqdm's rate guess)."""
 
 
 def extras(args: Any, game: Any, method: Any, options: Any, record: Any, quiet: bool) -> dict:
     """The non-normal quantities of the (averaged) game's operator with a progress bar over
-    them; their headline numbers printed at the end (:func:`~gamedyn.spectrum.non_normal.
-    headlines`)."""
+    them (:func:`gamedyn.nonnormal.non_normal_extras`); their headlines printed at the end."""
     from tqdm import tqdm
 
     from ..nonnormal import headlines, non_normal_extras
@@ -287,15 +252,9 @@ def extras(args: Any, game: Any, method: Any, options: Any, record: Any, quiet: 
     try:
         op = JacobianOperator(game, None, method, args.mode)
         out = non_normal_extras(
-            op,
-            options,
-            game=game,
-            eigenvalues=record.eigenvalues,
-            which=args.which,
-            k=args.k,
-            tol=args.tol,
-            progress=progress,
-        )
+            op, options, game=game, eigenvalues=record.eigenvalues, which=args.which, k=args.k,
+            tol=args.tol, progress=progress,
+        )  # fmt: skip
     finally:
         bar.close()
     if getattr(game, "rank", 0) == 0:  # under torchrun rank 0 alone prints

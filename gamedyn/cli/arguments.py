@@ -129,12 +129,16 @@ def add_options(p: argparse.ArgumentParser, options: dict[str, tuple[str, Any, A
 
 
 def fill_defaults(args: argparse.Namespace, options: dict[str, tuple[str, Any, Any]]) -> set[str]:
-    """Set each option of ``options`` not given to its default; the names of those given."""
-    given = set()
+    """Set each option of ``options`` not given to its default; the names of those given
+    (remembered in ``args.given``, so that a second call answers the same)."""
+    given = vars(args).setdefault("given", set())
     for flag, (_, _, default) in options.items():
         name = flag[2:].replace("-", "_")
+        if name in given:
+            continue
         if getattr(args, name, None) is None:
             setattr(args, name, default)
-        else:
+            vars(args).setdefault("defaulted", set()).add(name)
+        elif name not in vars(args).get("defaulted", ()):
             given.add(name)
-    return given
+    return {f[2:].replace("-", "_") for f in options} & given

@@ -87,8 +87,6 @@ NEEDS = {  # option: (what it needs, whether the arguments have it)
     "blocks": ("--k >= 2", lambda a: a.k >= 2),
     "timeout": ("torchrun (WORLD_SIZE set)", lambda a: "WORLD_SIZE" in os.environ),
 }
-BAR = "{desc}: {n_fmt}/{total_fmt} |{bar}| {elapsed} elapsed, estimate {remaining} left"
-"""The progress bars' format: the time left is labelled as an estimate (tqdm's rate guess)."""
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -128,7 +126,7 @@ def given_options(args: argparse.Namespace) -> dict[str, Any]:
 def method_of(args: argparse.Namespace, game: Any = None) -> Any:
     """The ``--method`` (``None``: the game Jacobian); an optimiser at the checkpoint's state,
     its provenance left in ``args.method_settings``."""
-    options = dict(getattr(args, "method_options", None) or given_options(args))
+    options = dict(args.method_options if "method_options" in args else given_options(args))
     if args.method == "game":
         return None
     if args.method in OPTIMISERS:
@@ -175,49 +173,29 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, out: Path, rank: int) -> int:
-    from tqdm import tqdm
-
     from .. import plot
-    from ..analysis import NoConvergence, analyse, batch_spectra
+    from ..analysis import study
     from ..checkpoints import loaded_summary
     from ..games import DistributedAveragedGame
-    from ..nonnormal import NonNormal
-    from ..spectrum import Arpack, KrylovSchur, blocks_report
+    from ..nonnormal import NonNormal, headlines
+    from ..spectrum import Arpack, KrylovSchur
 
     game, games = load_games(args)
     if args.k > game.n - 2:
         raise ValueError(f"--k {args.k} is too large for n = {game.n} parameters: at most n − 2")
     if rank == 0:
         print(loaded_summary(games[0]))
-    method = method_of(args, games[0])
-    non_normal = NonNormal(*(getattr(args, n) for n in NON_NORMAL))
-    quiet = args.no_progress or rank != 0
-    bar = tqdm(total=args.k, desc="converged eigenvalues", disable=quiet, bar_format=BAR)
     fields = {"tol": args.tol, "ncv": args.ncv, "mode": args.mode}
     fields.update({"max_restarts": args.max_restarts} if args.max_restarts is not None else {})
-    options = dict(  # the count shown never goes back (a restart may lose a value for a while)
-        method=method,
-        callback=lambda done, k: bar.update(max(done - bar.n, 0)),
-        solver=(Arpack if args.solver == "arpack" else KrylovSchur)(**fields),
-    )
     spread = dict(confidence=args.confidence, interval_method=args.interval)
-    try:
-        if args.spread:
-            batches = game if isinstance(game, DistributedAveragedGame) else games
-            spread.update(precision=args.precision, **options)
-            record = batch_spectra(batches, args.k, args.which, **spread).averaged
-        else:
-            record = analyse(game, args.k, args.which, **options)
-    except NoConvergence as err:
-        if err.record is None:
-            raise
-        record = err.record
-    finally:
-        bar.close()
-    if not non_normal.empty and record.converged:  # with their own progress bar
-        record.extras["non_normal"] = extras(args, game, method, non_normal, record, quiet)
-    if args.blocks:
-        record.extras["blocks"] = blocks_report(game, args.k)
+    record = study(
+        game, args.k, args.which, method=method_of(args, games[0]),
+        solver=(Arpack if args.solver == "arpack" else KrylovSchur)(**fields),
+        non_normal=NonNormal(*(getattr(args, n) for n in NON_NORMAL)), blocks=args.blocks,
+        spread={**spread, "precision": args.precision} if args.spread else None,
+        batches=None if isinstance(game, DistributedAveragedGame) else games,
+        progress=not args.no_progress and rank == 0,
+    )  # fmt: skip
     source = checkpoint_source(args)
     record.settings.update(
         checkpoint=str(source) if isinstance(source, (str, Path)) else [str(p) for p in source],
@@ -226,37 +204,10 @@ def _run(args: argparse.Namespace, out: Path, rank: int) -> int:
     )  # fmt: skip
     if rank != 0:  # every rank holds the same record; rank 0 writes it
         return 0 if record.converged else 1
+    print("\n".join(headlines(record.extras.get("non_normal", {}))))
     # one record set: drawn into its temporary folder, which then replaces --out in one rename
     record.save(out, "eigenvalues", figures=lambda f: plot.record_figures(record, f, args.which))
     status = "converged" if record.converged else "NOT converged (partial result)"
     print(f"{len(record.eigenvalues)} eigenvalues ({status}), {record.matvecs} products, ", end="")
     print(f"{record.seconds:.1f} s -> {out}")
     return 0 if record.converged else 1
-
-
-def extras(args: Any, game: Any, method: Any, options: Any, record: Any, quiet: bool) -> dict:
-    """The non-normal quantities of the (averaged) game's operator with a progress bar over
-    them (:func:`gamedyn.nonnormal.non_normal_extras`); their headlines printed at the end."""
-    from tqdm import tqdm
-
-    from ..nonnormal import headlines, non_normal_extras
-    from ..spectrum import JacobianOperator
-
-    bar = tqdm(total=None, desc="extras", disable=quiet, bar_format=BAR)
-
-    def progress(name: str, done: int, total: int) -> None:
-        bar.total = total
-        bar.set_description_str("extras" if name == "done" else f"extras ({name})")
-        bar.update(max(done - bar.n, 0))
-
-    try:
-        op = JacobianOperator(game, None, method, args.mode)
-        out = non_normal_extras(
-            op, options, game=game, eigenvalues=record.eigenvalues, which=args.which, k=args.k,
-            tol=args.tol, progress=progress,
-        )  # fmt: skip
-    finally:
-        bar.close()
-    if getattr(game, "rank", 0) == 0:  # under torchrun rank 0 alone prints
-        print("\n".join(headlines(out)))
-    return out

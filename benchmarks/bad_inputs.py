@@ -192,7 +192,7 @@ def _batch(n: int = 8, dim: int = 2, seed: int = 0):
 
 
 def api_cases() -> list[Case]:  # noqa: PLR0915 - one list of cases
-    from gamedyn import regions
+    from gamedyn import contraction_rate, regions, run
     from gamedyn.analysis import analyse
     from gamedyn.games import Bilinear, DiracGAN, FunctionGame, Quadratic, TorchGame
     from gamedyn.linalg import krylov_schur
@@ -209,7 +209,6 @@ def api_cases() -> list[Case]:  # noqa: PLR0915 - one list of cases
         spectral_radius,
         top_eigenvalues,
     )
-    from gamedyn.trajectory import contraction_rate, run
 
     xy = Bilinear([[1.0]])
 
@@ -809,21 +808,17 @@ def api_cases() -> list[Case]:  # noqa: PLR0915 - one list of cases
         Case(
             "path_angle same points",
             ("z0", "z1", "same"),
-            lambda: __import__("gamedyn.landscape", fromlist=["x"]).path_angle(xy, [1, 1], [1, 1]),
+            lambda: __import__("gamedyn").path_angle(xy, [1, 1], [1, 1]),
         ),
         Case(
             "path_angle num 1",
             ("num",),
-            lambda: __import__("gamedyn.landscape", fromlist=["x"]).path_angle(
-                xy, [0, 0], [1, 1], num=1
-            ),
+            lambda: __import__("gamedyn").path_angle(xy, [0, 0], [1, 1], num=1),
         ),
         Case(
             "path_angle at a fixed point",
             ("alpha",),
-            lambda: __import__("gamedyn.landscape", fromlist=["x"]).path_angle(
-                xy, [-1, -1], [1, 1], alpha=[0.5]
-            ),
+            lambda: __import__("gamedyn").path_angle(xy, [-1, -1], [1, 1], alpha=[0.5]),
             valid=lambda r: np.isnan(r.cosine[0]),
         ),
     ]
@@ -892,9 +887,9 @@ def _load_int_weights() -> Any:
 
 
 def _load_into_wrong() -> Any:
-    from gamedyn import checkpoints
+    from gamedyn.checkpoints._loading import load_into  # the strict load behind load_gan
 
-    return checkpoints.load_into(nn.Linear(2, 2), {"weight": torch.ones(2, 2), "b": torch.ones(2)})
+    return load_into(nn.Linear(2, 2), {"weight": torch.ones(2, 2), "b": torch.ones(2)})
 
 
 def _import(spec: str) -> Any:
@@ -1250,14 +1245,12 @@ def _mixed_record(kind: str) -> Path:
 
 
 def reliability_cases() -> list[Case]:  # noqa: PLR0915 - one list of cases
-    from gamedyn.games import Bilinear, DiracGAN
-    from gamedyn.games.stochastic import AdditiveNoise
-    from gamedyn.landscape import path_angle
+    from gamedyn import path_angle, run
+    from gamedyn.games import AdditiveNoise, Bilinear, DiracGAN
     from gamedyn.methods import GDA, Adam, AltGDA
     from gamedyn.nonnormal import kreiss_bounds, pseudospectrum, transient_growth
     from gamedyn.spectrum import spectral_radius
     from gamedyn.stochastic import mse_curve, stationary_covariance, stationary_mse, stochastic_run
-    from gamedyn.trajectory import run
 
     xy = Bilinear([[1.0]])
     noisy = AdditiveNoise(xy, 0.1)
@@ -1584,7 +1577,7 @@ def _rho_game(rho: float = 1.0 - 1e-13) -> Any:
 
 
 def _seed_bilinear(seed: Any) -> Any:
-    from gamedyn.games.stochastic import seed_bilinear
+    from gamedyn.games import seed_bilinear
 
     return seed_bilinear(2, seed=seed)
 
@@ -1600,7 +1593,7 @@ def _under_rlimit_as() -> Any:
     code = (
         "import resource, numpy as np\n"
         "from gamedyn.games import Bilinear\n"
-        "from gamedyn.games.stochastic import AdditiveNoise\n"
+        "from gamedyn.games._stochastic import AdditiveNoise\n"
         "from gamedyn.methods import GDA\n"
         "from gamedyn.stochastic import stochastic_run\n"
         "resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, resource.RLIM_INFINITY))\n"

@@ -1,6 +1,6 @@
 """Benchmark: data-parallel Jacobian products on torch.distributed, against the number of processes.
 
-The game is the :class:`~gamedyn.games.distributed.DistributedAveragedGame` of ``--batches``
+The game is the :class:`~gamedyn.games.DistributedAveragedGame` of ``--batches``
 batches (``--batch`` samples each) of a bundled example GAN (``--example``, default the digits
 DCGAN, 19,362 parameters; untrained players — the cost does not depend on the weights), split
 over ``W`` processes launched by ``torchrun --standalone`` for each ``W`` of ``--world-sizes``
@@ -48,8 +48,7 @@ import torch.distributed as dist
 
 from gamedyn.checkpoints import import_factory
 from gamedyn.examples import EXAMPLES
-from gamedyn.games import DistributedAveragedGame, TorchGame
-from gamedyn.games.distributed import init_from_environment, shard
+from gamedyn.games import DistributedAveragedGame, TorchGame, init_from_environment, shard
 from gamedyn.linalg import KrylovNoConvergence, krylov_schur
 from gamedyn.spectrum import JacobianOperator
 

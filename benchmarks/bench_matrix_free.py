@@ -1,14 +1,14 @@
 """Benchmark: matrix-free Jacobian products and top-k eigenvalues on a DCGAN-size GAN.
 
 The game is :mod:`gamedyn.examples.dcgan` (32 × 32 × 3, width 64: 1,731,905 parameters) as a
-:class:`~gamedyn.games.torch_game.TorchGame` on a fixed batch (default 64), non-saturating loss.
+:class:`~gamedyn.games.TorchGame` on a fixed batch (default 64), non-saturating loss.
 Measured in the same run (best of ``--repeat`` after one warm-up; CUDA synchronised):
 
 1. ``plain``: one ordinary autograd evaluation of both players' gradients (one generator
    forward, one discriminator forward on real and fake, ``torch.autograd.grad`` of ``L_D`` and
    ``L_G``) — what a training step costs. The baseline of the ratios. Also the same through
    the game's private copies, whose BatchNorm layers are gamedyn's exact-derivative twins
-   (:mod:`gamedyn.games.torch_layers`; elementary ops instead of PyTorch's fused kernel).
+   (elementary ops instead of PyTorch's fused kernel).
 2. ``field``: ``TorchGame.field(z)`` (pure, ``torch.func.functional_call``).
 3. ``J u`` in each of gamedyn's product modes (:class:`gamedyn.spectrum.JacobianOperator`):
    ``forward`` (``torch.func.jvp`` of the field, forward-over-reverse) and ``reverse`` (one
@@ -41,8 +41,7 @@ import torch
 from scipy.sparse.linalg import LinearOperator, eigs
 
 from gamedyn.examples import dcgan
-from gamedyn.games import TorchGame
-from gamedyn.games.gan_losses import discriminator_loss, generator_loss
+from gamedyn.games import TorchGame, discriminator_loss, generator_loss
 from gamedyn.linalg import krylov_schur, ritz_residuals
 from gamedyn.spectrum import JacobianOperator
 

@@ -37,7 +37,7 @@ import torch
 
 from gamedyn.examples import digits
 from gamedyn.examples.training import BETAS, LOSS
-from gamedyn.games.gan_losses import discriminator_loss, generator_loss
+from gamedyn.games import discriminator_loss, generator_loss
 from gamedyn.monitor import SpectrumMonitor
 from gamedyn.spectrum import KrylovSchur
 

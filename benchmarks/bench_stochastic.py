@@ -19,8 +19,7 @@ import time
 import numpy as np
 import torch
 
-from gamedyn.games import Bilinear
-from gamedyn.games.stochastic import AdditiveNoise, seed_bilinear
+from gamedyn.games import AdditiveNoise, Bilinear, seed_bilinear
 from gamedyn.methods import ExtraGradient
 from gamedyn.stochastic import mse_curve, stationary_covariance, stochastic_run
 

@@ -11,8 +11,11 @@ Layers, one folder each: :mod:`gamedyn.games` (what a game is) → :mod:`gamedyn
 non-normal analyses) → :mod:`gamedyn.analysis` (checked, recorded analyses), with the game-free
 linear algebra beneath them all in :mod:`gamedyn.linalg`; then
 :mod:`gamedyn.regions` (rates and tuning), :mod:`gamedyn.plot`, :mod:`gamedyn.figures` and
-:mod:`gamedyn.cli`, which only call the library. Names every layer shares are in
-:mod:`gamedyn.vocabulary`. ``import gamedyn`` loads neither sympy nor matplotlib.
+:mod:`gamedyn.cli`, which only call the library. The values every layer accepts are in
+:mod:`gamedyn.vocabulary`. Here: :func:`run` iterates a method, :func:`contraction_rate`
+measures its rate from the iterates, :func:`spectral_radius` predicts it, and
+:func:`path_angle` (Berard et al.) follows the field along a straight path.
+``import gamedyn`` loads neither sympy nor matplotlib.
 
 Example:
   >>> import gamedyn
@@ -26,22 +29,18 @@ Example:
   (0.95817535, True)
 """
 
-from . import analysis, games, linalg, methods, nonnormal, regions, spectrum
+# The subpackages load with ``import gamedyn`` (attributes, not names of ``__all__``).
+from . import analysis, games, linalg, methods, nonnormal, regions, spectrum  # noqa: F401
+from ._landscape import PathAngle, path_angle
+from ._trajectory import contraction_rate, run
 from .spectrum import spectral_radius
-from .trajectory import contraction_rate, run
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "games",
-    "methods",
-    "linalg",
-    "spectrum",
-    "nonnormal",
-    "analysis",
-    "regions",
     "run",
     "contraction_rate",
     "spectral_radius",
-    "__version__",
+    "path_angle",
+    "PathAngle",
 ]

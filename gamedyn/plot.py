@@ -39,13 +39,12 @@ from matplotlib.figure import Figure
 
 from . import _validate, regions
 from ._atomic import write_with
-from .games.base import Game
-from .landscape import PathAngle
+from ._landscape import PathAngle
+from ._trajectory import run
+from .games._base import Game
 from .methods import Method
-from .trajectory import run
 
 __all__ = [
-    "OKABE_ITO",
     "PALETTE",
     "STYLE",
     "style",
@@ -54,7 +53,6 @@ __all__ = [
     "eigenvalue_paths",
     "rate_region",
     "hyperparameter_map",
-    "field_on_grid",
     "vector_field",
     "trajectories",
     "path_angle",
@@ -717,13 +715,13 @@ def path_angle(result: PathAngle, ax: Axes | None = None, norm: bool = True) -> 
     """Berard et al.'s path-angle plot: ``cos θ(α)`` along ``z(α) = z_0 + α(z_1 − z_0)``.
 
     Draws the cosine between the field and the path's direction for the whole field and for
-    each player (from :func:`gamedyn.landscape.path_angle`), dashed verticals at the path's ends
+    each player (from :func:`gamedyn.path_angle`), dashed verticals at the path's ends
     ``α = 0`` and ``α = 1``, and with ``norm`` the field's norm ``‖v(z(α))‖`` on a log-scaled
     right axis (returned as ``ax.right``). A bump of the cosine around the norm's minimum is
     the signature of rotation (Berard et al., ICLR 2020).
     """
     if not isinstance(result, PathAngle):
-        raise TypeError(f"result must be a gamedyn.landscape.PathAngle, got {type(result)}")
+        raise TypeError(f"result must be a gamedyn.PathAngle, got {type(result)}")
     ax = _axes(ax)
     ax.axhline(0.0, color="0.7", lw=0.8)
     for a in (0.0, 1.0):

@@ -1,9 +1,11 @@
 """The shared vocabulary: every name an argument can take, defined once, with its meaning.
 
 Games, spectra, the command line and the figures import their choices from here, so a name
-means the same everywhere and the CLI's ``choices=`` are the library's.
+means the same everywhere and the CLI's ``choices=`` are the library's. The public names are
+the values a user passes; the helpers beside them (``which_score``, ``select``, ``gan_loss``,
+``LINEARIZE_MIN_SIZE``) are the library's own.
 
-* **which** (:data:`WHICH`, :func:`which_score`, :func:`select`): which eigenvalues of a
+* **which** (:data:`WHICH`): which eigenvalues of a
   *real, non-symmetric* operator are wanted, with ARPACK's meaning (``scipy.sparse.linalg.eigs``
   and ``dnaupd``): ``"LM"``/``"SM"`` largest/smallest modulus, ``"LR"``/``"SR"``
   largest/smallest real part, ``"LI"``/``"SI"`` largest/smallest **absolute** imaginary part.
@@ -12,7 +14,7 @@ means the same everywhere and the CLI's ``choices=`` are the library's.
   take :data:`KRYLOV_WHICH` (all but ``"SM"``, which needs a shift-invert they do not do).
   :data:`HERMITIAN_WHICH` is ``eigsh``'s: ``"LA"``/``"SA"`` largest/smallest algebraic,
   ``"LM"``/``"SM"`` by magnitude, ``"BE"`` both ends.
-* **GAN losses** (:data:`GAN_LOSSES`, :func:`gan_loss`): ``"saturating"`` (the minimax GAN of
+* **GAN losses** (:data:`GAN_LOSSES`): ``"saturating"`` (the minimax GAN of
   Goodfellow et al.; zero-sum; also called ``"standard"`` by Mescheder et al., accepted as an
   alias), ``"non-saturating"``, ``"wgan"``, ``"hinge"``; the same names in
   :class:`~gamedyn.games.DiracGAN` and :class:`~gamedyn.games.TorchGame`.
@@ -39,16 +41,10 @@ __all__ = [
     "WHICH",
     "KRYLOV_WHICH",
     "HERMITIAN_WHICH",
-    "which_score",
-    "select",
     "GAN_LOSSES",
-    "GAN_LOSS_ALIASES",
-    "gan_loss",
     "GAN_REGULARISERS",
     "PRODUCT_MODES",
-    "DEFAULT_PRODUCT_MODE",
     "ROUTES",
-    "LINEARIZE_MIN_SIZE",
     "SOLVERS",
     "BATCHNORM",
     "DTYPES",

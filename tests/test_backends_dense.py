@@ -1,4 +1,4 @@
-"""The torch backend (gamedyn.backends.dense): the primitives for opponent shaping and
+"""The torch backend (gamedyn.backends._dense): the primitives for opponent shaping and
 data-dependent steps, ``loss_gradients``, ``dot``, ``if_nonnegative`` and ``size``, on every
 kind of game; ``MatrixFreeOps`` inherits them."""
 

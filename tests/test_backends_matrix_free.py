@@ -1,4 +1,4 @@
-"""The matrix-free backend (gamedyn.backends.matrix_free): the differentiable GMRES, the
+"""The matrix-free backend (gamedyn.backends._matrix_free): the differentiable GMRES, the
 implicitly differentiated solves and MatrixFreeOps' checked solves."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import pytest
 import torch
 from helpers import spectrum_distance, tiny_gan
 
-from gamedyn.backends.matrix_free import MatrixFreeOps, gmres, implicit_solve
+from gamedyn.backends._matrix_free import MatrixFreeOps, gmres, implicit_solve
 from gamedyn.games import FunctionGame
 from gamedyn.methods import ACGD, CGD
 from gamedyn.spectrum import JacobianOperator, KrylovSchur, operator_jacobian, top_eigenvalues

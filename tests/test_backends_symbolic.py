@@ -1,4 +1,4 @@
-"""The sympy backend (gamedyn.backends.symbolic) runs the methods' steps like the torch backend."""
+"""The sympy backend (gamedyn.backends._symbolic) runs the methods' steps like the torch backend."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pytest
 import sympy as sp
 from helpers import as_float, cubic_game, dirac_gan_sympy, every_operator, tensor
 
-from gamedyn.backends.dense import TorchOps
-from gamedyn.backends.symbolic import EigenOps, NoEigenvalueMap, SympyOps, TangentOps
+from gamedyn.backends import TorchOps
+from gamedyn.backends._symbolic import EigenOps, NoEigenvalueMap, SympyOps, TangentOps
 from gamedyn.games import DiracGAN
 
 NUMERIC = every_operator(0.3, 0.4, 0.6, 0.7)

@@ -20,7 +20,7 @@ import torch
 from helpers import tiny_batch, tiny_gan, tiny_players
 from torch import nn
 
-from gamedyn import regions
+from gamedyn import regions, run
 from gamedyn.analysis import json_safe
 from gamedyn.cli import main
 from gamedyn.examples import train
@@ -37,7 +37,6 @@ from gamedyn.spectrum import (
     spectral_radius,
     top_eigenvalues,
 )
-from gamedyn.trajectory import run
 
 
 def _fail(argv, capsys, *words):
@@ -444,7 +443,7 @@ def test_optimiser_states_that_cannot_be_right_are_refused(change, words):
 
 
 def test_a_batchnorm_counter_must_be_a_whole_number():
-    from gamedyn.checkpoints import load_into
+    from gamedyn.checkpoints._loading import load_into
 
     module = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
     state = dict(module.state_dict())
@@ -485,7 +484,7 @@ def test_lyapunov_quantities_at_a_spectral_radius_of_one_are_refused():
     ],
 )
 def test_covariances_are_checked(cov, words):
-    from gamedyn.games.stochastic import AdditiveNoise
+    from gamedyn.games import AdditiveNoise
 
     with pytest.raises((ValueError, TypeError), match="cov") as err:
         AdditiveNoise(Bilinear([[1.0]]), cov)
@@ -496,7 +495,7 @@ def test_covariances_are_checked(cov, words):
     "cov", [np.float64(0.5), np.float32(0.5), np.array(0.5), torch.tensor(0.5), 0.5]
 )
 def test_numpy_scalars_and_0d_tensors_are_scalar_covariances(cov):
-    from gamedyn.games.stochastic import AdditiveNoise
+    from gamedyn.games import AdditiveNoise
 
     noisy = AdditiveNoise(Bilinear([[1.0]]), cov)
     np.testing.assert_array_equal(noisy.cov.numpy(), 0.5 * np.eye(2))
@@ -505,7 +504,7 @@ def test_numpy_scalars_and_0d_tensors_are_scalar_covariances(cov):
 @pytest.mark.parametrize("seed", [1.7, 1.0, True, "1", -1, None, 2**64])
 def test_seeds_are_integers(seed):
     from gamedyn.checkpoints import standard_normal
-    from gamedyn.games.stochastic import AdditiveNoise, seed_bilinear
+    from gamedyn.games import AdditiveNoise, seed_bilinear
     from gamedyn.stochastic import stochastic_run
 
     noisy = AdditiveNoise(Bilinear([[1.0]]), 0.1)
@@ -601,7 +600,7 @@ def test_a_sigmoid_inside_or_under_wgan_is_accepted():
             "steps = 100,000 is more than the 10,000",
         ),
         (
-            lambda: __import__("gamedyn.landscape", fromlist=["x"]).path_angle(
+            lambda: __import__("gamedyn._landscape", fromlist=["x"]).path_angle(
                 Bilinear([[1.0]]), [0, 0], [1, 1], num=10**10
             ),
             "num = 10,000,000,000",

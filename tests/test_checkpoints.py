@@ -16,11 +16,11 @@ from gamedyn.checkpoints import (
     build,
     import_factory,
     load,
-    load_into,
     load_torch_game,
     player_state_dicts,
     save,
 )
+from gamedyn.checkpoints._loading import load_into
 
 
 class _WritesMarker:

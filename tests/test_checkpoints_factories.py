@@ -1,4 +1,4 @@
-"""Models and samplers from the user's own files (gamedyn.checkpoints.factories): file import
+"""Models and samplers from the user's own files (gamedyn.checkpoints._factories): file import
 paths with keyword arguments, tensor files of real samples, standard normal latents."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import pytest
 import torch
 from torch import nn
 
-from gamedyn.checkpoints import TensorFile, build, import_factory, sampler, standard_normal
+from gamedyn.checkpoints import build, import_factory, sampler, standard_normal
+from gamedyn.checkpoints._factories import TensorFile
 
 MODELS = """
 import torch
@@ -110,4 +111,4 @@ def test_standard_normal_latents_and_bound_keyword_arguments():
     with pytest.raises(ValueError, match="shape must be a positive integer"):
         standard_normal(2, 0, shape=[0])
     with pytest.raises(TypeError, match="not a sampler"):
-        sampler("gamedyn.checkpoints.files:SUFFIXES")
+        sampler("gamedyn.checkpoints._files:SUFFIXES")

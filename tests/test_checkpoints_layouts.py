@@ -1,4 +1,4 @@
-"""Where the players are (gamedyn.checkpoints.layouts): names, wrapper prefixes, flat and nested
+"""Where the players are (gamedyn.checkpoints._layouts): names, wrapper prefixes, flat and nested
 keys, and what is left over."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from gamedyn.checkpoints.layouts import View, ignored_entries, locate, role, strip_wrappers, words
+from gamedyn.checkpoints._layouts import View, ignored_entries, locate, role, strip_wrappers, words
 
 T = torch.zeros(2)
 

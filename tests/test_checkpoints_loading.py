@@ -1,4 +1,4 @@
-"""Loading checkpoints as people save them (gamedyn.checkpoints.loading): every layout from real
+"""Loading checkpoints as people save them (gamedyn.checkpoints._loading): every layout from real
 ``torch.save``/safetensors files of models with BatchNorm and both spectral norms loads the saved
 modules exactly; the report says what went where and keeps the ignored entries raw; ambiguity
 and mismatches are refused by name; every layout gives the same game as gamedyn's own."""

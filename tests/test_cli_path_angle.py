@@ -6,9 +6,9 @@ import json
 
 import numpy as np
 
+from gamedyn import path_angle
 from gamedyn.cli import build_parser
 from gamedyn.cli.options import build_game
-from gamedyn.landscape import path_angle
 
 
 def test_path_angle_command_matches_the_library(mixture_checkpoints, tmp_path):

@@ -526,7 +526,7 @@ def test_options_are_checked_before_loading(option, message, tmp_path, capsys):
     assert err.startswith("gamedyn spectrum: error:") and message in err and err.count("\n") == 1
 
 
-# --- under torchrun (gamedyn.games.distributed) ---------------------------------------------
+# --- under torchrun (gamedyn.games._distributed) ---------------------------------------------
 
 MEASURED = ("seconds", "peak_memory_bytes", "retained_graph_bytes")
 """Record fields that are measurements of the run, not results."""

@@ -20,7 +20,7 @@ from gamedyn.experiments import (
     notebook_run,
     sampling_noise_variance,
 )
-from gamedyn.games.stochastic import finite_sum_bilinear
+from gamedyn.games import finite_sum_bilinear
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""AveragedGame (gamedyn.games.averaged): the average field of the same players on several
+"""AveragedGame (gamedyn.games._averaged): the average field of the same players on several
 batches."""
 
 from __future__ import annotations

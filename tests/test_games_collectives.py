@@ -1,4 +1,4 @@
-"""The differentiable sum over ranks (gamedyn.games.collectives) in one process (world size 1,
+"""The differentiable sum over ranks (gamedyn.games._collectives) in one process (world size 1,
 where it is the identity): every torch.func transform passes through it and gives the plain
 derivatives, with the all-reduces counted; what PyTorch's own collectives do under the same
 transforms (the reason it exists). Two processes: tests/test_games_distributed.py."""
@@ -12,7 +12,7 @@ import torch.distributed._functional_collectives as funcol
 import torch.distributed.nn.functional as dist_nn
 from torch.func import jacfwd, jacrev, jvp, linearize, vjp, vmap
 
-from gamedyn.games.collectives import Collectives, require_process_group
+from gamedyn.games._collectives import Collectives, require_process_group
 
 A = torch.tensor([[1.0, 2.0, 0.5], [-1.0, 0.3, 2.0], [0.2, -0.7, 1.5]], dtype=torch.float64)
 
@@ -108,7 +108,7 @@ def test_a_missing_process_group_is_a_clear_error():
 
 @pytest.mark.filterwarnings("ignore:torch.distributed.nn.functional.all_reduce:FutureWarning")
 def test_pytorchs_own_all_reduces_are_wrong_or_refused_under_torch_func(process_group):
-    """Why gamedyn.games.collectives exists (PyTorch 2.13; fails when PyTorch fixes it, so we
+    """Why gamedyn.games._collectives exists (PyTorch 2.13; fails when PyTorch fixes it, so we
     learn). Under vmap, two processes see the sum or the unreduced input depending on timing
     (the batching fallback does not wait): test_games_distributed.py."""
     x = torch.tensor([1.0, 2.0], dtype=torch.float64)

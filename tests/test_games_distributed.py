@@ -1,4 +1,4 @@
-"""DistributedAveragedGame (gamedyn.games.distributed): the same batches split over the ranks
+"""DistributedAveragedGame (gamedyn.games._distributed): the same batches split over the ranks
 of a gloo process group give the one-process AveragedGame's field, products, operator products
 and eigenvalues; shards, errors on every rank, torchrun's environment.
 
@@ -24,8 +24,14 @@ from helpers import tiny_batch, tiny_gan
 from torch.func import jacfwd, jvp, vjp
 
 from gamedyn.analysis import analyse, batch_spectra
-from gamedyn.games import AveragedGame, Bilinear, DistributedAveragedGame
-from gamedyn.games.distributed import init_from_environment, on_every_rank, shard
+from gamedyn.games import (
+    AveragedGame,
+    Bilinear,
+    DistributedAveragedGame,
+    init_from_environment,
+    shard,
+)
+from gamedyn.games._distributed import on_every_rank
 from gamedyn.methods import Consensus, ExtraGradient, Momentum
 from gamedyn.spectrum import (
     JacobianOperator,

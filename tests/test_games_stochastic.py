@@ -4,10 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from gamedyn.games import Bilinear, DiracGAN, Quadratic
-from gamedyn.games.stochastic import (
+from gamedyn.games import (
     AdditiveNoise,
+    Bilinear,
+    DiracGAN,
     MinibatchGame,
+    Quadratic,
     finite_sum_bilinear,
     finite_sum_quadratic,
     seed_bilinear,

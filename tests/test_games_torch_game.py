@@ -1,4 +1,4 @@
-"""TorchGame (gamedyn.games.torch_game): the field against autograd and finite differences,
+"""TorchGame (gamedyn.games._torch_game): the field against autograd and finite differences,
 every loss and regulariser, BatchNorm without running-stat updates, and what is refused (dropout
 in training mode). Spectral and weight norms, both kinds: tests/test_games_torch_players.py."""
 
@@ -10,8 +10,7 @@ import torch
 from helpers import central_gradient, central_jacobian, tiny_gan, tiny_players
 from torch import nn
 
-from gamedyn.games.base import Game
-from gamedyn.games.torch_game import TorchGame
+from gamedyn.games import Game, TorchGame
 from gamedyn.vocabulary import GAN_LOSSES
 
 REGS = (None, "r1", "r2", "gp")

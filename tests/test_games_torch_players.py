@@ -1,4 +1,4 @@
-"""The players' private copies (gamedyn.games.torch_players): the hook-based spectral norm and
+"""The players' private copies (gamedyn.games._torch_players): the hook-based spectral norm and
 weight norm (``torch.nn.utils.spectral_norm``, ``torch.nn.utils.weight_norm``) give the same game
 as the parametrisations with the same weights — field, ``J u`` and ``Jᵀ u`` to 1e-12 — and
 match central finite differences; the power iteration never runs; the paths are listed and
@@ -16,8 +16,8 @@ from torch.func import jvp, vjp
 from torch.nn.utils.parametrizations import spectral_norm, weight_norm
 
 from gamedyn.analysis import analyse
-from gamedyn.games.torch_game import TorchGame
-from gamedyn.games.torch_players import ExactWeightNormHook, FrozenSpectralNorm
+from gamedyn.games import TorchGame
+from gamedyn.games._torch_players import ExactWeightNormHook, FrozenSpectralNorm
 from gamedyn.spectrum import KrylovSchur
 
 F64 = torch.float64

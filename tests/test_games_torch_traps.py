@@ -19,8 +19,8 @@ from torch import nn
 from torch.func import jacfwd, jvp, vjp, vmap
 from torch.nn.utils.parametrizations import spectral_norm, weight_norm
 
-from gamedyn.games.torch_game import TorchGame
-from gamedyn.games.torch_layers import (
+from gamedyn.games import TorchGame
+from gamedyn.games._torch_layers import (
     ExactBatchNorm,
     ExactInstanceNorm,
     ExactLayerNorm,

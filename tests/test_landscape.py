@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from helpers import random_quadratic
 
+from gamedyn import path_angle
 from gamedyn.games import Bilinear, DiracGAN, FunctionGame
-from gamedyn.landscape import path_angle
 
 
 def test_path_angle_on_an_affine_game_equals_the_dense_formula():

@@ -11,7 +11,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from gamedyn.games.gan_losses import discriminator_loss, generator_loss
+from gamedyn.games import discriminator_loss, generator_loss
 from gamedyn.monitor import read_monitor_log
 
 LOSS = "non-saturating"

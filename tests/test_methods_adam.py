@@ -13,8 +13,7 @@ from helpers import tiny_batch, tiny_players
 
 import gamedyn
 from gamedyn.backends import TorchOps
-from gamedyn.games import TorchGame
-from gamedyn.games.gan_losses import discriminator_loss, generator_loss
+from gamedyn.games import TorchGame, discriminator_loss, generator_loss
 from gamedyn.methods import (
     Adam,
     ExtraAdam,

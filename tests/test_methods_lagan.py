@@ -17,8 +17,7 @@ from torch import nn
 
 import gamedyn
 from gamedyn.backends import TorchOps, flatten, step_map, unflatten
-from gamedyn.games import Bilinear, TorchGame
-from gamedyn.games.gan_losses import discriminator_loss, generator_loss
+from gamedyn.games import Bilinear, TorchGame, discriminator_loss, generator_loss
 from gamedyn.methods import Adam, ExtraAdam, LaganExtraAdam, build
 
 TOL = 1e-12

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from gamedyn.backends import TorchOps
-from gamedyn.games.stochastic import AdditiveNoise
+from gamedyn.games import AdditiveNoise
 from gamedyn.methods import (
     EMA,
     GDA,

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-from gamedyn.games.gan_losses import discriminator_loss, generator_loss
+from gamedyn.games import discriminator_loss, generator_loss
 from gamedyn.monitor import (
     Every,
     Geometric,

@@ -20,8 +20,7 @@ from torch.nn.utils.parametrizations import spectral_norm
 from gamedyn.backends import TorchOps
 from gamedyn.checkpoints import load_torch_game
 from gamedyn.examples import EXAMPLES, train
-from gamedyn.games import TorchGame
-from gamedyn.games.gan_losses import discriminator_loss, generator_loss
+from gamedyn.games import TorchGame, discriminator_loss, generator_loss
 from gamedyn.methods import (
     Adam,
     RMSProp,

@@ -221,7 +221,7 @@ def test_save_writes_png_and_pdf(tmp_path):
 
 
 def test_path_angle_draws_the_cosines_and_the_norm():
-    from gamedyn.landscape import path_angle
+    from gamedyn import path_angle
 
     game = Bilinear([[1.0]])
     result = path_angle(game, [1.0, 1.0], [-1.0, -1.0], num=21)

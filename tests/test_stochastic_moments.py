@@ -6,7 +6,7 @@ import pytest
 import scipy.linalg
 import torch
 
-from gamedyn.games.stochastic import AdditiveNoise
+from gamedyn.games import AdditiveNoise
 from gamedyn.methods import (
     EMA,
     GDA,

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import gamedyn
-from gamedyn.games.stochastic import AdditiveNoise, MinibatchGame, finite_sum_bilinear
+from gamedyn.games import AdditiveNoise, MinibatchGame, finite_sum_bilinear
 from gamedyn.methods import GDA, ExtraGradient, IterateAverage, Lookahead, Momentum, OptimisticGDA
 from gamedyn.stochastic import distances, stochastic_run
 from tests.helpers import random_quadratic, tiny_batch, tiny_gan
@@ -125,7 +125,7 @@ def test_distances_and_bad_inputs():
 
 @pytest.mark.slow
 def test_the_stationary_mean_of_one_sample_extragradient_is_biased_as_computed():
-    from gamedyn.games.stochastic import seed_bilinear
+    from gamedyn.games import seed_bilinear
     from gamedyn.stochastic import stationary_mean
 
     game, lr = seed_bilinear(4), 0.3

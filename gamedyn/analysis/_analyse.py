@@ -19,12 +19,12 @@ products that define it are right. An analysis here:
    ``.npz`` of the eigenvalues. A solver that does not converge raises
    :class:`~gamedyn.linalg.NoConvergence` carrying the partial record.
 
-:class:`~gamedyn.games.averaged.AveragedGame` averages the field over several games (the same
+:class:`~gamedyn.games.AveragedGame` averages the field over several games (the same
 players on several batches): its Jacobian is the average Jacobian, the full-data Jacobian when
 the batches cover the data set. :func:`batch_spectra` reports the spread of the top eigenvalues
 across batches (small batches give noisy spectra) next to the averaged operator's. Over the
 ranks of a ``torch.distributed`` process group,
-:class:`~gamedyn.games.distributed.DistributedAveragedGame` holds each rank's shard of the
+:class:`~gamedyn.games.DistributedAveragedGame` holds each rank's shard of the
 batches: :func:`analyse` and :func:`batch_spectra` then run on every rank, the products
 all-reduced and the solver replicated, and return the same record everywhere.
 
@@ -48,9 +48,9 @@ import numpy as np
 import torch
 
 from .. import _validate
-from ..games.averaged import AveragedGame
-from ..games.base import Game
-from ..games.distributed import DistributedAveragedGame, on_every_rank
+from ..games._averaged import AveragedGame
+from ..games._base import Game
+from ..games._distributed import DistributedAveragedGame, on_every_rank
 from ..linalg import NoConvergence
 from ..methods import Method
 from ..spectrum import JacobianOperator, KrylovSchur, solve_top
@@ -201,7 +201,7 @@ def _game_settings(game: Game) -> dict[str, Any]:
 
 
 def _check_replicas(game: Game, values: np.ndarray, residuals: np.ndarray) -> None:
-    """On a :class:`~gamedyn.games.distributed.DistributedAveragedGame`, raises
+    """On a :class:`~gamedyn.games.DistributedAveragedGame`, raises
     ``RuntimeError`` unless every rank's replicated solver found bit-identical values and
     residuals (every rank applies the same float64 arithmetic to the same all-reduced products;
     ranks that differ — different BLAS builds or thread counts on the nodes — would each feed
@@ -243,7 +243,7 @@ def analyse(
     float64: the validation mode); the Krylov basis is float64. ``peak_memory_bytes`` is
     ``None`` where it cannot be measured (no ``resource`` module: Windows).
 
-    On a :class:`~gamedyn.games.distributed.DistributedAveragedGame` call it on every rank: the
+    On a :class:`~gamedyn.games.DistributedAveragedGame` call it on every rank: the
     products are all-reduced, the solver runs replicated (every rank the same deterministic
     float64 arithmetic on the same products, no other communication), the ranks are checked to
     agree bit for bit, and every rank returns the same record (``world_size``, ``backend``, the
@@ -379,7 +379,7 @@ def batch_spectra(
     non_normal: Any = None,
     **kwargs: Any,
 ) -> BatchSpectra:
-    """Top-``k`` of the :class:`~gamedyn.games.averaged.AveragedGame` of ``games`` (one batch
+    """Top-``k`` of the :class:`~gamedyn.games.AveragedGame` of ``games`` (one batch
     each) and of each game.
 
     ``kwargs`` (``method=``, ``z=``, solver options) go to :func:`analyse`. The spread is
@@ -394,11 +394,11 @@ def batch_spectra(
     :class:`~gamedyn.nonnormal.NonNormal`) adds its quantities for the averaged game,
     as :func:`analyse` does.
 
-    ``games`` may be a :class:`~gamedyn.games.distributed.DistributedAveragedGame` (call on
+    ``games`` may be a :class:`~gamedyn.games.DistributedAveragedGame` (call on
     every rank): its operator is analysed replicated, each rank analyses its own shard's
     batches (in parallel, no communication), and the rows are gathered in batch order, so every
     rank — rank 0, which writes them, included — returns the same result. A batch analysis that
-    raises on one rank raises on every rank (:func:`~gamedyn.games.distributed.on_every_rank`).
+    raises on one rank raises on every rank (:func:`~gamedyn.games._distributed.on_every_rank`).
 
     Raises:
       NoConvergence: the averaged game's solver did not converge (``err.record`` is its

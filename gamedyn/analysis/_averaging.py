@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import _validate
-from ..games.base import Game, point_or_default
+from ..games._base import Game, point_or_default
 from ..methods import Method
 from ..spectrum._dense import initial_state, operator_jacobian
 

@@ -82,7 +82,7 @@ class SpectrumRecord:
     per-batch spread and per-player blocks). ``converged`` is ``False`` for the partial record
     of a solver that stopped early (``message`` says why). ``world_size`` and ``backend`` are the
     ``torch.distributed`` process group's the products were all-reduced over (``1`` and
-    ``None`` in one process; :class:`~gamedyn.games.distributed.DistributedAveragedGame`).
+    ``None`` in one process; :class:`~gamedyn.games.DistributedAveragedGame`).
     """
 
     operator: str

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from .factories import import_factory, sampler
-from .loading import Source, load_torch_game, load_torch_games
+from ._factories import import_factory, sampler
+from ._loading import Source, load_torch_game, load_torch_games
 
 __all__ = ["GANSource"]
 

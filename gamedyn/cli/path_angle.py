@@ -1,8 +1,8 @@
 """``gamedyn path-angle CKPT0 CKPT1 ...``: Berard et al.'s path-angle between two checkpoints.
 
 The field of the second checkpoint's game (:mod:`gamedyn.cli.options`) along the straight
-line from the first checkpoint's parameters to the second's (:func:`gamedyn.landscape.
-path_angle`); writes ``path_angle.json`` (α, cosines, norms, settings) and ``path_angle.png``
+line from the first checkpoint's parameters to the second's (:func:`gamedyn.path_angle`);
+writes ``path_angle.json`` (α, cosines, norms, settings) and ``path_angle.png``
 (:func:`gamedyn.plot.path_angle`), each atomically.
 """
 
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     import matplotlib.pyplot as plt
 
     from .. import plot
-    from ..landscape import path_angle
+    from .._landscape import path_angle
 
     gan_source(args, args.checkpoint0), gan_source(args, args.checkpoint1)  # checked first
     if args.num < 2:

@@ -149,7 +149,7 @@ def method_of(args: argparse.Namespace, game: Any = None) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Check every option, load, analyse, write; 0, or 1 when the solver did not converge."""
-    from ..games.distributed import init_from_environment
+    from ..games._distributed import init_from_environment
 
     args.method_options = given_options(args)
     _validate.at_most("--batches", args.batches, _validate.MAX_BATCHES, "a pass over each")

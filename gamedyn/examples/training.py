@@ -30,14 +30,14 @@ import torch
 
 from .. import _validate
 from ..checkpoints import load_torch_game, save
-from ..games.gan_losses import discriminator_loss, generator_loss
+from ..games._gan_losses import discriminator_loss, generator_loss
 from ..methods import save_optimiser_states
 
 SUFFIXES = (".safetensors", ".pt")
 """The checkpoint formats :func:`train` writes."""
 
 LOSS = "non-saturating"
-"""The loss the examples are trained with (:mod:`gamedyn.games.gan_losses`)."""
+"""The loss the examples are trained with (:func:`gamedyn.games.generator_loss`)."""
 BETAS = (0.5, 0.999)
 """Adam's ``(β₁, β₂)`` in the examples' training (DCGAN practice)."""
 

@@ -26,8 +26,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..games import Bilinear, Quadratic
-from ..games.stochastic import AdditiveNoise
+from ..games import AdditiveNoise, Bilinear, Quadratic
 from ..methods import GDA, ExtraGradient, Lookahead
 from ..stochastic import linearise, mse_curve, stationary_mse, stochastic_run
 from ..stochastic._moments import _stationary_state

@@ -53,8 +53,7 @@ import numpy as np
 import torch
 
 from ..backends import TorchOps
-from ..games import Bilinear
-from ..games.stochastic import StochasticGame, seed_bilinear
+from ..games import Bilinear, StochasticGame, seed_bilinear
 from ..methods import (
     GDA,
     AdamTransform,
@@ -421,7 +420,7 @@ def stochastic_bilinear_curves(
 ) -> list[BilinearCurve]:
     """The teaching instance's curves (module docstring), seeded: stochastic GDA, AvgSGD, SEM
     (independent samples), SEM with averaging, and extragradient with one sample per step, with
-    and without averaging, on :func:`~gamedyn.games.stochastic.seed_bilinear` from ``z = 0``."""
+    and without averaging, on :func:`~gamedyn.games.seed_bilinear` from ``z = 0``."""
     s = dict(STOCHASTIC_BILINEAR)
     if small:
         s.update(steps=200, runs=40)

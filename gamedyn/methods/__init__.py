@@ -30,8 +30,16 @@ copies it with changes, and :func:`map_methods` walks and rebuilds a tree of the
 """
 
 from ._acgd import ACGD
-from ._adam import Adam, ExtraAdam, OptimisticAdam, PastExtraAdam, frozen_statistics
-from ._base import (
+
+# Names imported here but not in ``__all__`` are the package's own (its modules, tests).
+from ._adam import (
+    Adam,
+    ExtraAdam,
+    OptimisticAdam,
+    PastExtraAdam,
+    frozen_statistics,  # noqa: F401
+)
+from ._base import (  # noqa: F401
     Count,
     Method,
     Ops,
@@ -51,13 +59,16 @@ from ._extragradient import ExtraGradient, OptimisticGDA
 from ._gda import GDA, AltGDA
 from ._hamiltonian import HamiltonianGD
 from ._iterate_averaging import EMA, IterateAverage
-from ._lagan import LaganExtraAdam, LaganExtrapolation
+from ._lagan import (
+    LaganExtraAdam,
+    LaganExtrapolation,  # noqa: F401
+)
 from ._lead import LEAD
 from ._lola import LOLA
-from ._lookahead import INNER_STATES, SLOW_STARTS, Lookahead
+from ._lookahead import INNER_STATES, SLOW_STARTS, Lookahead  # noqa: F401
 from ._momentum import Momentum
-from ._names import EXTRA_RULES, METHODS, OPTIMISERS, build, method_parameters
-from ._optimiser_checkpoints import (
+from ._names import EXTRA_RULES, METHODS, OPTIMISERS, build, method_parameters  # noqa: F401
+from ._optimiser_checkpoints import (  # noqa: F401
     CheckpointOptimiser,
     checkpoint_optimiser_states,
     load_optimiser_states,
@@ -73,7 +84,7 @@ from ._optimiser_checkpoints import (
 )
 from ._optimiser_state import OptimiserState
 from ._play import (
-    FIRST,
+    FIRST,  # noqa: F401
     Alternating,
     Extrapolation,
     Optimistic,
@@ -96,24 +107,17 @@ PastExtraGradient = OptimisticGDA
 """Past extragradient (Popov 1980) is the same operator as optimistic GDA."""
 
 __all__ = [
-    "frozen_statistics",
     "LaganExtraAdam",
-    "LaganExtrapolation",
-    "SLOW_STARTS",
-    "EXTRA_RULES",
     "optimiser_states_of_file",
     # the one-step interface and the protocol of wrapped methods
     "Method",
     "Ops",
     "State",
-    "Vec",
     "Count",
     "is_count",
     "vectors",
     "map_methods",
     "scale",
-    "off_diagonal_jvp",
-    "off_diagonal_vjp",
     # methods
     "GDA",
     "AltGDA",
@@ -136,7 +140,6 @@ __all__ = [
     "RMSProp",
     # wrappers
     "Lookahead",
-    "INNER_STATES",
     "EMA",
     "IterateAverage",
     # plays over per-player transforms
@@ -147,7 +150,6 @@ __all__ = [
     "Extrapolation",
     "PastExtrapolation",
     "Optimistic",
-    "FIRST",
     "Transform",
     "PlainTransform",
     "HeavyBallTransform",
@@ -157,18 +159,14 @@ __all__ = [
     "METHODS",
     "OPTIMISERS",
     "build",
-    "method_parameters",
     # an optimiser's saved state
     "OptimiserState",
-    "CheckpointOptimiser",
     "read_optimiser_state",
     "optimiser_method",
     "start_from",
     "read_checkpoint_optimiser",
-    "checkpoint_optimiser_states",
     "optimiser_states_in",
     "save_optimiser_states",
     "load_optimiser_states",
-    "sidecar_paths",
     "trained_method",
 ]

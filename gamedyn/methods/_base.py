@@ -128,7 +128,7 @@ class Ops(Protocol):
         ``operands`` are the vectors the system's matrix depends on (CGD's ``z``), passed
         explicitly rather than captured by ``linear_map``: a backend may then differentiate the
         solution implicitly, ``d(A⁻¹b) = A⁻¹(db − dA A⁻¹b)``, one more solve with the same
-        operator (:class:`~gamedyn.backends.matrix_free.MatrixFreeOps`).
+        operator (:class:`~gamedyn.backends.MatrixFreeOps`).
         """
 
     def sqrt(self, u: Vec) -> Vec:
@@ -361,7 +361,7 @@ def repeat(ops: Ops, step: Callable[[State], State], k: int, state: State) -> St
     """``step`` applied ``k`` times to ``state``.
 
     A backend may compose the steps faster where they are linear — one eigendirection of a
-    linear field (:class:`~gamedyn.backends.symbolic.EigenOps` on numbers) composes by matrix
+    linear field (:class:`~gamedyn.backends._symbolic.EigenOps` on numbers) composes by matrix
     powers in ``O(log k)`` — by defining ``ops.repeat(step, k, state)``; every other backend
     runs the loop, so the result and its derivatives are those of ``k`` plain steps.
     """

@@ -785,7 +785,7 @@ def optimiser_states_in(
 ) -> tuple[tuple[dict[str, Any], dict[str, Any]], tuple[str, str]]:
     """The players' ``torch.optim`` state dicts among a checkpoint's ignored entries.
 
-    Looks at every entry of the :class:`~gamedyn.checkpoints.report.LoadReport` that went to
+    Looks at every entry of the :class:`~gamedyn.checkpoints.LoadReport` that went to
     neither player: a state dict (``optG``, ``optimizer_D``, ...) or a list of them (Lightning's
     ``optimizer_states``). Of the two found, the assignment to (generator, discriminator) is the
     one :func:`read_optimiser_state` accepts (parameter names, counts and shapes fit); when both

@@ -28,21 +28,29 @@ TensorBoard scalars and the eigenvalue cloud when ``tensorboard`` is installed.
 """
 
 from ._isolation import TrainingStateChanged
-from ._log import LOG_NAME, MonitorSeries, read_monitor_log
-from ._monitor import GAME_OPTIONS, QUANTITIES, SpectrumMonitor
+
+# Names imported here but not in ``__all__`` are the package's own (its modules, tests).
+from ._log import (
+    LOG_NAME,  # noqa: F401
+    MonitorSeries,
+    read_monitor_log,
+)
+from ._monitor import (
+    GAME_OPTIONS,  # noqa: F401
+    QUANTITIES,
+    SpectrumMonitor,
+)
 from ._schedule import Every, Geometric, Steps
 from ._summary import Summary, summarise
 
 __all__ = [
     "SpectrumMonitor",
     "QUANTITIES",
-    "GAME_OPTIONS",
     "Every",
     "Geometric",
     "Steps",
     "read_monitor_log",
     "MonitorSeries",
-    "LOG_NAME",
     "TrainingStateChanged",
     "summarise",
     "Summary",

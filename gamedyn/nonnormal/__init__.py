@@ -26,7 +26,7 @@ Example:
 """
 
 from ._conditioning import condition_numbers, departure_from_normality
-from ._extras import NonNormal, headlines, non_normal_extras
+from ._extras import NonNormal, headlines, non_normal_extras  # noqa: F401
 from ._numerical_range import field_of_values, numerical_abscissa, numerical_radius
 from ._pseudospectra import (
     SchurResolvent,
@@ -76,6 +76,5 @@ __all__ = [
     "parameter_blocks",
     "dense_rotation_index",
     "NonNormal",
-    "non_normal_extras",
     "headlines",
 ]

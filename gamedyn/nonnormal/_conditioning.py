@@ -42,7 +42,7 @@ import numpy as np
 import scipy.linalg
 
 from .. import _validate
-from ..games.base import Game
+from ..games._base import Game
 from ..linalg import check_k, krylov_schur
 from ..methods import Method
 from ..spectrum._linear import as_matrix, dense_matrix, operator_of, use_dense

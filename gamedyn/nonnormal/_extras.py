@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from .. import _validate
-from ..games.base import Game
+from ..games._base import Game
 from ..linalg import arnoldi
 from ..spectrum._operator import JacobianOperator
 from ._conditioning import operator_condition_numbers

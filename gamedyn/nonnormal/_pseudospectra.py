@@ -57,7 +57,7 @@ import torch
 from scipy.sparse.linalg import LinearOperator, aslinearoperator, gmres
 
 from .. import _validate
-from ..games.base import Game
+from ..games._base import Game
 from ..linalg import ArnoldiFactorisation, arnoldi, inverse_lanczos
 from ..methods import Method
 from ..spectrum._linear import DENSE_LIMIT, as_matrix, dense_matrix, operator_of, size_of

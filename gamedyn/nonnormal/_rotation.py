@@ -53,8 +53,8 @@ import numpy as np
 import torch
 
 from .. import _validate
-from ..games.averaged import AveragedGame
-from ..games.base import Game
+from ..games._averaged import AveragedGame
+from ..games._base import Game
 from ..methods import Method
 from ..spectrum._linear import as_matrix, operator_of
 from ..vocabulary import DEFAULT_PRODUCT_MODE
@@ -249,7 +249,7 @@ def dense_rotation_index(matrix: Any, rows: Any = None) -> float:
 
 
 def _players(game: Game) -> tuple[Any, Any] | None:
-    """The ``(generator, discriminator)`` :class:`~gamedyn.games.torch_players.Player` objects of
+    """The ``(generator, discriminator)`` :class:`~gamedyn.games._torch_players.Player` objects of
     a TorchGame (or of an AveragedGame's first game), else ``None``."""
     source = game.games[0] if isinstance(game, AveragedGame) else game
     g, d = getattr(source, "generator", None), getattr(source, "discriminator", None)

@@ -52,9 +52,9 @@ import torch
 from scipy.sparse.linalg import expm_multiply
 
 from .. import _validate
-from ..backends.dense import TorchOps
-from ..backends.state import flatten, step_map
-from ..games.base import Game, point_or_default
+from ..backends._dense import TorchOps
+from ..backends._state import flatten, step_map
+from ..games._base import Game, point_or_default
 from ..linalg import arnoldi, top_singular
 from ..methods import Method
 from ..spectrum._linear import dense_matrix, operator_of, size_of, use_dense

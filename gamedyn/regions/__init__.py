@@ -19,16 +19,16 @@ converges, ``ρ > 1`` diverges). Two ways to get the ``μ``:
 minimises it within bounds, from either source. No eigenvalue formula is written here: every
 number comes from the methods' steps through :mod:`gamedyn.spectrum`.
 
-* :mod:`.rates`: :func:`rate`, :func:`rate_grid`, :func:`predicted_rate`,
+* rates: :func:`rate`, :func:`lambda_grid`, :func:`rate_grid`, :func:`predicted_rate`,
   :func:`operator_eigenvalues`;
-* :mod:`.hyperparameters`: :func:`hyperparameter_map`;
-* :mod:`.tuning`: :func:`tune` (warns :class:`OptimumOnEdgeWarning` when the best point lies on
-  a bound of the search box; ``Tuned.on_edge`` names the hyperparameters there).
+* over hyperparameters: :func:`hyperparameter_map` (a :class:`RateMap`);
+* tuning: :func:`tune` (a :class:`Tuned`; warns :class:`OptimumOnEdgeWarning` when the best
+  point lies on a bound of the search box; ``Tuned.on_edge`` names the hyperparameters there).
 """
 
-from .hyperparameters import MakeMethod, RateMap, hyperparameter_map
-from .rates import lambda_grid, operator_eigenvalues, predicted_rate, rate, rate_grid
-from .tuning import EDGE_TOLERANCE, INTEGER_HYPERPARAMETERS, OptimumOnEdgeWarning, Tuned, tune
+from ._hyperparameters import RateMap, hyperparameter_map
+from ._rates import lambda_grid, operator_eigenvalues, predicted_rate, rate, rate_grid
+from ._tuning import OptimumOnEdgeWarning, Tuned, tune
 
 __all__ = [
     "rate",
@@ -38,10 +38,7 @@ __all__ = [
     "predicted_rate",
     "RateMap",
     "hyperparameter_map",
-    "MakeMethod",
     "Tuned",
     "tune",
     "OptimumOnEdgeWarning",
-    "EDGE_TOLERANCE",
-    "INTEGER_HYPERPARAMETERS",
 ]

@@ -34,8 +34,10 @@ Example:
 from typing import Any
 
 from ..linalg import NoConvergence
+
+# Names imported here but not in ``__all__`` are the package's own (its modules, tests).
 from ._blocks import (
-    blocks_report,
+    blocks_report,  # noqa: F401
     coupling_singular_values,
     player_hessian_eigenvalues,
     schur_complement_eigenvalues,
@@ -61,6 +63,9 @@ _LAZY = {  # name -> module: these import sympy, so only when asked for
     "game_jacobian_symbolic": "_symbolic",
 }
 
+_INTERNAL = {"eigenvalue_matrix", "numeric_eigenvalue_map", "game_jacobian_symbolic"}
+"""Lazily loaded, but the package's own (not in ``__all__``)."""
+
 __all__ = [
     "game_jacobian",
     "operator_jacobian",
@@ -80,8 +85,7 @@ __all__ = [
     "player_hessian_eigenvalues",
     "coupling_singular_values",
     "schur_complement_eigenvalues",
-    "blocks_report",
-    *_LAZY,
+    *(name for name in _LAZY if name not in _INTERNAL),
 ]
 
 

@@ -12,7 +12,7 @@ players' own Hessians, symmetric; ``J_xy = ∇²_xy L_x`` and ``J_yx = ∇²_yx 
   function theorem); each product solves with ``J_yy`` by GMRES.
 
 Every block product is a masked product with the whole field's Jacobian (``J (u_x, 0)``, one
-torch.func ``jvp``) or its transpose (``vjp``), so any :class:`~gamedyn.games.base.Game` works,
+torch.func ``jvp``) or its transpose (``vjp``), so any :class:`~gamedyn.games.Game` works,
 from the Dirac-GAN to a GAN checkpoint (``z=None``: the game's default point, e.g. a TorchGame's
 parameters; products on the game's device). Results are sorted: Hessian eigenvalues and singular
 values descending, Schur eigenvalues in gamedyn's order (see :mod:`gamedyn.spectrum`).
@@ -27,8 +27,8 @@ import torch
 from scipy.sparse.linalg import LinearOperator, eigs, eigsh, gmres, svds
 
 from .. import _validate
-from ..backends.dense import TorchOps
-from ..games.base import Game, point_or_default
+from ..backends._dense import TorchOps
+from ..games._base import Game, point_or_default
 from ..vocabulary import WHICH, select
 from ._ordering import sort_eigenvalues
 
@@ -91,7 +91,7 @@ def _count(k: int, size: int, name: str = "k") -> int:
 
 def _start(size: int) -> np.ndarray:
     """A fixed start vector (seed 0): the same result on every run and every rank of a
-    :class:`~gamedyn.games.distributed.DistributedAveragedGame`, whose products are collectives."""
+    :class:`~gamedyn.games.DistributedAveragedGame`, whose products are collectives."""
     return np.random.default_rng(0).standard_normal(size)
 
 

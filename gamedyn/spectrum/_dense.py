@@ -33,9 +33,9 @@ import torch
 from torch.func import jacfwd
 
 from .. import _validate
-from ..backends.dense import TorchOps
-from ..backends.state import flatten, step_map
-from ..games.base import Game, point_or_default
+from ..backends._dense import TorchOps
+from ..backends._state import flatten, step_map
+from ..games._base import Game, point_or_default
 from ..methods import Method
 from ._ordering import sort_eigenvalues
 
@@ -125,7 +125,7 @@ def game_jacobian(game: Game, z: Any = None, *, max_bytes: int = DEFAULT_MAX_BYT
 
     ``z`` defaults to the game's default point. Refuses (``MemoryError``, with the size it
     would need) a matrix over ``max_bytes``. For a
-    :class:`~gamedyn.games.symbolic.SymbolicGame` or a symbolic ``z``, the exact sympy matrix
+    :class:`~gamedyn.games.SymbolicGame` or a symbolic ``z``, the exact sympy matrix
     instead (:func:`gamedyn.spectrum.game_jacobian_symbolic`).
     """
     if _exact(game, z):
@@ -147,7 +147,7 @@ def operator_jacobian(
     ``(z, m, v)``, its step counts held: :mod:`gamedyn.methods`). The state is
     ``method.init(z)``: a method given an optimiser ``state=`` is linearised at it. Computed by
     ``jacfwd`` through the method's step. For a
-    :class:`~gamedyn.games.symbolic.SymbolicGame`, sympy hyperparameters or a symbolic ``z``,
+    :class:`~gamedyn.games.SymbolicGame`, sympy hyperparameters or a symbolic ``z``,
     the exact sympy matrix instead, from the same step run on sympy matrices
     (:func:`gamedyn.spectrum.operator_jacobian_symbolic`; quadratic and bilinear games
     are converted exactly, other numeric games are refused with a ``TypeError``).

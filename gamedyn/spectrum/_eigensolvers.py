@@ -38,8 +38,8 @@ import numpy as np
 import torch
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigs
 
-from ..backends.matrix_free import MatrixFreeOps
-from ..games.base import Game
+from ..backends._matrix_free import MatrixFreeOps
+from ..games._base import Game
 from ..linalg import (
     LOW_RESTARTS,
     KrylovNoConvergence,

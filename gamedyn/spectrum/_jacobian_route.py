@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..backends.matrix_free import MatrixFreeOps
-from ..games.base import Game
+from ..backends._matrix_free import MatrixFreeOps
+from ..games._base import Game
 from ..linalg import krylov_schur
 from ..methods import Method
 from ..vocabulary import which_score

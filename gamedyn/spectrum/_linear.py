@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from scipy.sparse.linalg import LinearOperator
 
-from ..games.base import Game
+from ..games._base import Game
 from ..methods import Method
 from ..vocabulary import DEFAULT_PRODUCT_MODE
 from ._dense import game_jacobian, operator_jacobian

@@ -4,7 +4,7 @@ For operators whose Jacobian is a function of the game Jacobian ``J`` alone (GDA
 extragradient, optimistic GDA, simultaneous momentum, lookahead around these, consensus for a
 normal ``J``), each eigenvalue ``λ`` of ``J`` gives ``r`` operator eigenvalues
 ``μ_1(λ), ..., μ_r(λ)`` (``r`` = the state's length). They are *derived from the method's one
-step*, run on the scalar field ``v(z) = λ z`` (:class:`~gamedyn.backends.symbolic.EigenOps`)
+step*, run on the scalar field ``v(z) = λ z`` (:class:`~gamedyn.backends._symbolic.EigenOps`)
 from each of the ``r`` unit states, which gives the ``r × r`` matrix ``M(λ)`` whose eigenvalues
 are the ``μ``. With ``λ`` a sympy expression the roots are exact; with a numpy array, ``M(λ)``'s
 invariants (its entry, or its trace and determinant) are lambdified once per kind of method —
@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ..backends.symbolic import EigenOps, NoEigenvalueMap
+from ..backends._symbolic import EigenOps, NoEigenvalueMap
 from ..methods import Method, is_count, vectors
 from ._ordering import sort_last_axis
 from ._symbolic import has_symbolic_hyperparameters
@@ -187,7 +187,7 @@ def numeric_eigenvalue_map(method: Method) -> Callable[[Any], np.ndarray]:
     ``hyperparameters()``, and methods whose step evaluates the field more than
     :data:`LAMBDIFY_MAX_EVALUATIONS` times (lookahead with many fast steps, whose symbolic
     ``M(λ)`` would have degree ``k``), run the step on the arrays directly, where repeated base
-    steps compose by matrix powers (:meth:`~gamedyn.backends.symbolic.EigenOps.repeat`).
+    steps compose by matrix powers (:meth:`~gamedyn.backends._symbolic.EigenOps.repeat`).
     """
     if has_symbolic_hyperparameters(method):
         raise ValueError(f"{method!r} has symbolic hyperparameters: no numeric map")

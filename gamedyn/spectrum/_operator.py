@@ -59,9 +59,9 @@ from scipy.sparse.linalg import LinearOperator
 from torch.func import jvp, linearize, vjp, vmap
 
 from .. import _validate
-from ..backends.matrix_free import MatrixFreeOps
-from ..backends.state import flatten, step_map
-from ..games.base import Game, point_or_default
+from ..backends._matrix_free import MatrixFreeOps
+from ..backends._state import flatten, step_map
+from ..games._base import Game, point_or_default
 from ..methods import Method
 from ..vocabulary import DEFAULT_PRODUCT_MODE, LINEARIZE_MIN_SIZE, PRODUCT_MODES
 
@@ -96,11 +96,11 @@ class JacobianOperator(LinearOperator):
     For a method the operator acts on the flattened state, ``order · n`` entries in the order
     ``(z_t, z_{t−1})`` (the state's vectors in order; counts such as Adam's step held), at the
     state ``method.init(z)``; the step's primitives are
-    :class:`~gamedyn.backends.matrix_free.MatrixFreeOps` (``ops``), whose linear solves (CGD)
+    :class:`~gamedyn.backends.MatrixFreeOps` (``ops``), whose linear solves (CGD)
     are checked once, eagerly, at that state.
 
     Args:
-      game: any :class:`~gamedyn.games.base.Game`.
+      game: any :class:`~gamedyn.games.Game`.
       z: the point (default: the game's default point, e.g. a checkpoint's parameters).
       method: an update operator, or ``None`` for the game Jacobian.
       mode: ``"auto"``, ``"reverse"``, ``"forward"`` or ``"linearize"`` (module docstring).

@@ -26,7 +26,7 @@ import numpy as np
 from scipy.sparse.linalg import LinearOperator
 
 from .. import _validate
-from ..games.base import Game
+from ..games._base import Game
 from ..linalg import hermitian_eigenvalues
 from ..methods import Method
 from ._operator import JacobianOperator

@@ -1,8 +1,8 @@
 """Exact Jacobians with sympy, from the methods' one step run on sympy matrices.
 
 * :func:`operator_jacobian_symbolic`: the method's step run on sympy matrices of a
-  :class:`~gamedyn.games.symbolic.SymbolicGame` in forward mode
-  (:class:`~gamedyn.backends.symbolic.TangentOps`, an exact ``jacfwd``): the ``r·n × r·n``
+  :class:`~gamedyn.games.SymbolicGame` in forward mode
+  (:class:`~gamedyn.backends._symbolic.TangentOps`, an exact ``jacfwd``): the ``r·n × r·n``
   Jacobian of the update at the state ``method.init(z)``, in the order ``(z_t, z_{t−1})``.
   Hyperparameters may be sympy symbols (``k`` stays an integer).
 * :func:`game_jacobian_symbolic`: the exact ``J(z)``.
@@ -30,10 +30,10 @@ import sympy as sp
 import torch
 
 from .. import _validate
-from ..backends.symbolic import TangentOps
-from ..games.base import Game
-from ..games.quadratic import Quadratic
-from ..games.symbolic import SymbolicGame
+from ..backends._symbolic import TangentOps
+from ..games._base import Game
+from ..games._quadratic import Quadratic
+from ..games._symbolic import SymbolicGame
 from ..methods import Method, is_count
 
 Matrix = sp.MutableDenseMatrix
@@ -144,7 +144,7 @@ def operator_jacobian_symbolic(
 
     ``r·n × r·n`` (``r = method.order``) in the order ``(z_t, z_{t−1})``, with the augmented
     state started at ``(z_0, z_0)``. The step runs once in forward mode
-    (:class:`~gamedyn.backends.symbolic.TangentOps`): each state component carries its
+    (:class:`~gamedyn.backends._symbolic.TangentOps`): each state component carries its
     derivative with respect to the flattened state ``s`` (the identity's rows to start with),
     so the output's derivative is the Jacobian — the same step the numeric path differentiates
     with ``jacfwd``.

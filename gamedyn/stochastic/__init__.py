@@ -11,7 +11,7 @@ An outer layer (like :mod:`gamedyn.regions`) over the games, methods, backends a
 * :func:`stationary_mean` — the exact stationary mean on a finite sum of affine games
   (multiplicative noise: biased away from ``z*`` in general).
 
-The stochastic games themselves are in :mod:`gamedyn.games.stochastic`.
+The stochastic games themselves are in :mod:`gamedyn.games._stochastic`.
 """
 
 from ._finite_sum import stationary_mean

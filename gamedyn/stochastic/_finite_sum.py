@@ -18,10 +18,10 @@ import numpy as np
 import torch
 from torch.func import jacfwd
 
-from ..backends.dense import TorchOps
-from ..backends.state import flatten, unflatten
-from ..games.quadratic import Quadratic
-from ..games.stochastic import FiniteSum
+from ..backends._dense import TorchOps
+from ..backends._state import flatten, unflatten
+from ..games._quadratic import Quadratic
+from ..games._stochastic import FiniteSum
 from ..methods import Method, is_count
 from ._moments import _stationary_state
 from ._sampling import SampledOps, evaluations, sample_group

@@ -40,11 +40,11 @@ import torch
 from torch.func import jacfwd
 
 from .. import _validate
-from ..backends.dense import TorchOps
-from ..backends.state import flatten, unflatten
-from ..games.base import Game, point_or_default
-from ..games.quadratic import Quadratic
-from ..games.stochastic import covariance_matrix
+from ..backends._dense import TorchOps
+from ..backends._state import flatten, unflatten
+from ..games._base import Game, point_or_default
+from ..games._quadratic import Quadratic
+from ..games._stochastic import covariance_matrix
 from ..methods import Method, State, is_count
 from ._lyapunov import solve_lyapunov
 from ._sampling import SampledOps, evaluations, sample_group

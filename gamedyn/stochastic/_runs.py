@@ -1,7 +1,7 @@
 """Stochastic runs: a fresh sample for every gradient evaluation a method makes, many runs at once.
 
 :func:`stochastic_run` iterates ``method`` on a
-:class:`~gamedyn.games.stochastic.StochasticGame`. Each step of each run draws the samples its
+:class:`~gamedyn.games.StochasticGame`. Each step of each run draws the samples its
 field evaluations need (:mod:`gamedyn.stochastic`: one per evaluation, or one per base
 step with ``same_sample=True``; stored gradients are reused, never redrawn; lookahead's fast
 steps draw their own). The samples of all runs for one step are drawn together from one
@@ -15,7 +15,7 @@ the thread count as it finds it.
 Example (GDA on ``v(z) = z`` with unit noise: the stationary variance is ``η/(2 − η)``):
   >>> import numpy as np
   >>> from gamedyn.games import Quadratic
-  >>> from gamedyn.games.stochastic import AdditiveNoise
+  >>> from gamedyn.games._stochastic import AdditiveNoise
   >>> from gamedyn.methods import GDA
   >>> game = AdditiveNoise(Quadratic([[1.0]], [[1.0]], [[0.0]], [[0.0]]), 1.0)
   >>> out = stochastic_run(GDA(0.5), game, [0.0, 0.0], 40, runs=4000, seed=0)
@@ -32,9 +32,9 @@ import torch
 from torch.func import vmap
 
 from .. import _validate
-from ..backends.dense import TorchOps
-from ..backends.state import flatten, unflatten
-from ..games.stochastic import StochasticGame
+from ..backends._dense import TorchOps
+from ..backends._state import flatten, unflatten
+from ..games._stochastic import StochasticGame
 from ..methods import Method, is_count
 from ._sampling import SampledOps, evaluations, sample_group
 

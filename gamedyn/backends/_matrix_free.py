@@ -1,6 +1,6 @@
 """The matrix-free backend: the step primitives for games far too large for a dense matrix.
 
-:class:`MatrixFreeOps` is :class:`~gamedyn.backends.dense.TorchOps` with an iterative linear
+:class:`MatrixFreeOps` is :class:`~gamedyn.backends.TorchOps` with an iterative linear
 solve. A step passes the vectors its system depends on explicitly
 (``ops.solve(system, b, z)`` with ``system(u, z) = A(z) u``), and the solve is differentiated
 **implicitly** (:func:`implicit_solve`): the solution ``u = A⁻¹b`` is computed by GMRES to a
@@ -25,9 +25,9 @@ from typing import Any
 import torch
 
 from .. import _validate
-from ..games.base import Game
+from ..games._base import Game
 from ..linalg import gmres, gmres_to_tolerance
-from .dense import TorchOps
+from ._dense import TorchOps
 
 Tensor = torch.Tensor
 

@@ -1,7 +1,7 @@
 """Stochastic games: a field ``v(z; ξ)`` whose expectation over the sample ``ξ`` is a game's.
 
 A :class:`StochasticGame` holds its **mean game** (:attr:`StochasticGame.mean`, a
-:class:`~gamedyn.games.base.Game`: ``E_ξ v(z; ξ) = v̄(z)``), draws samples from a seeded
+:class:`~gamedyn.games.Game`: ``E_ξ v(z; ξ) = v̄(z)``), draws samples from a seeded
 ``torch.Generator`` (:meth:`StochasticGame.sample`) and evaluates the field of one sample
 (:meth:`StochasticGame.field`). One sample is what one gradient evaluation sees: a minibatch.
 The runs of :mod:`gamedyn.stochastic` draw a fresh sample for every field evaluation a method
@@ -40,9 +40,9 @@ import numpy as np
 import torch
 
 from .. import _validate
-from .averaged import AveragedGame
-from .base import Game, Tensor
-from .quadratic import Bilinear, Quadratic
+from ._averaged import AveragedGame
+from ._base import Game, Tensor
+from ._quadratic import Bilinear, Quadratic
 
 __all__ = [
     "StochasticGame",
@@ -130,7 +130,7 @@ class AdditiveNoise(StochasticGame):
     """``v(z; ξ) = game.field(z) + ξ`` with ``ξ ~ N(0, Σ)`` independent of ``z``.
 
     Args:
-      game: the mean game (any :class:`~gamedyn.games.base.Game`).
+      game: the mean game (any :class:`~gamedyn.games.Game`).
       cov: ``Σ``, an ``n × n`` positive semi-definite matrix, or a number ``σ²`` for ``σ² I``.
     """
 
@@ -286,7 +286,7 @@ class MinibatchGame(StochasticGame):
     vectorised = False
 
     def __init__(self, game: Any, real: Any, latent: Any, batch_size: int):
-        from .torch_game import TorchGame
+        from ._torch_game import TorchGame
 
         if not isinstance(game, TorchGame):
             raise TypeError(f"game must be a TorchGame, got {type(game).__name__}")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import torch
 
 from .. import _validate
-from .base import Game, Tensor
+from ._base import Game, Tensor
 
 __all__ = ["FunctionGame"]
 

@@ -42,7 +42,7 @@ import torch
 
 from .. import _validate
 from ..vocabulary import GAN_REGULARISERS, gan_loss
-from .base import Game, Tensor
+from ._base import Game, Tensor
 
 __all__ = ["DiracGAN", "LOSSES", "REGULARISERS", "MAX_QUADRATURE_NODES"]
 

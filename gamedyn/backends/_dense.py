@@ -9,7 +9,7 @@ import torch
 from torch.func import grad, jvp, vjp, vmap
 
 from .. import _validate
-from ..games.base import Game
+from ..games._base import Game
 
 Tensor = torch.Tensor
 

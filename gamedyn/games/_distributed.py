@@ -2,10 +2,10 @@
 some of the batches, every rank gets the full-data field and products.
 
 The full-data field over ``B`` batches is ``v̄(z) = (1/B) Σ_b v_b(z)``
-(:class:`~gamedyn.games.averaged.AveragedGame` in one process). With ``W`` processes, rank ``r``
+(:class:`~gamedyn.games.AveragedGame` in one process). With ``W`` processes, rank ``r``
 holds the batches of its shard and computes ``p_r(z) = (1/B) Σ_{b ∈ shard r} v_b(z)``;
 :class:`DistributedAveragedGame` returns ``v̄ = Σ_r p_r``, all-reduced, so every rank holds the
-same field, and — through :class:`~gamedyn.games.collectives.Collectives`, whose sum over ranks
+same field, and — through :class:`~gamedyn.games._collectives.Collectives`, whose sum over ranks
 every torch.func transform differentiates — the same ``J u``, ``Jᵀ u`` and operator products of
 any method: one all-reduce of ``n`` floats per product in reverse mode (the default). Nothing
 relies on ``DistributedDataParallel``'s hooks, which ``autograd.grad`` and torch.func do not
@@ -22,7 +22,7 @@ Launch with ``torchrun --nproc-per-node N script.py`` (or ``-m gamedyn spectrum 
 
     import torch.distributed as dist
     from gamedyn.checkpoints import load_torch_game
-    from gamedyn.games.distributed import DistributedAveragedGame, shard
+    from gamedyn.games._distributed import DistributedAveragedGame, shard
     from gamedyn.analysis import analyse
 
     dist.init_process_group("gloo")             # "nccl" with one GPU per process
@@ -55,8 +55,8 @@ import torch
 import torch.distributed as dist
 
 from .. import _validate
-from .base import Game
-from .collectives import Collectives, require_process_group
+from ._base import Game
+from ._collectives import Collectives, require_process_group
 
 Tensor = torch.Tensor
 T = TypeVar("T")
@@ -147,13 +147,13 @@ class DistributedAveragedGame(Game):
     The games must share ``nx``, ``ny``, dtype and default point on every rank (checked at
     construction with one ``all_gather_object`` and two all-reduces of ``z``; a mismatch raises
     ``ValueError`` on every rank). Each batch weighs ``1/B``, ``B`` the total number of batches,
-    as in :class:`~gamedyn.games.averaged.AveragedGame`. Every evaluation of the field is a
+    as in :class:`~gamedyn.games.AveragedGame`. Every evaluation of the field is a
     collective: all ranks must make the same calls in the same order (the analyses of
     :mod:`gamedyn.spectrum` do: they are deterministic given the products).
 
     Attributes:
       games: this rank's games; batches: ``B``; local_batches: per rank, its number of batches.
-      comm: the :class:`~gamedyn.games.collectives.Collectives` (counts the all-reduces).
+      comm: the :class:`~gamedyn.games._collectives.Collectives` (counts the all-reduces).
       rank, world_size, backend: the process group's.
 
     Raises:

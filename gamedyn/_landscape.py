@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from . import _validate
-from .games.base import Game
+from .games._base import Game
 
 __all__ = ["PathAngle", "path_angle"]
 

@@ -18,8 +18,8 @@ from typing import Any
 import sympy as sp
 import torch
 
-from .base import Game, Tensor
-from .quadratic import Quadratic
+from ._base import Game, Tensor
+from ._quadratic import Quadratic
 
 __all__ = ["SymbolicGame"]
 
@@ -59,7 +59,7 @@ class SymbolicGame(Game):
 
     @classmethod
     def from_quadratic(cls, game: Quadratic) -> SymbolicGame:
-        """A :class:`~gamedyn.games.quadratic.Quadratic` (or ``Bilinear``) game written in sympy.
+        """A :class:`~gamedyn.games.Quadratic` (or ``Bilinear``) game written in sympy.
 
         ``L_x = ½ xᵀ Axx x + xᵀ Axy y + bxᵀ x`` and ``L_y = ½ yᵀ Ayy y + yᵀ Ayx x + byᵀ y`` with
         the game's entries (integer-valued entries as exact integers, others as ``Float``), in

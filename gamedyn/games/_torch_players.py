@@ -3,7 +3,7 @@
 :func:`prepare` deep-copies a module to the game's dtype and device and, in the copy only:
 
 * swaps every LayerNorm, BatchNorm and InstanceNorm (and weight-norm parametrisation) for its
-  exact twin (:func:`gamedyn.games.torch_layers.exact_replacement`; same parameter and buffer
+  exact twin (:func:`gamedyn.games._torch_layers.exact_replacement`; same parameter and buffer
   names), listing the paths replaced;
 * puts every ``parametrizations.spectral_norm`` in eval mode, which freezes its power-iteration
   vectors ``u``, ``v`` at their stored values (``σ = uᵀ W v``, differentiable in ``W``), listing
@@ -33,8 +33,8 @@ from torch.nn.utils.parametrizations import _SpectralNorm
 from torch.nn.utils.spectral_norm import SpectralNorm
 from torch.nn.utils.weight_norm import WeightNorm
 
-from .torch_layers import ExactWeightNorm, exact_replacement
-from .torch_purity import check_module
+from ._torch_layers import ExactWeightNorm, exact_replacement
+from ._torch_purity import check_module
 
 Tensor = torch.Tensor
 
@@ -147,7 +147,7 @@ class FrozenSpectralNorm(_HookNorm):
 
 class ExactWeightNormHook(_HookNorm):
     """The hook of ``torch.nn.utils.weight_norm`` in elementary ops: ``w = g · v / ‖v‖``
-    (:class:`~gamedyn.games.torch_layers.ExactWeightNorm`; PyTorch's fused ``_weight_norm``
+    (:class:`~gamedyn.games._torch_layers.ExactWeightNorm`; PyTorch's fused ``_weight_norm``
     has no forward-mode derivative), from the parameters ``weight_g`` and ``weight_v``."""
 
     def __init__(self, name: str, dim: int):

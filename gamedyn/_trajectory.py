@@ -14,8 +14,8 @@ import numpy as np
 import torch
 
 from . import _validate
-from .backends.dense import TorchOps
-from .games.base import Game
+from .backends._dense import TorchOps
+from .games._base import Game
 from .methods import Method
 
 __all__ = ["run", "contraction_rate"]

@@ -1,9 +1,9 @@
 """From checkpoint files to loaded players, and to a :class:`~gamedyn.games.TorchGame`.
 
 :func:`load_gan` finds each player's state dict in one file or two (the layouts of
-:mod:`gamedyn.checkpoints.layouts`), loads it strictly (:func:`load_into`: every missing,
+:mod:`gamedyn.checkpoints._layouts`), loads it strictly (:func:`load_into`: every missing,
 unexpected, mis-shaped or non-floating key named) and returns a
-:class:`~gamedyn.checkpoints.report.LoadReport`. :func:`load_torch_game` is the one way from a
+:class:`~gamedyn.checkpoints.LoadReport`. :func:`load_torch_game` is the one way from a
 checkpoint to a game: the command line, the figures and the notebooks use it.
 """
 
@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
-from .factories import build
-from .files import PLAYERS, load
-from .layouts import Location, View, ignored_entries, locate
-from .report import Ignored, LoadReport, PlayerReport
+from ._factories import build
+from ._files import PLAYERS, load
+from ._layouts import Location, View, ignored_entries, locate
+from ._report import Ignored, LoadReport, PlayerReport
 
 if TYPE_CHECKING:
-    from ..games.torch_game import TorchGame
+    from ..games._torch_game import TorchGame
 
 __all__ = [
     "load_into",
@@ -183,7 +183,7 @@ def load_gan(
 ) -> LoadReport:
     """Load both players from a GAN checkpoint, however it was saved; what went where.
 
-    Layouts (:mod:`gamedyn.checkpoints.layouts`): one file with both players under keys of
+    Layouts (:mod:`gamedyn.checkpoints._layouts`): one file with both players under keys of
     any name (``netG``/``netD``, ``G``/``D``, ``generator``/``discriminator``, ``gen``/``dis``,
     ``model_G``..., found by name or else by structure), next to other entries (optimiser
     states, epoch, config: reported as ignored, kept raw in the report); two files, one per
@@ -203,7 +203,7 @@ def load_gan(
         (default): refused as ambiguous when the file holds both.
 
     Returns:
-      The :class:`~gamedyn.checkpoints.report.LoadReport`.
+      The :class:`~gamedyn.checkpoints.LoadReport`.
 
     Raises:
       ValueError: no player or several candidates found, a mismatch with the modules (named
@@ -306,7 +306,7 @@ def load_torch_game(
       **options: the other arguments of :class:`~gamedyn.games.TorchGame` (``reg``,
         ``reg_weight``, ``dtype``, ``device``, ``batchnorm``, ``gp_seed``).
     """
-    from ..games.torch_game import TorchGame
+    from ..games._torch_game import TorchGame
 
     g = _module("generator", generator, generator_kwargs)
     d = _module("discriminator", discriminator, discriminator_kwargs)
@@ -337,13 +337,13 @@ def load_torch_games(
     :class:`~gamedyn.games.AveragedGame` of the batches, the players shared
     (:meth:`~gamedyn.games.TorchGame.with_batch`). Inside a ``torch.distributed`` process group
     (``torchrun``): the :class:`~gamedyn.games.DistributedAveragedGame` of this rank's
-    :func:`~gamedyn.games.distributed.shard` of the same batches, and this rank's games.
+    :func:`~gamedyn.games.shard` of the same batches, and this rank's games.
     ``**options``: :func:`load_torch_game`'s.
     """
     import torch.distributed as dist
 
     from ..games import AveragedGame, DistributedAveragedGame
-    from ..games.distributed import on_every_rank, shard
+    from ..games._distributed import on_every_rank, shard
 
     def games_of(indices: Sequence[int]) -> list[TorchGame]:
         b0 = indices[0]

@@ -19,9 +19,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..games.base import Game
+from ..games._base import Game
 from ..methods import Method
-from .rates import _Spectrum
+from ._rates import _Spectrum
 
 MakeMethod = Callable[..., Method]
 """Builds a method from hyperparameters by name, e.g. ``lambda lr, beta: Momentum(lr, beta)``."""

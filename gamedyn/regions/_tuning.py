@@ -19,9 +19,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import _validate
-from ..games.base import Game
-from .hyperparameters import MakeMethod, _build, _check_make_method
-from .rates import _Spectrum
+from ..games._base import Game
+from ._hyperparameters import MakeMethod, _build, _check_make_method
+from ._rates import _Spectrum
 
 INTEGER_HYPERPARAMETERS = ("k",)
 """Hyperparameters that :func:`tune` searches over integers unless told otherwise."""

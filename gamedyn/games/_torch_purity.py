@@ -3,7 +3,7 @@
 * :func:`check_module` (before copying): dropout in training mode is refused with the module
   path. (The hook-based ``torch.nn.utils.spectral_norm``, a power iteration in buffers run at
   every forward, is accepted: the copy's hook is replaced by a frozen one,
-  :class:`gamedyn.games.torch_players.FrozenSpectralNorm`.)
+  :class:`gamedyn.games._torch_players.FrozenSpectralNorm`.)
 * :func:`audit` (on the prepared copy): two forward passes on the same batch must agree (no
   randomness) and leave every buffer bit-identical (no state updates); a call of a fused
   normalisation kernel left in the forward (a hand-made layer calling ``F.layer_norm``), whose

@@ -1,7 +1,7 @@
 """The sympy backends: the methods' one step, run exactly on sympy matrices.
 
 * :class:`SympyOps` runs a step on sympy column matrices for a
-  :class:`~gamedyn.games.symbolic.SymbolicGame`: ``field`` is ``v(z)``, ``jvp``/``vjp`` are
+  :class:`~gamedyn.games.SymbolicGame`: ``field`` is ``v(z)``, ``jvp``/``vjp`` are
   ``J(z) u`` and ``J(z)ᵀ u`` with the game's exact Jacobian, ``solve`` assembles the matrix of the
   linear map from its values on the unit vectors and calls ``LUsolve``.
 * :class:`TangentOps` is forward-mode differentiation on top of it (sympy's ``jacfwd``): every
@@ -34,7 +34,7 @@ preconditioner is exact here.
   ``λ``, as it does in a neighbourhood of any fixed point).
 
 The four primitives for data-dependent steps are exact here too: ``loss_gradients`` from the
-game's sympy losses (:meth:`~gamedyn.games.symbolic.SymbolicGame.loss_gradients_sym`, their
+game's sympy losses (:meth:`~gamedyn.games.SymbolicGame.loss_gradients_sym`, their
 derivative from its Hessians), ``dot`` with the product rule (a :class:`TangentScalar`), and
 ``if_nonnegative`` choosing the branch when its scalar is a number and a step function
 (:func:`branch`) otherwise.
@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ..games.symbolic import SymbolicGame
+from ..games._symbolic import SymbolicGame
 
 Matrix = sp.MutableDenseMatrix
 
@@ -105,7 +105,7 @@ class SympyOps:
     """The step primitives on sympy column matrices for a symbolic game.
 
     Args:
-      game: the :class:`~gamedyn.games.symbolic.SymbolicGame`.
+      game: the :class:`~gamedyn.games.SymbolicGame`.
     """
 
     def __init__(self, game: SymbolicGame):
@@ -272,7 +272,7 @@ class TangentOps:
       included).
 
     Args:
-      game: the :class:`~gamedyn.games.symbolic.SymbolicGame`.
+      game: the :class:`~gamedyn.games.SymbolicGame`.
       m: the number of state coordinates ``s`` differentiated against (``r·n``).
     """
 

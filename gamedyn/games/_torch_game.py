@@ -1,4 +1,4 @@
-"""GANs given by two ``torch.nn.Module`` players, as a :class:`~gamedyn.games.base.Game`.
+"""GANs given by two ``torch.nn.Module`` players, as a :class:`~gamedyn.games.Game`.
 
 The point is ``z = (x, y)``: the generator's trainable parameters flattened (first player),
 then the discriminator's. The losses are evaluated on a *fixed* batch of real data and latents,
@@ -12,7 +12,7 @@ game's private copy, layers with state, randomness or untrustworthy derivatives 
 follows:
 
 * **LayerNorm, BatchNorm, InstanceNorm** are replaced by the exact twins of
-  :mod:`gamedyn.games.torch_layers` (same function, same parameter and buffer names, so ``z``
+  :mod:`gamedyn.games._torch_layers` (same function, same parameter and buffer names, so ``z``
   and the state dicts do not change). PyTorch's fused kernels return *silently wrong* third
   derivatives (3–190 % relative error in PyTorch 2.13, float64): ``J u`` needs them as soon as
   ``L_D`` carries an input-gradient penalty (R1, R2, GP), and the operator Jacobians of
@@ -38,11 +38,11 @@ follows:
   parameter ``weight_orig``, buffers ``weight_u``, ``weight_v``, a forward pre-hook) gets the
   same math: its hook is replaced in the copy by one that computes ``W / (uᵀ W v)`` with the
   stored ``u``, ``v`` and never runs the power iteration
-  (:class:`~gamedyn.games.torch_players.FrozenSpectralNorm`); ``z`` holds ``weight_orig``;
+  (:class:`~gamedyn.games._torch_players.FrozenSpectralNorm`); ``z`` holds ``weight_orig``;
   the paths (``"discriminator.0.weight"``: the module and the tensor) are listed in
   :attr:`TorchGame.frozen_spectral_norms` after the parametrisations'. The hook-based
   ``torch.nn.utils.weight_norm`` (``weight_g``, ``weight_v``) is computed in elementary ops
-  (:class:`~gamedyn.games.torch_players.ExactWeightNormHook`) and listed in
+  (:class:`~gamedyn.games._torch_players.ExactWeightNormHook`) and listed in
   :attr:`TorchGame.replaced_layers`.
 * Every forward pass is checked once at construction: two passes must agree and leave every
   buffer unchanged, so that the field is a deterministic, pure function of ``z``.
@@ -62,10 +62,10 @@ from torch.func import vjp
 
 from .. import _validate
 from ..vocabulary import BATCHNORM, GAN_REGULARISERS, gan_loss
-from .base import Game
-from .gan_losses import discriminator_loss, generator_loss, squared_input_gradient_norms
-from .torch_players import Player, prepare, trainable_names
-from .torch_purity import audit, check_logits, forward
+from ._base import Game
+from ._gan_losses import discriminator_loss, generator_loss, squared_input_gradient_norms
+from ._torch_players import Player, prepare, trainable_names
+from ._torch_purity import audit, check_logits, forward
 
 Tensor = torch.Tensor
 
@@ -90,7 +90,7 @@ class TorchGame(Game):
       generator, discriminator: the players (``nn.Module``); deep-copied, never modified.
         Parameters with ``requires_grad=False`` are held fixed and are not part of ``z``.
       loss: ``"non-saturating"``, ``"saturating"`` (alias ``"standard"``), ``"wgan"`` or
-        ``"hinge"`` (:mod:`gamedyn.games.gan_losses`).
+        ``"hinge"`` (:mod:`gamedyn.games._gan_losses`).
       real: a batch of real data ``(B, ...)``; latent: a batch of latents ``(B', ...)``.
       reg: ``None``, ``"r1"``, ``"r2"`` or ``"gp"``; reg_weight: ``γ ≥ 0``.
       dtype: float64 (default, for analysis) or float32 (faster, ~1e-4 relative accuracy).
@@ -108,7 +108,7 @@ class TorchGame(Game):
       replaced_layers: paths (``"discriminator.1"``) of the LayerNorm, BatchNorm and
         InstanceNorm layers, and of the weight-norm parametrisations
         (``"discriminator.0.parametrizations.weight.0"``), replaced in the game's copy by their
-        exact twins (:mod:`gamedyn.games.torch_layers`).
+        exact twins (:mod:`gamedyn.games._torch_layers`).
       frozen_spectral_norms: paths of the spectral norms whose power-iteration vectors ``u``,
         ``v`` are frozen at their stored values: parametrisations
         (``"discriminator.0.parametrizations.weight.0"``), then hooks
@@ -183,7 +183,7 @@ class TorchGame(Game):
 
         The players' private copies are shared, not copied again (they are never written), so
         many batches of a large model cost only their data: this is how
-        :class:`gamedyn.games.averaged.AveragedGame` averages a checkpoint's field over a
+        :class:`gamedyn.games.AveragedGame` averages a checkpoint's field over a
         data set. ``gp_seed`` draws the new batch's penalty interpolation weights.
         """
         other = copy.copy(self)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .. import _validate
-from ..games.base import Game, point_or_default
+from ..games._base import Game, point_or_default
 from ..methods import Method
 from ..spectrum import eigenvalues as dense_eigenvalues
 from ..spectrum import sort_eigenvalues, spectral_radius

@@ -11,7 +11,7 @@ from typing import Any
 import torch
 
 from .. import _validate
-from .base import Game, Tensor
+from ._base import Game, Tensor
 
 __all__ = ["Quadratic", "Bilinear"]
 

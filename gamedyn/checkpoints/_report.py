@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .layouts import describe
+from ._layouts import describe
 
 __all__ = ["PlayerReport", "Ignored", "LoadReport"]
 
@@ -27,7 +27,7 @@ class PlayerReport:
       key: where in the file its state dict was (``"netG"``, ``"state_dict.generator"``;
         ``""``: the whole file).
       found: ``"given"`` (a key argument), ``"by name"``, ``"by structure"`` or
-        ``"whole file"`` (:func:`gamedyn.checkpoints.layouts.locate`).
+        ``"whole file"`` (:func:`gamedyn.checkpoints._layouts.locate`).
       ema: the state dict is an EMA copy of the generator.
       prefixes_removed: wrapper prefixes taken off the keys (``"module."``, ``"_orig_mod."``).
       parameters, buffers: how many of the module's parameters and buffers were loaded.

@@ -70,7 +70,7 @@ def require_process_group(what: str) -> None:
         raise RuntimeError(
             f"{what} needs an initialised torch.distributed process group: launch with "
             "`torchrun --nproc-per-node N ...` and call torch.distributed.init_process_group("
-            "'gloo' on CPU, 'nccl' on GPUs) first (gamedyn.games.distributed.init_from_environment"
+            "'gloo' on CPU, 'nccl' on GPUs) first (gamedyn.games.init_from_environment"
             " does it from torchrun's variables); for one process use gamedyn.games.AveragedGame"
         )
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from .base import Game
+from ._base import Game
 
 Tensor = torch.Tensor
 

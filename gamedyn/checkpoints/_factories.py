@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 from .. import _validate
-from .files import SAMPLE_SUFFIXES, read_samples
+from ._files import SAMPLE_SUFFIXES, read_samples
 
 __all__ = ["import_factory", "build", "sampler", "standard_normal", "TensorFile"]
 
@@ -144,7 +144,7 @@ def standard_normal(batch: int, seed: int = 0, *, shape: int | Sequence[int]) ->
 
 
 class TensorFile:
-    """A sampler over the real samples of a tensor file (:func:`~gamedyn.checkpoints.files.
+    """A sampler over the real samples of a tensor file (:func:`~gamedyn.checkpoints._files.
     read_samples`): ``fn(batch, seed)`` is the block of rows ``seed·batch … (seed+1)·batch − 1``
     (seed 0: the first ``batch`` samples; seeds ``0 … B − 1``: ``B`` disjoint batches)."""
 

@@ -5,8 +5,8 @@ A state (:mod:`gamedyn.methods`) holds vectors — ``(z_t,)``, ``(z_t, z_{t−1}
 :func:`flatten` concatenates the vectors, in order, into ``s``; :func:`unflatten` puts them back
 into a template state whose counts it keeps; :func:`step_map` turns ``method.step(ops, state)``
 into ``s ↦ s⁺`` at the template's counts, for any backend ``ops``
-(:class:`~gamedyn.backends.dense.TorchOps` for dense Jacobians and runs,
-:class:`~gamedyn.backends.matrix_free.MatrixFreeOps` for large games). ``jacfwd`` of it is the
+(:class:`~gamedyn.backends.TorchOps` for dense Jacobians and runs,
+:class:`~gamedyn.backends.MatrixFreeOps` for large games). ``jacfwd`` of it is the
 dense operator Jacobian; ``jvp``/``vjp`` of it are the matrix-free products. The counts are
 never coordinates: the Jacobian at a state with step count ``t`` is the derivative of the step
 taken at ``t``.

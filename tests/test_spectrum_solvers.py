@@ -140,7 +140,7 @@ def test_precision_names_the_products_dtype():
     np.testing.assert_array_equal(plain.values, same.values)
     with pytest.raises(ValueError, match="precision='float32'.*float64"):
         top_eigenvalues(game, 3, solver=KrylovSchur(precision="float32"))
-    with pytest.raises(NotImplementedError, match="mixed"):
+    with pytest.raises(ValueError, match="precision=.mixed. needs solver=KrylovSchur"):
         top_eigenvalues(game, 3, solver=Arpack(precision="mixed"))
     game32 = tiny_gan(dtype=torch.float32)
     r = top_eigenvalues(game32, 3, solver=KrylovSchur(tol=1e-5, precision="float32"))

@@ -12,6 +12,9 @@ operator Jacobian on the state is the block matrix ``M(J)`` of the method's eige
 the ``k`` best ``θ``, and every pair's residual is checked **on the operator**
 (``‖A w − μ w‖ ≤ tol·|μ|·‖w‖``, two operator products per complex pair).
 
+Frozen simultaneous Adam, whose preconditioner ``P`` differs per coordinate, is the unit frozen
+Adam on ``P J`` (:mod:`._preconditioned_route`): Krylov–Schur runs on ``P J`` instead.
+
 Away from a stationary point the operator's Jacobian has second-derivative terms (extragradient's
 ``J(z − ηv)``, lookahead's fast steps away from ``z``): :func:`route_problem` says why and
 :func:`~gamedyn.spectrum.top_eigenvalues` uses the operator route.
@@ -32,6 +35,7 @@ from ..methods import Method
 from ..vocabulary import which_score
 from ._operator import JacobianOperator
 from ._ordering import sorted_with
+from ._preconditioned_route import preconditioned_form
 
 Tensor = torch.Tensor
 
@@ -124,13 +128,20 @@ def step_products(method: Method | None, game: Game, z: Tensor, calls: Calls | N
 
 
 def route_problem(
-    method: Method | None, game: Game, z: Tensor, calls: Calls | None = None
+    method: Method | None,
+    game: Game,
+    z: Tensor,
+    calls: Calls | None = None,
+    explicit: bool = True,
 ) -> str | None:
     """Why the Jacobian route does not hold for ``method`` at ``z`` (``None``: it holds).
 
     It holds when the method has an eigenvalue map and one eager step at ``method.init(z)``
-    calls only the field and ``J u``, each at ``z`` (to :data:`STATIONARY_TOL`). ``calls``: that
-    step already recorded (:func:`recorded_step`).
+    calls only the field and ``J u``, each at ``z`` (to :data:`STATIONARY_TOL`); frozen
+    simultaneous Adam with per-coordinate (and per-player) preconditioners maps the eigenvalues
+    of ``P J`` by its unit method's map (:mod:`._preconditioned_route`). ``calls``: that step
+    already recorded (:func:`recorded_step`). ``explicit=False`` (``route="auto"``): frozen
+    Adam's ``P J`` route is not taken (it measured no fewer products than the operator route).
     """
     if method is None:
         return "the game Jacobian itself (no operator to map)"
@@ -145,10 +156,18 @@ def route_problem(
                 f"the step evaluates the field {gap:.1e} away from z (v(z) ≠ 0: its Jacobian has "
                 "second-derivative terms there), so the operator route is used"
             )
-    from ._maps import NoEigenvalueMap, numeric_eigenvalue_map  # sympy: loaded on first use
+    from ._maps import NoEigenvalueMap, eigenvalue_matrix, numeric_eigenvalue_map  # sympy
 
+    form = preconditioned_form(method, game, z)  # frozen simultaneous Adam: the map on P J
+    if form is not None and not explicit:
+        return (
+            "frozen Adam's route on P·J measured no fewer products than the operator's "
+            "(benchmarks/bench_operator_spectra.py); route='jacobian' takes it"
+        )
+    mapped = method if form is None else form[0]
     try:
-        numeric_eigenvalue_map(method)
+        numeric_eigenvalue_map(mapped)
+        eigenvalue_matrix(mapped, np.array([0.5 + 0.5j]))  # per-player steps: no matrix
     except (NoEigenvalueMap, ValueError, TypeError) as err:
         return f"{method!r} has no numeric eigenvalue map ({str(err)[:80]}...)"
     return None
@@ -173,15 +192,17 @@ def top_by_jacobian(
     """
     from ._maps import numeric_eigenvalue_map
 
-    method, tol = A.method, solver.tol
-    mu = numeric_eigenvalue_map(method)
+    tol = solver.tol
     J = JacobianOperator(A.game, A.z, mode=solver.mode)
+    form = preconditioned_form(A.method, A.game, A.z)
+    method, scale = (A.method, None) if form is None else form
+    mu = numeric_eigenvalue_map(method)
     start = A.count
     # J's residual tolerance tol first (the operator's residual is about |μ'(θ)| times J's); a
     # pair failing the check on the operator is solved again with J's tolerance 100× tighter
     for attempt, tol_j in enumerate((tol, 1e-2 * tol)):
         try:
-            values, residuals = _attempt(method, mu, J, A, k, tol, tol_j, solver)
+            values, residuals = _attempt(method, mu, J, A, k, tol, tol_j, solver, scale)
         except RouteFailed:
             if attempt == 1:
                 raise
@@ -199,10 +220,19 @@ def _attempt(
     tol: float,
     tol_j: float,
     solver: Any,
+    scale: Tensor | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
+    """One solve on ``J`` (``scale`` given: on ``diag(scale) J``, :mod:`._preconditioned_route`,
+    whose memory blocks are ``scale`` times the operator's)."""
     from ._maps import eigenvalue_matrix
 
     n = J.shape[0]
+    matvec = J.apply
+    if scale is not None:
+        scale = scale.to(device=J.device, dtype=torch.float64)
+
+        def matvec(u: Tensor) -> Tensor:
+            return scale * J.apply(u)
 
     def score(theta: np.ndarray) -> np.ndarray:
         return np.abs(mu(np.asarray(theta, dtype=complex))).max(axis=-1)
@@ -222,7 +252,7 @@ def _attempt(
 
     v0 = torch.as_tensor(np.random.default_rng(0).standard_normal(n))
     r = krylov_schur(
-        J.apply,
+        matvec,
         n,
         min(k, n - 2),
         "LM",
@@ -249,7 +279,8 @@ def _attempt(
     for j in order:
         value, c, i = candidates[j]
         v = r.vectors[i].to("cpu").numpy()
-        w = np.concatenate([c_b * v for c_b in c])
+        memory = v if scale is None else v / scale.to("cpu").numpy()
+        w = np.concatenate([c[0] * v] + [c_b * memory for c_b in c[1:]])
         gap = np.linalg.norm(A.matvec(w) - value * w) / np.linalg.norm(w)
         if not gap <= tol * max(abs(value), 1e-300):
             raise RouteFailed(

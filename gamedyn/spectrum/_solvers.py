@@ -9,7 +9,8 @@ compared and written into a record (:meth:`KrylovSchur.to_dict`).
 Fields common to both:
 
 * ``tol``: relative accuracy of each eigenpair, ``‖A v − λ v‖ ≤ tol·|λ|`` (ARPACK's meaning).
-* ``ncv``: the Krylov basis size (default ``max(2k + 1, 20)``, at most the size); a longer
+* ``ncv``: the Krylov basis size (default ``max(2k + 1, 20)``, at most the size; an update
+  operator's ``max(2k + 1, 40)``, its cluster of moduli near 1 needing it); a longer
   basis is the way to reach eigenvalues away from the largest moduli (``which="SR"``/``"LR"``)
   in fewer products.
 * ``max_restarts``: restarts before giving up (Krylov–Schur 300; ARPACK ``None``: its own).

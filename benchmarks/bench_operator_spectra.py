@@ -1,0 +1,134 @@
+"""Benchmark: operator spectra near 1 against the game Jacobian's own top-k (products, CPU time).
+
+The game is the digits DCGAN (:mod:`gamedyn.examples.digits`, 19,362 parameters) at a trained
+checkpoint, float64; its Adam state is the checkpoint's (:func:`gamedyn.methods.trained_method`).
+For each update operator — GDA, alternating GDA (``n_critic`` 1 and 5), extragradient, frozen and
+exact Adam (simultaneous, alternating with ``n_critic`` 1 and 5) — and each solver candidate, the
+top-``k`` (``which="LM"``: the least-damped eigenvalues, those nearest the unit circle) are solved
+with the same ``k``, ``tol`` and start vector, and the table gives:
+
+* ``J prod``: products with ``J`` the solve cost (``jacobian_products``: the operator route's
+  operator products times the field evaluations and ``J u`` of one step; the Jacobian route's
+  ``J`` products), residual checks not included;
+* ``× J``: that over the game Jacobian's own top-``k`` products with the default solver (the
+  target: ``≤ 2``);
+* ``route``: which route ran; CPU seconds of the call (``time.process_time``, one thread
+  (:func:`_timing.single_threaded`); min and median over ``--rounds`` rounds, candidates
+  interleaved and their order rotated each round).
+
+Candidates (``--candidates``): ``default`` (``KrylovSchur(tol)``: an operator's
+``ncv = max(2k + 1, 40)``), ``ncv20`` (the former default, ``max(2k + 1, 20)``),
+``ncv40``/``ncv60``/``ncv100`` (a longer basis), ``operator``/``op-ncv40``/``op-ncv100``
+(``route="operator"`` where ``auto`` takes another route, default and longer bases).
+The CPU columns come from ``time.process_time`` around each call (the machine was shared).
+
+Run:
+  python -m gamedyn examples digits --steps 300 --save-every 300 --out /tmp/l_ckpt
+  python benchmarks/bench_operator_spectra.py \
+      --checkpoint /tmp/l_ckpt/digits/step_000300.safetensors
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+
+import numpy as np
+from _timing import single_threaded
+
+from gamedyn.examples import EXAMPLES, train
+from gamedyn.methods import GDA, AltGDA, ExtraGradient, trained_method
+from gamedyn.spectrum import KrylovSchur, top_eigenvalues
+
+CANDIDATES = {
+    "default": {},
+    "ncv20": {"ncv": 20},
+    "ncv40": {"ncv": 40},
+    "ncv60": {"ncv": 60},
+    "ncv100": {"ncv": 100},
+    "operator": {"route": "operator"},
+    "op-ncv40": {"route": "operator", "ncv": 40},
+    "op-ncv100": {"route": "operator", "ncv": 100},
+}
+
+
+def methods(game, checkpoint: str, lr: float) -> dict:
+    out = {
+        "GDA": GDA(lr),
+        "AltGDA n_critic=1": AltGDA(lr),
+        "ExtraGradient": ExtraGradient(lr),
+    }
+    for frozen in (True, False):
+        kind = "frozen" if frozen else "exact"
+        for label, extra in (
+            ("sim", {"alternating": False}),
+            ("alt1", {"alternating": True, "n_critic": 1}),
+            ("alt5", {"alternating": True, "n_critic": 5}),
+        ):
+            method, _ = trained_method(game, "adam", checkpoint, frozen=frozen, **extra)
+            out[f"Adam {kind} {label}"] = method
+    return out
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--checkpoint", default=None, help="a digits checkpoint (default: train one)")
+    p.add_argument("--steps", type=int, default=300)
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--k", type=int, default=6)
+    p.add_argument("--tol", type=float, default=1e-6)
+    p.add_argument("--lr", type=float, default=0.05, help="GDA / extragradient step")
+    p.add_argument("--rounds", type=int, default=1)
+    p.add_argument("--methods", default=None, help="comma-separated labels (default: all)")
+    p.add_argument("--candidates", default="ncv20,default,operator")
+    args = p.parse_args()
+    with single_threaded(), tempfile.TemporaryDirectory() as tmp:
+        path = args.checkpoint
+        if path is None:
+            path = str(train(EXAMPLES["digits"], args.steps, tmp, args.steps, seed=0)[-1])
+        game = EXAMPLES["digits"].load_game(path, args.batch, 12_345)
+        chosen = methods(game, path, args.lr)
+        if args.methods:
+            chosen = {name: chosen[name] for name in args.methods.split(",")}
+        names = args.candidates.split(",")
+        ref = top_eigenvalues(game, args.k, solver=KrylovSchur(tol=args.tol))
+        print(
+            f"digits DCGAN n = {game.n:,}, k = {args.k}, tol = {args.tol:g}, one thread\n"
+            f"J's own top-{args.k}: {ref.jacobian_products} J products "
+            f"(|λ| {abs(ref.values[0]):.3g}..{abs(ref.values[-1]):.3g})\n"
+        )
+        print(
+            f"{'operator':22s} {'candidate':9s} {'J prod':>7s} {'× J':>6s} {'CPU min':>8s} "
+            f"{'median':>7s} {'|μ|max':>9s} {'max res':>8s}  route"
+        )
+        for label, method in chosen.items():
+            rows: dict[str, list] = {name: [] for name in names}
+            for r in range(args.rounds):  # interleaved, order rotated each round
+                order = names[r % len(names) :] + names[: r % len(names)]
+                for name in order:
+                    solver = KrylovSchur(tol=args.tol, **CANDIDATES[name])
+                    cpu = time.process_time()
+                    try:
+                        top = top_eigenvalues(game, args.k, method=method, solver=solver)
+                    except ValueError as err:
+                        top = err
+                    rows[name].append((time.process_time() - cpu, top))
+            for name in names:
+                times = [t for t, _ in rows[name]]
+                top = rows[name][-1][1]
+                if isinstance(top, Exception):
+                    print(f"{label:22s} {name:9s} failed: {str(top)[:80]}")
+                    continue
+                ratio = top.jacobian_products / ref.jacobian_products
+                print(
+                    f"{label:22s} {name:9s} {top.jacobian_products:7d} {ratio:6.2f} "
+                    f"{min(times):8.2f} {float(np.median(times)):7.2f} "
+                    f"{abs(top.values[0]):9.6f} {np.max(top.residuals / np.abs(top.values)):8.1e}"
+                    f"  {top.route[:40]}",
+                    flush=True,
+                )
+
+
+if __name__ == "__main__":
+    main()

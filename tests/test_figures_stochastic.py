@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from gamedyn import figures
-from gamedyn.figures.noise_floor import noise_floor_games, noise_floor_methods
+from gamedyn import experiments as figures  # the figures' numbers
+from gamedyn.experiments import noise_floor_games, noise_floor_methods
 from gamedyn.stochastic import stationary_mse
 
 

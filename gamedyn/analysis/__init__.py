@@ -4,6 +4,8 @@
   after checking the map is deterministic (:func:`check_deterministic`) and its products
   adjoint (:func:`check_adjointness`), as a :class:`SpectrumRecord` (saved atomically as JSON
   beside an ``.npz``), with the non-normal extras on request (:mod:`gamedyn.nonnormal`).
+* :func:`study`: one call from a loaded game to its complete record (the top-``k``, the
+  spread across batches, the non-normal quantities, the per-player blocks, progress bars).
 * :func:`batch_spectra`: the full-data (averaged) Jacobian's top-``k`` and the spread across
   batches, with confidence intervals (:func:`interval`, :func:`batch_means_interval`,
   :func:`bootstrap_interval`) and the batches and batch size a target precision needs
@@ -51,8 +53,10 @@ from ._records import (
     SpectrumRecord,
     json_safe,  # noqa: F401
 )
+from ._study import PROGRESS_FORMAT, study  # noqa: F401
 
 __all__ = [
+    "study",
     "analyse",
     "batch_spectra",
     "SpectrumRecord",

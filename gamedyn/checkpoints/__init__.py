@@ -37,6 +37,7 @@ from ._files import SUFFIXES, TORCH_SUFFIXES, load, read_samples, save
 from ._layouts import player_state_dicts
 from ._loading import load_gan, load_torch_game, load_torch_games, loaded_summary
 from ._report import LoadReport
+from ._source import GANSource
 
 __all__ = [
     "SUFFIXES",
@@ -48,6 +49,7 @@ __all__ = [
     "load_gan",
     "load_torch_game",
     "load_torch_games",
+    "GANSource",
     "loaded_summary",
     "LoadReport",
     "import_factory",

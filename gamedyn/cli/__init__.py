@@ -1,19 +1,9 @@
-"""The ``gamedyn`` command line: one module per command, each only calling the library.
-
-* ``gamedyn figures`` (:mod:`.figures`): regenerate the gallery (the main job);
-* ``gamedyn spectrum`` (:mod:`.spectrum`): top eigenvalues of a GAN checkpoint's Jacobian;
-* ``gamedyn path-angle`` (:mod:`.path_angle`): Berard et al.'s path-angle between checkpoints;
-* ``gamedyn examples`` (:mod:`.examples`, also ``python -m gamedyn.examples``): train an
-  example GAN;
-
-with the options that build a game from a checkpoint in :mod:`.options` and the argument types
-and early checks in :mod:`.arguments`. The matplotlib backend is chosen here, once (``Agg``
-unless ``MPLBACKEND`` says otherwise), before any command draws.
+"""The ``gamedyn`` command line: one module per command (``figures``, ``spectrum``,
+``path-angle``, ``examples``, ``report``), each parsing its options and calling the library.
 
 Exit status: 0 success; 1 an eigen-solver did not converge (the partial result is written);
-2 a user error — a bad option, a missing or unreadable file, a model or data that does not fit —
-reported as one line ``gamedyn <command>: error: <what and which value>`` on stderr, with no
-traceback (``--debug`` shows it).
+2 a user error, reported as one line ``gamedyn <command>: error: ...`` (``--debug``: the
+traceback). The matplotlib backend is ``Agg`` unless ``MPLBACKEND`` says otherwise.
 """
 
 from __future__ import annotations
@@ -25,8 +15,11 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from . import examples, figures, path_angle, report, spectrum
+from .arguments import positive_int
 
 __all__ = ["build_parser", "main", "USER_ERRORS"]
+
+THREADS = "torch threads (default: torch's, at most this process's cores; 1 on a busy machine)"
 
 USER_ERRORS = (ValueError, TypeError, OSError, MemoryError, FloatingPointError)
 """What a user's mistake raises in the library (with a message that names the argument)."""
@@ -49,25 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     for command in (figures, spectrum, path_angle, examples, report):
         sub = command.add_parser(commands)
         sub.add_argument("--debug", action="store_true", help="show tracebacks of errors")
-        sub.add_argument(
-            "--threads",
-            type=_threads_option,
-            default=None,
-            metavar="N",
-            help="torch threads (default: torch's, at most the cores this process may use; "
-            "1 for a small game on a busy machine)",
-        )
+        sub.add_argument("--threads", type=positive_int, metavar="N", help=THREADS)
     return parser
-
-
-def _threads_option(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--threads must be an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"--threads must be >= 1, got {value}")
-    return value
 
 
 def _rank() -> int:

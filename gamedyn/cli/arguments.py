@@ -1,16 +1,11 @@
-"""Argument types and early checks of the command line: every mistake is found before work.
-
-The ``type=`` functions make argparse refuse a bad number with its usual one-line
-``gamedyn <command>: error: argument --k: ...`` and exit status 2; :func:`output_directory`
-and :func:`input_file` check paths before any computation, so an unwritable ``--out`` does not
-throw away a long analysis.
-"""
+"""Argument types (a bad value is refused while parsing, one line, exit 2), the output
+directory checked before any work, and options declared as tables."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
-import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -26,7 +21,7 @@ __all__ = [
     "real",
     "probability",
     "output_directory",
-    "input_file",
+    "json_object",
     "add_options",
     "fill_defaults",
 ]
@@ -74,6 +69,19 @@ nonnegative_float = real(lambda v: v >= 0, ">= 0")
 probability = real(lambda v: 0 < v < 1, "in (0, 1)")
 
 
+def json_object(text: str) -> dict[str, Any]:
+    """A JSON object such as ``'{"ngf": 64}'``."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise argparse.ArgumentTypeError(f"not valid JSON ({err.msg}): {text!r}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(
+            f"must be a JSON object such as '{{\"ngf\": 64}}', got {text!r}"
+        )
+    return value
+
+
 def output_directory(path: str | Path, option: str = "--out") -> Path:
     """``path`` as a directory that exists (created if needed) and can be written, or a
     ``ValueError`` naming the option and the path (an empty one, ``''``, is refused: it would be
@@ -89,18 +97,6 @@ def output_directory(path: str | Path, option: str = "--out") -> Path:
             pass
     except OSError as err:
         raise ValueError(f"{option} {str(path)!r} is not writable: {err.strerror}") from None
-    return path
-
-
-def input_file(path: str | Path, option: str) -> Path:
-    """``path`` as a readable file, or a ``ValueError``/``FileNotFoundError`` naming it."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{option}: no file at {str(path)!r}")
-    if path.is_dir():
-        raise ValueError(f"{option} {str(path)!r} is a directory, not a file")
-    if not os.access(path, os.R_OK):
-        raise ValueError(f"{option} {str(path)!r} is not readable")
     return path
 
 
@@ -133,12 +129,16 @@ def add_options(p: argparse.ArgumentParser, options: dict[str, tuple[str, Any, A
 
 
 def fill_defaults(args: argparse.Namespace, options: dict[str, tuple[str, Any, Any]]) -> set[str]:
-    """Set each option of ``options`` not given to its default; the names of those given."""
-    given = set()
+    """Set each option of ``options`` not given to its default; the names of those given
+    (remembered in ``args.given``, so that a second call answers the same)."""
+    given = vars(args).setdefault("given", set())
     for flag, (_, _, default) in options.items():
         name = flag[2:].replace("-", "_")
+        if name in given:
+            continue
         if getattr(args, name, None) is None:
             setattr(args, name, default)
-        else:
+            vars(args).setdefault("defaulted", set()).add(name)
+        elif name not in vars(args).get("defaulted", ()):
             given.add(name)
-    return given
+    return {f[2:].replace("-", "_") for f in options} & given

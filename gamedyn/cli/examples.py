@@ -1,8 +1,5 @@
-"""``gamedyn examples EXAMPLE --steps N --save-every M --out DIR``: train an example GAN.
-
-The same as ``python -m gamedyn.examples``: :func:`gamedyn.examples.train`, writing
-``DIR/EXAMPLE/step_NNNNNN.safetensors`` (or ``.pt``) and printing their paths.
-"""
+"""``gamedyn examples EXAMPLE``: train an example GAN (:func:`gamedyn.examples.train`), saving
+checkpoints along the way (``DIR/EXAMPLE/step_NNNNNN.safetensors``) and printing their paths."""
 
 from __future__ import annotations
 
@@ -12,28 +9,28 @@ from typing import Any
 
 from ..examples import EXAMPLES
 from ..examples.training import SUFFIXES
-from .arguments import nonnegative_int, output_directory, positive_float, positive_int
+from . import arguments as a
 
 __all__ = ["add_parser", "run"]
+
+OPTIONS = {
+    "--steps": ("training steps", a.nonnegative_int, 2000),
+    "--save-every": ("steps between checkpoints", a.positive_int, 500),
+    "--out": ("output directory", str, "checkpoints"),
+    "--batch": ("batch size", a.positive_int, 64),
+    "--lr": ("Adam's step size", a.positive_float, 1e-4),
+    "--seed": ("seed", int, 0),
+    "--format": ("checkpoint format", tuple(s.lstrip(".") for s in SUFFIXES), "safetensors"),
+    "--monitor": ("LOG_DIR: log spectra along training (gamedyn.monitor)", str, None),
+    "--monitor-every": ("steps between spectra", a.positive_int, 500),
+}
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``examples``; returns its parser."""
-    p = subparsers.add_parser(
-        "examples", help="train an example GAN, saving checkpoints along the way"
-    )
+    p = subparsers.add_parser("examples", help=__doc__.split("(")[0].split(": ")[1])
     p.add_argument("example", choices=sorted(EXAMPLES))
-    p.add_argument("--steps", type=nonnegative_int, default=2000)
-    p.add_argument("--save-every", type=positive_int, default=500)
-    p.add_argument("--out", default="checkpoints")
-    p.add_argument("--batch", type=positive_int, default=64)
-    p.add_argument("--lr", type=positive_float, default=1e-4)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--format", choices=[s.lstrip(".") for s in SUFFIXES], default="safetensors")
-    p.add_argument(
-        "--monitor", metavar="LOG_DIR", help="log spectra along training (gamedyn.monitor)"
-    )
-    p.add_argument("--monitor-every", type=positive_int, help="steps between spectra (500)")
+    a.add_options(p, OPTIONS)
     p.set_defaults(run=run)
     return p
 
@@ -42,21 +39,17 @@ def run(args: argparse.Namespace) -> int:
     """Train and print the checkpoints' paths; 0."""
     from ..examples import train
 
-    if args.monitor_every is not None and args.monitor is None:
+    if "monitor_every" in a.fill_defaults(args, OPTIONS) and args.monitor is None:
         raise ValueError("--monitor-every needs --monitor LOG_DIR")
-    output_directory(args.out)
-    out = output_directory(Path(args.out) / args.example)
+    out = a.output_directory(Path(a.output_directory(args.out)) / args.example)
+    names = ("batch", "lr", "seed", "monitor", "monitor_every")
     paths = train(
         args.example,
         args.steps,
         out,
         args.save_every,
-        batch=args.batch,
-        lr=args.lr,
-        seed=args.seed,
         suffix="." + args.format,
-        monitor=args.monitor,
-        monitor_every=500 if args.monitor_every is None else args.monitor_every,
+        **{n: getattr(args, n) for n in names},
     )
     for path in paths:
         print(path)

@@ -20,7 +20,7 @@ from .._atomic import write_text
 from ..analysis import json_safe
 from ..checkpoints import loaded_summary
 from .arguments import output_directory, positive_int
-from .options import add_model_arguments, build_game, check_model_arguments
+from .options import add_model_arguments, build_game, gan_source
 
 __all__ = ["add_parser", "run"]
 
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     from .. import plot
     from .._landscape import path_angle
 
-    check_model_arguments(args, args.checkpoint0, args.checkpoint1)
+    gan_source(args, args.checkpoint0), gan_source(args, args.checkpoint1)  # checked first
     if args.num < 2:
         raise ValueError(f"--num must be at least 2 (points on the path), got {args.num}")
     out = output_directory(args.out)

@@ -1,9 +1,5 @@
-"""``gamedyn report LOG_DIR [--out DIR]``: figures and a summary from a training monitor's log.
-
-Reads ``LOG_DIR/spectra.jsonl`` (:func:`gamedyn.monitor.read_monitor_log`; a torn last line is
-ignored), draws :func:`gamedyn.plot.monitor_report` into ``--out`` (default ``LOG_DIR``):
-``monitor_report.png``/``.pdf`` and ``monitor_summary.txt``, and prints the summary.
-"""
+"""``gamedyn report LOG_DIR``: figures and a summary from a training monitor's log
+(:func:`gamedyn.plot.monitor_report`), written into ``--out`` (default ``LOG_DIR``)."""
 
 from __future__ import annotations
 
@@ -18,9 +14,7 @@ __all__ = ["add_parser", "run"]
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``report``; returns its parser."""
-    p = subparsers.add_parser(
-        "report", help="figures and a summary from a training monitor's log (gamedyn.monitor)"
-    )
+    p = subparsers.add_parser("report", help="figures and a summary from a monitor's log")
     p.add_argument("log_dir", help="the monitor's log_dir (holding spectra.jsonl)")
     p.add_argument("--out", default=None, help="output folder (default: LOG_DIR)")
     p.set_defaults(run=run)

@@ -1,124 +1,88 @@
 """``gamedyn spectrum CHECKPOINT ...``: top eigenvalues of a GAN checkpoint's game Jacobian or of
-an update operator's Jacobian, checked and recorded.
-
-Parses, then calls the library: the game from :func:`gamedyn.checkpoints.load_torch_games`, the
-method from :func:`gamedyn.methods.build` (or, for an optimiser, the state it was trained with:
-:func:`gamedyn.methods.trained_method`), the analysis from
-:func:`gamedyn.analysis.analyse` or, with ``--spread``, :func:`gamedyn.analysis.batch_spectra`
-(``--blocks``: :func:`gamedyn.spectrum.blocks_report`); writes the record
-(``eigenvalues.json``, ``eigenvalues.npz``) and its figures (:func:`gamedyn.plot.record_figures`)
-to ``--out``. A flag that the chosen ``--method`` or the other options do not use is refused.
-Exit status 1 when the solver did not converge (the partial record is written).
-
-Under ``torchrun`` the ``--batches`` are split over the processes and rank 0 writes.
-
-Example:
-  gamedyn spectrum checkpoints/mixture/step_002000.safetensors --example mixture --k 20
-  gamedyn spectrum ckpt.pt --generator models.py:Generator --discriminator models.py:D \\
-      --data real.pt --latent gamedyn.checkpoints:standard_normal --method adam --n-critic 5
-"""
+an update operator's Jacobian, checked and recorded (:func:`gamedyn.analysis.analyse`,
+:func:`gamedyn.analysis.batch_spectra`), written with its figures to ``--out``. A flag that the
+chosen ``--method`` or the other options do not use is refused. Exit status 1 when the solver
+did not converge (the partial record is written). Under ``torchrun`` the ``--batches`` are split
+over the processes and rank 0 writes."""
 
 from __future__ import annotations
 
 import argparse
-import inspect
 import os
 from pathlib import Path
 from typing import Any
 
 from .. import _validate
-from ..methods import METHODS, OPTIMISERS, build
-from ..vocabulary import (
-    DEFAULT_PRODUCT_MODE,
-    INTERVALS,
-    KRYLOV_WHICH,
-    PRODUCT_MODES,
-    SOLVERS,
-)
-from .arguments import (
-    add_options,
-    at_least,
-    fill_defaults,
-    finite_float,
-    nonnegative_float,
-    nonnegative_int,
-    output_directory,
-    positive_float,
-    positive_int,
-    probability,
-)
+from ..methods import METHODS, OPTIMISERS, build, method_parameters
+from ..vocabulary import DEFAULT_PRODUCT_MODE, INTERVALS, KRYLOV_WHICH, PRODUCT_MODES, SOLVERS
+from . import arguments as a
 from .options import (
     add_checkpoint_files,
     add_model_arguments,
-    check_model_arguments,
     checkpoint_source,
+    gan_source,
     load_games,
 )
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "method_of"]
 
-LINEARISATIONS = ("frozen", "exact")
-
-# flag -> (help, type or action, default when not given); None marks "not given"
+# flag: (help, type, choices or action, default); options not given stay None until filled
 FLAGS: dict[str, tuple[str, Any, Any]] = {
-    "--k": ("number of eigenvalues", positive_int, 20),
+    "--k": ("number of eigenvalues", a.positive_int, 20),
     "--which": ("which eigenvalues, as ARPACK's which", KRYLOV_WHICH, "LM"),
-    "--tol": ("relative residual tolerance", positive_float, 1e-8),
-    "--ncv": ("Krylov basis size", positive_int, None),
-    "--max-restarts": ("restarts before giving up (solver's own default)", nonnegative_int, None),
+    "--tol": ("relative residual tolerance", a.positive_float, 1e-8),
+    "--ncv": ("Krylov basis size", a.positive_int, None),
+    "--max-restarts": ("restarts before giving up (the solver's own)", a.nonnegative_int, None),
     "--solver": ("eigen-solver", SOLVERS, "krylov-schur"),
     "--mode": ("how J u is computed", PRODUCT_MODES, DEFAULT_PRODUCT_MODE),
-    "--batches": ("average the field over this many batches", positive_int, 1),
+    "--batches": ("average the field over this many batches", a.positive_int, 1),
     "--spread": ("with --batches: also each batch's top-k", "store_true", False),
-    "--confidence": ("level of the interval across batches", probability, 0.95),
+    "--confidence": ("level of the interval across batches", a.probability, 0.95),
     "--interval": ("the interval's kind", INTERVALS, "batch-means"),
-    "--precision": ("target half-width: batches and batch size it needs", positive_float, None),
+    "--precision": ("target half-width: batches and batch size it needs", a.positive_float, None),
     "--blocks": ("per-player Hessians, couplings, Schur complement", "store_true", False),
     "--pseudospectrum": ("Krylov-projected pseudospectrum", "store_true", False),
-    "--pseudospectrum-basis": ("its Arnoldi steps", at_least(2), 40),
-    "--pseudospectrum-grid": ("its grid points along the longer side", at_least(2), 60),
-    "--transient": ("‖Tᵗ‖ for t ≤ STEPS (no --method: the flow)", at_least(1), None),
-    "--dt": ("time step of the flow for --transient", positive_float, 1.0),
-    "--rotation": ("rotation index with PROBES Hutchinson probes", at_least(2), None),
+    "--pseudospectrum-basis": ("its Arnoldi steps", a.at_least(2), 40),
+    "--pseudospectrum-grid": ("its grid points along the longer side", a.at_least(2), 60),
+    "--transient": ("‖Tᵗ‖ for t ≤ STEPS (no --method: the flow)", a.at_least(1), None),
+    "--dt": ("time step of the flow for --transient", a.positive_float, 1.0),
+    "--rotation": ("rotation index with PROBES Hutchinson probes", a.at_least(2), None),
     "--conditioning": ("κ(λ) of the top-k", "store_true", False),
     "--out": ("output directory", str, "spectrum"),
     "--no-progress": ("no progress bar", "store_true", False),
-    "--timeout": (
-        "torchrun: seconds for the ranks to join, and per collective",
-        positive_float,
-        180.0,
-    ),
-    # the method's hyperparameters (keyword of its constructor in METHOD_KEYWORDS)
+    "--timeout": ("torchrun: seconds for ranks to join, per collective", a.positive_float, 180.0),
+    # the method and its hyperparameters (a flag applies where build(method) takes its keyword)
     "--method": ("update operator (default: the game Jacobian)", ("game", *METHODS), "game"),
-    "--lr": ("step size (default 0.01; an optimiser's: the checkpoint's)", positive_float, None),
-    "--beta": ("momentum of momentum/lead", finite_float, 0.0),
-    "--gamma": ("weight of consensus", nonnegative_float, 0.1),
-    "--lam": ("λ of sga", finite_float, 1.0),
+    "--lr": ("step size (0.01; an optimiser's: the checkpoint's)", a.positive_float, None),
+    "--beta": ("momentum of momentum/lead", a.finite_float, 0.0),
+    "--gamma": ("weight of consensus", a.nonnegative_float, 0.1),
+    "--lam": ("λ of sga", a.finite_float, 1.0),
     "--align": ("sga: align the sign of λ", "store_true", False),
-    "--alpha": ("look-ahead rate of lola/sos (default --lr), lead's coupling", finite_float, None),
-    "--beta1": ("Adam's β₁ (default: the checkpoint's)", finite_float, None),
-    "--beta2": ("Adam's β₂ (checkpoint's); acgd's decay", finite_float, None),
-    "--eps": ("ε (checkpoint's); acgd's", positive_float, None),
-    "--weight-decay": ("weight decay (checkpoint's)", finite_float, None),
+    "--alpha": ("lola/sos look-ahead rate (default --lr); lead's coupling", a.finite_float, None),
+    "--beta1": ("Adam's β₁ (default: the checkpoint's)", a.finite_float, None),
+    "--beta2": ("Adam's β₂ (checkpoint's); acgd's decay", a.finite_float, None),
+    "--eps": ("ε (checkpoint's); acgd's", a.positive_float, None),
+    "--weight-decay": ("weight decay (checkpoint's)", a.finite_float, None),
     "--alternating": ("alternate the players", "store_true", False),
-    "--n-critic": ("discriminator steps per generator step", positive_int, None),
+    "--n-critic": ("discriminator steps per generator step", a.positive_int, None),
     "--first": ("who plays first when alternating", ("discriminator", "generator"), None),
-    "--lookahead-k": ("lookahead's fast steps", positive_int, None),
-    "--lookahead-alpha": ("lookahead's slow step", finite_float, None),
+    "--lookahead-k": ("lookahead's fast steps", a.positive_int, None),
+    "--lookahead-alpha": ("lookahead's slow step", a.finite_float, None),
     "--inner-state": ("lookahead's inner state", ("keep", "interpolate"), None),
-    "--linearisation": ("optimisers: frozen second moment or exact", LINEARISATIONS, None),
+    "--linearisation": ("optimisers: frozen second moment or exact", ("frozen", "exact"), None),
     "--optimiser-state": ("optimisers' states (default: beside/inside the checkpoint)", str, None),
 }
-METHOD_KEYWORDS = {"beta1": "betas", "beta2": ("betas", "beta2")}
-"""Flags whose constructor keyword is not their own name."""
+KEYWORDS = {"beta1": ("betas",), "beta2": ("betas", "beta2")}  # flags named unlike keywords
 OPTIMISER_ONLY = ("beta1", "weight_decay", "linearisation", "optimiser_state")
+NON_NORMAL = ("pseudospectrum", "pseudospectrum_basis", "pseudospectrum_grid", "transient", "dt")
+NON_NORMAL += ("rotation", "conditioning")  # NonNormal's fields, in order
 NEEDS = {  # option: (what it needs, whether the arguments have it)
     "spread": ("--batches B with B >= 2", lambda a: a.batches >= 2),
-    "confidence": ("--spread", lambda a: a.spread),
-    "interval": ("--spread", lambda a: a.spread),
-    "precision": ("--spread", lambda a: a.spread),
-    "pseudospectrum_basis": ("--pseudospectrum", lambda a: a.pseudospectrum),
-    "pseudospectrum_grid": ("--pseudospectrum", lambda a: a.pseudospectrum),
+    **{n: ("--spread", lambda a: a.spread) for n in ("confidence", "interval", "precision")},
+    **{
+        f"pseudospectrum_{n}": ("--pseudospectrum", lambda a: a.pseudospectrum)
+        for n in ("basis", "grid")
+    },
     "dt": ("--transient", lambda a: a.transient is not None),
     "blocks": ("--k >= 2", lambda a: a.k >= 2),
     "timeout": ("torchrun (WORLD_SIZE set)", lambda a: "WORLD_SIZE" in os.environ),
@@ -126,55 +90,43 @@ NEEDS = {  # option: (what it needs, whether the arguments have it)
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Register ``spectrum``; returns its parser. Options left out are ``None`` (not given)."""
+    """Register ``spectrum``; returns its parser."""
     p = subparsers.add_parser("spectrum", help=__doc__.split("\n")[0], description=__doc__)
     p.add_argument("checkpoint", nargs="?", help="a .pt/.pth/.ckpt or .safetensors checkpoint")
     add_checkpoint_files(p)
     add_model_arguments(p)
-    add_options(p, FLAGS)
+    a.add_options(p, FLAGS)
     p.set_defaults(run=run)
     return p
 
 
-def _accepts(name: str) -> set[str]:
-    """The keywords ``build(name, ...)`` takes (``la-NAME``: lookahead's and ``NAME``'s)."""
-    if name.startswith("la-"):
-        return {"lookahead_k", "lookahead_alpha", "inner_state"} | _accepts(name[3:])
-    keywords = set(inspect.signature(METHODS[name]).parameters)
-    return keywords - {"alpha"} if name in OPTIMISERS else keywords  # RMSprop's α: its state's
-
-
 def given_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Check every given option applies, then fill in the defaults; the given method options
-    (keyword: value). Raises ``ValueError`` naming a flag that does not apply."""
-    given = fill_defaults(args, FLAGS)
+    """Fill in the defaults, refusing a given option that does not apply (``ValueError`` naming
+    the flag); the given method options, by flag name."""
+    given = a.fill_defaults(args, FLAGS)
     for name, (needs, has) in NEEDS.items():
         if name in given and not has(args):
             raise ValueError(f"--{name.replace('_', '-')} needs {needs}")
-    first = list(FLAGS).index("--method") + 1
-    method_flags = [f[2:].replace("-", "_") for f in list(FLAGS)[first:]]
-    accepted = set() if args.method == "game" else _accepts(args.method)
+    takes = set() if args.method == "game" else set(method_parameters(args.method))
+    takes -= {"alpha"} if args.method in OPTIMISERS else set()  # RMSprop's α: its state's
     options = {}
-    for name in method_flags:
+    for flag in list(FLAGS)[list(FLAGS).index("--method") + 1 :]:
+        name = flag[2:].replace("-", "_")
         if name not in given:
             continue
-        keywords = METHOD_KEYWORDS.get(name, name)
-        keywords = (keywords,) if isinstance(keywords, str) else keywords
-        optimiser_only = name in OPTIMISER_ONLY
-        if (optimiser_only and args.method not in OPTIMISERS) or not (
-            optimiser_only or accepted & set(keywords)
-        ):
-            what = "the game Jacobian (no --method)"
-            what = what if args.method == "game" else f"--method {args.method}"
-            raise ValueError(f"--{name.replace('_', '-')} does not apply to {what}")
-        options[name] = getattr(args, name)
+        keywords = set(KEYWORDS.get(name, (name,)))
+        if args.method in OPTIMISERS if name in OPTIMISER_ONLY else takes & keywords:
+            options[name] = getattr(args, name)
+            continue
+        what = "the game Jacobian (no --method)" if args.method == "game" else "--method "
+        raise ValueError(f"{flag} does not apply to {what}{args.method if what[0] == '-' else ''}")
     return options
 
 
 def method_of(args: argparse.Namespace, game: Any = None) -> Any:
     """The ``--method`` (``None``: the game Jacobian); an optimiser at the checkpoint's state,
     its provenance left in ``args.method_settings``."""
-    options = given_options(args) if not hasattr(args, "method_options") else args.method_options
+    options = dict(args.method_options if "method_options" in args else given_options(args))
     if args.method == "game":
         return None
     if args.method in OPTIMISERS:
@@ -183,17 +135,13 @@ def method_of(args: argparse.Namespace, game: Any = None) -> Any:
         frozen = options.pop("linearisation", "frozen") == "frozen"
         states = options.pop("optimiser_state", None)
         method, args.method_settings = trained_method(
-            game,
-            args.method,
-            checkpoint_source(args),
-            states=states,
-            frozen=frozen,
-            given_by="command line",
-            **options,
-        )
+            game, args.method, checkpoint_source(args), states=states, frozen=frozen,
+            given_by="command line", **options,
+        )  # fmt: skip
         return method
     defaults = {"lr": 0.01, "beta": 0.0, "gamma": 0.1, "lam": 1.0}  # the flags' help says so
-    options = {**{k: v for k, v in defaults.items() if k in _accepts(args.method)}, **options}
+    takes = method_parameters(args.method)
+    options = {**{k: v for k, v in defaults.items() if k in takes}, **options}
     if args.method in ("lola", "sos"):
         options.setdefault("alpha", options["lr"])
     return build(args.method, **options)
@@ -205,12 +153,12 @@ def run(args: argparse.Namespace) -> int:
 
     args.method_options = given_options(args)
     _validate.at_most("--batches", args.batches, _validate.MAX_BATCHES, "a pass over each")
-    check_model_arguments(args, checkpoint_source(args))
+    gan_source(args)  # the model options, files and factories, checked before any work
     if args.ncv is not None and args.ncv < args.k + 2:
         raise ValueError(f"--ncv {args.ncv} must be at least --k + 2 = {args.k + 2}")
     if args.method not in OPTIMISERS:
         method_of(args)  # a method that refuses its hyperparameters says so now
-    out = output_directory(args.out)
+    out = a.output_directory(args.out)
     launch = init_from_environment(args.device, args.timeout)
     if launch is None:
         return _run(args, out, rank=0)
@@ -225,118 +173,41 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, out: Path, rank: int) -> int:
-    from tqdm import tqdm
-
     from .. import plot
-    from ..analysis import NoConvergence, analyse, batch_spectra
+    from ..analysis import study
     from ..checkpoints import loaded_summary
     from ..games import DistributedAveragedGame
-    from ..nonnormal import NonNormal
-    from ..spectrum import Arpack, KrylovSchur, blocks_report
+    from ..nonnormal import NonNormal, headlines
+    from ..spectrum import Arpack, KrylovSchur
 
     game, games = load_games(args)
     if args.k > game.n - 2:
         raise ValueError(f"--k {args.k} is too large for n = {game.n} parameters: at most n − 2")
     if rank == 0:
         print(loaded_summary(games[0]))
-    method = method_of(args, games[0])
-    non_normal = NonNormal(
-        args.pseudospectrum,
-        args.pseudospectrum_basis,
-        args.pseudospectrum_grid,
-        args.transient,
-        args.dt,
-        args.rotation,
-        args.conditioning,
-    )
-    quiet = args.no_progress or rank != 0
-    bar = tqdm(total=args.k, desc="converged eigenvalues", disable=quiet, bar_format=BAR)
     fields = {"tol": args.tol, "ncv": args.ncv, "mode": args.mode}
-    if args.max_restarts is not None:
-        fields["max_restarts"] = args.max_restarts
-    options = dict(  # the count shown never goes back (a restart may lose a value for a while)
-        method=method,
-        callback=lambda done, k: bar.update(max(done - bar.n, 0)),
+    fields.update({"max_restarts": args.max_restarts} if args.max_restarts is not None else {})
+    spread = dict(confidence=args.confidence, interval_method=args.interval)
+    record = study(
+        game, args.k, args.which, method=method_of(args, games[0]),
         solver=(Arpack if args.solver == "arpack" else KrylovSchur)(**fields),
-    )
-    try:
-        if args.spread:
-            record = batch_spectra(
-                game if isinstance(game, DistributedAveragedGame) else games,
-                args.k,
-                args.which,
-                confidence=args.confidence,
-                interval_method=args.interval,
-                precision=args.precision,
-                **options,
-            ).averaged
-        else:
-            record = analyse(game, args.k, args.which, **options)
-    except NoConvergence as err:
-        if err.record is None:
-            raise
-        record = err.record
-    finally:
-        bar.close()
-    if not non_normal.empty and record.converged:  # with their own progress bar
-        record.extras["non_normal"] = extras(args, game, method, non_normal, record, quiet)
-    if args.blocks:
-        record.extras["blocks"] = blocks_report(game, args.k)
+        non_normal=NonNormal(*(getattr(args, n) for n in NON_NORMAL)), blocks=args.blocks,
+        spread={**spread, "precision": args.precision} if args.spread else None,
+        batches=None if isinstance(game, DistributedAveragedGame) else games,
+        progress=not args.no_progress and rank == 0,
+    )  # fmt: skip
     source = checkpoint_source(args)
     record.settings.update(
         checkpoint=str(source) if isinstance(source, (str, Path)) else [str(p) for p in source],
-        batch=args.batch,
-        batches=args.batches,
-        seed=args.seed,
-        threads=getattr(args, "threads", None),
-        **getattr(args, "method_settings", {}),
-    )
+        batch=args.batch, batches=args.batches, seed=args.seed,
+        threads=getattr(args, "threads", None), **getattr(args, "method_settings", {}),
+    )  # fmt: skip
     if rank != 0:  # every rank holds the same record; rank 0 writes it
         return 0 if record.converged else 1
+    print("\n".join(headlines(record.extras.get("non_normal", {}))))
     # one record set: drawn into its temporary folder, which then replaces --out in one rename
     record.save(out, "eigenvalues", figures=lambda f: plot.record_figures(record, f, args.which))
     status = "converged" if record.converged else "NOT converged (partial result)"
-    print(
-        f"{len(record.eigenvalues)} eigenvalues ({status}), {record.matvecs} products, "
-        f"{record.seconds:.1f} s -> {out}"
-    )
+    print(f"{len(record.eigenvalues)} eigenvalues ({status}), {record.matvecs} products, ", end="")
+    print(f"{record.seconds:.1f} s -> {out}")
     return 0 if record.converged else 1
-
-
-BAR = "{desc}: {n_fmt}/{total_fmt} |{bar}| {elapsed} elapsed, estimate {remaining} left"
-"""The progress bars' format: the time left is labelled as an estimate (tqdm's rate guess)."""
-
-
-def extras(args: Any, game: Any, method: Any, options: Any, record: Any, quiet: bool) -> dict:
-    """The non-normal quantities of the (averaged) game's operator with a progress bar over
-    them; their headline numbers printed at the end (:func:`~gamedyn.spectrum.non_normal.
-    headlines`)."""
-    from tqdm import tqdm
-
-    from ..nonnormal import headlines, non_normal_extras
-    from ..spectrum import JacobianOperator
-
-    bar = tqdm(total=None, desc="extras", disable=quiet, bar_format=BAR)
-
-    def progress(name: str, done: int, total: int) -> None:
-        bar.total = total
-        bar.set_description_str("extras" if name == "done" else f"extras ({name})")
-        bar.update(max(done - bar.n, 0))
-
-    try:
-        op = JacobianOperator(game, None, method, args.mode)
-        out = non_normal_extras(
-            op,
-            options,
-            game=game,
-            eigenvalues=record.eigenvalues,
-            which=args.which,
-            k=args.k,
-            tol=args.tol,
-            progress=progress,
-        )
-    finally:
-        bar.close()
-    if getattr(game, "rank", 0) == 0:  # under torchrun rank 0 alone prints
-        print("\n".join(headlines(out)))
-    return out

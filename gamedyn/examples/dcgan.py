@@ -20,7 +20,10 @@ from .. import _validate
 
 __all__ = ["LATENT_DIM", "WIDTH", "generator", "discriminator", "sample", "latent"]
 
-LATENT_DIM, WIDTH = 100, 64
+LATENT_DIM = 100
+"""Dimension of the latent (DCGAN's 100)."""
+WIDTH = 64
+"""Base channel width (DCGAN's 64)."""
 
 
 class _Image(nn.Module):

@@ -28,7 +28,10 @@ __all__ = [
     "latent",
 ]
 
-LATENT_DIM, WIDTH = 16, 16
+LATENT_DIM = 16
+"""Dimension of the latent."""
+WIDTH = 16
+"""Base channel width of both players."""
 
 
 class _Reshape(nn.Module):
@@ -70,6 +73,7 @@ def discriminator(width: int = WIDTH) -> nn.Module:
 
 
 SMALL_WIDTH = 2
+"""The base width of ``digits-small`` (tests and GAMEDYN_SMALL runs)."""
 
 
 def small_generator() -> nn.Module:

@@ -32,8 +32,18 @@ __all__ = [
     "latent",
 ]
 
-RADIUS, STD, MODES = 2.0, 0.02, 8
-LATENT_DIM, WIDTH, DEPTH = 16, 16, 4
+RADIUS = 2.0
+"""Radius of the circle the modes lie on."""
+STD = 0.02
+"""Standard deviation of each mode."""
+MODES = 8
+"""Number of Gaussian modes."""
+LATENT_DIM = 16
+"""Dimension of the latent."""
+WIDTH = 16
+"""Hidden width of both players."""
+DEPTH = 4
+"""Hidden layers of both players."""
 
 
 def _mlp(inputs: int, outputs: int, width: int, depth: int) -> nn.Sequential:

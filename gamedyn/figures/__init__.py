@@ -37,17 +37,6 @@ from .registry import FIGURES, catalogue, figure, make_all
 from . import adam_regions, optimiser_spectra  # noqa: F401
 
 # isort: split
-from .noise_floor import NOISE_FLOOR, lookahead_verdict, noise_floor_curves
-from .stochastic_bilinear import STOCHASTIC_BILINEAR, stochastic_bilinear_curves
+from . import noise_floor, stochastic_bilinear  # noqa: F401
 
-__all__ = [
-    "FIGURES",
-    "figure",
-    "catalogue",
-    "make_all",
-    "STOCHASTIC_BILINEAR",
-    "stochastic_bilinear_curves",
-    "NOISE_FLOOR",
-    "noise_floor_curves",
-    "lookahead_verdict",
-]
+__all__ = ["FIGURES", "figure", "catalogue", "make_all"]

@@ -18,23 +18,12 @@ import numpy as np
 from ..experiments import (
     NOISE_FLOOR,
     SAMPLING_NOISE,
-    FloorCurve,
-    lookahead_verdict,
     noise_floor_curves,
-    noise_floor_games,
-    noise_floor_methods,
     sampling_noise_variance,
 )
 from .registry import figure
 
-__all__ = [
-    "NOISE_FLOOR",
-    "FloorCurve",
-    "noise_floor_games",
-    "noise_floor_methods",
-    "noise_floor_curves",
-    "lookahead_verdict",
-]
+__all__: list[str] = []
 
 
 @figure

@@ -13,6 +13,7 @@ from pathlib import Path
 __all__ = ["FIGURES", "FigureMaker", "figure", "catalogue", "make_all"]
 
 FigureMaker = Callable[[Path, bool], list[Path]]
+"""A figure's maker: ``make(out_dir, small)`` draws it into ``out_dir`` and returns the paths."""
 FIGURES: dict[str, FigureMaker] = {}
 """Figure name → the function that makes it, in the gallery's order."""
 

@@ -20,13 +20,12 @@ from ..experiments import (
     NOTEBOOK,
     PAPER_OUTCOME,
     STOCHASTIC_BILINEAR,
-    BilinearCurve,
     notebook_curves,
     stochastic_bilinear_curves,
 )
 from .registry import figure
 
-__all__ = ["STOCHASTIC_BILINEAR", "BilinearCurve", "stochastic_bilinear_curves", "notebook_curves"]
+__all__: list[str] = []
 
 PANELS = ("full batch", "B = 64", "B = 16", "B = 1")
 

@@ -30,16 +30,16 @@ from ._extras import NonNormal, headlines, non_normal_extras  # noqa: F401
 from ._numerical_range import field_of_values, numerical_abscissa, numerical_radius
 from ._pseudospectra import (
     SchurResolvent,
-    default_grid,
+    default_grid,  # noqa: F401
     dense_pseudospectrum,
     krylov_pseudospectrum,
     pseudospectrum,
 )
 from ._rotation import (
     coupling_rotation,
-    dense_rotation_index,
+    dense_rotation_index,  # noqa: F401
     frobenius_norm_squared,
-    parameter_blocks,
+    parameter_blocks,  # noqa: F401
     rotation_along,
     rotation_by_block,
     rotation_index,
@@ -57,7 +57,6 @@ __all__ = [
     "krylov_pseudospectrum",
     "dense_pseudospectrum",
     "SchurResolvent",
-    "default_grid",
     "transient_growth",
     "worst_direction",
     "amplification_run",
@@ -73,8 +72,6 @@ __all__ = [
     "coupling_rotation",
     "rotation_along",
     "frobenius_norm_squared",
-    "parameter_blocks",
-    "dense_rotation_index",
     "NonNormal",
     "headlines",
 ]

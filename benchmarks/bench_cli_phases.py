@@ -9,7 +9,8 @@ the command's own code, :func:`gamedyn.cli.main`, with its steps timed in place 
 * ``parse``: the options parsed and checked, the method built;
 * ``load``: the checkpoint loaded into a game (:func:`gamedyn.checkpoints.load_torch_games`);
 * ``first field``: the first ``game.field(z0)`` (whatever a first product imports or traces);
-* ``solve``: :func:`gamedyn.analysis.analyse` (operator, Krylov–Schur, residuals, checks);
+* ``solve``: :func:`gamedyn.analysis.study` (or ``analyse`` in older checkouts: the operator,
+  Krylov–Schur, residuals, checks);
 * ``write``: the record and its figures (:func:`gamedyn.plot.record_figures`), the summary.
 
 ``--rounds`` processes, one torch thread each (``--threads``); per phase the min and median.
@@ -62,14 +63,15 @@ def timed_load(args):
     return game, games
 cli_spectrum.load_games = timed_load
 
-analyse = gamedyn.analysis.analyse
+entry = "study" if hasattr(gamedyn.analysis, "study") else "analyse"  # what the CLI calls
+analyse = getattr(gamedyn.analysis, entry)
 def timed_analyse(*a, **kw):
     start = clock()
     record = analyse(*a, **kw)
     marks["solve"] = clock()
     marks["solve start"] = start
     return record
-gamedyn.analysis.analyse = timed_analyse
+setattr(gamedyn.analysis, entry, timed_analyse)
 
 status = gamedyn.cli.main(sys.argv[1:])
 marks["write"] = clock()

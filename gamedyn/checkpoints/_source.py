@@ -26,7 +26,7 @@ class GANSource:
       checkpoint: a ``.pt``/``.pth``/``.ckpt`` (weights only) or ``.safetensors`` file, or a
         pair ``(generator_file, discriminator_file)``.
       generator, discriminator: the players' factories — import paths ``"package.module:fn"``
-        or ``"path/to/models.py:Generator"``, callables or ``nn.Module``s.
+        or ``"path/to/models.py:Generator"``, callables or ``nn.Module`` objects.
       data: the real-data sampler ``fn(batch, seed)``: an import path, a tensor file of real
         samples (``real.pt``, ``real.npy``) or a callable.
       latent: the latent sampler ``fn(batch, seed)``: an import path or a callable.
@@ -35,7 +35,9 @@ class GANSource:
       generator_key, discriminator_key, ema: where the players are in the checkpoint
         (:func:`~gamedyn.checkpoints.load_gan`).
 
-    Raises (when built):
+    Errors are raised when the source is built, before anything is loaded.
+
+    Raises:
       FileNotFoundError: a checkpoint file that does not exist.
       ValueError, TypeError: a factory that cannot be imported or called, keyword arguments
         that are not a mapping.

@@ -4,6 +4,7 @@ that the command line, the monitor's tests and the notebooks share)."""
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -104,7 +105,7 @@ class GANSource:
         for name in ("data", "latent"):
             spec, kwargs = getattr(self, name), dict(getattr(self, f"{name}_kwargs"))
             if callable(spec):
-                found.append((lambda fn, kw: lambda b, s: fn(b, s, **kw))(spec, kwargs))
+                found.append(functools.partial(spec, **kwargs))
             else:
                 found.append(sampler(spec, **kwargs))
         return found[0], found[1]

@@ -72,11 +72,10 @@ def gan_source(args: argparse.Namespace, checkpoint: Any = None) -> GANSource:
     ``checkpoint`` (default: :func:`checkpoint_source`), after the options' combinations and
     the device."""
     fill_defaults(args, MODEL_OPTIONS)
-    if (args.reg is None) != (args.reg_weight == 0):
-        raise ValueError(
-            f"--reg needs --reg-weight > 0 and back (--reg {args.reg}, "
-            f"--reg-weight {args.reg_weight:g})"
-        )
+    if args.reg is not None and args.reg_weight == 0:
+        raise ValueError(f"--reg {args.reg} needs --reg-weight > 0 (it is 0: no penalty)")
+    if args.reg is None and args.reg_weight != 0:
+        raise ValueError(f"--reg-weight {args.reg_weight:g} needs --reg (r1, r2 or gp)")
     _validate.device("--device", args.device)
     given = {n: getattr(args, n) for n in FACTORIES}
     given.update({f"{n}_kwargs": getattr(args, f"{n}_kwargs") or {} for n in FACTORIES})

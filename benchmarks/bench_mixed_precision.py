@@ -4,10 +4,13 @@ Variants (same ``k``, ``which="LM"``, ``ncv``, start vector; Krylov–Schur, flo
 interleaved in one process, order rotated each round, one torch thread, CPU and wall time, min and
 median (``benchmarks/_timing.py``):
 
-* ``float64``: float64 products throughout to ``--tol`` (today's default);
-* ``float32``: float32 products to ``--low-tol`` (its answer is float32-accurate only);
-* ``mixed``: float32 products to ``--low-tol``, then float64 products to ``--tol`` started from
-  those vectors (:func:`gamedyn.linalg.mixed_precision_eigs`; ``KrylovSchur(precision="mixed")``).
+* ``float64``: float64 products throughout to ``--tol``, then the true residuals of the ``k``
+  Ritz vectors with fresh float64 products (what ``top_eigenvalues`` does in float64);
+* ``float32``: float32 products to ``--low-tol`` (its answer is float32-accurate only; no
+  residual check);
+* ``mixed``: float32 products to ``--low-tol``, then the deflated refinement (float32 products
+  of ``Ã``, about ``2k`` float64 products, true float64 residuals included;
+  :func:`gamedyn.linalg.mixed_precision_eigs`; ``KrylovSchur(precision="mixed")``).
 
 Each variant's products are counted, and the largest relative distance of the float32 and mixed
 eigenvalues to the float64 ones printed. The operators (and their linearize traces) are built
@@ -33,7 +36,7 @@ from _timing import interleaved, single_threaded, table
 from gamedyn.examples import EXAMPLES, train
 from gamedyn.examples import dcgan as dcgan_example
 from gamedyn.games import TorchGame
-from gamedyn.linalg import krylov_schur, mixed_precision_eigs
+from gamedyn.linalg import krylov_schur, mixed_precision_eigs, ritz_residuals
 from gamedyn.spectrum import JacobianOperator
 
 
@@ -82,6 +85,12 @@ def main() -> None:
         def solve(op, tol):
             return lambda: krylov_schur(op.apply, n, k, tol=tol, ncv=args.ncv, v0=v0)
 
+        def checked():  # float64, with the true residuals a float64 answer is given with
+            r = krylov_schur(op64.apply, n, k, tol=args.tol, ncv=args.ncv, v0=v0,
+                             return_vectors=True)  # fmt: skip
+            residuals = ritz_residuals(op64.apply, r.values, r.vectors)
+            return r._replace(residuals=residuals, matvecs=r.matvecs + len(r.values), vectors=None)
+
         def mixed():
             return mixed_precision_eigs(
                 op32.apply, op64.apply, n, k, tol=args.tol, low_tol=args.low_tol, ncv=args.ncv,
@@ -89,7 +98,7 @@ def main() -> None:
             )  # fmt: skip
 
         variants = {
-            "float64": solve(op64, args.tol),
+            "float64": checked,
             "float32": solve(op32, args.low_tol),
             "mixed": mixed,
         }
@@ -100,12 +109,17 @@ def main() -> None:
             r = t.result
             products = (
                 f"{r.low_matvecs} float32 + {r.high_matvecs} float64"
+                + (" (float64 fallback ran)" if r.fallback else "")
                 if name == "mixed"
                 else f"{r.matvecs} {name}"
             )
             print(f"{name:8s}: {products} products; eigenvalues vs float64: "
                   f"{distance(r.values, reference):.1e} relative")  # fmt: skip
         print("float64 eigenvalues:", np.array2string(reference, precision=8))
+        for name in ("float64", "mixed"):
+            r = timings[name].result
+            worst = np.max(r.residuals / np.abs(r.values))
+            print(f"{name:8s}: largest true relative residual {worst:.1e}")
 
 
 if __name__ == "__main__":

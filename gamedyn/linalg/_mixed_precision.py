@@ -2,29 +2,49 @@
 
 Game-free: two products of the same real ``n × n`` operator ``A``, a cheap one (float32: on
 the CPU oneDNN's convolutions, on a GPU tensor cores) and an exact one (float64), both taking
-and returning float64 tensors. :func:`mixed_precision_eigs`:
+and returning float64 tensors. Write ``A₃₂ u = A u + e(u)`` for the cheap product, with
+``‖e(u)‖ ≤ η ‖A‖ ‖u‖`` and ``η ≈ 1e-7`` (float32 rounding, of the data and of the product).
+:func:`mixed_precision_eigs`:
 
-1. Krylov–Schur (:func:`~gamedyn.linalg.krylov_schur`, float64 basis) with the
-   low-precision products to ``low_tol`` (about 1e-6: the float32 products' own accuracy,
-   ``‖A₃₂ u − A u‖ ≈ 1e-7 ‖A‖ ‖u‖``, caps what they can resolve);
-2. Krylov–Schur with the high-precision products to ``tol``, started from the sum of the real
-   and imaginary parts of the low-precision Ritz vectors (every wanted eigenvector is in the
-   start vector to about ``low_tol``, so the refinement needs about half the products of a
-   float64 solve from a random vector; measured in ``benchmarks/bench_mixed_precision.py``).
+1. **Low phase.** Krylov–Schur (:func:`~gamedyn.linalg.krylov_schur`, float64 basis) with the
+   cheap products to ``low_tol`` (about 1e-6: ``η`` caps what they can resolve). ``Q``
+   (``n × p``, orthonormal in float64, ``p = k`` or ``k + 1`` where the ``k``-th value's
+   conjugate is not among the ``k``) spans the real and imaginary parts of its Ritz vectors.
+2. **Deflated refinement.** ``p`` float64 products give ``A Q``; then Krylov–Schur to
+   ``tol / 2`` on the *deflated mixed operator*
 
-The eigenvalues and residuals returned are the float64 solve's: the residuals are ARPACK's
-``‖A v − θ v‖ ≤ tol · |θ|`` with the float64 products, so the answer is a float64 answer;
-the float32 phase only chooses where the float64 phase starts. Where the low-precision phase
-does not converge, its best vectors still start the refinement (nothing is lost but its
-products).
+   ``Ã u = (A Q)(Qᵀ u) + A₃₂ (I − Q Qᵀ) u``,
+
+   which costs one cheap product (and ``O(n p)`` flops) per application. ``Ã = A + E`` with
+   ``E u = e((I − QQᵀ) u)``: the float32 error only touches what lies outside ``span Q``. An
+   eigenvector ``x`` of ``A`` (``‖x‖ = 1``) lies in ``span Q`` up to ``‖(I − QQᵀ) x‖ = sin∠``,
+   about the low phase's residual over the gap (1e-6), so ``‖E x‖ ≤ η ‖A‖ sin∠ ≈ 1e-13 ‖A‖``:
+   ``Ã`` and ``A`` share their wanted eigenpairs to far below ``tol``, and a Ritz pair
+   ``(θ, x̃)`` of ``Ã`` with residual ``ρ`` has the true residual
+   ``‖A x̃ − θ x̃‖ ≤ ρ + η ‖A‖ ‖(I − QQᵀ) x̃‖``. The corrections are small, so their products
+   may be cheap; only the ``p`` columns that carry the answer need float64 products.
+3. **Check.** One float64 product per real basis vector of the Ritz vectors gives their *true*
+   residuals ``‖A x − θ x‖ / ‖x‖``; the answer is accepted where each is ``≤ tol · |θ|``
+   (ARPACK's criterion). Otherwise the check's products are ``A Q`` for the new ``Q`` (the
+   Ritz vectors' span, no product spent) and step 2 runs again, at most :data:`OUTER_STEPS`
+   times in all.
+4. **Fallback.** Where step 2 cannot meet the check (or the low phase did not converge), a
+   float64 Krylov–Schur started from the best vectors (``Σ (Re x_i + Im x_i)``) finishes, with
+   its own true residuals: the answer is never worse than a float64 refinement's.
+
+So a converged answer costs ``2p`` float64 products (``≈ 2k``) and the rest in cheap ones: the
+refinement's Krylov–Schur on ``Ã`` takes about as many products as a float64 refinement from
+the same start would (``benchmarks/bench_mixed_precision.py``), each at float32 cost.
+The values and residuals returned are float64 answers: residuals are true residuals with the
+float64 products, so the float32 phase and ``Ã`` only choose where the float64 answer lies.
 
 Example:
   >>> import numpy as np, torch
   >>> A = torch.diag(torch.arange(1.0, 201.0, dtype=torch.float64))
   >>> low = lambda u: (A.float() @ u.float()).double()
   >>> r = mixed_precision_eigs(low, lambda u: A @ u, 200, 3, tol=1e-12)
-  >>> np.round(r.values.real, 12).tolist(), r.low_matvecs > 0, r.converged
-  ([200.0, 199.0, 198.0], True, True)
+  >>> np.round(r.values.real, 12).tolist(), r.converged, r.fallback, r.high_matvecs <= 12
+  ([200.0, 199.0, 198.0], True, False, True)
 """
 
 from __future__ import annotations
@@ -40,22 +60,27 @@ from ._krylov import MAX_RESTARTS, KrylovNoConvergence, KrylovResult, krylov_sch
 
 Tensor = torch.Tensor
 
-__all__ = ["MixedResult", "mixed_precision_eigs", "LOW_TOL", "LOW_RESTARTS"]
+__all__ = ["MixedResult", "mixed_precision_eigs", "LOW_TOL", "LOW_RESTARTS", "OUTER_STEPS"]
 
 LOW_TOL = 1e-6
 """Default tolerance of the low-precision phase (float32 products resolve about 1e-7)."""
 LOW_RESTARTS = 30
 """Default restarts of the low-precision phase: where float32 cannot resolve the wanted
 values to ``low_tol`` (small moduli), the refinement starts from its best vectors early."""
+OUTER_STEPS = 2
+"""Deflated refinements (step 2 of the module docstring) before the float64 fallback."""
 
 
 class MixedResult(NamedTuple):
     """The float64 eigenpairs of :func:`mixed_precision_eigs` and what each phase cost.
 
-    ``values``, ``residuals``, ``converged``, ``vectors``: the high-precision phase's
-    (:class:`~gamedyn.linalg.KrylovResult`); ``low_matvecs`` / ``high_matvecs``: the
-    products of each phase; ``low_converged``: whether the low phase met ``low_tol``;
-    ``matvecs``: their sum.
+    ``values``: the eigenvalues, most wanted first; ``residuals``: their *true* residuals
+    ``‖A x − θ x‖/‖x‖`` with the float64 products; ``converged``: each ``≤ tol · |θ|``;
+    ``vectors``: the Ritz vectors (rows; with ``return_vectors=True``);
+    ``low_matvecs`` / ``high_matvecs``: the cheap and the float64 products of the whole solve
+    (the refinement's ``Ã`` products are cheap ones; the residual check's are float64 ones);
+    ``low_converged``: whether the low phase met ``low_tol``; ``fallback``: whether the float64
+    Krylov–Schur fallback ran; ``matvecs``: all products.
     """
 
     values: np.ndarray
@@ -65,6 +90,7 @@ class MixedResult(NamedTuple):
     high_matvecs: int
     low_converged: bool
     vectors: Tensor | None = None
+    fallback: bool = False
 
     @property
     def matvecs(self) -> int:
@@ -74,6 +100,73 @@ class MixedResult(NamedTuple):
 def start_vector(vectors: Tensor) -> Tensor:
     """One real start vector holding every Ritz vector: ``Σ_i (Re x_i + Im x_i)`` (rows)."""
     return torch.sum(vectors.real, dim=0) + torch.sum(vectors.imag, dim=0)
+
+
+def real_parts(values: np.ndarray, vectors: Tensor) -> tuple[Tensor, list[tuple[int, int, int]]]:
+    """The real vectors spanning the Ritz vectors (rows ``B``: ``x`` of a real value, ``Re x``
+    and ``Im x`` of a complex one, once per conjugate pair), and for each ``x_i`` the rows
+    ``(a, b, s)`` with ``x_i = B_a + i·s·B_b`` exactly (``b = -1``: ``x_i = B_a``)."""
+    rows: list[Tensor] = []
+    where: list[tuple[int, int, int]] = []
+    for i, (theta, x) in enumerate(zip(values, vectors, strict=True)):
+        if theta.imag == 0:
+            where.append((len(rows), -1, 0))
+            rows.append(x.real)
+            continue
+        partner = next(
+            (j for j in range(i) if abs(values[j] - np.conj(theta)) <= 1e-12 * abs(theta)), None
+        )
+        if partner is not None and where[partner][1] >= 0:
+            a, b, s = where[partner]  # Krylov–Schur's conjugate pairs are conjugate rows
+            where.append((a, b, -s))
+            continue
+        where.append((len(rows), len(rows) + 1, 1))
+        rows += [x.real, x.imag]
+    return torch.stack(rows), where
+
+
+def orthonormal(rows: Tensor) -> tuple[Tensor, Tensor]:
+    """``(Q, R)``: ``B = Rᵀ Q`` with orthonormal rows ``Q`` (Householder QR of ``Bᵀ``, float64)."""
+    q, r = torch.linalg.qr(rows.T)
+    return q.T.contiguous(), r
+
+
+def true_residuals(
+    high_matvec: Callable[[Tensor], Tensor], values: np.ndarray, vectors: Tensor
+) -> tuple[np.ndarray, Tensor, Tensor]:
+    """True residuals ``‖A x − θ x‖/‖x‖`` with one float64 product per real basis vector
+    (:func:`real_parts`: a conjugate pair costs two, a real value one); also returns that basis
+    ``B`` and ``A B`` (rows)."""
+    basis, where = real_parts(values, vectors)
+    images = torch.stack([high_matvec(b) for b in basis])
+    residuals = np.empty(len(values))
+    for i, (theta, (a, b, s)) in enumerate(zip(values, where, strict=True)):
+        if b < 0:
+            x, ax = basis[a], images[a]
+            gap = ax - float(theta.real) * x
+        else:
+            x = torch.complex(basis[a], s * basis[b])
+            ax = torch.complex(images[a], s * images[b])
+            gap = ax - complex(theta) * x
+        residuals[i] = float(torch.linalg.vector_norm(gap) / torch.linalg.vector_norm(x))
+    return residuals, basis, images
+
+
+def deflated(
+    low_matvec: Callable[[Tensor], Tensor], q: Tensor, aq: Tensor
+) -> Callable[[Tensor], Tensor]:
+    """``Ã u = (A Q)(Qᵀ u) + A₃₂ (I − Q Qᵀ) u`` (rows ``q`` of ``Q``, ``aq`` of ``(A Q)ᵀ``)."""
+
+    def apply(u: Tensor) -> Tensor:
+        c = q @ u
+        return aq.T @ c + low_matvec(u - q.T @ c)
+
+    return apply
+
+
+def accepted(values: np.ndarray, residuals: np.ndarray, tol: float, scale: float) -> bool:
+    floor = np.finfo(float).eps * scale
+    return bool(np.all(residuals <= tol * np.maximum(np.abs(values), floor)))
 
 
 def mixed_precision_eigs(
@@ -93,50 +186,78 @@ def mixed_precision_eigs(
     callback: Callable[[int, int], None] | None = None,
     return_vectors: bool = False,
 ) -> MixedResult:
-    """``k`` eigenvalues of ``A`` by ``which`` to ``tol`` with high-precision products, most of
-    the work done with low-precision ones (module docstring).
+    """``k`` eigenvalues of ``A`` by ``which`` to ``tol`` with float64 true residuals, most of
+    the work done with low-precision products (module docstring: low phase, deflated
+    refinement, float64 check, float64 fallback).
 
     Args:
       low_matvec, high_matvec: ``u ↦ A u`` on float64 tensors of length ``n`` (on ``device``),
         the first computed cheaply (float32), the second exactly (float64).
       n, k, which, ncv, max_restarts, v0, device, callback: as
-        :func:`~gamedyn.linalg.krylov_schur` (``max_restarts`` for the float64
-        phase, ``low_restarts`` for the low-precision one).
-      tol: the answer's relative residual with ``high_matvec``; low_tol: the low phase's
+        :func:`~gamedyn.linalg.krylov_schur` (``max_restarts`` for the refinement and the
+        fallback, ``low_restarts`` for the low-precision phase).
+      tol: the answer's relative true residual with ``high_matvec``; low_tol: the low phase's
         (``max(tol, low_tol)`` is used).
 
     Raises:
-      KrylovNoConvergence: the high-precision phase ran out of restarts; ``partial`` holds its
-        estimates and ``partial.matvecs`` the products of both phases.
+      KrylovNoConvergence: the float64 fallback ran out of restarts; ``partial`` holds its
+        estimates and ``partial.matvecs`` the products of every phase.
     """
     tol = _validate.positive("tol", tol)
     low_tol = max(tol, _validate.positive("low_tol", low_tol))
     common = dict(ncv=ncv, dtype=torch.float64, device=device)
+    low_count = high_count = 0
+
+    def high(u: Tensor) -> Tensor:
+        nonlocal high_count
+        high_count += 1
+        return high_matvec(u)
+
     try:
         low: KrylovResult = krylov_schur(
             low_matvec, n, k, which, tol=low_tol, v0=v0, return_vectors=True,
             max_restarts=low_restarts, **common,
         )  # fmt: skip
-        start = start_vector(low.vectors)
-    except KrylovNoConvergence as err:  # the refinement starts from the start vector
-        low = err.partial
-        start = v0
+        best = (low.values, low.vectors)
+    except KrylovNoConvergence as err:  # no vectors: the fallback starts from the start vector
+        low, best = err.partial, None
+    low_count += low.matvecs
+    if best is not None:
+        q, _ = orthonormal(real_parts(*best)[0])
+        aq = torch.stack([high(row) for row in q])
+        scale = float(torch.linalg.vector_norm(aq, dim=1).max())  # ≤ ‖A‖: the floor's scale
+        for _ in range(OUTER_STEPS):
+            try:
+                r = krylov_schur(
+                    deflated(low_matvec, q, aq), n, k, which, tol=tol / 2, v0=start_vector(best[1]),
+                    return_vectors=True, max_restarts=max_restarts, callback=callback, **common,
+                )  # fmt: skip
+            except KrylovNoConvergence as err:
+                low_count += err.partial.matvecs
+                break
+            low_count += r.matvecs
+            residuals, basis, images = true_residuals(high, r.values, r.vectors)
+            best = (r.values, r.vectors)
+            if accepted(r.values, residuals, tol, scale):
+                return MixedResult(
+                    r.values, residuals, True, low_count, high_count, low.converged,
+                    r.vectors if return_vectors else None,
+                )  # fmt: skip
+            q, upper = orthonormal(basis)  # Bᵀ = Qᵀ R, so (A Q)ᵀ = (A B)ᵀ R⁻¹: no product
+            aq = torch.linalg.solve_triangular(upper.T, images, upper=False)
+    start = v0 if best is None else start_vector(best[1])
     try:
-        high = krylov_schur(
-            high_matvec, n, k, which, tol=tol, v0=start, callback=callback,
-            return_vectors=return_vectors, max_restarts=max_restarts, **common,
+        result = krylov_schur(
+            high, n, k, which, tol=tol, v0=start, callback=callback, return_vectors=True,
+            max_restarts=max_restarts, **common,
         )  # fmt: skip
     except KrylovNoConvergence as err:
-        partial = err.partial._replace(matvecs=err.partial.matvecs + low.matvecs)
+        partial = err.partial._replace(matvecs=high_count + low_count)
         raise KrylovNoConvergence(
-            f"{err} (after {low.matvecs} low-precision products)", partial
+            f"{err} (after {low_count} low-precision products)", partial
         ) from err
+    residuals, _, _ = true_residuals(high, result.values, result.vectors)
     return MixedResult(
-        high.values,
-        high.residuals,
-        high.converged,
-        low.matvecs,
-        high.matvecs,
-        low.converged,
-        high.vectors,
-    )
+        result.values, residuals, result.converged, low_count, high_count, low.converged,
+        result.vectors if return_vectors else None, True,
+    )  # fmt: skip

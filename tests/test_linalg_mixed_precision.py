@@ -1,6 +1,7 @@
-"""Mixed precision: float32 products to about 1e-6, then float64 from those vectors — the
-eigenvalues and true residuals of a float64 solve (gamedyn.linalg.mixed_precision_eigs, wired as
-``KrylovSchur(precision="mixed")``)."""
+"""Mixed precision: float32 products to about 1e-6, then the deflated refinement (float32
+products of ``Ã = AQQᵀ + A₃₂(I − QQᵀ)`` and about ``2k`` float64 ones), or the float64 fallback —
+the eigenvalues and true residuals of a float64 solve (gamedyn.linalg.mixed_precision_eigs, wired
+as ``KrylovSchur(precision="mixed")``)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,66 @@ def test_game_free_refinement_reaches_float64_accuracy():
         assert residual <= 1e-12 * abs(value) * 1.01
 
 
+def gapped(n: int, perturbation: float = 0.0, seed: int = 5):
+    """A non-normal matrix with the well separated top values 10, 9, 8, 7 (and a bulk in
+    ``[0, 3]``), and a copy perturbed by a random matrix of norm about ``perturbation``: the
+    "cheap product" of a test that controls ``η ‖A‖``."""
+    rng = np.random.default_rng(seed)
+    diagonal = np.concatenate([[10.0, 9.0, 8.0, 7.0], np.linspace(0.0, 3.0, n - 4)])
+    a = np.diag(diagonal) + np.triu(rng.standard_normal((n, n)), 1) * 0.3 / np.sqrt(n)
+    noise = rng.standard_normal((n, n)) * perturbation / (2 * np.sqrt(n))
+    return torch.as_tensor(a), torch.as_tensor(a + noise)
+
+
+def dense_residuals(a: torch.Tensor, values: np.ndarray, vectors: torch.Tensor) -> np.ndarray:
+    x = vectors.numpy().T
+    gap = a.numpy() @ x - x * values
+    return np.linalg.norm(gap, axis=0) / np.linalg.norm(x, axis=0)
+
+
+def test_the_refinement_costs_two_float64_products_per_value():
+    a, _ = gapped(150)
+    low = lambda u: (a.float() @ u.float()).double()  # noqa: E731
+    r = mixed_precision_eigs(low, lambda u: a @ u, 150, 4, tol=1e-12, return_vectors=True)
+    dense = np.linalg.eigvals(a.numpy())
+    assert r.converged and not r.fallback and r.low_converged
+    assert r.high_matvecs == 2 * 4  # A Q, then the true residuals: four real values
+    np.testing.assert_allclose(np.sort(r.values.real), [7.0, 8.0, 9.0, 10.0], rtol=0, atol=1e-11)
+    assert spectrum_distance(r.values, dense) < 1e-11
+    # the residuals returned are the true ones, as a dense product gives them
+    np.testing.assert_allclose(r.residuals, dense_residuals(a, r.values, r.vectors), atol=1e-14)
+    assert np.all(r.residuals <= 1e-12 * np.abs(r.values))
+
+
+def test_a_second_refinement_runs_where_the_first_check_fails():
+    # the cheap product is another matrix, 1e-3 away: Q is 1e-3 off, one refinement leaves a
+    # residual of about (1e-3)² (6e-9 measured, far above 1e-10), the second about (1e-3)³
+    a, cheap = gapped(150, perturbation=1e-3)
+    r = mixed_precision_eigs(
+        lambda u: cheap @ u, lambda u: a @ u, 150, 4, tol=1e-10, return_vectors=True
+    )
+    assert r.converged and not r.fallback
+    assert 2 * 4 < r.high_matvecs <= 3 * 4  # A Q, a failed check, a passed check
+    np.testing.assert_allclose(np.sort(r.values.real), [7.0, 8.0, 9.0, 10.0], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(r.residuals, dense_residuals(a, r.values, r.vectors), atol=1e-13)
+    assert np.all(r.residuals <= 1e-10 * np.abs(r.values))
+
+
+@pytest.mark.parametrize("perturbation", [0.5, 4.0])
+def test_the_float64_fallback_runs_where_the_deflated_operator_cannot_help(perturbation):
+    # a cheap product as far from A as the gaps: Ã contracts by about 0.04 per refinement (0.5:
+    # two refinements leave 7e-5, the fallback finishes), or by about 0.4 (4.0: no contraction,
+    # the fallback runs after the first)
+    a, cheap = gapped(150, perturbation=perturbation)
+    r = mixed_precision_eigs(
+        lambda u: cheap @ u, lambda u: a @ u, 150, 4, tol=1e-11, return_vectors=True
+    )
+    assert r.converged and r.fallback
+    np.testing.assert_allclose(np.sort(r.values.real), [7.0, 8.0, 9.0, 10.0], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(r.residuals, dense_residuals(a, r.values, r.vectors), atol=1e-13)
+    assert np.all(r.residuals <= 1e-11 * np.abs(r.values))
+
+
 @pytest.mark.parametrize("which", ["LM", "SR"])
 def test_mixed_equals_the_float64_solve(game, which):
     plain = top_eigenvalues(game, k=4, which=which, solver=KrylovSchur(tol=1e-10))
@@ -55,6 +116,8 @@ def test_mixed_equals_the_float64_solve(game, which):
     assert spectrum_distance(mixed.values, eigenvalues(game)) < 1e-9 * scale
     assert mixed.precision.startswith("mixed: ") and "float32" in mixed.precision
     assert plain.precision == "float64"
+    if which == "LM":  # the largest moduli: the deflated refinement, no float64 fallback
+        assert "fallback" not in mixed.precision
 
 
 def test_true_residuals_of_mixed_are_float64_residuals(game):
@@ -126,4 +189,4 @@ def test_low_phase_that_does_not_converge_still_refines():
     r = mixed_precision_eigs(
         low, lambda u: a @ u, n, 2, which="SR", tol=1e-10, low_tol=1e-9, low_restarts=1
     )
-    assert r.converged and not r.low_converged
+    assert r.converged and not r.low_converged and r.fallback

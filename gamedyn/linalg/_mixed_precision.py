@@ -73,9 +73,10 @@ OUTER_STEPS = 2
 """Deflated refinements (step 2 of the module docstring) before the float64 fallback."""
 CONTRACTION = 0.1
 """A deflated refinement that does not cut the largest relative residual (first the residual of
-the low phase's basis, ``‖A Q − Q T‖ / |θ|``, then the previous check's) by this factor goes to the fallback at once: there ``η ‖A‖`` is not
-small next to the gaps between wanted and unwanted eigenvalues (e.g. ``which="SR"`` in a
-cluster of small values), and further refinements of ``Ã`` would not converge."""
+the low phase's basis, ``‖A Q − Q T‖ / |θ|``, then the previous check's) by this factor goes to
+the fallback at once: there ``η ‖A‖`` is not small next to the gaps between wanted and unwanted
+eigenvalues (e.g. ``which="SR"`` in a cluster of small values), and further refinements of
+``Ã`` would not converge."""
 
 
 class MixedResult(NamedTuple):

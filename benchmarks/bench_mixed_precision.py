@@ -10,7 +10,10 @@ median (``benchmarks/_timing.py``):
   residual check);
 * ``mixed``: float32 products to ``--low-tol``, then the deflated refinement (float32 products
   of ``Ã``, about ``2k`` float64 products, true float64 residuals included;
-  :func:`gamedyn.linalg.mixed_precision_eigs`; ``KrylovSchur(precision="mixed")``).
+  :func:`gamedyn.linalg.mixed_precision_eigs`; ``KrylovSchur(precision="mixed")``);
+* ``previous`` (with ``--previous``): the refinement this replaced, float32 products to
+  ``--low-tol``, then a float64 Krylov–Schur from the sum of those Ritz vectors, then the true
+  residuals in float64.
 
 Each variant's products are counted, and the largest relative distance of the float32 and mixed
 eigenvalues to the float64 ones printed. The operators (and their linearize traces) are built
@@ -28,6 +31,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -36,7 +40,7 @@ from _timing import interleaved, single_threaded, table
 from gamedyn.examples import EXAMPLES, train
 from gamedyn.examples import dcgan as dcgan_example
 from gamedyn.games import TorchGame
-from gamedyn.linalg import krylov_schur, mixed_precision_eigs, ritz_residuals
+from gamedyn.linalg import LOW_RESTARTS, krylov_schur, mixed_precision_eigs, ritz_residuals
 from gamedyn.spectrum import JacobianOperator
 
 
@@ -51,6 +55,13 @@ def load(args: argparse.Namespace, tmp: str) -> TorchGame:
     if path is None:
         path = train(example, args.steps, tmp, args.steps, seed=0)[-1]
     return example.load_game(path, args.batch, 12_345)
+
+
+class Previous(NamedTuple):
+    values: np.ndarray
+    residuals: np.ndarray
+    low_matvecs: int
+    high_matvecs: int
 
 
 def distance(values: np.ndarray, reference: np.ndarray) -> float:
@@ -69,6 +80,7 @@ def main() -> None:
     p.add_argument("--low-tol", type=float, default=1e-6)
     p.add_argument("--ncv", type=int, default=None)
     p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--previous", action="store_true", help="also time the previous refinement")
     args = p.parse_args()
     with single_threaded(), tempfile.TemporaryDirectory() as tmp:
         game = load(args, tmp)
@@ -97,26 +109,42 @@ def main() -> None:
                 v0=v0,
             )  # fmt: skip
 
+        def previous():
+            low = krylov_schur(op32.apply, n, k, tol=args.low_tol, ncv=args.ncv, v0=v0,
+                               return_vectors=True, max_restarts=LOW_RESTARTS)  # fmt: skip
+            start = torch.sum(low.vectors.real, dim=0) + torch.sum(low.vectors.imag, dim=0)
+            high = krylov_schur(op64.apply, n, k, tol=args.tol, ncv=args.ncv, v0=start,
+                                return_vectors=True)  # fmt: skip
+            residuals = ritz_residuals(op64.apply, high.values, high.vectors)
+            return Previous(high.values, residuals, low.matvecs, high.matvecs + len(high.values))
+
         variants = {
             "float64": checked,
             "float32": solve(op32, args.low_tol),
             "mixed": mixed,
         }
+        if args.previous:
+            variants["previous"] = previous
         timings = interleaved(variants, args.rounds, warmup=False, progress=True)
         print(table(timings, baseline="float64"))
+        low = timings["float32"]
+        for name, t in timings.items():
+            print(f"{name:8s}: vs float32-only CPU {t.cpu_min / low.cpu_min:.2f}× min, "
+                  f"{t.cpu_median / low.cpu_median:.2f}× median")  # fmt: skip
         reference = timings["float64"].result.values
         for name, t in timings.items():
             r = t.result
-            products = (
-                f"{r.low_matvecs} float32 + {r.high_matvecs} float64"
-                + (" (float64 fallback ran)" if r.fallback else "")
-                if name == "mixed"
-                else f"{r.matvecs} {name}"
-            )
+            if name == "mixed":
+                fallback = " (float64 fallback ran)" if r.fallback else ""
+                products = f"{r.low_matvecs} float32 + {r.high_matvecs} float64{fallback}"
+            elif name == "previous":
+                products = f"{r.low_matvecs} float32 + {r.high_matvecs} float64"
+            else:
+                products = f"{r.matvecs} {name}"
             print(f"{name:8s}: {products} products; eigenvalues vs float64: "
                   f"{distance(r.values, reference):.1e} relative")  # fmt: skip
         print("float64 eigenvalues:", np.array2string(reference, precision=8))
-        for name in ("float64", "mixed"):
+        for name in ("float64", "mixed", "previous")[: 3 if args.previous else 2]:
             r = timings[name].result
             worst = np.max(r.residuals / np.abs(r.values))
             print(f"{name:8s}: largest true relative residual {worst:.1e}")

@@ -16,7 +16,9 @@ rules) and calls these.
   :func:`gmres_to_tolerance`, eager, to a relative residual): the implicit solves of
   :class:`gamedyn.backends.MatrixFreeOps`.
 * Mixed precision (:func:`mixed_precision_eigs`, :class:`MixedResult`): Krylov–Schur with cheap
-  float32 products to about 1e-6, then float64 products from those vectors to ``tol``.
+  float32 products to about 1e-6, then Krylov–Schur on the deflated operator
+  ``AQQᵀ + A₃₂(I − QQᵀ)`` (float32 products, ``A Q`` in float64) to ``tol``, checked by true
+  float64 residuals: about ``2k`` float64 products in all (a float64 fallback where that fails).
 * The action of the exponential, ``e^{−sA} u``, by Arnoldi (:func:`expm_apply`).
 * :class:`NoConvergence` (a ``ValueError``): a solver stopped early; it carries the best
   estimates so far.

@@ -17,8 +17,8 @@ Fields common to both:
 * ``mode``: how ``J u`` is computed (:data:`~gamedyn.vocabulary.PRODUCT_MODES`,
   :class:`~gamedyn.spectrum.JacobianOperator`).
 * ``precision``: the dtype the products run in, ``"float64"`` or ``"float32"`` (the game must
-  compute in that dtype), ``"mixed"`` (float32 products to about 1e-6, then float64 products
-  from those vectors: float64 eigenvalues and residuals,
+  compute in that dtype), ``"mixed"`` (float32 products to about 1e-6, then a refinement with
+  float32 products and about ``2k`` float64 ones: float64 eigenvalues and true residuals,
   :func:`gamedyn.linalg.mixed_precision_eigs`; Krylov–Schur, a TorchGame), or ``None``
   (the default): the game's own dtype, except
   ``"mixed"`` for the game Jacobian of a float64 TorchGame of at least 100,000 entries with

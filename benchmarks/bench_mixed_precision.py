@@ -82,7 +82,9 @@ def main() -> None:
     p.add_argument("--ncv", type=int, default=None)
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--previous", action="store_true", help="also time the previous refinement")
-    p.add_argument("--only", default=None, help="comma-separated variants to time (default: all)")
+    p.add_argument(
+        "--only", default=None, help="comma-separated variants (default: all; first = baseline)"
+    )
     args = p.parse_args()
     with single_threaded(), tempfile.TemporaryDirectory() as tmp:
         game = load(args, tmp)
@@ -125,7 +127,7 @@ def main() -> None:
             "float32": solve(op32, args.low_tol),
             "mixed": mixed,
         }
-        if args.previous:
+        if args.previous or args.only is not None:
             variants["previous"] = previous
         if args.only is not None:
             variants = {name: variants[name] for name in args.only.split(",")}

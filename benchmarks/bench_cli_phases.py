@@ -48,7 +48,7 @@ import torch
 torch.set_num_threads(int(sys.argv[1]))
 sys.argv = sys.argv[:1] + sys.argv[2:]
 import gamedyn.cli
-from gamedyn.cli import spectrum as cli_spectrum
+from gamedyn.cli import _spectrum as cli_spectrum
 import tqdm, gamedyn.plot, gamedyn.analysis, gamedyn.checkpoints, gamedyn.games
 import gamedyn.nonnormal, gamedyn.spectrum
 marks["imports"] = clock()

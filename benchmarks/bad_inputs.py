@@ -1799,6 +1799,8 @@ def signal_cases(ckpt: Path, env: dict, moments: int) -> list[Case]:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
+                # a harness started in the background inherits SIGINT ignored: restore it
+                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
             )
             time.sleep(delay)
             proc.send_signal(sig)

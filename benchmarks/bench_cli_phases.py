@@ -44,10 +44,15 @@ import json, sys, time
 
 clock = lambda: (time.process_time(), time.time())
 marks = {}
+import gamedyn.cli  # first, as the `gamedyn` script does (gamedyn's import brings torch's)
 import torch
 torch.set_num_threads(int(sys.argv[1]))
-sys.argv = sys.argv[:1] + sys.argv[2:]
-import gamedyn.cli
+sys.argv = ["gamedyn"] + sys.argv[2:]
+try:  # what main() does first, before the command imports the rest (checkouts that have it)
+    from gamedyn._collector import freeze_imports
+    freeze_imports()
+except ImportError:
+    pass
 from gamedyn.cli import spectrum as cli_spectrum
 import tqdm, gamedyn.plot, gamedyn.analysis, gamedyn.checkpoints, gamedyn.games
 import gamedyn.nonnormal, gamedyn.spectrum
@@ -73,7 +78,7 @@ def timed_analyse(*a, **kw):
     return record
 setattr(gamedyn.analysis, entry, timed_analyse)
 
-status = gamedyn.cli.main(sys.argv[1:])
+status = gamedyn.cli.main()  # on sys.argv, as the `gamedyn` script calls it
 marks["write"] = clock()
 print("PHASES " + json.dumps({"status": status, "marks": marks}))
 """

@@ -68,6 +68,10 @@ def _one_line(err: BaseException) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` (default: ``sys.argv[1:]``) and run the command; its exit status."""
     os.environ.setdefault("MPLBACKEND", "Agg")
+    if argv is None:  # the process is this command's own: the imports out of the collector's way
+        from .._collector import freeze_imports
+
+        freeze_imports()
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exit:  # --help (0) or a one-line usage error (2)

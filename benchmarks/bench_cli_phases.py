@@ -53,7 +53,10 @@ try:  # what main() does first, before the command imports the rest (checkouts t
     freeze_imports()
 except ImportError:
     pass
-from gamedyn.cli import spectrum as cli_spectrum
+try:
+    from gamedyn.cli import _spectrum as cli_spectrum
+except ImportError:  # checkouts from before the CLI's modules were made private
+    from gamedyn.cli import spectrum as cli_spectrum
 import tqdm, gamedyn.plot, gamedyn.analysis, gamedyn.checkpoints, gamedyn.games
 import gamedyn.nonnormal, gamedyn.spectrum
 marks["imports"] = clock()

@@ -113,7 +113,7 @@ def test_spectrum_file_mistakes(ckpt, tmp_path, capsys):
 
 def test_unwritable_out_is_refused_before_any_work(ckpt, capsys, monkeypatch):
     """The output folder is checked before the game is even built."""
-    from gamedyn.cli import options
+    from gamedyn.cli import _options as options
 
     def never(*args, **kwargs):
         raise AssertionError("the game was built before --out was checked")
@@ -125,7 +125,7 @@ def test_unwritable_out_is_refused_before_any_work(ckpt, capsys, monkeypatch):
 def test_other_commands_mistakes(ckpt, mixture_checkpoints, tmp_path, capsys):
     first = str(mixture_checkpoints[0])
     pa = ["--example", "mixture-small", "--batch", "8", "--out", str(tmp_path)]
-    _fail(["path-angle", first, ckpt, *pa, "--num", "1"], capsys, "--num", "at least 2")
+    _fail(["path-angle", first, ckpt, *pa, "--num", "1"], capsys, "--num", ">= 2")
     _fail(["path-angle", ckpt, ckpt, *pa], capsys, "same point")
     _fail(["path-angle", first, "missing.pt", *pa], capsys, "missing.pt")
     _fail(["figures", "--only", "nope", "--out", str(tmp_path)], capsys, "unknown figure", "nope")

@@ -13,18 +13,17 @@ from pathlib import Path
 from typing import Any
 
 from .. import _validate
+from .._atomic import output_directory
 from ..methods import METHODS, OPTIMISERS, build, method_parameters
 from ..vocabulary import DEFAULT_PRODUCT_MODE, INTERVALS, KRYLOV_WHICH, PRODUCT_MODES, SOLVERS
-from . import arguments as a
-from .options import (
+from . import _arguments as a
+from ._options import (
     add_checkpoint_files,
     add_model_arguments,
     checkpoint_source,
     gan_source,
     load_games,
 )
-
-__all__ = ["add_parser", "run", "method_of"]
 
 # flag: (help, type, choices or action, default); options not given stay None until filled
 FLAGS: dict[str, tuple[str, Any, Any]] = {
@@ -158,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--ncv {args.ncv} must be at least --k + 2 = {args.k + 2}")
     if args.method not in OPTIMISERS:
         method_of(args)  # a method that refuses its hyperparameters says so now
-    out = a.output_directory(args.out)
+    out = output_directory(args.out)
     launch = init_from_environment(args.device, args.timeout)
     if launch is None:
         return _run(args, out, rank=0)

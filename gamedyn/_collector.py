@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 __all__ = ["paused", "freeze_imports"]
 
@@ -31,9 +31,11 @@ def paused() -> Iterator[None]:
             gc.enable()
 
 
-def freeze_imports() -> None:
-    """Every object alive now (modules, classes, functions: what the imports made) is left out
-    of every later collection (``gc.freeze``; nothing is freed or changed). For a process that
-    runs one gamedyn command, called once at its start: a later full collection then scans the
-    command's own objects only."""
-    gc.freeze()
+def freeze_imports(argv: Sequence[str] | None = None) -> None:
+    """Where ``argv`` is ``None`` — ``gamedyn.cli.main()`` run as the process's command (the
+    ``gamedyn`` script, ``python -m gamedyn``) — every object alive now (modules, classes,
+    functions: what the imports made) is left out of every later collection (``gc.freeze``;
+    nothing is freed or changed), so that a later full collection scans the command's own
+    objects only. With arguments given (``main([...])`` from a program or a test): nothing."""
+    if argv is None:
+        gc.freeze()

@@ -1,11 +1,13 @@
 """Benchmark: where the CPU time of ``gamedyn spectrum CKPT --example digits --k 6`` goes.
 
 Each round starts a fresh Python process (the fixed costs are what a cold start pays) that runs
-the command's own code, :func:`gamedyn.cli.main`, with its steps timed in place in CPU time
-(``time.process_time``, which includes the interpreter's start) and wall time:
+the command's own code as the ``gamedyn`` script does (``gamedyn.cli`` imported first, then
+``gamedyn.cli.main()`` on ``sys.argv``, the imports frozen out of the garbage collector's way
+first where the checkout does that: ``gamedyn/_collector.py``), with its steps timed in place
+in CPU time (``time.process_time``, which includes the interpreter's start) and wall time:
 
 * ``imports``: the interpreter's start, ``gamedyn.cli`` and what ``gamedyn spectrum`` imports
-  before it loads anything;
+  (matplotlib for the figures included);
 * ``parse``: the options parsed and checked, the method built;
 * ``load``: the checkpoint loaded into a game (:func:`gamedyn.checkpoints.load_torch_games`);
 * ``first field``: the first ``game.field(z0)`` (whatever a first product imports or traces);

@@ -29,11 +29,14 @@ Example:
   (0.95817535, True)
 """
 
-# The subpackages load with ``import gamedyn`` (attributes, not names of ``__all__``).
-from . import analysis, games, linalg, methods, nonnormal, regions, spectrum  # noqa: F401
-from ._landscape import PathAngle, path_angle
-from ._trajectory import contraction_rate, run
-from .spectrum import spectral_radius
+from ._collector import paused as _paused
+
+with _paused():  # torch's and scipy's imports without the cyclic collector (gamedyn._collector)
+    # The subpackages load with ``import gamedyn`` (attributes, not names of ``__all__``).
+    from . import analysis, games, linalg, methods, nonnormal, regions, spectrum  # noqa: F401
+    from ._landscape import PathAngle, path_angle
+    from ._trajectory import contraction_rate, run
+    from .spectrum import spectral_radius
 
 __version__ = "0.1.0"
 

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+from .. import _collector
 from . import _examples, _figures, _path_angle, _report, _spectrum
 from ._arguments import positive_int
 
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` (default: ``sys.argv[1:]``) and run the command; its exit status."""
     os.environ.setdefault("MPLBACKEND", "Agg")
+    _collector.freeze_imports(argv)  # argv None: the command's own process (gamedyn._collector)
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exit:  # --help (0) or a one-line usage error (2)

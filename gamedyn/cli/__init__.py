@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from .. import _collector
-from . import _examples, _figures, _path_angle, _report, _spectrum
 from ._arguments import positive_int
 
 __all__ = ["build_parser", "main", "USER_ERRORS"]
@@ -27,8 +26,7 @@ USER_ERRORS = (ValueError, TypeError, OSError, MemoryError, FloatingPointError)
 
 
 class _Parser(argparse.ArgumentParser):
-    """An argparse parser whose errors are one line, ``gamedyn <command>: error: ...``, exit 2
-    (``--help`` shows the usage)."""
+    """A parser whose errors are one line, ``gamedyn <command>: error: ...``, exit 2."""
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {' '.join(message.split())}\n")
@@ -36,6 +34,8 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``gamedyn`` parser with every command registered."""
+    with _collector.paused():  # the commands import torch (gamedyn._collector)
+        from . import _examples, _figures, _path_angle, _report, _spectrum
     parser = _Parser(
         prog="gamedyn", description="Numerical analysis of smooth two-player game dynamics."
     )
@@ -50,11 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` (default: ``sys.argv[1:]``) and run the command; its exit status."""
     os.environ.setdefault("MPLBACKEND", "Agg")
-    _collector.freeze_imports(argv)  # argv None: the command's own process (gamedyn._collector)
-    try:
-        args = build_parser().parse_args(argv)
+    try:  # an interrupt from the first import on: one line, no traceback
+        parser = build_parser()
+        _collector.freeze_imports(argv)  # argv None: the command's own process
+        args = parser.parse_args(argv)
     except SystemExit as exit:  # --help (0) or a one-line usage error (2)
         return int(exit.code or 0)
+    except KeyboardInterrupt:
+        return _interrupted("gamedyn")
     try:
         from .._threads import set_threads
 
@@ -70,5 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"gamedyn {args.command}: error: {line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"gamedyn {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return _interrupted(f"gamedyn {args.command}")
+
+
+def _interrupted(prog: str) -> int:
+    print(f"{prog}: interrupted", file=sys.stderr)
+    return 130

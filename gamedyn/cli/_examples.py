@@ -41,15 +41,9 @@ def run(args: argparse.Namespace) -> int:
     if "monitor_every" in a.fill_defaults(args, OPTIONS) and args.monitor is None:
         raise ValueError("--monitor-every needs --monitor LOG_DIR")
     out = output_directory(Path(output_directory(args.out)) / args.example)
-    names = ("batch", "lr", "seed", "monitor", "monitor_every")
+    options = {n: getattr(args, n) for n in ("batch", "lr", "seed", "monitor", "monitor_every")}
     paths = train(
-        args.example,
-        args.steps,
-        out,
-        args.save_every,
-        suffix="." + args.format,
-        **{n: getattr(args, n) for n in names},
+        args.example, args.steps, out, args.save_every, suffix=f".{args.format}", **options
     )
-    for path in paths:
-        print(path)
+    print("\n".join(map(str, paths)))
     return 0

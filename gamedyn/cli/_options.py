@@ -103,13 +103,11 @@ def _game_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def build_game(args: argparse.Namespace, checkpoint: str | None = None) -> Any:
     """The checkpoint's game on the fixed batch of ``--seed``."""
-    source = gan_source(args, checkpoint)
-    return source.game(batch=args.batch, seed=args.seed, **_game_options(args))
+    options = dict(batch=args.batch, seed=args.seed)
+    return gan_source(args, checkpoint).game(**options, **_game_options(args))
 
 
 def load_games(args: argparse.Namespace) -> tuple[Any, list[Any]]:
     """The game to analyse and its per-batch games (:meth:`GANSource.games`)."""
-    source = gan_source(args)
-    return source.games(
-        batch=args.batch, batches=args.batches, seed=args.seed, **_game_options(args)
-    )
+    options = dict(batch=args.batch, batches=args.batches, seed=args.seed)
+    return gan_source(args).games(**options, **_game_options(args))

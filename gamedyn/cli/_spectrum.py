@@ -78,10 +78,8 @@ NON_NORMAL += ("rotation", "conditioning")  # NonNormal's fields, in order
 NEEDS = {  # option: (what it needs, whether the arguments have it)
     "spread": ("--batches B with B >= 2", lambda a: a.batches >= 2),
     **{n: ("--spread", lambda a: a.spread) for n in ("confidence", "interval", "precision")},
-    **{
-        f"pseudospectrum_{n}": ("--pseudospectrum", lambda a: a.pseudospectrum)
-        for n in ("basis", "grid")
-    },
+    "pseudospectrum_basis": ("--pseudospectrum", lambda a: a.pseudospectrum),
+    "pseudospectrum_grid": ("--pseudospectrum", lambda a: a.pseudospectrum),
     "dt": ("--transient", lambda a: a.transient is not None),
     "blocks": ("--k >= 2", lambda a: a.k >= 2),
     "timeout": ("torchrun (WORLD_SIZE set)", lambda a: "WORLD_SIZE" in os.environ),

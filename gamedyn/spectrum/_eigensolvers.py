@@ -84,8 +84,8 @@ MIXED_MIN_SIZE = 100_000
 """``precision=None`` runs ``"mixed"`` on float64 TorchGames of at least this many entries
 (the game Jacobian, ``which="LM"``, Krylov–Schur): where a float64 product costs several float32
 ones (``benchmarks/bench_mixed_precision.py``: float64 ``J u`` 6.0× float32 in CPU time on the
-1.7 M DCGAN; mixed 0.64× the float64 solve's CPU time on the 538 k DCGAN; on the 19,362-parameter
-digits DCGAN it saved 13–25 % of the solve, which a second operator's build eats in part)."""
+1.7 M DCGAN; mixed 0.38× the float64 solve's CPU time on the 538 k DCGAN; on the 19,362-parameter
+digits DCGAN it saved 18–30 % of the solve, which a second operator's build eats in part)."""
 
 
 class TopEigenvalues(NamedTuple):

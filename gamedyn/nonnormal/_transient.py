@@ -12,10 +12,14 @@ For the game Jacobian itself (``method=None``) the dynamics is the gradient flow
 ``e^{−dt J}``: :func:`transient_growth` gives ``‖e^{−t·dt·J}‖`` at ``t = 0 … steps``.
 
 * :func:`transient_growth`: dense (powers by repeated products, norms by LAPACK), or
-  matrix-free: Lanczos on ``(Tᵗ)ᵀ Tᵗ`` with ``t`` products of ``T`` and ``t`` of ``Tᵀ`` per
-  step (the ``JacobianOperator``'s ``apply`` and ``apply_transpose``), warm-started from the
-  previous ``t``'s worst direction; for the flow, ``e^{−t·dt·J} u`` is one Krylov exponential
-  (:func:`gamedyn.linalg.expm_apply`, Arnoldi from ``u``), whatever ``t``.
+  matrix-free: Rayleigh–Ritz for ``(Tᵗ)ᵀ Tᵗ`` on one subspace carried along ``t``
+  (:func:`power_norms`: the images ``Tᵗ Q`` advanced by one product per kept vector, residual
+  expansions at ``2t`` products each, the last worst directions kept to extrapolate the next),
+  with the ``JacobianOperator``'s ``apply`` and ``apply_transpose``; for the flow,
+  ``e^{−t·dt·J} u`` for a window of ``t`` from one Krylov basis of ``J`` and
+  ``e^{−t·dt·Jᵀ} w`` by one Krylov exponential (:func:`gamedyn.linalg.expm_apply`), whatever
+  ``t``. Each value is ``‖Tᵗ v‖`` for a unit ``v``: a lower bound on ``‖Tᵗ‖``, found to about
+  ``tol`` relative.
 * :func:`worst_direction`: the peak ``t* = argmax ‖Tᵗ‖``, its amplification and the unit
   initial direction (right singular vector) that attains it; :func:`amplification_run` runs the
   method's own step from that direction and measures what it does.
@@ -347,10 +351,13 @@ def transient_growth(
     ``T`` is ``method``'s operator Jacobian at the state built from ``z`` (``z=None``: the
     game's default point); with ``method=None``, the linearised gradient flow's map
     ``e^{−dt·J}`` (so entry ``t`` is ``‖e^{−t·dt·J}‖``). ``matrix_free=None`` chooses dense up to
-    :data:`~gamedyn.spectrum.DENSE_LIMIT` unknowns; matrix-free runs Lanczos on
-    ``(Tᵗ)ᵀTᵗ`` with products of a :class:`~gamedyn.spectrum.JacobianOperator`
-    (``mode``), to relative accuracy ``tol`` (:func:`power_norms`): ``steps (steps + 1)`` times
-    the Lanczos steps per ``t`` in products, so keep ``steps`` modest at scale.
+    :data:`~gamedyn.spectrum.DENSE_LIMIT` unknowns; matrix-free estimates each ``‖Tᵗ‖`` by
+    Rayleigh–Ritz for ``(Tᵗ)ᵀTᵗ`` on one subspace carried along ``t``, with products of a
+    :class:`~gamedyn.spectrum.JacobianOperator` (``mode``), to relative accuracy about
+    ``tol`` (:func:`power_norms`; each value a lower bound on ``‖Tᵗ‖``): a few products per
+    kept vector and ``2t`` per expansion at each ``t`` (measured in
+    ``docs/benchmarks_performance.md``), still growing like ``steps²`` at worst, so keep
+    ``steps`` modest at scale.
 
     Returns:
       A float array of ``steps + 1`` norms, entry 0 equal to 1.
@@ -395,7 +402,7 @@ def worst_direction(
 ) -> WorstDirection:
     """The peak of :func:`transient_growth` over ``t ≤ steps`` and the direction attaining it.
 
-    Dense: the leading right singular vector of ``T^{t*}`` (LAPACK); matrix-free: the Lanczos
+    Dense: the leading right singular vector of ``T^{t*}`` (LAPACK); matrix-free: the Ritz
     vector of :func:`power_norms`. The sign is fixed so that the largest entry is positive.
     """
     steps = _validate.integer_at_least("steps", steps, 0)
@@ -460,7 +467,7 @@ def _bounded_steps(steps: int, dense: bool) -> None:
             "steps",
             steps,
             _validate.MAX_MATRIX_FREE_POWERS,
-            "matrix-free, Lanczos at every step: its products grow with steps²",
+            "matrix-free, a norm estimate at every step (2t products an expansion)",
         )
 
 

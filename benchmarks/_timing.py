@@ -68,9 +68,11 @@ def interleaved(
     warmup: bool = True,
     sync: Callable[[], None] | None = None,
     progress: bool = False,
+    before: Callable[[], None] | None = None,
 ) -> dict[str, Timing]:
     """Each variant once per round, in an order rotated by one each round (one warm-up call of
-    each first, untimed, when ``warmup``)."""
+    each first, untimed, when ``warmup``); ``before()``, untimed, ahead of every timed call (a
+    barrier of the processes, a cache cleared)."""
     names = list(variants)
     timings = {name: Timing() for name in names}
     if warmup:
@@ -79,6 +81,8 @@ def interleaved(
     for r in range(rounds):
         order = names[r % len(names) :] + names[: r % len(names)]
         for name in order:
+            if before is not None:
+                before()
             cpu, wall, result = timed(variants[name], sync)
             timings[name].cpu.append(cpu)
             timings[name].wall.append(wall)

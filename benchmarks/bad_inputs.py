@@ -1191,12 +1191,12 @@ _DELETE = object()
 
 
 def _bn_state(value: Any) -> Any:
-    from gamedyn import checkpoints
+    from gamedyn.checkpoints._loading import load_into  # the strict load behind load_gan
 
     module = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
     state = dict(module.state_dict())
     state["1.num_batches_tracked"] = value
-    return checkpoints.load_into(module, state)
+    return load_into(module, state)
 
 
 def _sigmoid_game(d: nn.Module, loss: str = "non-saturating") -> Any:
@@ -1799,6 +1799,8 @@ def signal_cases(ckpt: Path, env: dict, moments: int) -> list[Case]:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
+                # a harness started in the background inherits SIGINT ignored: restore it
+                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
             )
             time.sleep(delay)
             proc.send_signal(sig)

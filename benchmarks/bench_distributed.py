@@ -4,30 +4,34 @@ The game is the :class:`~gamedyn.games.DistributedAveragedGame` of ``--batches``
 batches (``--batch`` samples each) of a bundled example GAN (``--example``, default the digits
 DCGAN, 19,362 parameters; untrained players — the cost does not depend on the weights), split
 over ``W`` processes launched by ``torchrun --standalone`` for each ``W`` of ``--world-sizes``
-(one thread per process: ``torch.set_num_threads(1)``, so ``W`` processes use ``W`` cores). In
-each run, after a warm-up, rank 0 reports (best of ``--repeat`` timings of ``--products``
-products each, every rank starting together after a barrier; the world sizes are launched in
-turn ``--rounds`` times and the best of each timing kept, for a shared machine):
+(one thread per process: ``torch.set_num_threads(1)``, so ``W`` processes use ``W`` cores).
+Honest timings (``benchmarks/_timing.py``): in each launch the compared variants are interleaved,
+their order rotated each round, ``--repeat`` rounds after a warm-up, every rank starting each
+timed call together after a barrier (untimed); each timed call is ``--products`` products; rank
+0 reports per product its CPU time (``time.process_time``: the work of one process, which other
+jobs on a shared machine do not inflate) and wall time. The world sizes are launched in turn,
+their order rotated each of ``--rounds`` rounds, and min and median are taken over every timed
+call of every launch:
 
 1. ``J u`` (reverse mode, the default: one all-reduce of ``n`` floats per product), ``Jᵀ u``
-   and ``J u`` in forward mode (two all-reduces: the field's value and the tangent), in ms per
-   product; the speed-up against ``W = 1`` measured in the same invocation; and the CPU time
-   of one process per reverse-mode product (``time.process_time``: the work each process
-   does, which other jobs on a shared machine do not inflate).
+   and ``J u`` in forward mode (two all-reduces: the field's value and the tangent), with a
+   bare all-reduce and a bare broadcast of ``n`` floats, interleaved, in ms per product (CPU
+   and wall, min and median); the wall-time speed-up against ``W = 1`` (min over min).
 2. The all-reduce share of a reverse-mode product: the host time spent inside the all-reduce
    (``game.comm.seconds``; gloo blocks, so this is exact on CPU; waits for a slower rank
-   included) over the product's time; and a bare all-reduce of ``n`` floats after a barrier
-   (the transfer alone), and a bare broadcast of ``n`` floats (what the rank-0 scheme of 3.
-   adds to every product).
+   included) over the product's time (its own loop of ``--products`` products, after the
+   interleaved rounds); the bare all-reduce and broadcast of 1. are the transfer alone and what
+   the rank-0 scheme of 3. adds to every product.
 3. The Krylov solver replicated (every rank runs :func:`~gamedyn.linalg.krylov_schur`
    on the same all-reduced products; no other communication) against rank 0 alone with
    broadcasts (rank 0 runs the solver and broadcasts each vector to the others before the
-   product): ms per product of the same fixed work (``k = 4``, ``ncv = 20``, one restart).
+   product): ms per product of the same fixed work (``k = 4``, ``ncv = 20``, one restart), the
+   two schemes interleaved as in 1.
 4. The memory the reverse mode's retained graph holds on each process (it holds every local
    batch's graph, so it falls as ``1/W``).
 
 Run:
-  python benchmarks/bench_distributed.py                          # W = 1, 2; digits; CPU
+  python benchmarks/bench_distributed.py --rounds 3               # W = 1, 2; digits; CPU
   python benchmarks/bench_distributed.py --example mixture        # a smaller model (2,003)
   python benchmarks/bench_distributed.py --device cuda --world-sizes 1 2 4 8   # one GPU each
 """
@@ -37,6 +41,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,6 +50,7 @@ from pathlib import Path
 
 import torch
 import torch.distributed as dist
+from _timing import interleaved
 
 from gamedyn.checkpoints import import_factory
 from gamedyn.examples import EXAMPLES
@@ -91,26 +97,20 @@ def build(args: argparse.Namespace) -> DistributedAveragedGame:
     return DistributedAveragedGame(games)
 
 
-def timed(run, args: argparse.Namespace, device: torch.device) -> float:
-    """Seconds per call of ``run()``: best of ``repeat`` rounds of ``products`` calls, every
-    rank starting each round together."""
-    run()
-    best = float("inf")
-    for _ in range(args.repeat):
-        dist.barrier()
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-        start = time.perf_counter()
-        for _ in range(args.products):
-            run()
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-        best = min(best, (time.perf_counter() - start) / args.products)
-    return best
+def per_product(variants: dict, args: argparse.Namespace, device: torch.device, count: dict):
+    """``{name: {"cpu": [...], "wall": [...]}}``: seconds per product of each variant, interleaved
+    (:func:`_timing.interleaved`), every rank starting each timed call after a barrier."""
+    sync = (lambda: torch.cuda.synchronize(device)) if device.type == "cuda" else None
+    timings = interleaved(variants, args.repeat, sync=sync, before=dist.barrier)
+    return {
+        name: {"cpu": [c / count[name] for c in t.cpu], "wall": [w / count[name] for w in t.wall]}
+        for name, t in timings.items()
+    }
 
 
-def krylov_per_product(op: JacobianOperator, rank_zero: bool) -> float:
-    """Seconds per product of a fixed Krylov–Schur run (k = 4, ncv = 20, one restart)."""
+def krylov_run(op: JacobianOperator, rank_zero: bool) -> int:
+    """A fixed Krylov–Schur run (k = 4, ncv = 20, one restart), replicated or on rank 0 with
+    broadcasts; the number of products."""
     n, device, dtype = op.shape[0], op.device, torch.float64
     flag = torch.zeros(1, dtype=dtype, device=device)
     rank = dist.get_rank()
@@ -126,8 +126,6 @@ def krylov_per_product(op: JacobianOperator, rank_zero: bool) -> float:
         dist.broadcast(u, 0)
         return replicated(u)
 
-    dist.barrier()
-    start = time.perf_counter()
     if rank_zero and rank != 0:  # serve rank 0's products until it says stop
         u = torch.empty(n, dtype=dtype, device=device)
         while True:
@@ -152,8 +150,7 @@ def krylov_per_product(op: JacobianOperator, rank_zero: bool) -> float:
         if rank_zero:
             flag.fill_(0.0)
             dist.broadcast(flag, 0)
-    seconds = time.perf_counter() - start
-    return seconds / products[0]
+    return products[0]
 
 
 def worker(args: argparse.Namespace) -> None:
@@ -170,24 +167,33 @@ def worker(args: argparse.Namespace) -> None:
     forward = JacobianOperator(game, mode="forward")
     result = {"world_size": game.world_size, "backend": game.backend, "n": n}
     result["batches_per_rank"] = len(game.games)
-    result["ju_reverse"] = timed(lambda: reverse.apply(u), args, device)
+    buffer = u.clone()
+    p = args.products
+    variants = {
+        "ju_reverse": lambda: [reverse.apply(u) for _ in range(p)],
+        "jtu": lambda: [reverse.apply_transpose(u) for _ in range(p)],
+        "ju_forward": lambda: [forward.apply(u) for _ in range(p)],
+        "bare_all_reduce": lambda: [dist.all_reduce(buffer) for _ in range(p)],
+        "bare_broadcast": lambda: [dist.broadcast(buffer, 0) for _ in range(p)],
+    }
+    timings = per_product(variants, args, device, dict.fromkeys(variants, p))
     result["retained_bytes"] = reverse.retained_bytes
     comm.reset()
     dist.barrier()
-    start, cpu = time.perf_counter(), time.process_time()
-    for _ in range(args.products):
+    start = time.perf_counter()
+    for _ in range(p):
         reverse.apply(u)
     elapsed = time.perf_counter() - start
-    result["ju_reverse_cpu"] = (time.process_time() - cpu) / args.products
     result["all_reduce_share"] = comm.seconds / elapsed
-    result["all_reduces_per_product"] = comm.calls / args.products
-    result["jtu"] = timed(lambda: reverse.apply_transpose(u), args, device)
-    result["ju_forward"] = timed(lambda: forward.apply(u), args, device)
-    buffer = u.clone()
-    result["bare_all_reduce"] = timed(lambda: dist.all_reduce(buffer), args, device)
-    result["bare_broadcast"] = timed(lambda: dist.broadcast(buffer, 0), args, device)
-    result["krylov_replicated"] = krylov_per_product(reverse, rank_zero=False)
-    result["krylov_rank0"] = krylov_per_product(reverse, rank_zero=True)
+    result["all_reduces_per_product"] = comm.calls / p
+    count = {"krylov_replicated": krylov_run(reverse, False)}  # the fixed work's products
+    count["krylov_rank0"] = count["krylov_replicated"]
+    krylov = {
+        "krylov_replicated": lambda: krylov_run(reverse, rank_zero=False),
+        "krylov_rank0": lambda: krylov_run(reverse, rank_zero=True),
+    }
+    timings.update(per_product(krylov, args, device, count))
+    result["timings"] = timings
     if game.rank == 0:
         Path(args.result).write_text(json.dumps(result))
     if launch.owned:
@@ -198,10 +204,11 @@ def main() -> None:
     args = parse()
     if "WORLD_SIZE" in os.environ:
         return worker(args)
-    best: dict[int, dict] = {}
+    rows: dict[int, dict] = {}
+    worlds = list(args.world_sizes)
     with tempfile.TemporaryDirectory() as tmp:
-        for _ in range(args.rounds):  # alternated, so that a noisy spell hits every size
-            for world in args.world_sizes:
+        for r in range(args.rounds):  # rotated, so that a noisy spell hits every size
+            for world in worlds[r % len(worlds) :] + worlds[: r % len(worlds)]:
                 out = Path(tmp) / f"w{world}.json"
                 command = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
                 command += ["--nproc-per-node", str(world), __file__, *sys.argv[1:]]
@@ -209,36 +216,50 @@ def main() -> None:
                 env = os.environ | {"OMP_NUM_THREADS": "1"}
                 subprocess.run(command, check=True, env=env, stderr=subprocess.DEVNULL)
                 row = json.loads(out.read_text())
-                if world in best:  # the fastest of each timing over the rounds
-                    for key, value in row.items():
-                        if isinstance(value, float) and key != "all_reduce_share":
-                            row[key] = min(value, best[world][key])
-                    if row["ju_reverse"] > best[world]["ju_reverse"]:
-                        row["all_reduce_share"] = best[world]["all_reduce_share"]
-                best[world] = row
-    rows = [best[world] for world in args.world_sizes]
-    base = rows[0]
+                if world not in rows:
+                    rows[world] = row | {"all_reduce_share": [row["all_reduce_share"]]}
+                    continue
+                rows[world]["all_reduce_share"].append(row["all_reduce_share"])
+                for name, t in row["timings"].items():  # every timed call of every launch
+                    for clock in ("cpu", "wall"):
+                        rows[world]["timings"][name][clock] += t[clock]
+    base = rows[worlds[0]]
     print(
         f"{args.example}: n = {base['n']:,} parameters, {args.batches} batches of {args.batch}, "
-        f"{args.dtype}, {args.device}, backend {base['backend']}, 1 thread per process"
+        f"{args.dtype}, {args.device}, backend {base['backend']}, 1 thread per process; "
+        f"{args.rounds} launches × {args.repeat} interleaved rounds of {args.products} products"
     )
-    head = (
-        "processes | batches/process | J u reverse ms (speed-up) | CPU ms/process | "
-        "all-reduce share | bare "
-        "all-reduce, broadcast ms | Jᵀ u ms | J u forward ms | Krylov ms/product: replicated, "
-        "rank 0 | retained graph MiB/process"
-    )
-    print(head)
-    for r in rows:
+    print("ms per product (rank 0): CPU min / median, wall min / median; speed-up: wall min")
+
+    def cell(t: dict) -> str:
+        cpu, wall = t["cpu"], t["wall"]
+        return (
+            f"{1e3 * min(cpu):.2f} / {1e3 * statistics.median(cpu):.2f}, "
+            f"{1e3 * min(wall):.2f} / {1e3 * statistics.median(wall):.2f}"
+        )
+
+    names = {
+        "ju_reverse": "J u reverse",
+        "jtu": "Jᵀ u",
+        "ju_forward": "J u forward",
+        "bare_all_reduce": "bare all-reduce",
+        "bare_broadcast": "bare broadcast",
+        "krylov_replicated": "Krylov replicated",
+        "krylov_rank0": "Krylov rank 0 + broadcasts",
+    }
+    for world in worlds:
+        r = rows[world]
+        print(f"\n{world} process(es), {r['batches_per_rank']} batches per process")
+        for key, label in names.items():
+            t = r["timings"][key]
+            speed = min(base["timings"][key]["wall"]) / min(t["wall"])
+            print(f"  {label:27s} {cell(t):32s} speed-up {speed:.2f}×")
+        share = r["all_reduce_share"]
         print(
-            f"{r['world_size']} | {r['batches_per_rank']} | {1e3 * r['ju_reverse']:.1f} "
-            f"({base['ju_reverse'] / r['ju_reverse']:.2f}×) | {1e3 * r['ju_reverse_cpu']:.1f} | "
-            f"{100 * r['all_reduce_share']:.1f} % "
-            f"({r['all_reduces_per_product']:.0f} per product) | "
-            f"{1e3 * r['bare_all_reduce']:.3f}, {1e3 * r['bare_broadcast']:.3f} | "
-            f"{1e3 * r['jtu']:.1f} | "
-            f"{1e3 * r['ju_forward']:.1f} | {1e3 * r['krylov_replicated']:.1f}, "
-            f"{1e3 * r['krylov_rank0']:.1f} | {(r['retained_bytes'] or 0) / 2**20:.0f}"
+            f"  all-reduce share of a J u: {100 * min(share):.1f} / "
+            f"{100 * statistics.median(share):.1f} % (min / median over launches; "
+            f"{r['all_reduces_per_product']:.0f} per product); retained graph "
+            f"{(r['retained_bytes'] or 0) / 2**20:.0f} MiB per process"
         )
 
 

@@ -10,8 +10,11 @@ the ratios are CPU time over the plain gradient's (min over min, median over med
 
 * ``plain``: one training-style autograd evaluation of both players' gradients
   (:func:`bench_matrix_free.plain_gradients`): the baseline of every ratio;
-* ``field``: ``TorchGame.field`` (the lean field, bit-identical to the next one), and
-  ``TorchGame._field_both_losses`` (both losses pulled back through one discriminator graph);
+* ``field``: ``TorchGame.field`` (the lean field: outside torch.func transforms a training
+  step's two backward passes on one graph), ``TorchGame._field_both_losses`` (both losses
+  pulled back through one discriminator graph), and ``field (all pullbacks)``: the lean field's
+  torch.func structure run by plain autograd with every pullback computing every gradient (the
+  field before issue 26's "products at the floor"), all three bit-identical;
 * ``J u`` by ``JacobianOperator`` in each product mode (``reverse``, ``forward``,
   ``linearize``; the linearize trace and the reverse graph are built before timing), ``Jᵀ u``.
 
@@ -32,8 +35,29 @@ import torch
 from _timing import Timing, interleaved
 from bench_matrix_free import plain_gradients
 
-from gamedyn.games import TorchGame
+from gamedyn.games import TorchGame, discriminator_loss, generator_loss
+from gamedyn.games._torch_game import _pullback
 from gamedyn.spectrum import JacobianOperator
+
+
+def all_pullbacks(game: TorchGame, z: torch.Tensor) -> torch.Tensor:
+    """The lean field as its torch.func pullbacks, each pull computing every gradient."""
+    vjp = _pullback(z)
+    x, y = game.split(z)
+    fake, pull_g = vjp(game.fake, x)
+    real_logits, pull_real = vjp(lambda w: game.discriminator(w, game.real), y)
+    fake_logits, pull_fake = vjp(game.discriminator, y, fake)
+
+    def losses(real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return discriminator_loss(game.loss, real, fake), generator_loss(game.loss, fake)
+
+    (l_d, _), pull_losses = vjp(losses, real_logits, fake_logits)
+    one, zero = torch.ones_like(l_d), torch.zeros_like(l_d)
+    real_bar, fake_bar_d = pull_losses((one, zero))
+    _, fake_bar_g = pull_losses((zero, one))
+    grad_y = pull_real(real_bar)[0] + pull_fake(fake_bar_d)[0]
+    (grad_x,) = pull_g(pull_fake(fake_bar_g)[1])
+    return torch.cat([grad_x, grad_y])
 
 
 def measure(game: TorchGame, plain: Callable[[], object], repeat: int) -> dict[str, Timing]:
@@ -44,7 +68,9 @@ def measure(game: TorchGame, plain: Callable[[], object], repeat: int) -> dict[s
         "plain": plain,
         "field (lean)": lambda: game.field(z),
         "field (both losses)": lambda: game._field_both_losses(z),
+        "field (all pullbacks)": lambda: all_pullbacks(game, z),
     }
+    assert torch.equal(all_pullbacks(game, z), game.field(z))
     u = torch.randn(game.n, dtype=z.dtype, generator=torch.Generator().manual_seed(0))
     for mode in ("reverse", "forward", "linearize"):
         op = JacobianOperator(game, mode=mode)
@@ -85,7 +111,7 @@ def main() -> None:
             )
             for label, t in times.items():
                 print(
-                    f"  {label:20s} CPU min {t.cpu_min * 1e3:9.2f} ms "
+                    f"  {label:22s} CPU min {t.cpu_min * 1e3:9.2f} ms "
                     f"({t.cpu_min / plain.cpu_min:5.2f} ×), median {t.cpu_median * 1e3:9.2f} ms "
                     f"({t.cpu_median / plain.cpu_median:5.2f} ×); wall min "
                     f"{t.wall_min * 1e3:9.2f} ms, median {t.wall_median * 1e3:9.2f} ms"

@@ -29,11 +29,38 @@ Example:
   (0.95817535, True)
 """
 
-# The subpackages load with ``import gamedyn`` (attributes, not names of ``__all__``).
-from . import analysis, games, linalg, methods, nonnormal, regions, spectrum  # noqa: F401
-from ._landscape import PathAngle, path_angle
-from ._trajectory import contraction_rate, run
-from .spectrum import spectral_radius
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._collector import paused as _paused
+
+if TYPE_CHECKING:  # what the lazy attributes below are, for readers and type checkers
+    from . import analysis, games, linalg, methods, nonnormal, regions, spectrum  # noqa: F401
+    from ._landscape import PathAngle, path_angle
+    from ._trajectory import contraction_rate, run
+    from .spectrum import spectral_radius
+
+# ``import gamedyn`` is light (the command line answers an interrupt from its first moment); the
+# subpackages and the names below load on first use, as ``gamedyn.games`` or ``from gamedyn
+# import run``, with torch's and scipy's imports run without the cyclic collector.
+_SUBPACKAGES = ("analysis", "games", "linalg", "methods", "nonnormal", "regions", "spectrum")
+_NAMES = {"PathAngle": "_landscape", "path_angle": "_landscape", "contraction_rate": "_trajectory"}
+_NAMES |= {"run": "_trajectory", "spectral_radius": "spectrum"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _SUBPACKAGES and name not in _NAMES:
+        raise AttributeError(f"module 'gamedyn' has no attribute {name!r}")
+    with _paused():
+        module = importlib.import_module(f".{_NAMES.get(name, name)}", __name__)
+    value = module if name in _SUBPACKAGES else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_SUBPACKAGES, *_NAMES})
+
 
 __version__ = "0.1.0"
 

@@ -16,6 +16,7 @@ import secrets
 import shutil
 import stat
 import sys
+import tempfile
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -34,6 +35,7 @@ __all__ = [
     "tag_png",
     "png_text",
     "RUN_KEY",
+    "output_directory",
 ]
 
 
@@ -308,3 +310,21 @@ def png_text(path: str | Path) -> dict[str, str]:
 
 
 _PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def output_directory(path: str | Path, option: str = "--out") -> Path:
+    """``path`` as a directory that exists (created if needed) and can be written, or a
+    ``ValueError`` naming the option and the path (an empty one, ``''``, is refused: it would be
+    the current directory)."""
+    if not str(path).strip():
+        raise ValueError(f"{option} {str(path)!r} is empty: give a directory")
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{option} {str(path)!r} is a file, not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as err:
+        raise ValueError(f"{option} {str(path)!r} is not writable: {err.strerror}") from None
+    return path

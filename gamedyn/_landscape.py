@@ -27,7 +27,7 @@ import torch
 from . import _validate
 from .games._base import Game
 
-__all__ = ["PathAngle", "path_angle"]
+__all__ = ["PathAngle", "path_angle", "path_angle_record"]
 
 
 class PathAngle(NamedTuple):
@@ -74,6 +74,19 @@ def path_angle(game: Game, z0: Any, z1: Any, alpha: Any = None, *, num: int = 10
         cosine_y=_cosine(vy, dy),
         norm=torch.linalg.vector_norm(fields, dim=1).cpu().numpy(),
     )
+
+
+def path_angle_record(game0: Any, game1: Any, result: PathAngle, **settings: Any) -> dict:
+    """The JSON record of :func:`path_angle` run between two checkpoints' games (the field of
+    ``game1`` from ``game0.z0`` to ``game1.z0``): the settings, both load reports, the distance
+    ``‖z_1 − z_0‖`` and every column of ``result`` as a list."""
+    return {
+        **settings,
+        "game": repr(game1),
+        "loaded": [game0.checkpoint_report.to_dict(), game1.checkpoint_report.to_dict()],
+        "distance": float(torch.linalg.vector_norm(game1.z0 - game0.z0)),
+        **{name: np.asarray(value).tolist() for name, value in result._asdict().items()},
+    }
 
 
 def _cosine(rows: torch.Tensor, direction: torch.Tensor) -> np.ndarray:

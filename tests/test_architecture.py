@@ -213,6 +213,14 @@ def test_every_public_module_states_all(name):
         assert hasattr(module, public), f"{name}.__all__ names {public!r}, which is missing"
 
 
+def test_the_command_line_is_thin():
+    """Each command parses, calls the library and saves: ``cli/`` stays under 700 lines, and its
+    command modules are private (the command line is its surface, not their names)."""
+    files = sorted((PACKAGE / "cli").glob("*.py"))
+    assert sum(len(f.read_text().splitlines()) for f in files) < 700
+    assert all(f.name.startswith("_") for f in files)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("command", [[], ["figures"], ["spectrum"], ["path-angle"]])
 def test_help_works_for_every_command(command):

@@ -113,7 +113,7 @@ def test_spectrum_file_mistakes(ckpt, tmp_path, capsys):
 
 def test_unwritable_out_is_refused_before_any_work(ckpt, capsys, monkeypatch):
     """The output folder is checked before the game is even built."""
-    from gamedyn.cli import options
+    from gamedyn.cli import _options as options
 
     def never(*args, **kwargs):
         raise AssertionError("the game was built before --out was checked")
@@ -125,7 +125,7 @@ def test_unwritable_out_is_refused_before_any_work(ckpt, capsys, monkeypatch):
 def test_other_commands_mistakes(ckpt, mixture_checkpoints, tmp_path, capsys):
     first = str(mixture_checkpoints[0])
     pa = ["--example", "mixture-small", "--batch", "8", "--out", str(tmp_path)]
-    _fail(["path-angle", first, ckpt, *pa, "--num", "1"], capsys, "--num", "at least 2")
+    _fail(["path-angle", first, ckpt, *pa, "--num", "1"], capsys, "--num", ">= 2")
     _fail(["path-angle", ckpt, ckpt, *pa], capsys, "same point")
     _fail(["path-angle", first, "missing.pt", *pa], capsys, "missing.pt")
     _fail(["figures", "--only", "nope", "--out", str(tmp_path)], capsys, "unknown figure", "nope")
@@ -321,8 +321,21 @@ def test_krylov_arguments():
         krylov_schur(lambda u: u, 10, 2, v0=torch.ones(3, dtype=torch.float64))
     with pytest.raises(ValueError, match="ncv must satisfy"):
         top_eigenvalues(tiny_gan(), k=4, solver=KrylovSchur(ncv=3))
-    with pytest.raises(ValueError, match="which='BE' .* needs k >= 2"):
-        player_hessian_eigenvalues(tiny_gan(), "x", 1, "BE")
+
+
+def test_both_ends_with_one_eigenvalue_is_the_largest():
+    """ARPACK's ``BE`` takes the odd one from the high end, so ``k = 1`` is the largest
+    (ARPACK itself refuses ``NEV = 1`` with ``BE``; gamedyn asks it for ``LA``)."""
+    from scipy.sparse.linalg import aslinearoperator
+
+    from gamedyn.linalg import hermitian_eigenvalues
+
+    game = tiny_gan()
+    block = game_jacobian(game)[: game.nx, : game.nx]  # ∇²_xx L_x, dense
+    top = np.linalg.eigvalsh(0.5 * (block + block.T))[-1]
+    np.testing.assert_allclose(player_hessian_eigenvalues(game, "x", 1, "BE"), [top], rtol=1e-9)
+    diagonal = aslinearoperator(np.diag(np.arange(1.0, 41.0)))
+    np.testing.assert_allclose(hermitian_eigenvalues(diagonal, 1, "BE"), [40.0], rtol=1e-10)
 
 
 def test_small_operators_are_solved_exactly():

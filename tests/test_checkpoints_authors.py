@@ -152,7 +152,7 @@ def test_optimiser_state_file_under_a_checkpoints_key_names(
 
 
 def test_the_frozen_adam_convention_is_recorded_per_player(sidecar_record, mixture_checkpoints):
-    from gamedyn.cli.options import build_game  # noqa: F401  (the record is the CLI's)
+    from gamedyn.cli._options import build_game  # noqa: F401  (the record is the CLI's)
 
     frozen = sidecar_record["settings"]["frozen_adam"]
     _, _, opt_g, opt_d = _players_and_states(mixture_checkpoints[-1])

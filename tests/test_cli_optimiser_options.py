@@ -10,7 +10,7 @@ import pytest
 from helpers import spectrum_distance
 
 from gamedyn.cli import build_parser
-from gamedyn.cli.options import build_game
+from gamedyn.cli._options import build_game
 from gamedyn.methods import optimiser_method, read_checkpoint_optimiser
 from gamedyn.spectrum import eigenvalues
 
@@ -87,7 +87,7 @@ def test_optimiser_methods_need_an_optimiser_state(mixture_checkpoints, tmp_path
     args = build_parser().parse_args(
         _common(tmp_path / "elsewhere.safetensors", tmp_path / "o") + ["--method", "adam"]
     )
-    from gamedyn.cli import spectrum
+    from gamedyn.cli import _spectrum as spectrum
 
     with pytest.raises(ValueError, match="no optimiser state"):
         spectrum.method_of(args, None)

@@ -1,4 +1,4 @@
-"""``gamedyn path-angle`` (gamedyn.cli.path_angle) against the library."""
+"""``gamedyn path-angle`` (gamedyn.cli._path_angle) against the library."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 
 from gamedyn import path_angle
 from gamedyn.cli import build_parser
-from gamedyn.cli.options import build_game
+from gamedyn.cli._options import build_game
 
 
 def test_path_angle_command_matches_the_library(mixture_checkpoints, tmp_path):

@@ -1,4 +1,4 @@
-"""``gamedyn spectrum`` (gamedyn.cli.spectrum, gamedyn.cli.options): the written record against
+"""``gamedyn spectrum`` (gamedyn.cli._spectrum, gamedyn.cli._options): the written record against
 the library, batch averaging, spread, blocks, the fast mode and partial results; every
 checkpoint layout gives the record of gamedyn's own; the docs' "Your own checkpoint"."""
 
@@ -15,9 +15,9 @@ import pytest
 import torch
 from helpers import spectrum_distance
 
+from gamedyn.cli import _spectrum as cli_spectrum
 from gamedyn.cli import build_parser, main
-from gamedyn.cli import spectrum as cli_spectrum
-from gamedyn.cli.options import build_game, load_games
+from gamedyn.cli._options import build_game, load_games
 from gamedyn.games import AveragedGame
 from gamedyn.spectrum import eigenvalues, game_jacobian
 

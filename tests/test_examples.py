@@ -39,3 +39,29 @@ def test_load_game_is_the_checkpoints_game_on_the_examples_batch(mixture_checkpo
     assert game.loss == "non-saturating" and game.reg == "r1" and game.real.shape[0] == 8
     assert torch.equal(game.z0, reference.z0)
     assert torch.equal(game.field(game.z0), reference.field(reference.z0))
+
+
+def test_digits_are_scikit_learns_without_importing_it(monkeypatch):
+    """The digits are read from scikit-learn's data file without importing scikit-learn, and are
+    ``load_digits().images`` exactly; without the file, scikit-learn's own loader."""
+    sklearn_datasets = pytest.importorskip("sklearn.datasets")
+    from gamedyn.examples import digits
+
+    expected = sklearn_datasets.load_digits().images
+    assert digits._digits_file() is not None
+    read = digits._digit_pixels()
+    assert read.dtype == expected.dtype and np.array_equal(read, expected)
+    monkeypatch.setattr(digits, "_digits_file", lambda: None)
+    assert np.array_equal(digits._digit_pixels(), expected)
+
+
+def test_digits_sample_imports_no_scikit_learn():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from gamedyn.examples import digits; digits.sample(4, 0); "
+        "print(any(m == 'sklearn' or m.startswith('sklearn.') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

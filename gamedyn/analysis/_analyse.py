@@ -255,6 +255,26 @@ def analyse(
       NoConvergence: the solver did not converge; ``err.record`` is the partial record
         (``converged=False``, the Ritz values so far and their residual estimates).
     """
+    return _analysis(
+        game, k, which, method=method, z=z, solver=solver, adjointness_tol=adjointness_tol,
+        callback=callback, non_normal=non_normal,
+    )[0]  # fmt: skip
+
+
+def _analysis(
+    game: Game,
+    k: int,
+    which: str,
+    *,
+    method: Method | None,
+    z: Any,
+    solver: KrylovSchur | Arpack,
+    adjointness_tol: float | None = None,
+    callback: Callable[[int, int], None] | None = None,
+    non_normal: Any = None,
+) -> tuple[SpectrumRecord, JacobianOperator]:
+    """:func:`analyse`'s record and the one operator it checked and solved on (for the
+    analysis's later quantities: :func:`gamedyn.analysis.study`'s extras)."""
     solver = check_solver(solver)
     which = check_which(which)
     if getattr(solver, "route", None) == "jacobian":
@@ -320,7 +340,7 @@ def analyse(
         result.extras["non_normal"] = non_normal_extras(
             op, non_normal, game=game, eigenvalues=top.values, which=which, k=k, tol=solver.tol
         )
-    return result
+    return result, op
 
 
 class BatchSpectra(NamedTuple):
@@ -405,10 +425,29 @@ def batch_spectra(
         partial record); a batch that does not converge is reported in ``converged``
         instead.
     """
+    return _batch_spectra(
+        games, k, which, confidence=confidence, interval_method=interval_method,
+        precision=precision, non_normal=non_normal, **kwargs,
+    )[0]  # fmt: skip
+
+
+def _batch_spectra(
+    games: Sequence[Game] | DistributedAveragedGame,
+    k: int,
+    which: str,
+    *,
+    confidence: float = 0.95,
+    interval_method: str = "batch-means",
+    precision: float | None = None,
+    non_normal: Any = None,
+    **kwargs: Any,
+) -> tuple[BatchSpectra, JacobianOperator]:
+    """:func:`batch_spectra`'s result and the averaged game's operator (:func:`_analysis`)."""
     distributed = isinstance(games, DistributedAveragedGame)
     local = list(games.games) if distributed else list(games)
-    averaged = analyse(
-        games if distributed else AveragedGame(local), k, which, non_normal=non_normal, **kwargs
+    options = {"method": None, "z": None, "solver": DEFAULT_SOLVER, **kwargs}
+    averaged, op = _analysis(
+        games if distributed else AveragedGame(local), k, which, non_normal=non_normal, **options
     )
 
     def per_batch() -> tuple[list[np.ndarray], list[bool]]:
@@ -464,7 +503,7 @@ def batch_spectra(
         averaged.message = (
             f"the solver did not converge on batches {np.flatnonzero(~converged).tolist()}"
         )
-    return BatchSpectra(per_batch_values, mean, std, averaged, converged, found)
+    return BatchSpectra(per_batch_values, mean, std, averaged, converged, found), op
 
 
 def _first_batch_size(game: Game) -> int | None:

@@ -10,8 +10,8 @@ from typing import Any
 
 from ..linalg import NoConvergence
 from ..nonnormal import NonNormal, non_normal_extras
-from ..spectrum import JacobianOperator, blocks_report
-from ._analyse import DEFAULT_SOLVER, analyse, batch_spectra
+from ..spectrum import blocks_report
+from ._analyse import DEFAULT_SOLVER, _analysis, _batch_spectra
 from ._records import SpectrumRecord
 
 __all__ = ["study", "PROGRESS_FORMAT"]
@@ -39,7 +39,8 @@ def study(
     ``None`` for a :class:`~gamedyn.games.DistributedAveragedGame` ``game``).
 
     A solver that does not converge gives its partial record (``converged=False``) instead of
-    raising. Once converged, ``non_normal``'s quantities of the same operator go in
+    raising. Once converged, ``non_normal``'s quantities of the same operator (the one the
+    analysis checked and solved on: its products, traces and retained graphs built once) go in
     ``extras["non_normal"]``; ``blocks`` adds :func:`~gamedyn.spectrum.blocks_report` in
     ``extras["blocks"]``. ``progress``: tqdm bars of the converged eigenvalues (a count that
     never goes back) and of the non-normal quantities.
@@ -62,11 +63,13 @@ def study(
     )
     try:
         if spread is not None:
-            record = batch_spectra(
-                game if batches is None else batches, k, which, **spread, **options
-            ).averaged
+            spectra, op = _batch_spectra(
+                game if batches is None else batches, k, which, non_normal=None, **spread,
+                **options,
+            )  # fmt: skip
+            record = spectra.averaged
         else:
-            record = analyse(game, k, which, **options)
+            record, op = _analysis(game, k, which, z=None, **options)
     except NoConvergence as err:
         if err.record is None:
             raise
@@ -82,7 +85,6 @@ def study(
             bar.update(max(done - bar.n, 0))
 
         try:
-            op = JacobianOperator(game, None, method, getattr(solver, "mode", "auto"))
             record.extras["non_normal"] = non_normal_extras(
                 op,
                 non_normal,

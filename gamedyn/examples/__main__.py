@@ -1,6 +1,6 @@
 """``python -m gamedyn.examples EXAMPLE --steps N --save-every M --out DIR``.
 
-The same command as ``gamedyn examples`` (:mod:`gamedyn.cli.examples`).
+The same command as ``gamedyn examples`` (:mod:`gamedyn.cli._examples`).
 """
 
 import sys

@@ -1,7 +1,9 @@
 """A small DCGAN on scikit-learn's bundled 8 × 8 digits (``sklearn.datasets.load_digits``).
 
-The 1797 digit images ship with scikit-learn (nothing downloads); pixels ``0..16`` are scaled
-to ``[−1, 1]``, shape ``(N, 1, 8, 8)``. Generator: a linear layer to ``2·W × 2 × 2``, then two
+The 1797 digit images ship with scikit-learn (nothing downloads): read from the package's own
+``digits.csv.gz`` without importing scikit-learn (the same array as ``load_digits().images``;
+``load_digits`` itself where the file is not found); pixels ``0..16`` are scaled to ``[−1, 1]``,
+shape ``(N, 1, 8, 8)``. Generator: a linear layer to ``2·W × 2 × 2``, then two
 stride-2 transposed convolutions (with BatchNorm and ReLU) to ``1 × 8 × 8``, ``tanh``.
 Discriminator: two stride-2 convolutions with LeakyReLU(0.2), then a linear logit (no
 BatchNorm, so gradient penalties stay exact).
@@ -10,7 +12,11 @@ BatchNorm, so gradient penalties stay exact).
 from __future__ import annotations
 
 import functools
+import gzip
+import importlib.util
+from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -86,11 +92,39 @@ def small_discriminator() -> nn.Module:
     return discriminator(SMALL_WIDTH)
 
 
-@functools.lru_cache(maxsize=1)
-def _images() -> torch.Tensor:
+_DIGITS = ("datasets", "data", "digits.csv.gz")
+"""Where ``load_digits`` reads its data inside the scikit-learn package."""
+
+
+def _digits_file() -> Path | None:
+    """scikit-learn's ``digits.csv.gz``, found without importing scikit-learn (importing it
+    costs more than half a second); ``None`` where it is not there."""
+    spec = importlib.util.find_spec("sklearn")
+    for root in (spec.submodule_search_locations or []) if spec is not None else []:
+        path = Path(root).joinpath(*_DIGITS)
+        if path.is_file():
+            return path
+    return None
+
+
+def _digit_pixels() -> np.ndarray:
+    """``load_digits().images``, ``(1797, 8, 8)`` float64 in ``0..16``: the csv's rows are 64
+    pixels then the label, parsed as ``load_digits`` parses them (``np.loadtxt``); scikit-learn's
+    own loader where the file is missing or not of that shape."""
+    path = _digits_file()
+    if path is not None:
+        with gzip.open(path, mode="rt", encoding="utf-8") as f:
+            data = np.loadtxt(f, delimiter=",")
+        if data.ndim == 2 and data.shape[1] == 65:
+            return data[:, :-1].reshape(-1, 8, 8)
     from sklearn.datasets import load_digits
 
-    pixels = torch.as_tensor(load_digits().images, dtype=torch.float32)
+    return load_digits().images
+
+
+@functools.lru_cache(maxsize=1)
+def _images() -> torch.Tensor:
+    pixels = torch.as_tensor(_digit_pixels(), dtype=torch.float32)
     return (pixels / 8.0 - 1.0).unsqueeze(1)
 
 

@@ -70,6 +70,7 @@ __all__ = [
     "check_environment",
     "DEFAULT_TIMEOUT",
     "init_from_environment",
+    "error_line",
 ]
 
 
@@ -430,3 +431,33 @@ def init_from_environment(device: str = "cpu", timeout: float = DEFAULT_TIMEOUT)
     if owned:
         _join(backend, timeout)
     return Launch(str(target), str(dist.get_backend()), owned)
+
+
+def _environment_rank() -> int:
+    """This process's rank under torchrun; ``0`` outside it, or where ``RANK`` and
+    ``WORLD_SIZE`` do not make a rank (then this process reports its own error)."""
+    try:
+        rank, world = int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
+    except ValueError:
+        return 0
+    return rank if 0 <= rank < world else 0
+
+
+def error_line(err: BaseException) -> str | None:
+    """What this process says of a user's error ``err``, on one line; ``""`` where it says
+    nothing, ``None`` where ``err`` is not a user's error (the caller re-raises it).
+
+    Under torchrun every rank meets the same error and rank 0 alone reports it (unless rank 0 is
+    the one missing, ``err.all_ranks``). A ``RuntimeError`` is a user's error only while a
+    process group runs (a collective failed: a rank died or timed out). An ``OSError`` from the
+    system gives its reason and path."""
+    if isinstance(err, RuntimeError) and not isinstance(err, NotImplementedError):
+        if not (dist.is_available() and dist.is_initialized()):
+            return None
+        first = " ".join(str(err).split()).split(" Exception raised from ")[0][:300]
+        return f"the process group failed on rank {_environment_rank()}: {first}"
+    if _environment_rank() != 0 and not getattr(err, "all_ranks", False):
+        return ""
+    if isinstance(err, OSError) and err.strerror and err.filename:
+        return " ".join(f"{err.strerror}: {str(err.filename)!r}".split())
+    return " ".join((str(err) or type(err).__name__).split())

@@ -93,20 +93,36 @@ def _pullback(z: Tensor) -> Callable[..., tuple[Any, Callable[[Any], tuple[Tenso
     (``gamedyn/_autograd.py``: the same values), which imports neither
     ``torch._dynamo`` nor ``sympy`` (the first ``torch.func.vjp`` pullback does: about a second),
     with ``create_graph`` where an outer autograd differentiates the field (``z.requires_grad``).
+
+    The pullback takes ``wrt``, the indices of the primals whose products are needed (default:
+    all); plain autograd then computes those only (``None`` in the others' places: no backward
+    work for an unneeded parameter or input gradient), ``torch.func.vjp`` all of them.
     """
     if _under_transform(z):
-        return func_vjp
+
+        def transformed(fn: Callable[..., Any], *primals: Tensor) -> tuple[Any, Callable]:
+            out, pull = func_vjp(fn, *primals)
+            return out, lambda cotangents, wrt=None: pull(cotangents)
+
+        return transformed
     create_graph = z.requires_grad
 
-    def vjp(fn: Callable[..., Any], *primals: Tensor) -> tuple[Any, Callable[[Any], Any]]:
+    def vjp(fn: Callable[..., Any], *primals: Tensor) -> tuple[Any, Callable[..., Any]]:
         with torch.enable_grad():
             inputs = tuple(p if p.requires_grad else p.detach().requires_grad_() for p in primals)
             out = fn(*inputs)
 
-        def pull(cotangents: Any) -> tuple[Tensor, ...]:
+        def pull(cotangents: Any, wrt: tuple[int, ...] | None = None) -> tuple[Any, ...]:
             outputs = out if isinstance(out, tuple) else (out,)
             grads = cotangents if isinstance(cotangents, tuple) else (cotangents,)
-            return pullback_products(outputs, inputs, grads, create_graph=create_graph)
+            chosen = range(len(inputs)) if wrt is None else wrt
+            products = pullback_products(
+                outputs, [inputs[i] for i in chosen], grads, create_graph=create_graph
+            )
+            result: list[Any] = [None] * len(inputs)
+            for i, product in zip(chosen, products, strict=True):
+                result[i] = product
+            return tuple(result)
 
         return out, pull
 
@@ -348,16 +364,23 @@ class TorchGame(Game):
         """``v(z) = (∇_x L_G, ∇_y L_D)`` with one generator pass and one discriminator pass.
 
         ``u = G_x(latent)`` once and the discriminator once on the real and once on the fake
-        batch. Without a regulariser (the lean field): the losses are pulled back to the logits
-        first, then the real branch once (``∂_y L_D`` only) and the fake branch twice (its part
-        of ``∂_y L_D``, and ``∂_u L_G``); no backward pass multiplies zeros, and the result is
-        bit-identical to :meth:`_field_both_losses` (tested). With a regulariser the
-        discriminator's losses are pulled back together (:meth:`_field_both_losses`). Then
-        ``∇_x L_G = (∂u/∂x)ᵀ ∂_u L_G``. Pure: torch.func transforms (jvp, vjp, vmap) apply.
+        batch. Without a regulariser (the lean field): under torch.func transforms the losses
+        are pulled back to the logits first, then the real branch once (``∂_y L_D`` only) and
+        the fake branch twice (its part of ``∂_y L_D``, and ``∂_u L_G``), then
+        ``∇_x L_G = (∂u/∂x)ᵀ ∂_u L_G``; outside them, a training step's two backward passes on
+        one graph (:meth:`_field_by_autograd`), which compute only the gradients needed. No
+        backward pass multiplies zeros, and both are bit-identical to
+        :meth:`_field_both_losses` (tested). With a regulariser the discriminator's losses are
+        pulled back together (:meth:`_field_both_losses`). Pure: torch.func transforms (jvp,
+        vjp, vmap) apply.
         """
-        if z.requires_grad and not _under_transform(z):
-            return self._field_differentiable(z)
-        if self.reg is not None and self.reg_weight != 0.0:
+        lean = self.reg is None or self.reg_weight == 0.0
+        if not _under_transform(z):
+            if z.requires_grad:
+                return self._field_differentiable(z)
+            if lean:
+                return self._field_by_autograd(z)
+        if not lean:
             return self._field_both_losses(z)
         vjp = _pullback(z)
         x, y = self.split(z)
@@ -372,8 +395,19 @@ class TorchGame(Game):
         one, zero = torch.ones_like(l_d), torch.zeros_like(l_d)
         real_bar, fake_bar_d = pull_losses((one, zero))
         _, fake_bar_g = pull_losses((zero, one))
-        grad_y = pull_real(real_bar)[0] + pull_fake(fake_bar_d)[0]
-        (grad_x,) = pull_g(pull_fake(fake_bar_g)[1])
+        grad_y = pull_real(real_bar)[0] + pull_fake(fake_bar_d, wrt=(0,))[0]  # ∂_y only
+        (grad_x,) = pull_g(pull_fake(fake_bar_g, wrt=(1,))[1])  # ∂_u only
+        return torch.cat([grad_x, grad_y])
+
+    def _field_by_autograd(self, z: Tensor) -> Tensor:
+        """The lean field outside torch.func transforms: one graph of both losses at leaves
+        ``x``, ``y``, then ``∂L_D/∂y`` (the graph kept) and ``∂L_G/∂x``, autograd computing only
+        what each needs (a training step's work; ``benchmarks/bench_field.py``)."""
+        with torch.enable_grad():
+            x, y = (part.detach().requires_grad_() for part in self.split(z))
+            l_d, l_g = self.player_losses(y, self.fake(x))
+            (grad_y,) = torch.autograd.grad(l_d, y, retain_graph=True, materialize_grads=True)
+            (grad_x,) = torch.autograd.grad(l_g, x, materialize_grads=True)
         return torch.cat([grad_x, grad_y])
 
     def _field_differentiable(self, z: Tensor) -> Tensor:
@@ -396,8 +430,8 @@ class TorchGame(Game):
         fake, pull_g = vjp(self.fake, x)
         (l_d, l_g), pull_d = vjp(self.player_losses, y, fake)
         one, zero = torch.ones_like(l_d), torch.zeros_like(l_d)
-        grad_y, _ = pull_d((one, zero))
-        _, grad_fake = pull_d((zero, one))
+        grad_y = pull_d((one, zero), wrt=(0,))[0]
+        grad_fake = pull_d((zero, one), wrt=(1,))[1]
         (grad_x,) = pull_g(grad_fake)
         return torch.cat([grad_x, grad_y])
 

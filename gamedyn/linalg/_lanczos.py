@@ -44,8 +44,8 @@ def hermitian_eigenvalues(
     """
     which = _validate.choice("which", which, HERMITIAN_WHICH)
     k = check_k(k, op.shape[0], 1)
-    if which == "BE" and k < 2:
-        raise ValueError("which='BE' (both ends) needs k >= 2, got k = 1")
+    if which == "BE" and k == 1:  # ARPACK's BE takes the odd one from the high end
+        which = "LA"
     v0 = np.random.default_rng(0).standard_normal(op.shape[0]).astype(op.dtype)
     counter = _Counted(op)
     try:

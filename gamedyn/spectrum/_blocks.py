@@ -110,7 +110,8 @@ def player_hessian_eigenvalues(
 ) -> np.ndarray:
     """``k`` extreme eigenvalues of a player's own Hessian block (``J_xx`` or ``J_yy``).
 
-    ``which="LA"``: the largest (algebraic), ``"SA"``: the smallest, ``"BE"``: from both ends.
+    ``which="LA"``: the largest (algebraic), ``"SA"``: the smallest, ``"BE"``: from both ends
+    (as ARPACK: an odd one from the high end, so ``k = 1`` is the largest).
     Lanczos on the symmetrised block ``(B + Bᵀ)/2`` (the block is a Hessian; symmetrising only
     removes round-off); blocks of 2·k entries or fewer are materialised and solved densely.
     Returned in descending order.
@@ -119,8 +120,8 @@ def player_hessian_eigenvalues(
     size = blocks.sizes[player]
     k = _count(k, size)
     which = _validate.choice("which", which, ("LA", "SA", "BE"))
-    if which == "BE" and k < 2:
-        raise ValueError("which='BE' (both ends) needs k >= 2, got k = 1")
+    if which == "BE" and k == 1:  # ARPACK's BE takes the odd one from the high end
+        which = "LA"
     block = blocks.operator(player, player)
     sym = LinearOperator(
         block.shape, matvec=lambda u: 0.5 * (block.matvec(u) + block.rmatvec(u)), dtype=float

@@ -7,9 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from .arguments import output_directory
-
-__all__ = ["add_parser", "run"]
+from .._atomic import output_directory
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:

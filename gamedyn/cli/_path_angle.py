@@ -1,6 +1,6 @@
 """``gamedyn path-angle CKPT0 CKPT1 ...``: Berard et al.'s path-angle between two checkpoints.
 
-The field of the second checkpoint's game (:mod:`gamedyn.cli.options`) along the straight
+The field of the second checkpoint's game (:mod:`gamedyn.cli._options`) along the straight
 line from the first checkpoint's parameters to the second's (:func:`gamedyn.path_angle`);
 writes ``path_angle.json`` (α, cosines, norms, settings) and ``path_angle.png``
 (:func:`gamedyn.plot.path_angle`), each atomically.
@@ -14,15 +14,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from .._atomic import write_text
+from .._atomic import output_directory, write_text
 from ..analysis import json_safe
 from ..checkpoints import loaded_summary
-from .arguments import output_directory, positive_int
-from .options import add_model_arguments, build_game, gan_source
-
-__all__ = ["add_parser", "run"]
+from ._arguments import at_least
+from ._options import add_model_arguments, build_game, gan_source
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -34,7 +30,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("checkpoint0", help="the path's start (α = 0)")
     p.add_argument("checkpoint1", help="the path's end (α = 1)")
     add_model_arguments(p)
-    p.add_argument("--num", type=positive_int, default=101, help="points on α ∈ [−0.5, 1.5]")
+    p.add_argument("--num", type=at_least(2), default=101, help="points on α ∈ [−0.5, 1.5]")
     p.add_argument("--out", default="path_angle", help="output directory (default path_angle/)")
     p.set_defaults(run=run)
     return p
@@ -45,30 +41,18 @@ def run(args: argparse.Namespace) -> int:
     import matplotlib.pyplot as plt
 
     from .. import plot
-    from .._landscape import path_angle
+    from .._landscape import path_angle, path_angle_record
 
     gan_source(args, args.checkpoint0), gan_source(args, args.checkpoint1)  # checked first
-    if args.num < 2:
-        raise ValueError(f"--num must be at least 2 (points on the path), got {args.num}")
     out = output_directory(args.out)
     start = time.perf_counter()
     game0 = build_game(args, checkpoint=args.checkpoint0)
     game1 = build_game(args, checkpoint=args.checkpoint1)
-    print(loaded_summary(game0))
-    print(loaded_summary(game1))
+    print(f"{loaded_summary(game0)}\n{loaded_summary(game1)}")
     result = path_angle(game1, game0.z0, game1.z0, num=args.num)
-    record = {
-        "checkpoint0": str(args.checkpoint0),
-        "checkpoint1": str(args.checkpoint1),
-        "game": repr(game1),
-        "batch": args.batch,
-        "seed": args.seed,
-        "dtype": args.dtype,
-        "loaded": [game0.checkpoint_report.to_dict(), game1.checkpoint_report.to_dict()],
-        "distance": float(np.linalg.norm((game1.z0 - game0.z0).cpu().numpy())),
-        "seconds": time.perf_counter() - start,
-        **{name: np.asarray(value).tolist() for name, value in result._asdict().items()},
-    }
+    names = ("checkpoint0", "checkpoint1", "batch", "seed", "dtype")
+    record = path_angle_record(game0, game1, result, **{n: getattr(args, n) for n in names})
+    record["seconds"] = time.perf_counter() - start
     write_text(out / "path_angle.json", json.dumps(json_safe(record), indent=2, allow_nan=False))
     ax = plot.path_angle(result)
     ax.set_title(f"path-angle: {Path(args.checkpoint0).name} → {Path(args.checkpoint1).name}")

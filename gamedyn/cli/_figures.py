@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .arguments import output_directory
-
-__all__ = ["add_parser", "run"]
+from .._atomic import output_directory
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:

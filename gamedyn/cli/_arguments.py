@@ -1,30 +1,13 @@
-"""Argument types (a bad value is refused while parsing, one line, exit 2), the output
-directory checked before any work, and options declared as tables."""
+"""Argument types (a bad value is refused while parsing, one line, exit 2) and options
+declared as tables."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import math
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
-
-__all__ = [
-    "positive_int",
-    "nonnegative_int",
-    "positive_float",
-    "nonnegative_float",
-    "finite_float",
-    "at_least",
-    "real",
-    "probability",
-    "output_directory",
-    "json_object",
-    "add_options",
-    "fill_defaults",
-]
 
 
 def _number(text: str, kind: type) -> float | int:
@@ -80,24 +63,6 @@ def json_object(text: str) -> dict[str, Any]:
             f"must be a JSON object such as '{{\"ngf\": 64}}', got {text!r}"
         )
     return value
-
-
-def output_directory(path: str | Path, option: str = "--out") -> Path:
-    """``path`` as a directory that exists (created if needed) and can be written, or a
-    ``ValueError`` naming the option and the path (an empty one, ``''``, is refused: it would be
-    the current directory)."""
-    if not str(path).strip():
-        raise ValueError(f"{option} {str(path)!r} is empty: give a directory")
-    path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise ValueError(f"{option} {str(path)!r} is a file, not a directory")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=path):
-            pass
-    except OSError as err:
-        raise ValueError(f"{option} {str(path)!r} is not writable: {err.strerror}") from None
-    return path
 
 
 class _OneOfTwo(argparse.BooleanOptionalAction):

@@ -13,18 +13,17 @@ from pathlib import Path
 from typing import Any
 
 from .. import _validate
+from .._atomic import output_directory
 from ..methods import METHODS, OPTIMISERS, build, method_parameters
 from ..vocabulary import DEFAULT_PRODUCT_MODE, INTERVALS, KRYLOV_WHICH, PRODUCT_MODES, SOLVERS
-from . import arguments as a
-from .options import (
+from . import _arguments as a
+from ._options import (
     add_checkpoint_files,
     add_model_arguments,
     checkpoint_source,
     gan_source,
     load_games,
 )
-
-__all__ = ["add_parser", "run", "method_of"]
 
 # flag: (help, type, choices or action, default); options not given stay None until filled
 FLAGS: dict[str, tuple[str, Any, Any]] = {
@@ -79,10 +78,8 @@ NON_NORMAL += ("rotation", "conditioning")  # NonNormal's fields, in order
 NEEDS = {  # option: (what it needs, whether the arguments have it)
     "spread": ("--batches B with B >= 2", lambda a: a.batches >= 2),
     **{n: ("--spread", lambda a: a.spread) for n in ("confidence", "interval", "precision")},
-    **{
-        f"pseudospectrum_{n}": ("--pseudospectrum", lambda a: a.pseudospectrum)
-        for n in ("basis", "grid")
-    },
+    "pseudospectrum_basis": ("--pseudospectrum", lambda a: a.pseudospectrum),
+    "pseudospectrum_grid": ("--pseudospectrum", lambda a: a.pseudospectrum),
     "dt": ("--transient", lambda a: a.transient is not None),
     "blocks": ("--k >= 2", lambda a: a.k >= 2),
     "timeout": ("torchrun (WORLD_SIZE set)", lambda a: "WORLD_SIZE" in os.environ),
@@ -158,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--ncv {args.ncv} must be at least --k + 2 = {args.k + 2}")
     if args.method not in OPTIMISERS:
         method_of(args)  # a method that refuses its hyperparameters says so now
-    out = a.output_directory(args.out)
+    out = output_directory(args.out)
     launch = init_from_environment(args.device, args.timeout)
     if launch is None:
         return _run(args, out, rank=0)

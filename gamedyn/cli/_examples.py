@@ -7,11 +7,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from .._atomic import output_directory
 from ..examples import EXAMPLES
 from ..examples.training import SUFFIXES
-from . import arguments as a
-
-__all__ = ["add_parser", "run"]
+from . import _arguments as a
 
 OPTIONS = {
     "--steps": ("training steps", a.nonnegative_int, 2000),
@@ -41,16 +40,10 @@ def run(args: argparse.Namespace) -> int:
 
     if "monitor_every" in a.fill_defaults(args, OPTIONS) and args.monitor is None:
         raise ValueError("--monitor-every needs --monitor LOG_DIR")
-    out = a.output_directory(Path(a.output_directory(args.out)) / args.example)
-    names = ("batch", "lr", "seed", "monitor", "monitor_every")
+    out = output_directory(Path(output_directory(args.out)) / args.example)
+    options = {n: getattr(args, n) for n in ("batch", "lr", "seed", "monitor", "monitor_every")}
     paths = train(
-        args.example,
-        args.steps,
-        out,
-        args.save_every,
-        suffix="." + args.format,
-        **{n: getattr(args, n) for n in names},
+        args.example, args.steps, out, args.save_every, suffix=f".{args.format}", **options
     )
-    for path in paths:
-        print(path)
+    print("\n".join(map(str, paths)))
     return 0

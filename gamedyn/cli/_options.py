@@ -13,16 +13,7 @@ from .. import _validate
 from ..checkpoints import GANSource
 from ..examples import EXAMPLES
 from ..vocabulary import BATCHNORM, DTYPES, GAN_LOSS_ALIASES, GAN_LOSSES, GAN_REGULARISERS
-from .arguments import add_options, fill_defaults, json_object, nonnegative_float, positive_int
-
-__all__ = [
-    "add_model_arguments",
-    "add_checkpoint_files",
-    "checkpoint_source",
-    "gan_source",
-    "build_game",
-    "load_games",
-]
+from ._arguments import add_options, fill_defaults, json_object, nonnegative_float, positive_int
 
 FACTORIES = ("generator", "discriminator", "data", "latent")
 """The four import paths a game needs."""
@@ -90,25 +81,18 @@ def gan_source(args: argparse.Namespace, checkpoint: Any = None) -> GANSource:
 
 
 def checkpoint_source(args: argparse.Namespace, checkpoint: str | None = None) -> Any:
-    """The checkpoint file, or the pair ``(generator_file, discriminator_file)``:
-    ``checkpoint`` if given, else ``--generator-checkpoint``/``--discriminator-checkpoint``,
-    each defaulting to the positional CHECKPOINT."""
-    if checkpoint is not None:
-        return checkpoint
+    """The checkpoint file, or the pair ``(generator_file, discriminator_file)``: ``checkpoint``
+    if given, else ``--generator-checkpoint``/``--discriminator-checkpoint``, each defaulting to
+    the positional CHECKPOINT."""
     single = getattr(args, "checkpoint", None)
-    g_file = getattr(args, "generator_checkpoint", None)
-    d_file = getattr(args, "discriminator_checkpoint", None)
-    if single is not None and g_file is not None and d_file is not None:
-        raise ValueError(
-            f"CHECKPOINT {single!r} would not be used: --generator-checkpoint and "
-            "--discriminator-checkpoint name both players' files"
-        )
-    g, d = g_file or single, d_file or single
+    g = getattr(args, "generator_checkpoint", None)
+    d = getattr(args, "discriminator_checkpoint", None)
+    if checkpoint is None and single is not None and g is not None and d is not None:
+        raise ValueError(f"CHECKPOINT {single!r} would not be used: both players' files are given")
+    g, d = (checkpoint, checkpoint) if checkpoint is not None else (g or single, d or single)
     if g is None or d is None:
-        raise ValueError(
-            f"{args.command} needs a CHECKPOINT, or both --generator-checkpoint and "
-            "--discriminator-checkpoint"
-        )
+        both = "--generator-checkpoint and --discriminator-checkpoint"
+        raise ValueError(f"{args.command} needs a CHECKPOINT, or both {both}")
     return g if g == d else (g, d)
 
 
@@ -119,13 +103,11 @@ def _game_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def build_game(args: argparse.Namespace, checkpoint: str | None = None) -> Any:
     """The checkpoint's game on the fixed batch of ``--seed``."""
-    source = gan_source(args, checkpoint)
-    return source.game(batch=args.batch, seed=args.seed, **_game_options(args))
+    options = dict(batch=args.batch, seed=args.seed)
+    return gan_source(args, checkpoint).game(**options, **_game_options(args))
 
 
 def load_games(args: argparse.Namespace) -> tuple[Any, list[Any]]:
     """The game to analyse and its per-batch games (:meth:`GANSource.games`)."""
-    source = gan_source(args)
-    return source.games(
-        batch=args.batch, batches=args.batches, seed=args.seed, **_game_options(args)
-    )
+    options = dict(batch=args.batch, batches=args.batches, seed=args.seed)
+    return gan_source(args).games(**options, **_game_options(args))

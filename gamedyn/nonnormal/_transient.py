@@ -189,7 +189,8 @@ def power_norms(
     Hermitian matrix is within ``‖r‖²/gap`` of its eigenvalue, so ``‖Tᵗ‖²`` is found to about
     ``tol`` relative (unless the two top singular values of ``Tᵗ`` are closer than ``‖r‖``:
     then to within their distance). Every returned norm is ``‖Tᵗ v‖`` for a unit ``v``, a lower
-    bound on ``‖Tᵗ‖`` whatever the convergence (an iterative estimate, as ARPACK's).
+    bound on ``‖Tᵗ‖`` whatever the convergence (an iterative estimate, as ARPACK's; for the
+    flow up to the Krylov exponentials' relative accuracy, 1e-13).
 
     Returns the norms and the unit right singular vectors (``vectors[t]`` attains ``‖Tᵗ‖``).
     ``powers``: how to reach ``Tᵗ`` and ``(Tᵀ)ᵗ`` other than by ``t`` products each (the flow's
@@ -242,7 +243,8 @@ def power_norms(
             raise ValueError(
                 f"the norm estimate of Tᵗ (Rayleigh–Ritz on (Tᵗ)ᵀTᵗ) did not reach tol = "
                 f"{tol:g} at t = {t} in lanczos_steps = {lanczos_steps} expansions (relative "
-                f"residual {size / max(top, 1e-300):.2e}, estimate ‖Tᵗ‖ ≈ {np.sqrt(top):.8g}); "
+                f"residual {size / max(top, 1e-300):.2e}, estimate ‖Tᵗ‖ ≈ "
+                f"{np.sqrt(max(top, 0.0)):.8g}); "
                 "raise lanczos_steps or loosen tol"
             )
         norms[t] = float(torch.linalg.vector_norm(image)) / float(torch.linalg.vector_norm(v))
@@ -314,8 +316,9 @@ def flow_products(op: JacobianOperator, dt: float) -> tuple[Callable, Callable]:
     return apply, apply_transpose
 
 
-# How many steps of the flow one Krylov basis covers (:func:`flow_powers`' ``window``).
-_FLOW_WINDOW = 10
+# How many steps of the flow one Krylov basis covers (:func:`flow_powers`' ``window``), at
+# most: the images ahead take ``window · _MAX_BASIS`` vectors, kept under ``_WINDOW_BYTES``.
+_FLOW_WINDOW, _WINDOW_BYTES = 10, 2**30
 
 
 def flow_powers(op: JacobianOperator, dt: float, tol: float = 1e-13) -> _Powers:
@@ -331,7 +334,8 @@ def flow_powers(op: JacobianOperator, dt: float, tol: float = 1e-13) -> _Powers:
     def power_t(w: Tensor, t: int) -> Tensor:
         return expm_apply(op.apply_transpose, w, t * dt, tol=tol).vector
 
-    return _Powers(images, power_t, _FLOW_WINDOW)
+    per_step = _MAX_BASIS * int(op.shape[0]) * 8
+    return _Powers(images, power_t, max(1, min(_FLOW_WINDOW, _WINDOW_BYTES // per_step)))
 
 
 def transient_growth(

@@ -79,6 +79,22 @@ def test_carried_subspace_flow_equals_scipy_expm_along_many_steps():
     assert np.all(free <= dense * (1 + 1e-10))  # lower bounds, up to the exponentials' 1e-13
 
 
+@pytest.mark.parametrize("window", [1, 4])
+def test_flow_with_a_short_window_of_images_is_the_same(monkeypatch, window):
+    """A large operator gets fewer steps of images ahead (memory): the curve does not change."""
+    gan, dt, steps = tiny_gan(), 0.1, 6
+    J = game_jacobian(gan)
+    dense = np.array([np.linalg.norm(scipy.linalg.expm(-t * dt * J), 2) for t in range(steps + 1)])
+    monkeypatch.setattr(tr, "_FLOW_WINDOW", window)
+    op = JacobianOperator(gan)
+    powers = tr.flow_powers(op, dt)
+    assert powers.window == window
+    norms, _ = tr.power_norms(op.apply, op.apply_transpose, op.shape[0], steps, powers=powers)
+    np.testing.assert_allclose(norms, dense, rtol=1e-8)
+    monkeypatch.setattr(tr, "_WINDOW_BYTES", 1)  # less memory than one step: window 1
+    assert tr.flow_powers(op, dt).window == 1
+
+
 def test_stopping_rule():
     theta = np.array([2.0, 1.9, 1.0])
     assert tr._converged(2e-10, theta, 1e-10)  # the residual rule alone

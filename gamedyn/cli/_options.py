@@ -103,11 +103,13 @@ def _game_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def build_game(args: argparse.Namespace, checkpoint: str | None = None) -> Any:
     """The checkpoint's game on the fixed batch of ``--seed``."""
-    options = dict(batch=args.batch, seed=args.seed)
-    return gan_source(args, checkpoint).game(**options, **_game_options(args))
+    source = gan_source(args, checkpoint)  # the defaults filled in
+    return source.game(batch=args.batch, seed=args.seed, **_game_options(args))
 
 
 def load_games(args: argparse.Namespace) -> tuple[Any, list[Any]]:
     """The game to analyse and its per-batch games (:meth:`GANSource.games`)."""
-    options = dict(batch=args.batch, batches=args.batches, seed=args.seed)
-    return gan_source(args).games(**options, **_game_options(args))
+    source = gan_source(args)  # the defaults filled in
+    return source.games(
+        batch=args.batch, batches=args.batches, seed=args.seed, **_game_options(args)
+    )

@@ -1,20 +1,26 @@
-"""Benchmark: the gradient flow's transient ``‖e^{−t·dt·J}‖`` for ``t ≤ --steps``, matrix-free.
+"""Benchmark: the transient ``‖Tᵗ‖`` (a method's operator) and ``‖e^{−t·dt·J}‖`` (the gradient
+flow) for ``t ≤ --steps``, matrix-free, before and after the carried subspace.
 
-Variants (same Lanczos on ``(e^{−sJ})ᵀ e^{−sJ}``, same ``tol``, same start), interleaved in one
-run, order rotated each round, one torch thread, CPU and wall time, min and median
-(``benchmarks/_timing.py``):
+Variants, interleaved in one run, order rotated each round, one torch thread, CPU and wall time,
+min and median (``benchmarks/_timing.py``), for each operator of ``--operators``:
 
-* ``expm_multiply``: each ``e^{−dt J} u`` by ``scipy.sparse.linalg.expm_multiply`` (its own norm
-  estimates and Taylor steps), ``t`` of them per ``e^{−t·dt·J} u`` (the previous method);
-* ``krylov``: ``e^{−t·dt·J} u`` by one Krylov exponential (Arnoldi from ``u``,
-  ``flow_powers`` of :mod:`gamedyn.nonnormal`), whatever ``t`` (the current method).
+* ``per-t Lanczos``: the previous method, transcribed here — at each ``t`` Lanczos on
+  ``(Tᵗ)ᵀTᵗ`` (:func:`gamedyn.linalg.top_singular`, ``2t`` products a step) to relative residual
+  ``tol``, started from the previous ``t``'s vector plus a tenth of a random one; for the flow
+  each ``e^{−t·dt·J} u`` by one Krylov exponential (``expm_apply``);
+* ``carried subspace``: :func:`gamedyn.nonnormal._transient.power_norms` as it is now (one
+  subspace carried along ``t``, the last worst directions kept, the quadratic stopping rule; for
+  the flow ``e^{−t·dt·J} u`` for a window of ``t`` from one Krylov basis).
 
-Printed: the ``J`` products of each (``J u`` and ``Jᵀ w`` together) and the largest relative
-difference of the two curves.
+Operators: ``gda`` (``GDA(--lr)``), ``adam`` (frozen simultaneous Adam with the checkpoint's
+state, :func:`gamedyn.methods.trained_method`), ``flow`` (the game Jacobian's flow, ``--dt``).
+Printed: the products of each (``T u`` and ``Tᵀ w``, or ``J u`` and ``Jᵀ w``, together), the
+largest relative difference of the two curves, and the curve.
 
 Run:
-  python benchmarks/bench_transient.py                        # mixture GAN, t <= 10, dt 0.05
-  python benchmarks/bench_transient.py --example digits --steps 3 --rounds 1
+  python -m gamedyn examples digits --steps 300 --save-every 300 --out /tmp/ckpt
+  python benchmarks/bench_transient.py --example digits \\
+      --checkpoint /tmp/ckpt/digits/step_000300.safetensors --steps 10 --dt 0.05 --rounds 1
 """
 
 from __future__ import annotations
@@ -26,65 +32,105 @@ import numpy as np
 from _timing import interleaved, single_threaded, table
 
 from gamedyn.examples import EXAMPLES, train
-from gamedyn.nonnormal._transient import flow_powers, flow_products, power_norms
+from gamedyn.linalg import expm_apply, top_singular
+from gamedyn.methods import GDA, trained_method
+from gamedyn.nonnormal._transient import flow_powers, power_norms
 from gamedyn.spectrum import JacobianOperator
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--example", choices=("mixture", "digits"), default="mixture")
+    p.add_argument("--example", choices=("mixture", "digits"), default="digits")
     p.add_argument("--checkpoint", default=None, help="a checkpoint (default: train one)")
     p.add_argument("--train-steps", type=int, default=300)
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--steps", type=int, default=10, help="the largest t")
     p.add_argument("--dt", type=float, default=0.05)
+    p.add_argument("--lr", type=float, default=0.05, help="GDA's step")
     p.add_argument("--tol", type=float, default=1e-10)
-    p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--operators", default="gda,adam,flow")
+    p.add_argument("--rounds", type=int, default=1)
     args = p.parse_args()
     example = EXAMPLES[args.example]
     with single_threaded(), tempfile.TemporaryDirectory() as tmp:
         path = args.checkpoint or train(example, args.train_steps, tmp, args.train_steps)[-1]
         game = example.load_game(path, args.batch, 12_345)
-        op = JacobianOperator(game)
-        n = op.shape[0]
-        counts: dict[str, int] = {}
-
-        def run(name: str, **kw):
-            def go():
-                start = op.count
-                norms, _ = power_norms(
-                    op.apply, op.apply_transpose, n, args.steps, tol=args.tol, **kw
-                )
-                counts[name] = op.count - start
-                return norms
-
-            return go
-
-        apply, apply_t = flow_products(op, args.dt)
-        variants = {
-            "expm_multiply": _previous(apply, apply_t, op, n, args, counts),
-            "krylov": run("krylov", powers=flow_powers(op, args.dt)),
-        }
-        print(f"{game}\nn = {n:,}, t <= {args.steps}, dt {args.dt:g}, tol {args.tol:g}")
-        timings = interleaved(variants, args.rounds, warmup=False, progress=True)
-        print(table(timings, baseline="expm_multiply"))
-        old, new = timings["expm_multiply"].result, timings["krylov"].result
-        for name in variants:
-            print(f"{name:14s}: {counts[name]:7,d} J products")
-        print(f"largest relative difference {np.max(np.abs(old - new) / old):.1e}")
-        print("‖e^{−t·dt·J}‖:", np.array2string(new, precision=8))
+        print(f"{game}\nt <= {args.steps}, tol {args.tol:g}")
+        for name in args.operators.split(","):
+            if name == "gda":
+                method = GDA(args.lr)
+            elif name == "adam":
+                method, _ = trained_method(game, "adam", path, frozen=True, alternating=False)
+            elif name == "flow":
+                method = None
+            else:
+                raise SystemExit(f"bench_transient.py: error: unknown operator {name!r}")
+            _compare(name, JacobianOperator(game, None, method), args)
 
 
-def _previous(apply, apply_t, op, n, args, counts):
-    """The previous method: ``t`` applications of ``expm_multiply``'s ``e^{−dt J}``."""
+def _compare(name: str, op: JacobianOperator, args: argparse.Namespace) -> None:
+    n, flow = op.shape[0], op.method is None
+    counts: dict[str, int] = {}
 
-    def go():
-        start = op.count
-        norms, _ = power_norms(apply, apply_t, n, args.steps, tol=args.tol)
-        counts["expm_multiply"] = op.count - start
-        return norms
+    def counted(label: str, fn):
+        def go():
+            start = op.count
+            norms = fn()
+            counts[label] = op.count - start
+            return norms
 
-    return go
+        return go
+
+    def after():
+        powers = flow_powers(op, args.dt) if flow else None
+        return power_norms(
+            op.apply, op.apply_transpose, n, args.steps, tol=args.tol, powers=powers
+        )[0]
+
+    variants = {
+        "per-t Lanczos": counted("per-t Lanczos", lambda: _per_t_lanczos(op, args, flow)),
+        "carried subspace": counted("carried subspace", after),
+    }
+    label = f"flow, dt {args.dt:g}" if flow else str(op.method)
+    print(f"\n== {name}: {label}, n = {n:,}")
+    timings = interleaved(variants, args.rounds, warmup=False, progress=True)
+    print(table(timings, baseline="per-t Lanczos"))
+    old, new = timings["per-t Lanczos"].result, timings["carried subspace"].result
+    for variant in variants:
+        print(f"{variant:18s}: {counts[variant]:7,d} products")
+    print(f"largest relative difference {np.max(np.abs(old - new) / old):.1e}")
+    print("norms:", np.array2string(new, precision=8))
+
+
+def _per_t_lanczos(op: JacobianOperator, args: argparse.Namespace, flow: bool) -> np.ndarray:
+    """The previous ``power_norms``: Lanczos on ``(Tᵗ)ᵀTᵗ`` at each ``t`` separately."""
+    import torch
+
+    n = op.shape[0]
+    noise = torch.randn(n, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    noise = (noise / torch.linalg.vector_norm(noise)).to(op.device)
+    norms, vector = np.ones(args.steps + 1), noise
+    for t in range(1, args.steps + 1):
+
+        def power(u, t=t):
+            if flow:
+                return expm_apply(op.apply, u, t * args.dt, tol=1e-13).vector
+            for _ in range(t):
+                u = op.apply(u)
+            return u
+
+        def power_t(w, t=t):
+            if flow:
+                return expm_apply(op.apply_transpose, w, t * args.dt, tol=1e-13).vector
+            for _ in range(t):
+                w = op.apply_transpose(w)
+            return w
+
+        sigma, vector, residual = top_singular(power, power_t, vector + 0.1 * noise, args.tol, 100)
+        if not residual <= args.tol:
+            raise SystemExit(f"per-t Lanczos did not converge at t = {t}")
+        norms[t] = sigma
+    return norms
 
 
 if __name__ == "__main__":

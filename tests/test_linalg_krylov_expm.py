@@ -10,6 +10,7 @@ import torch
 from helpers import grcar, tiny_gan
 
 from gamedyn.linalg import KrylovExpmNoConvergence, expm_apply
+from gamedyn.linalg._krylov_expm import _expm_times
 from gamedyn.methods import GDA
 from gamedyn.nonnormal import _transient as tr
 from gamedyn.nonnormal import transient_growth
@@ -24,6 +25,24 @@ def test_expm_apply_equals_scipy_expm(s):
     exact = scipy.linalg.expm(-s * a) @ u
     assert np.linalg.norm(r.vector.numpy() - exact) <= 1e-11 * np.linalg.norm(exact)
     assert r.matvecs <= 40
+
+
+def test_one_krylov_basis_serves_several_times():
+    a = grcar(40)
+    u = np.random.default_rng(2).standard_normal(40)
+    times = [0.0, 0.1, 0.5, 1.0]
+    matrix = torch.as_tensor(a)
+
+    def matvec(x):
+        return matrix @ x
+
+    vectors, m, error = _expm_times(matvec, torch.as_tensor(u), times, 1e-12, 200)
+    for s, v in zip(times, vectors, strict=True):
+        exact = scipy.linalg.expm(-s * a) @ u
+        assert np.linalg.norm(v.numpy() - exact) <= 1e-11 * np.linalg.norm(exact)
+    # the largest time sets the size: no fewer products than for it alone
+    assert m >= expm_apply(matvec, torch.as_tensor(u), 1.0).matvecs
+    assert error <= 1e-12
 
 
 def test_expm_apply_on_an_invariant_subspace_is_exact():

@@ -10,10 +10,10 @@ import torch
 from helpers import LinearGame, jordan_block, tiny_gan
 
 from gamedyn.games import Bilinear, DiracGAN
-from gamedyn.methods import GDA, AltGDA, ExtraGradient, Momentum, OptimisticGDA
+from gamedyn.methods import GDA, Adam, AltGDA, ExtraGradient, Momentum, OptimisticGDA
 from gamedyn.nonnormal import _transient as tr
 from gamedyn.nonnormal import kreiss_constant, numerical_radius, transient_growth, worst_direction
-from gamedyn.spectrum import game_jacobian, operator_jacobian, spectral_radius
+from gamedyn.spectrum import JacobianOperator, game_jacobian, operator_jacobian, spectral_radius
 
 BILINEAR = Bilinear(np.diag(np.linspace(0.2, 1.0, 6)))
 CRITICAL = DiracGAN("saturating", reg="r1", gamma=1.0)  # J = ½ I + nilpotent: defective
@@ -40,6 +40,70 @@ def test_matrix_free_norms_equal_dense_powers_on_a_small_gan(method):
 @pytest.mark.parametrize("method", [GDA(0.1), AltGDA(0.1), OptimisticGDA(0.1)])
 def test_matrix_free_norms_equal_dense_powers_for_more_operators(method):
     _matrix_free_equals_dense(method, 5)
+
+
+@pytest.mark.parametrize(
+    "game, method",
+    [
+        (None, GDA(0.2)),
+        (None, Adam(0.05, betas=(0.9, 0.99), second_moment=0.3)),  # frozen Adam: state (z, m)
+        (BILINEAR, ExtraGradient(0.5)),  # normal T, conjugate pairs: every singular value twice
+        (ONE_WAY, GDA(0.05)),
+    ],
+)
+def test_carried_subspace_equals_dense_powers_along_many_steps(game, method):
+    game = tiny_gan() if game is None else game
+    steps = 12
+    T = operator_jacobian(method, game)
+    dense = np.array([np.linalg.norm(np.linalg.matrix_power(T, t), 2) for t in range(steps + 1)])
+    op = JacobianOperator(game, None, method)
+    norms, vectors = tr.power_norms(op.apply, op.apply_transpose, op.shape[0], steps)
+    np.testing.assert_allclose(norms, dense, rtol=1e-8)
+    assert np.all(norms <= dense * (1 + 1e-12))  # ‖Tᵗ v‖ of a unit v: never above ‖Tᵗ‖
+    for t in (1, steps // 2, steps):  # each vector attains its norm
+        v = vectors[t].numpy()
+        assert np.linalg.norm(v) == pytest.approx(1.0, abs=1e-12)
+        attained = np.linalg.norm(np.linalg.matrix_power(T, t) @ v)
+        assert attained == pytest.approx(norms[t], rel=1e-10)
+    np.testing.assert_allclose(
+        transient_growth(game, steps, method=method, matrix_free=True), norms
+    )
+
+
+def test_carried_subspace_flow_equals_scipy_expm_along_many_steps():
+    gan, dt, steps = tiny_gan(), 0.1, 12
+    J = game_jacobian(gan)
+    dense = np.array([np.linalg.norm(scipy.linalg.expm(-t * dt * J), 2) for t in range(steps + 1)])
+    free = transient_growth(gan, steps, dt=dt, matrix_free=True)
+    np.testing.assert_allclose(free, dense, rtol=1e-8)
+    assert np.all(free <= dense * (1 + 1e-10))  # lower bounds, up to the exponentials' 1e-13
+
+
+@pytest.mark.parametrize("window", [1, 4])
+def test_flow_with_a_short_window_of_images_is_the_same(monkeypatch, window):
+    """A large operator gets fewer steps of images ahead (memory): the curve does not change."""
+    gan, dt, steps = tiny_gan(), 0.1, 6
+    J = game_jacobian(gan)
+    dense = np.array([np.linalg.norm(scipy.linalg.expm(-t * dt * J), 2) for t in range(steps + 1)])
+    monkeypatch.setattr(tr, "_FLOW_WINDOW", window)
+    op = JacobianOperator(gan)
+    powers = tr.flow_powers(op, dt)
+    assert powers.window == window
+    norms, _ = tr.power_norms(op.apply, op.apply_transpose, op.shape[0], steps, powers=powers)
+    np.testing.assert_allclose(norms, dense, rtol=1e-8)
+    monkeypatch.setattr(tr, "_WINDOW_BYTES", 1)  # less memory than one step: window 1
+    assert tr.flow_powers(op, dt).window == 1
+
+
+def test_stopping_rule():
+    theta = np.array([2.0, 1.9, 1.0])
+    assert tr._converged(2e-10, theta, 1e-10)  # the residual rule alone
+    assert not tr._converged(3e-5, theta, 1e-10)  # above √tol θ
+    assert tr._converged(4e-6, theta, 1e-10)  # ‖r‖² = 1.6e-11 ≤ tol θ δ = 2e-11
+    assert not tr._converged(5e-6, theta, 1e-10)  # 2.5e-11 > 2e-11
+    # a Ritz value within ‖r‖ of θ is not a gap: the next one is
+    assert tr._converged(4e-6, np.array([2.0, 2.0 - 1e-6, 1.9]), 1e-10)
+    assert not tr._converged(4e-6, np.array([2.0]), 1e-10)  # one Ritz value: no gap known
 
 
 def test_flow_norms_are_matrix_exponentials():

@@ -5,8 +5,11 @@ started at ``u`` (Saad 1992; Hochbruck and Lubich 1997). The error is estimated 
 step by the generalised residual ``‖u‖ · s · h_{m+1,m} · |e_mᵀ φ₁(−s H_m) e_1|`` (``φ₁(x) =
 (eˣ − 1)/x``; computed exactly from the exponential of the augmented ``(m + 1) × (m + 1)``
 matrix), and the iteration stops when it is below ``tol · ‖result‖``. Only ``m`` products
-``A u`` (no norm estimates, no Taylor steps): :func:`gamedyn.spectrum.transient_growth` takes
-``e^{−t·dt·J} u`` for the gradient flow with one call per product, whatever ``t``.
+``A u`` (no norm estimates, no Taylor steps), and one basis serves several times at once:
+``e^{−s_i A} u ≈ ‖u‖ V_m e^{−s_i H_m} e_1`` for every ``s_i``, stopped when every estimate is
+below ``tol`` (so ``m`` is set by the largest ``s_i``).
+:func:`gamedyn.nonnormal.transient_growth` takes ``e^{−t·dt·J} u`` for ``t = t₀ … t₁`` (the
+gradient flow) from one basis per vector.
 
 References:
   Y. Saad, "Analysis of some Krylov subspace approximations to the matrix exponential
@@ -84,9 +87,20 @@ def expm_apply(
     s = _validate.nonnegative("s", s)
     tol = _validate.positive("tol", tol)
     max_steps = _validate.integer_at_least("max_steps", max_steps, 1)
+    vectors, matvecs, error = _expm_times(matvec, u, [s], tol, max_steps)
+    return ExpmResult(vectors[0], matvecs, error)
+
+
+def _expm_times(
+    matvec: Callable[[Tensor], Tensor], u: Tensor, times: list[float], tol: float, max_steps: int
+) -> tuple[list[Tensor], int, float]:
+    """``[e^{−s A} u for s in times]`` from one Arnoldi basis started at ``u``: ``m`` products
+    for all the times together, ``m`` the first size at which every time's error estimate is
+    below ``tol`` times its result's norm (so ``m`` is set by the largest time). Returns the
+    vectors, ``m`` and the largest relative estimate. Times ``≥ 0`` (checked by the caller)."""
     beta = float(torch.linalg.vector_norm(u))
-    if beta == 0.0 or s == 0.0:
-        return ExpmResult(u.clone(), 0, 0.0)
+    if beta == 0.0 or max(times) == 0.0:
+        return [u.clone() for _ in times], 0, 0.0
     n = u.shape[0]
     steps = min(max_steps, n)
     v = torch.zeros(steps + 1, n, dtype=u.dtype, device=u.device)
@@ -101,15 +115,28 @@ def expm_apply(
             h[: j + 1, j] += c.double().cpu().numpy()
         h[j + 1, j] = float(torch.linalg.vector_norm(w))
         m = j + 1
-        y, phi = _phi_row(h[:m, :m], s)
-        norm = beta * float(np.linalg.norm(y))
         invariant = h[j + 1, j] <= 1e-14 * max(np.abs(h[: j + 2, : j + 1]).max(), 1e-300)
-        error = 0.0 if invariant or m == n else beta * s * h[j + 1, j] * phi
-        if error <= tol * max(norm, 1e-300):
-            coeffs = torch.as_tensor(beta * y, dtype=u.dtype, device=u.device)
-            return ExpmResult(coeffs @ v[:m], m, float(error / max(norm, 1e-300)))
+        ys, error = [], 0.0
+        for s in times:
+            if s == 0.0:
+                ys.append(None)
+                continue
+            y, phi = _phi_row(h[:m, :m], s)
+            norm = beta * float(np.linalg.norm(y))
+            estimate = 0.0 if invariant or m == n else beta * s * h[j + 1, j] * phi
+            error = max(error, estimate / max(norm, 1e-300))
+            ys.append(y)
+        if error <= tol:
+            out = []
+            for y in ys:
+                if y is None:
+                    out.append(u.clone())
+                else:
+                    coeffs = torch.as_tensor(beta * y, dtype=u.dtype, device=u.device)
+                    out.append(coeffs @ v[:m])
+            return out, m, float(error)
         v[j + 1] = w / h[j + 1, j]
     raise KrylovExpmNoConvergence(
         f"the Krylov exponential did not reach tol = {tol:g} in max_steps = {max_steps} steps "
-        f"(estimate {error:.2e}, s = {s:g}): split s or raise max_steps"
+        f"(estimate {error:.2e}, s = {max(times):g}): split s or raise max_steps"
     )

@@ -75,7 +75,7 @@ class NonNormal:
                 "transient",
                 self.transient,
                 _validate.MAX_MATRIX_FREE_POWERS,
-                "matrix-free ‖Tᵗ‖, Lanczos at every step: its products grow with steps²",
+                "matrix-free ‖Tᵗ‖, a norm estimate at every step (2t products an expansion)",
             )
         if self.rotation is not None:
             _validate.integer_at_least("rotation", self.rotation, 2)

@@ -12,10 +12,14 @@ For the game Jacobian itself (``method=None``) the dynamics is the gradient flow
 ``e^{−dt J}``: :func:`transient_growth` gives ``‖e^{−t·dt·J}‖`` at ``t = 0 … steps``.
 
 * :func:`transient_growth`: dense (powers by repeated products, norms by LAPACK), or
-  matrix-free: Lanczos on ``(Tᵗ)ᵀ Tᵗ`` with ``t`` products of ``T`` and ``t`` of ``Tᵀ`` per
-  step (the ``JacobianOperator``'s ``apply`` and ``apply_transpose``), warm-started from the
-  previous ``t``'s worst direction; for the flow, ``e^{−t·dt·J} u`` is one Krylov exponential
-  (:func:`gamedyn.linalg.expm_apply`, Arnoldi from ``u``), whatever ``t``.
+  matrix-free: Rayleigh–Ritz for ``(Tᵗ)ᵀ Tᵗ`` on one subspace carried along ``t``
+  (:func:`power_norms`: the images ``Tᵗ Q`` advanced by one product per kept vector, residual
+  expansions at ``2t`` products each, the last worst directions kept to extrapolate the next),
+  with the ``JacobianOperator``'s ``apply`` and ``apply_transpose``; for the flow,
+  ``e^{−t·dt·J} u`` for a window of ``t`` from one Krylov basis of ``J`` and
+  ``e^{−t·dt·Jᵀ} w`` by one Krylov exponential (:func:`gamedyn.linalg.expm_apply`), whatever
+  ``t``. Each value is ``‖Tᵗ v‖`` for a unit ``v``: a lower bound on ``‖Tᵗ‖``, found to about
+  ``tol`` relative.
 * :func:`worst_direction`: the peak ``t* = argmax ‖Tᵗ‖``, its amplification and the unit
   initial direction (right singular vector) that attains it; :func:`amplification_run` runs the
   method's own step from that direction and measures what it does.
@@ -55,7 +59,8 @@ from .. import _validate
 from ..backends._dense import TorchOps
 from ..backends._state import flatten, step_map
 from ..games._base import Game, point_or_default
-from ..linalg import arnoldi, top_singular
+from ..linalg import arnoldi, expm_apply
+from ..linalg._krylov_expm import _expm_times
 from ..methods import Method
 from ..spectrum._linear import dense_matrix, operator_of, size_of, use_dense
 from ..spectrum._operator import JacobianOperator
@@ -113,6 +118,44 @@ def _two_norm(matrix: np.ndarray) -> float:
     return float(svds(matrix, k=1, tol=0, v0=v0, return_singular_vectors=False)[0])
 
 
+class _Powers(NamedTuple):
+    """How :func:`power_norms` reaches powers of ``T``: ``images(u, first, last)`` is
+    ``[T^first u, …, T^last u]``, ``power_t(w, t)`` is ``(Tᵀ)ᵗ w``, and ``window`` how many
+    steps of images to compute ahead at once (one Krylov basis serves them all for the flow;
+    chained products gain nothing from it)."""
+
+    images: Callable[[Tensor, int, int], list[Tensor]]
+    power_t: Callable[[Tensor, int], Tensor]
+    window: int
+
+
+def _chained(
+    apply: Callable[[Tensor], Tensor], apply_transpose: Callable[[Tensor], Tensor]
+) -> _Powers:
+    """Powers by repeated products: ``T^last u`` costs ``last`` products, ``(Tᵀ)ᵗ w`` ``t``."""
+
+    def images(u: Tensor, first: int, last: int) -> list[Tensor]:
+        out = []
+        for k in range(1, last + 1):
+            u = apply(u)
+            if k >= first:
+                out.append(u)
+        return out
+
+    def power_t(w: Tensor, t: int) -> Tensor:
+        for _ in range(t):
+            w = apply_transpose(w)
+        return w
+
+    return _Powers(images, power_t, 1)
+
+
+# The carried subspace of :func:`power_norms`: the top Ritz vectors kept from one ``t`` to the
+# next, how many earlier worst directions are kept beside them, and the basis size at which a
+# ``t`` restarts (thick restart to the top ``_RESTART`` Ritz vectors and the history).
+_KEEP, _HISTORY, _MAX_BASIS, _RESTART = 4, 6, 30, 10
+
+
 def power_norms(
     apply: Callable[[Tensor], Tensor],
     apply_transpose: Callable[[Tensor], Tensor],
@@ -124,55 +167,136 @@ def power_norms(
     seed: int = 0,
     device: Any = None,
     dtype: torch.dtype = torch.float64,
-    powers: tuple[Callable[[Tensor, int], Tensor], Callable[[Tensor, int], Tensor]] | None = None,
+    powers: _Powers | None = None,
 ) -> tuple[np.ndarray, list[Tensor]]:
     """``‖Tᵗ‖₂`` for ``t = 0 … steps`` from products ``T u`` and ``Tᵀ w`` only (matrix-free).
 
-    At each ``t``, Lanczos on ``(Tᵗ)ᵀTᵗ`` (``t`` products of each kind per Lanczos step) to
-    relative residual ``tol`` on ``‖Tᵗ‖²``, started from the previous ``t``'s worst direction
-    plus a tenth of a fixed random vector (so no direction is missed). Returns the norms and the
-    unit right singular vectors (``vectors[t]`` attains ``‖Tᵗ‖``). ``powers``: ``(u, t) ↦ Tᵗ u``
-    and ``(w, t) ↦ (Tᵀ)ᵗ w`` in one call each (the flow's ``e^{−t·dt·J}`` by one Krylov
-    exponential, :func:`flow_powers`) instead of ``t`` products.
+    One subspace carried along ``t`` (Rayleigh–Ritz for ``Bₜ = (Tᵗ)ᵀTᵗ``, Davidson-style): an
+    orthonormal basis ``Q`` and its images ``Yₜ = Tᵗ Q``; the Ritz values of ``Bₜ`` on ``Q`` are
+    the eigenvalues of ``Yₜ Yₜᵀ`` (no products), the top one ``θ = ‖Tᵗ v‖²`` with ``v`` its unit
+    Ritz vector, and the residual ``r = Bₜ v − θ v`` costs ``t`` products of ``Tᵀ`` (``Tᵗ v``
+    is already in ``Yₜ``). Until ``t`` has converged, ``r`` (orthogonalised) joins ``Q`` with its
+    image ``Tᵗ r`` (``t`` products), so each expansion costs ``2t`` products like a Lanczos
+    step on ``Bₜ``; from ``t`` to ``t + 1`` the basis is cut to the top few Ritz vectors and
+    the worst directions ``v`` of the last few ``t`` (they extrapolate the next one: its first
+    residual is typically ``10⁻⁴ θ`` instead of ``10⁻² θ`` from a single vector), and
+    ``Yₜ₊₁ = T Yₜ`` costs one product per kept vector. ``t = 1`` starts from a fixed random
+    vector (``seed``).
+
+    Accuracy: ``t`` has converged when the relative residual ``‖r‖/θ`` is at most ``tol``, or
+    at most ``√tol`` with the quadratic (Kato–Temple) estimate ``‖r‖²/(θ δ) ≤ tol``, ``δ`` the
+    gap from ``θ`` to the next Ritz value more than ``‖r‖`` below it; the Ritz value of a
+    Hermitian matrix is within ``‖r‖²/gap`` of its eigenvalue, so ``‖Tᵗ‖²`` is found to about
+    ``tol`` relative (unless the two top singular values of ``Tᵗ`` are closer than ``‖r‖``:
+    then to within their distance). Every returned norm is ``‖Tᵗ v‖`` for a unit ``v``, a lower
+    bound on ``‖Tᵗ‖`` whatever the convergence (an iterative estimate, as ARPACK's; for the
+    flow up to the Krylov exponentials' relative accuracy, 1e-13).
+
+    Returns the norms and the unit right singular vectors (``vectors[t]`` attains ``‖Tᵗ‖``).
+    ``powers``: how to reach ``Tᵗ`` and ``(Tᵀ)ᵗ`` other than by ``t`` products each (the flow's
+    ``e^{−t·dt·J}`` by Krylov exponentials, :func:`flow_powers`).
 
     Raises:
-      ValueError: Lanczos did not converge in ``lanczos_steps`` steps at some ``t``.
+      ValueError: not converged in ``lanczos_steps`` expansions at some ``t``.
     """
     steps = _validate.integer_at_least("steps", steps, 0)
     _bounded_steps(steps, dense=False)
     seed = _validate.seed("seed", seed)
     tol = _validate.positive("tol", tol)
     lanczos_steps = _validate.integer_at_least("lanczos_steps", lanczos_steps, 1)
+    ops = _chained(apply, apply_transpose) if powers is None else powers
     noise = torch.randn(n, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
     noise = (noise / torch.linalg.vector_norm(noise)).to(dtype=dtype, device=device)
     norms, vectors = np.ones(steps + 1), [noise]
+    basis = noise[None].clone()  # Q: orthonormal rows
+    level = basis.clone()  # T^{t-1} Q, then Tᵗ Q
+    ahead: list[Tensor] = []  # the window: ahead[j] = T^{t+j} Q
     for t in range(1, steps + 1):
-
-        def power(u: Tensor, t: int = t) -> Tensor:
-            if powers is not None:
-                return powers[0](u, t)
-            for _ in range(t):
-                u = apply(u)
-            return u
-
-        def power_t(w: Tensor, t: int = t) -> Tensor:
-            if powers is not None:
-                return powers[1](w, t)
-            for _ in range(t):
-                w = apply_transpose(w)
-            return w
-
-        start = vectors[-1] + 0.1 * noise
-        sigma, v, residual = top_singular(power, power_t, start, tol, lanczos_steps)
-        if not residual <= tol:
+        if not ahead:  # a new window of images, from the rows' images at t − 1
+            last = min(steps, t + ops.window - 1) - t + 1
+            rows = [ops.images(y, 1, last) for y in level]
+            ahead = [torch.stack([r[j] for r in rows]) for j in range(last)]
+        level = ahead.pop(0)
+        for expansion in range(lanczos_steps + 1):
+            theta, coeffs = _ritz(level)
+            c = torch.as_tensor(coeffs[:, 0], dtype=level.dtype, device=level.device)
+            v, image = c @ basis, c @ level
+            top = float(theta[0])
+            residual = ops.power_t(image, t) - top * v
+            size = float(torch.linalg.vector_norm(residual))
+            if _converged(size, theta, tol) or expansion == lanczos_steps:
+                break
+            if basis.shape[0] >= min(_MAX_BASIS, n):  # thick restart
+                basis, level, ahead = _cut(basis, level, ahead, coeffs, _RESTART, vectors[1:])
+            for _ in range(2):  # classical Gram–Schmidt against the basis, twice
+                residual = residual - basis.T @ (basis @ residual)
+            fresh = float(torch.linalg.vector_norm(residual))
+            if fresh <= 1e-12 * max(size, 1e-300):  # the basis is invariant: θ is exact
+                size = 0.0
+                break
+            residual = residual / fresh
+            images = ops.images(residual, t, t + len(ahead))
+            basis = torch.cat([basis, residual[None]])
+            level = torch.cat([level, images[0][None]])
+            ahead = [torch.cat([a, y[None]]) for a, y in zip(ahead, images[1:], strict=True)]
+        if not _converged(size, theta, tol):
             raise ValueError(
-                f"Lanczos on (Tᵗ)ᵀTᵗ did not reach tol = {tol:g} at t = {t} in lanczos_steps = "
-                f"{lanczos_steps} steps (relative residual {residual:.2e}, estimate ‖Tᵗ‖ ≈ "
-                f"{sigma:.8g}); raise lanczos_steps or loosen tol"
+                f"the norm estimate of Tᵗ (Rayleigh–Ritz on (Tᵗ)ᵀTᵗ) did not reach tol = "
+                f"{tol:g} at t = {t} in lanczos_steps = {lanczos_steps} expansions (relative "
+                f"residual {size / max(top, 1e-300):.2e}, estimate ‖Tᵗ‖ ≈ "
+                f"{np.sqrt(max(top, 0.0)):.8g}); "
+                "raise lanczos_steps or loosen tol"
             )
-        norms[t] = sigma
-        vectors.append(v)
+        norms[t] = float(torch.linalg.vector_norm(image)) / float(torch.linalg.vector_norm(v))
+        vectors.append(v / torch.linalg.vector_norm(v))
+        if t < steps and not ahead:  # the next t needs new images of every row: cut first
+            basis, level, ahead = _cut(basis, level, ahead, coeffs, _KEEP, vectors[1:])
     return norms, vectors
+
+
+def _ritz(level: Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """Ritz values of ``(Tᵗ)ᵀTᵗ`` on the basis (descending) and their coefficient vectors:
+    the eigenpairs of ``Yₜ Yₜᵀ`` (the basis is orthonormal)."""
+    gram = (level @ level.T).double().cpu().numpy()
+    values, coeffs = np.linalg.eigh((gram + gram.T) / 2)
+    return values[::-1].copy(), coeffs[:, ::-1].copy()
+
+
+def _converged(size: float, theta: np.ndarray, tol: float) -> bool:
+    """The stopping rule of :func:`power_norms` (its docstring): ``‖r‖ ≤ tol θ``, or
+    ``‖r‖ ≤ √tol θ`` and ``‖r‖² ≤ tol θ δ``."""
+    top = float(theta[0])
+    if size <= tol * top:
+        return True
+    if size > np.sqrt(tol) * top:
+        return False
+    below = theta[1:][theta[1:] < top - size]
+    return below.size > 0 and size**2 <= tol * top * (top - float(below[0]))
+
+
+def _cut(
+    basis: Tensor,
+    level: Tensor,
+    ahead: list[Tensor],
+    coeffs: np.ndarray,
+    keep: int,
+    history: list[Tensor],
+) -> tuple[Tensor, Tensor, list[Tensor]]:
+    """The basis cut to its top ``keep`` Ritz vectors and the last :data:`_HISTORY` worst
+    directions (all in its span: a change of coordinates, no products), orthonormalised."""
+    rows = [coeffs[:, j] for j in range(min(keep, coeffs.shape[1]))]
+    for v in history[-_HISTORY:][::-1]:
+        rows.append((basis @ v.to(basis)).double().cpu().numpy())
+    kept: list[np.ndarray] = []
+    for row in rows:  # Gram–Schmidt on the coefficients (the basis is orthonormal), twice
+        for _ in range(2):
+            for k in kept:
+                row = row - (k @ row) * k
+        norm = float(np.linalg.norm(row))
+        if norm > 1e-8:
+            kept.append(row / norm)
+    c = torch.as_tensor(np.array(kept), dtype=basis.dtype, device=basis.device)
+    return c @ basis, c @ level, [c @ a for a in ahead]
 
 
 def flow_products(op: JacobianOperator, dt: float) -> tuple[Callable, Callable]:
@@ -192,19 +316,26 @@ def flow_products(op: JacobianOperator, dt: float) -> tuple[Callable, Callable]:
     return apply, apply_transpose
 
 
-def flow_powers(op: JacobianOperator, dt: float, tol: float = 1e-13) -> tuple[Callable, Callable]:
-    """``(u, t) ↦ e^{−t·dt·A} u`` and ``(w, t) ↦ e^{−t·dt·Aᵀ} w``, each one Krylov exponential
-    (:func:`~gamedyn.linalg.expm_apply`: Arnoldi from ``u``, ``m`` products with ``m``
-    growing with ``t·dt·‖A‖``, not with ``t``), in float64 on the operator's device."""
-    from ..linalg import expm_apply
+# How many steps of the flow one Krylov basis covers (:func:`flow_powers`' ``window``), at
+# most: the images ahead take ``window · _MAX_BASIS`` vectors, kept under ``_WINDOW_BYTES``.
+_FLOW_WINDOW, _WINDOW_BYTES = 10, 2**30
 
-    def apply(u: Tensor, t: int) -> Tensor:
-        return expm_apply(op.apply, u, t * dt, tol=tol).vector
 
-    def apply_transpose(w: Tensor, t: int) -> Tensor:
+def flow_powers(op: JacobianOperator, dt: float, tol: float = 1e-13) -> _Powers:
+    """The flow's powers for :func:`power_norms`: ``e^{−t·dt·A} u`` for ``t = first … last``
+    from one Krylov basis of ``A`` started at ``u`` (``m`` products, ``m`` growing with
+    ``last·dt·‖A‖``, not with the number of times), and ``e^{−t·dt·Aᵀ} w`` by one Krylov
+    exponential (:func:`~gamedyn.linalg.expm_apply`), in float64 on the operator's device."""
+
+    def images(u: Tensor, first: int, last: int) -> list[Tensor]:
+        times = [k * dt for k in range(first, last + 1)]
+        return _expm_times(op.apply, u, times, tol, 200)[0]
+
+    def power_t(w: Tensor, t: int) -> Tensor:
         return expm_apply(op.apply_transpose, w, t * dt, tol=tol).vector
 
-    return apply, apply_transpose
+    per_step = _MAX_BASIS * int(op.shape[0]) * 8
+    return _Powers(images, power_t, max(1, min(_FLOW_WINDOW, _WINDOW_BYTES // per_step)))
 
 
 def transient_growth(
@@ -224,10 +355,13 @@ def transient_growth(
     ``T`` is ``method``'s operator Jacobian at the state built from ``z`` (``z=None``: the
     game's default point); with ``method=None``, the linearised gradient flow's map
     ``e^{−dt·J}`` (so entry ``t`` is ``‖e^{−t·dt·J}‖``). ``matrix_free=None`` chooses dense up to
-    :data:`~gamedyn.spectrum.DENSE_LIMIT` unknowns; matrix-free runs Lanczos on
-    ``(Tᵗ)ᵀTᵗ`` with products of a :class:`~gamedyn.spectrum.JacobianOperator`
-    (``mode``), to relative accuracy ``tol`` (:func:`power_norms`): ``steps (steps + 1)`` times
-    the Lanczos steps per ``t`` in products, so keep ``steps`` modest at scale.
+    :data:`~gamedyn.spectrum.DENSE_LIMIT` unknowns; matrix-free estimates each ``‖Tᵗ‖`` by
+    Rayleigh–Ritz for ``(Tᵗ)ᵀTᵗ`` on one subspace carried along ``t``, with products of a
+    :class:`~gamedyn.spectrum.JacobianOperator` (``mode``), to relative accuracy about
+    ``tol`` (:func:`power_norms`; each value a lower bound on ``‖Tᵗ‖``): a few products per
+    kept vector and ``2t`` per expansion at each ``t`` (measured in
+    ``docs/benchmarks_performance.md``), still growing like ``steps²`` at worst, so keep
+    ``steps`` modest at scale.
 
     Returns:
       A float array of ``steps + 1`` norms, entry 0 equal to 1.
@@ -272,7 +406,7 @@ def worst_direction(
 ) -> WorstDirection:
     """The peak of :func:`transient_growth` over ``t ≤ steps`` and the direction attaining it.
 
-    Dense: the leading right singular vector of ``T^{t*}`` (LAPACK); matrix-free: the Lanczos
+    Dense: the leading right singular vector of ``T^{t*}`` (LAPACK); matrix-free: the Ritz
     vector of :func:`power_norms`. The sign is fixed so that the largest entry is positive.
     """
     steps = _validate.integer_at_least("steps", steps, 0)
@@ -337,7 +471,7 @@ def _bounded_steps(steps: int, dense: bool) -> None:
             "steps",
             steps,
             _validate.MAX_MATRIX_FREE_POWERS,
-            "matrix-free, Lanczos at every step: its products grow with steps²",
+            "matrix-free, a norm estimate at every step (2t products an expansion)",
         )
 
 

@@ -189,7 +189,11 @@ def _fresh_imports(code: str) -> set[str]:
 
 
 def test_import_gamedyn_loads_neither_sympy_nor_matplotlib():
-    loaded = _fresh_imports("import gamedyn")
+    """``import gamedyn`` loads nothing heavy; its subpackages and names, loaded on first use,
+    load neither sympy nor matplotlib."""
+    assert "torch" not in _fresh_imports("import gamedyn")
+    loaded = _fresh_imports("import gamedyn\nfor name in dir(gamedyn): getattr(gamedyn, name)")
+    assert {"gamedyn.spectrum", "gamedyn.regions", "torch"} <= loaded
     assert not {m for m in loaded if m.split(".")[0] in ("sympy", "matplotlib")}
     assert "scipy.optimize" not in loaded
 

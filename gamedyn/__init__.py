@@ -44,8 +44,13 @@ if TYPE_CHECKING:  # what the lazy attributes below are, for readers and type ch
 # subpackages and the names below load on first use, as ``gamedyn.games`` or ``from gamedyn
 # import run``, with torch's and scipy's imports run without the cyclic collector.
 _SUBPACKAGES = ("analysis", "games", "linalg", "methods", "nonnormal", "regions", "spectrum")
-_NAMES = {"PathAngle": "_landscape", "path_angle": "_landscape", "contraction_rate": "_trajectory"}
-_NAMES |= {"run": "_trajectory", "spectral_radius": "spectrum"}
+_NAMES = {  # name: the module that holds it
+    "PathAngle": "_landscape",
+    "path_angle": "_landscape",
+    "contraction_rate": "_trajectory",
+    "run": "_trajectory",
+    "spectral_radius": "spectrum",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -59,7 +64,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_SUBPACKAGES, *_NAMES})
+    return sorted({*_SUBPACKAGES, *_NAMES, "__version__"})
 
 
 __version__ = "0.1.0"

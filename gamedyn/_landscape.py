@@ -76,7 +76,7 @@ def path_angle(game: Game, z0: Any, z1: Any, alpha: Any = None, *, num: int = 10
     )
 
 
-def path_angle_record(game0: Any, game1: Any, result: PathAngle, **settings: Any) -> dict:
+def path_angle_record(game0: Any, game1: Any, result: PathAngle, **settings: Any) -> dict[str, Any]:
     """The JSON record of :func:`path_angle` run between two checkpoints' games (the field of
     ``game1`` from ``game0.z0`` to ``game1.z0``): the settings, both load reports, the distance
     ``‖z_1 − z_0‖`` and every column of ``result`` as a list."""

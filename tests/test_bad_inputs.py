@@ -33,7 +33,6 @@ from gamedyn.spectrum import (
     KrylovSchur,
     game_jacobian,
     operator_jacobian,
-    player_hessian_eigenvalues,
     spectral_radius,
     top_eigenvalues,
 )
@@ -321,21 +320,6 @@ def test_krylov_arguments():
         krylov_schur(lambda u: u, 10, 2, v0=torch.ones(3, dtype=torch.float64))
     with pytest.raises(ValueError, match="ncv must satisfy"):
         top_eigenvalues(tiny_gan(), k=4, solver=KrylovSchur(ncv=3))
-
-
-def test_both_ends_with_one_eigenvalue_is_the_largest():
-    """ARPACK's ``BE`` takes the odd one from the high end, so ``k = 1`` is the largest
-    (ARPACK itself refuses ``NEV = 1`` with ``BE``; gamedyn asks it for ``LA``)."""
-    from scipy.sparse.linalg import aslinearoperator
-
-    from gamedyn.linalg import hermitian_eigenvalues
-
-    game = tiny_gan()
-    block = game_jacobian(game)[: game.nx, : game.nx]  # ∇²_xx L_x, dense
-    top = np.linalg.eigvalsh(0.5 * (block + block.T))[-1]
-    np.testing.assert_allclose(player_hessian_eigenvalues(game, "x", 1, "BE"), [top], rtol=1e-9)
-    diagonal = aslinearoperator(np.diag(np.arange(1.0, 41.0)))
-    np.testing.assert_allclose(hermitian_eigenvalues(diagonal, 1, "BE"), [40.0], rtol=1e-10)
 
 
 def test_small_operators_are_solved_exactly():

@@ -125,3 +125,18 @@ def test_schur_complement_which_has_arpacks_meaning_on_the_dense_path():
         schur_complement_eigenvalues(game, k=2, which="LI"), [1 + 2j, 1 - 2j], atol=1e-12
     )
     np.testing.assert_allclose(schur_complement_eigenvalues(game, k=1, which="SI"), [3], atol=1e-12)
+
+
+def test_both_ends_with_one_eigenvalue_is_the_largest():
+    """ARPACK's ``BE`` takes the odd one from the high end, so ``k = 1`` is the largest
+    (ARPACK itself refuses ``NEV = 1`` with ``BE``; gamedyn asks it for ``LA``)."""
+    from scipy.sparse.linalg import aslinearoperator
+
+    from gamedyn.linalg import hermitian_eigenvalues
+
+    game = tiny_gan()
+    block = game_jacobian(game)[: game.nx, : game.nx]  # ∇²_xx L_x, dense
+    top = np.linalg.eigvalsh(0.5 * (block + block.T))[-1]
+    np.testing.assert_allclose(player_hessian_eigenvalues(game, "x", 1, "BE"), [top], rtol=1e-9)
+    diagonal = aslinearoperator(np.diag(np.arange(1.0, 41.0)))
+    np.testing.assert_allclose(hermitian_eigenvalues(diagonal, 1, "BE"), [40.0], rtol=1e-10)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import scipy.linalg
 import torch
-from helpers import LinearGame, jordan_block, tiny_gan
+from helpers import LinearGame, grcar, jordan_block, tiny_gan
 
 from gamedyn.games import Bilinear, DiracGAN
 from gamedyn.methods import GDA, Adam, AltGDA, ExtraGradient, Momentum, OptimisticGDA
@@ -77,6 +77,35 @@ def test_carried_subspace_flow_equals_scipy_expm_along_many_steps():
     free = transient_growth(gan, steps, dt=dt, matrix_free=True)
     np.testing.assert_allclose(free, dense, rtol=1e-8)
     assert np.all(free <= dense * (1 + 1e-10))  # lower bounds, up to the exponentials' 1e-13
+
+
+@pytest.mark.parametrize("basis", [None, (24, 10)])
+def test_flow_by_blocks_from_the_symmetric_start_equals_scipy_expm(monkeypatch, basis):
+    """The flow's carried subspace grows by Krylov blocks from the lowest eigenvector of the
+    symmetric part: the same curve as the dense exponentials, each value a lower bound, each
+    vector attaining its value (also through thick restarts of a small basis)."""
+    a = grcar(60) + np.diag(np.linspace(-0.5, 2.0, 60))  # far from normal, growth then decay
+    game, dt, steps = LinearGame(a), 0.05, 10
+    dense = np.array([np.linalg.norm(scipy.linalg.expm(-t * dt * a), 2) for t in range(steps + 1)])
+    if basis is not None:
+        monkeypatch.setattr(tr, "_FLOW_BASIS", basis[0])
+        monkeypatch.setattr(tr, "_FLOW_RESTART", basis[1])
+    op = JacobianOperator(game)
+    powers = tr.flow_powers(op, dt)
+    assert powers.block is not None and powers.start is not None
+    assert powers.basis == (basis or (tr._FLOW_BASIS, tr._FLOW_RESTART))
+    norms, vectors = tr.power_norms(op.apply, op.apply_transpose, 60, steps, powers=powers)
+    np.testing.assert_allclose(norms, dense, rtol=1e-8)
+    assert np.all(norms <= dense * (1 + 1e-11))  # ‖e^{−t·dt·J} v‖ of a unit v
+    for t in (1, 5, steps):
+        v = vectors[t].numpy()
+        assert np.linalg.norm(v) == pytest.approx(1.0, abs=1e-12)
+        attained = np.linalg.norm(scipy.linalg.expm(-t * dt * a) @ v)
+        assert attained == pytest.approx(norms[t], rel=1e-10)
+    # the same curve as one vector at a time from a random start (the previous expansions)
+    single = powers._replace(block=None, start=None, basis=(tr._MAX_BASIS, tr._RESTART))
+    before, _ = tr.power_norms(op.apply, op.apply_transpose, 60, steps, powers=single)
+    np.testing.assert_allclose(norms, before, rtol=1e-8)
 
 
 @pytest.mark.parametrize("window", [1, 4])

@@ -54,17 +54,6 @@ class KrylovExpmNoConvergence(ValueError):
     """The estimate did not fall below ``tol`` within ``max_steps`` Arnoldi steps."""
 
 
-def _phi_row(h: np.ndarray, s: float) -> tuple[np.ndarray, float]:
-    """``e^{−s H} e_1`` and ``|e_mᵀ φ₁(−s H) e_1|`` from one exponential of the augmented
-    matrix ``[[−sH, e_1], [0, 0]]`` (its last column's top is ``φ₁(−sH) e_1``)."""
-    m = h.shape[0]
-    big = np.zeros((m + 1, m + 1))
-    big[:m, :m] = -s * h
-    big[0, m] = 1.0
-    e = scipy.linalg.expm(big)
-    return e[:m, 0], abs(e[m - 1, m])
-
-
 def expm_apply(
     matvec: Callable[[Tensor], Tensor],
     u: Tensor,
@@ -101,6 +90,27 @@ def _expm_times(
     beta = float(torch.linalg.vector_norm(u))
     if beta == 0.0 or max(times) == 0.0:
         return [u.clone() for _ in times], 0, 0.0
+    rows, images, m, error = _expm_block(matvec, u, times, tol, max_steps, 1)
+    return [beta * y[0] for y in images], m, error
+
+
+def _expm_block(
+    matvec: Callable[[Tensor], Tensor],
+    u: Tensor,
+    times: list[float],
+    tol: float,
+    max_steps: int,
+    columns: int,
+) -> tuple[Tensor, list[Tensor], int, float]:
+    """The first ``columns`` Arnoldi vectors ``V_c`` of ``A`` from ``u ≠ 0`` (orthonormal rows)
+    and ``e^{−s A} V_c`` for every ``s`` in ``times``, from one basis: column ``j`` of ``V_m``
+    has ``e^{−s A} v_j ≈ V_m e^{−s H_m} e_j``, with the error estimate ``s · h_{m+1,m} ·
+    |e_mᵀ φ₁(−s H_m) e_j|`` (the module docstring's, for the start ``v_j``), so ``m`` products
+    give the images of ``columns`` vectors, ``m`` about ``columns − 1`` more than for ``u``
+    alone. Stops at the first ``m`` where every estimate is below ``tol`` times its image's
+    norm; fewer rows when the Krylov space is invariant sooner. Returns ``(V_c, [e^{−s A} V_c
+    for s in times], m, the largest relative estimate)``."""
+    beta = float(torch.linalg.vector_norm(u))
     n = u.shape[0]
     steps = min(max_steps, n)
     v = torch.zeros(steps + 1, n, dtype=u.dtype, device=u.device)
@@ -116,27 +126,37 @@ def _expm_times(
         h[j + 1, j] = float(torch.linalg.vector_norm(w))
         m = j + 1
         invariant = h[j + 1, j] <= 1e-14 * max(np.abs(h[: j + 2, : j + 1]).max(), 1e-300)
+        cols = min(columns, m)
+        if m < columns and not invariant:  # column j needs the step from v_j
+            v[j + 1] = w / h[j + 1, j]
+            continue
         ys, error = [], 0.0
         for s in times:
-            if s == 0.0:
-                ys.append(None)
-                continue
-            y, phi = _phi_row(h[:m, :m], s)
-            norm = beta * float(np.linalg.norm(y))
-            estimate = 0.0 if invariant or m == n else beta * s * h[j + 1, j] * phi
-            error = max(error, estimate / max(norm, 1e-300))
+            y, phi = _phi_block(h[:m, :m], s, cols)
+            norms = np.linalg.norm(y, axis=0)
+            estimate = 0.0 if invariant or m == n else s * h[j + 1, j] * phi
+            error = max(error, float(np.max(estimate / np.maximum(norms, 1e-300))))
             ys.append(y)
         if error <= tol:
-            out = []
+            images = []
             for y in ys:
-                if y is None:
-                    out.append(u.clone())
-                else:
-                    coeffs = torch.as_tensor(beta * y, dtype=u.dtype, device=u.device)
-                    out.append(coeffs @ v[:m])
-            return out, m, float(error)
+                coeffs = torch.as_tensor(y.T.copy(), dtype=u.dtype, device=u.device)
+                images.append(coeffs @ v[:m])
+            return v[:cols].clone(), images, m, float(error)
         v[j + 1] = w / h[j + 1, j]
     raise KrylovExpmNoConvergence(
         f"the Krylov exponential did not reach tol = {tol:g} in max_steps = {max_steps} steps "
         f"(estimate {error:.2e}, s = {max(times):g}): split s or raise max_steps"
     )
+
+
+def _phi_block(h: np.ndarray, s: float, columns: int) -> tuple[np.ndarray, np.ndarray]:
+    """``e^{−s H} [e_1 … e_c]`` and ``|e_mᵀ φ₁(−s H) e_j|`` for ``j ≤ c`` from one exponential
+    of ``[[−sH, E], [0, 0]]``, ``E = [e_1 … e_c]`` (its top right block is ``φ₁(−sH) E``);
+    ``s = 0``: the identity's columns."""
+    m = h.shape[0]
+    big = np.zeros((m + columns, m + columns))
+    big[:m, :m] = -s * h
+    big[np.arange(columns), m + np.arange(columns)] = 1.0
+    e = scipy.linalg.expm(big)
+    return e[:m, :columns], np.abs(e[m - 1, m:])

@@ -166,3 +166,35 @@ def top_singular(
             return float(np.sqrt(max(theta, 0.0))), v / torch.linalg.vector_norm(v), residual
         q[j + 1] = w / beta[j]
     raise AssertionError("unreachable")
+
+
+def _symmetric_part_lowest(
+    apply: Callable[[Tensor], Tensor],
+    apply_transpose: Callable[[Tensor], Tensor],
+    v0: Tensor,
+    tol: float,
+    lanczos_steps: int,
+) -> Tensor:
+    """The unit eigenvector of the smallest eigenvalue of the symmetric part ``(A + Aᵀ)/2``, by
+    Lanczos (full reorthogonalisation, float64 on ``v0``'s device) from ``v0``: two products
+    (``A u`` and ``Aᵀ u``) a step, stopped when the Ritz pair's residual is at most ``tol``
+    times the largest Ritz value in modulus, or after ``lanczos_steps`` steps (a start for an
+    iteration, not an answer: no error when not converged)."""
+    n = v0.shape[0]
+    steps = min(n, lanczos_steps)
+    q = torch.zeros(steps + 1, n, dtype=v0.dtype, device=v0.device)
+    q[0] = v0 / torch.linalg.vector_norm(v0)
+    alpha, beta = np.zeros(steps), np.zeros(steps)
+    for j in range(steps):
+        w = -(apply(q[j]) + apply_transpose(q[j])) / 2  # the lowest of S is the top of −S
+        alpha[j] = float(q[j] @ w)
+        for _ in range(2):  # full reorthogonalisation, twice
+            w = w - q[: j + 1].T @ (q[: j + 1] @ w)
+        beta[j] = float(torch.linalg.vector_norm(w))
+        values, vectors = scipy.linalg.eigh_tridiagonal(alpha[: j + 1], beta[:j])
+        scale = max(float(np.abs(values).max()), 1e-300)
+        if beta[j] * abs(vectors[-1, -1]) <= tol * scale or j + 1 == steps or beta[j] <= 1e-300:
+            v = torch.as_tensor(vectors[:, -1].copy(), dtype=q.dtype, device=q.device) @ q[: j + 1]
+            return v / torch.linalg.vector_norm(v)
+        q[j + 1] = w / beta[j]
+    raise AssertionError("unreachable")

@@ -60,7 +60,8 @@ from ..backends._dense import TorchOps
 from ..backends._state import flatten, step_map
 from ..games._base import Game, point_or_default
 from ..linalg import arnoldi, expm_apply
-from ..linalg._krylov_expm import _expm_times
+from ..linalg._krylov_expm import _expm_block, _expm_times
+from ..linalg._lanczos import _symmetric_part_lowest
 from ..methods import Method
 from ..spectrum._linear import dense_matrix, operator_of, size_of, use_dense
 from ..spectrum._operator import JacobianOperator
@@ -118,15 +119,28 @@ def _two_norm(matrix: np.ndarray) -> float:
     return float(svds(matrix, k=1, tol=0, v0=v0, return_singular_vectors=False)[0])
 
 
+# The carried subspace of :func:`power_norms`: the top Ritz vectors kept from one ``t`` to the
+# next, how many earlier worst directions are kept beside them, and the basis size at which a
+# ``t`` restarts (thick restart to the top ``_RESTART`` Ritz vectors and the history).
+_KEEP, _HISTORY, _MAX_BASIS, _RESTART = 4, 6, 30, 10
+
+
 class _Powers(NamedTuple):
     """How :func:`power_norms` reaches powers of ``T``: ``images(u, first, last)`` is
     ``[T^first u, …, T^last u]``, ``power_t(w, t)`` is ``(Tᵀ)ᵗ w``, and ``window`` how many
     steps of images to compute ahead at once (one Krylov basis serves them all for the flow;
-    chained products gain nothing from it)."""
+    chained products gain nothing from it). For the flow also ``block(u, first, last)``: a few
+    orthonormal Krylov vectors ``U`` of ``A`` from ``u`` and ``[T^first U, …, T^last U]`` from
+    one basis (an expansion by a block, a product or so per extra vector); ``start(noise)``: the
+    vector ``t = 1`` starts from; ``basis``: the largest basis and the size a thick restart
+    cuts it to."""
 
     images: Callable[[Tensor, int, int], list[Tensor]]
     power_t: Callable[[Tensor, int], Tensor]
     window: int
+    block: Callable[[Tensor, int, int], tuple[Tensor, list[Tensor]]] | None = None
+    start: Callable[[Tensor], Tensor] | None = None
+    basis: tuple[int, int] = (_MAX_BASIS, _RESTART)
 
 
 def _chained(
@@ -148,12 +162,6 @@ def _chained(
         return w
 
     return _Powers(images, power_t, 1)
-
-
-# The carried subspace of :func:`power_norms`: the top Ritz vectors kept from one ``t`` to the
-# next, how many earlier worst directions are kept beside them, and the basis size at which a
-# ``t`` restarts (thick restart to the top ``_RESTART`` Ritz vectors and the history).
-_KEEP, _HISTORY, _MAX_BASIS, _RESTART = 4, 6, 30, 10
 
 
 def power_norms(
@@ -205,17 +213,22 @@ def power_norms(
     tol = _validate.positive("tol", tol)
     lanczos_steps = _validate.integer_at_least("lanczos_steps", lanczos_steps, 1)
     ops = _chained(apply, apply_transpose) if powers is None else powers
+    largest, restart = ops.basis
     noise = torch.randn(n, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
     noise = (noise / torch.linalg.vector_norm(noise)).to(dtype=dtype, device=device)
     norms, vectors = np.ones(steps + 1), [noise]
-    basis = noise[None].clone()  # Q: orthonormal rows
+    first = noise if ops.start is None else ops.start(noise)
+    basis = first[None] / torch.linalg.vector_norm(first)  # Q: orthonormal rows
     level = basis.clone()  # T^{t-1} Q, then Tᵗ Q
     ahead: list[Tensor] = []  # the window: ahead[j] = T^{t+j} Q
     for t in range(1, steps + 1):
         if not ahead:  # a new window of images, from the rows' images at t − 1
-            last = min(steps, t + ops.window - 1) - t + 1
-            rows = [ops.images(y, 1, last) for y in level]
-            ahead = [torch.stack([r[j] for r in rows]) for j in range(last)]
+            last = min(steps, t + ops.window - 1)
+            if t == 1 and ops.block is not None:  # the start's block: its Krylov vectors
+                basis, ahead = ops.block(first, 1, last)
+            else:
+                rows = [ops.images(y, 1, last - t + 1) for y in level]
+                ahead = [torch.stack([r[j] for r in rows]) for j in range(last - t + 1)]
         level = ahead.pop(0)
         for expansion in range(lanczos_steps + 1):
             theta, coeffs = _ritz(level)
@@ -226,19 +239,22 @@ def power_norms(
             size = float(torch.linalg.vector_norm(residual))
             if _converged(size, theta, tol) or expansion == lanczos_steps:
                 break
-            if basis.shape[0] >= min(_MAX_BASIS, n):  # thick restart
-                basis, level, ahead = _cut(basis, level, ahead, coeffs, _RESTART, vectors[1:])
-            for _ in range(2):  # classical Gram–Schmidt against the basis, twice
-                residual = residual - basis.T @ (basis @ residual)
-            fresh = float(torch.linalg.vector_norm(residual))
-            if fresh <= 1e-12 * max(size, 1e-300):  # the basis is invariant: θ is exact
+            if basis.shape[0] >= min(largest, n):  # thick restart
+                basis, level, ahead = _cut(basis, level, ahead, coeffs, restart, vectors[1:])
+            if ops.block is None:
+                rows = _orthonormal_row(basis, residual, size)
+                new = None if rows is None else (rows, ops.images(rows[0], t, t + len(ahead)))
+            else:  # the residual's Krylov block, orthonormalised against the basis
+                rows, images = ops.block(residual, t, t + len(ahead))
+                new = _orthonormal_block(basis, [level, *ahead], rows, images)
+            if new is None:  # the basis is invariant: θ is exact
                 size = 0.0
                 break
-            residual = residual / fresh
-            images = ops.images(residual, t, t + len(ahead))
-            basis = torch.cat([basis, residual[None]])
-            level = torch.cat([level, images[0][None]])
-            ahead = [torch.cat([a, y[None]]) for a, y in zip(ahead, images[1:], strict=True)]
+            rows, images = new
+            basis = torch.cat([basis, rows])
+            level = torch.cat([level, images[0].reshape(rows.shape)])
+            later = zip(ahead, images[1:], strict=True)
+            ahead = [torch.cat([a, y.reshape(rows.shape)]) for a, y in later]
         if not _converged(size, theta, tol):
             raise ValueError(
                 f"the norm estimate of Tᵗ (Rayleigh–Ritz on (Tᵗ)ᵀTᵗ) did not reach tol = "
@@ -252,6 +268,48 @@ def power_norms(
         if t < steps and not ahead:  # the next t needs new images of every row: cut first
             basis, level, ahead = _cut(basis, level, ahead, coeffs, _KEEP, vectors[1:])
     return norms, vectors
+
+
+def _orthonormal_row(basis: Tensor, residual: Tensor, size: float) -> Tensor | None:
+    """The residual orthogonalised against the basis (classical Gram–Schmidt, twice) and
+    normalised, as one row; ``None`` when nothing is left (the basis is invariant)."""
+    for _ in range(2):
+        residual = residual - basis.T @ (basis @ residual)
+    fresh = float(torch.linalg.vector_norm(residual))
+    if fresh <= 1e-12 * max(size, 1e-300):
+        return None
+    return (residual / fresh)[None]
+
+
+# A block's direction is dropped when less than this fraction of its norm is outside the basis
+# (its images' errors would be amplified by the inverse in the orthonormalisation).
+_BLOCK_DROP = 1e-2
+
+
+def _orthonormal_block(
+    basis: Tensor, levels: list[Tensor], rows: Tensor, images: list[Tensor]
+) -> tuple[Tensor, list[Tensor]] | None:
+    """New orthonormal rows (with their images at every level) spanning the part of ``rows``
+    outside the basis: ``rows − C Q`` has the images ``images − C·levels`` (``levels[j]`` the
+    images of ``Q``), orthonormalised by the inverse square root of its Gram matrix, twice;
+    directions with less than :data:`_BLOCK_DROP` of their norm left are dropped. ``None``
+    when none is left."""
+    for _ in range(2):
+        for _ in range(2):  # classical Gram–Schmidt against the basis, twice
+            c = rows @ basis.T
+            rows = rows - c @ basis
+            images = [y - c @ lv for y, lv in zip(images, levels, strict=True)]
+        gram = (rows @ rows.T).double().cpu().numpy()
+        values, vectors = np.linalg.eigh((gram + gram.T) / 2)
+        kept = values > _BLOCK_DROP**2
+        if not kept.any():
+            return None
+        w = torch.as_tensor(
+            (vectors[:, kept] / np.sqrt(values[kept])).T.copy(), dtype=rows.dtype,
+            device=rows.device,
+        )  # fmt: skip
+        rows, images = w @ rows, [w @ y for y in images]
+    return rows, images
 
 
 def _ritz(level: Tensor) -> tuple[np.ndarray, np.ndarray]:
@@ -317,25 +375,50 @@ def flow_products(op: JacobianOperator, dt: float) -> tuple[Callable, Callable]:
 
 
 # How many steps of the flow one Krylov basis covers (:func:`flow_powers`' ``window``), at
-# most: the images ahead take ``window · _MAX_BASIS`` vectors, kept under ``_WINDOW_BYTES``.
+# most: the images ahead take ``window · _FLOW_BASIS`` vectors, kept under ``_WINDOW_BYTES``.
 _FLOW_WINDOW, _WINDOW_BYTES = 10, 2**30
+
+
+# The flow's carried subspace (:func:`flow_powers`): each expansion adds the residual's first
+# ``_FLOW_BLOCK`` Krylov vectors of ``A`` (their images from the one basis, about a product
+# each), up to ``_FLOW_BASIS`` rows, a thick restart cutting to ``_FLOW_RESTART``; ``t = 1``
+# starts from the lowest eigenvector of ``(A + Aᵀ)/2`` (Lanczos to ``_START_TOL``, at most
+# ``_START_STEPS`` steps of two products).
+_FLOW_BLOCK, _FLOW_BASIS, _FLOW_RESTART, _START_TOL, _START_STEPS = 9, 200, 66, 1e-5, 60
 
 
 def flow_powers(op: JacobianOperator, dt: float, tol: float = 1e-13) -> _Powers:
     """The flow's powers for :func:`power_norms`: ``e^{−t·dt·A} u`` for ``t = first … last``
     from one Krylov basis of ``A`` started at ``u`` (``m`` products, ``m`` growing with
     ``last·dt·‖A‖``, not with the number of times), and ``e^{−t·dt·Aᵀ} w`` by one Krylov
-    exponential (:func:`~gamedyn.linalg.expm_apply`), in float64 on the operator's device."""
+    exponential (:func:`~gamedyn.linalg.expm_apply`), in float64 on the operator's device.
+
+    Expansions by blocks: the residual's first :data:`_FLOW_BLOCK` Arnoldi vectors ``r, A r, …``
+    (orthonormalised) with their images for every ``t`` ahead, all from one basis a few products
+    longer than ``r``'s alone. The start: ``e^{−sAᵀ} e^{−sA} = I − 2s (A + Aᵀ)/2 + O(s²)``, so
+    for small ``s`` the worst direction is near the eigenvector of the lowest eigenvalue of the
+    symmetric part, found by Lanczos at two products a step; the block of its Krylov vectors
+    holds the first-order correction (``Aᵀ v = 2λ v − A v`` for that eigenvector ``v``).
+    """
 
     def images(u: Tensor, first: int, last: int) -> list[Tensor]:
         times = [k * dt for k in range(first, last + 1)]
         return _expm_times(op.apply, u, times, tol, 200)[0]
 
+    def block(u: Tensor, first: int, last: int) -> tuple[Tensor, list[Tensor]]:
+        times = [k * dt for k in range(first, last + 1)]
+        rows, out, _, _ = _expm_block(op.apply, u, times, tol, 200, _FLOW_BLOCK)
+        return rows, out
+
     def power_t(w: Tensor, t: int) -> Tensor:
         return expm_apply(op.apply_transpose, w, t * dt, tol=tol).vector
 
-    per_step = _MAX_BASIS * int(op.shape[0]) * 8
-    return _Powers(images, power_t, max(1, min(_FLOW_WINDOW, _WINDOW_BYTES // per_step)))
+    def start(noise: Tensor) -> Tensor:
+        return _symmetric_part_lowest(op.apply, op.apply_transpose, noise, _START_TOL, _START_STEPS)
+
+    per_step = _FLOW_BASIS * int(op.shape[0]) * 8
+    window = max(1, min(_FLOW_WINDOW, _WINDOW_BYTES // per_step))
+    return _Powers(images, power_t, window, block, start, (_FLOW_BASIS, _FLOW_RESTART))
 
 
 def transient_growth(

@@ -1,16 +1,28 @@
 """Benchmark: the transient ``‖Tᵗ‖`` (a method's operator) and ``‖e^{−t·dt·J}‖`` (the gradient
-flow) for ``t ≤ --steps``, matrix-free, before and after the carried subspace.
+flow) for ``t ≤ --steps``, matrix-free, before and after.
 
 Variants, interleaved in one run, order rotated each round, one torch thread, CPU and wall time,
-min and median (``benchmarks/_timing.py``), for each operator of ``--operators``:
+min and median (``benchmarks/_timing.py``), for each operator of ``--operators``. A method's
+operator (``gda``, ``adam``):
 
-* ``per-t Lanczos``: the previous method, transcribed here — at each ``t`` Lanczos on
-  ``(Tᵗ)ᵀTᵗ`` (:func:`gamedyn.linalg.top_singular`, ``2t`` products a step) to relative residual
-  ``tol``, started from the previous ``t``'s vector plus a tenth of a random one; for the flow
-  each ``e^{−t·dt·J} u`` by one Krylov exponential (``expm_apply``);
+* ``per-t Lanczos``: the method before the carried subspace, transcribed here — at each ``t``
+  Lanczos on ``(Tᵗ)ᵀTᵗ`` (:func:`gamedyn.linalg.top_singular`, ``2t`` products a step) to
+  relative residual ``tol``, started from the previous ``t``'s vector plus a tenth of a random
+  one;
 * ``carried subspace``: :func:`gamedyn.nonnormal._transient.power_norms` as it is now (one
-  subspace carried along ``t``, the last worst directions kept, the quadratic stopping rule; for
-  the flow ``e^{−t·dt·J} u`` for a window of ``t`` from one Krylov basis).
+  subspace carried along ``t``, the last worst directions kept, the quadratic stopping rule).
+
+The flow (``flow``), both by ``power_norms`` with ``e^{−t·dt·J} u`` for a window of ``t`` from
+one Krylov basis:
+
+* ``carried subspace``: the flow as it was before the blocks — one vector per expansion (the
+  residual, its images by one Krylov basis), ``t = 1`` from a random vector, basis up to 30,
+  every ``e^{−t·dt·Jᵀ} w`` to 1e-13 (``flow_powers(...)`` with ``block`` and ``start`` removed
+  and ``power_t`` at its own tolerance);
+* ``carried blocks``: ``flow_powers`` and ``power_norms`` as they are now — each expansion the
+  residual's first Krylov vectors of ``J`` with their images from one basis, ``t = 1`` from the
+  lowest eigenvector of ``(J + Jᵀ)/2`` (Lanczos, two products a step), basis up to 200, each
+  residual's ``e^{−t·dt·Jᵀ} w`` to 1 % of the last residual (never looser than 1e-6).
 
 Operators: ``gda`` (``GDA(--lr)``), ``adam`` (frozen simultaneous Adam with the checkpoint's
 state, :func:`gamedyn.methods.trained_method`), ``flow`` (the game Jacobian's flow, ``--dt``).
@@ -32,8 +44,9 @@ import numpy as np
 from _timing import interleaved, single_threaded, table
 
 from gamedyn.examples import EXAMPLES, train
-from gamedyn.linalg import expm_apply, top_singular
+from gamedyn.linalg import top_singular
 from gamedyn.methods import GDA, trained_method
+from gamedyn.nonnormal import _transient as tr
 from gamedyn.nonnormal._transient import flow_powers, power_norms
 from gamedyn.spectrum import JacobianOperator
 
@@ -81,29 +94,40 @@ def _compare(name: str, op: JacobianOperator, args: argparse.Namespace) -> None:
 
         return go
 
-    def after():
-        powers = flow_powers(op, args.dt) if flow else None
-        return power_norms(
+    def carried(powers):
+        return lambda: power_norms(
             op.apply, op.apply_transpose, n, args.steps, tol=args.tol, powers=powers
         )[0]
 
-    variants = {
-        "per-t Lanczos": counted("per-t Lanczos", lambda: _per_t_lanczos(op, args, flow)),
-        "carried subspace": counted("carried subspace", after),
-    }
+    if flow:
+        after = flow_powers(op, args.dt)
+        before = after._replace(  # main's: one vector, a random start, residuals to 1e-13
+            block=None,
+            start=None,
+            basis=(tr._MAX_BASIS, tr._RESTART),
+            power_t=lambda w, t, accuracy: after.power_t(w, t, 0.0),
+        )
+        fns = {"carried subspace": carried(before), "carried blocks": carried(after)}
+    else:
+        fns = {
+            "per-t Lanczos": lambda: _per_t_lanczos(op, args),
+            "carried subspace": carried(None),
+        }
+    variants = {label: counted(label, fn) for label, fn in fns.items()}
+    baseline, last = list(variants)
     label = f"flow, dt {args.dt:g}" if flow else str(op.method)
     print(f"\n== {name}: {label}, n = {n:,}")
     timings = interleaved(variants, args.rounds, warmup=False, progress=True)
-    print(table(timings, baseline="per-t Lanczos"))
-    old, new = timings["per-t Lanczos"].result, timings["carried subspace"].result
+    print(table(timings, baseline=baseline))
+    old, new = timings[baseline].result, timings[last].result
     for variant in variants:
         print(f"{variant:18s}: {counts[variant]:7,d} products")
     print(f"largest relative difference {np.max(np.abs(old - new) / old):.1e}")
     print("norms:", np.array2string(new, precision=8))
 
 
-def _per_t_lanczos(op: JacobianOperator, args: argparse.Namespace, flow: bool) -> np.ndarray:
-    """The previous ``power_norms``: Lanczos on ``(Tᵗ)ᵀTᵗ`` at each ``t`` separately."""
+def _per_t_lanczos(op: JacobianOperator, args: argparse.Namespace) -> np.ndarray:
+    """The method before the carried subspace: Lanczos on ``(Tᵗ)ᵀTᵗ`` at each ``t`` separately."""
     import torch
 
     n = op.shape[0]
@@ -113,15 +137,11 @@ def _per_t_lanczos(op: JacobianOperator, args: argparse.Namespace, flow: bool) -
     for t in range(1, args.steps + 1):
 
         def power(u, t=t):
-            if flow:
-                return expm_apply(op.apply, u, t * args.dt, tol=1e-13).vector
             for _ in range(t):
                 u = op.apply(u)
             return u
 
         def power_t(w, t=t):
-            if flow:
-                return expm_apply(op.apply_transpose, w, t * args.dt, tol=1e-13).vector
             for _ in range(t):
                 w = op.apply_transpose(w)
             return w

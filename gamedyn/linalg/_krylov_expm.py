@@ -130,14 +130,19 @@ def _expm_block(
         if m < columns and not invariant:  # column j needs the step from v_j
             v[j + 1] = w / h[j + 1, j]
             continue
+        exact = invariant or m == n
         ys, error = [], 0.0
-        for s in times:
+        # the largest time first: it sets m but for rare cases, so the others wait until it passes
+        for s in sorted(set(times), reverse=True):
             y, phi = _phi_block(h[:m, :m], s, cols)
             norms = np.linalg.norm(y, axis=0)
-            estimate = 0.0 if invariant or m == n else s * h[j + 1, j] * phi
+            estimate = 0.0 if exact else s * h[j + 1, j] * phi
             error = max(error, float(np.max(estimate / np.maximum(norms, 1e-300))))
-            ys.append(y)
+            if error > tol:
+                break
+            ys.append((s, y))
         if error <= tol:
+            ys = [dict(ys)[s] for s in times]
             images = []
             for y in ys:
                 coeffs = torch.as_tensor(y.T.copy(), dtype=u.dtype, device=u.device)

@@ -127,7 +127,8 @@ _KEEP, _HISTORY, _MAX_BASIS, _RESTART = 4, 6, 30, 10
 
 class _Powers(NamedTuple):
     """How :func:`power_norms` reaches powers of ``T``: ``images(u, first, last)`` is
-    ``[T^first u, …, T^last u]``, ``power_t(w, t)`` is ``(Tᵀ)ᵗ w``, and ``window`` how many
+    ``[T^first u, …, T^last u]``, ``power_t(w, t, accuracy)`` is ``(Tᵀ)ᵗ w`` (to ``accuracy``
+    relative where it is approximated: the flow's exponential), and ``window`` how many
     steps of images to compute ahead at once (one Krylov basis serves them all for the flow;
     chained products gain nothing from it). For the flow also ``block(u, first, last)``: a few
     orthonormal Krylov vectors ``U`` of ``A`` from ``u`` and ``[T^first U, …, T^last U]`` from
@@ -136,7 +137,7 @@ class _Powers(NamedTuple):
     cuts it to."""
 
     images: Callable[[Tensor, int, int], list[Tensor]]
-    power_t: Callable[[Tensor, int], Tensor]
+    power_t: Callable[[Tensor, int, float], Tensor]
     window: int
     block: Callable[[Tensor, int, int], tuple[Tensor, list[Tensor]]] | None = None
     start: Callable[[Tensor], Tensor] | None = None
@@ -156,7 +157,7 @@ def _chained(
                 out.append(u)
         return out
 
-    def power_t(w: Tensor, t: int) -> Tensor:
+    def power_t(w: Tensor, t: int, accuracy: float) -> Tensor:
         for _ in range(t):
             w = apply_transpose(w)
         return w
@@ -189,7 +190,12 @@ def power_norms(
     the worst directions ``v`` of the last few ``t`` (they extrapolate the next one: its first
     residual is typically ``10⁻⁴ θ`` instead of ``10⁻² θ`` from a single vector), and
     ``Yₜ₊₁ = T Yₜ`` costs one product per kept vector. ``t = 1`` starts from a fixed random
-    vector (``seed``).
+    vector (``seed``). Where ``powers`` has blocks (the flow, :func:`flow_powers`), an
+    expansion adds the residual's first few Krylov vectors instead of ``r`` alone, with their
+    images from one Krylov basis, and ``t = 1`` starts from ``powers.start``'s vector. The
+    residual steers and stops, never enters a value: ``(Tᵀ)ᵗ`` where it is approximated (the
+    flow's exponential) is computed to 1 % of the last relative residual (the previous ``t``'s
+    first one at a new ``t``), at least to ``tol / 10`` and at most to 1e-6.
 
     Accuracy: ``t`` has converged when the relative residual ``‖r‖/θ`` is at most ``tol``, or
     at most ``√tol`` with the quadratic (Kato–Temple) estimate ``‖r‖²/(θ δ) ≤ tol``, ``δ`` the
@@ -198,7 +204,8 @@ def power_norms(
     ``tol`` relative (unless the two top singular values of ``Tᵗ`` are closer than ``‖r‖``:
     then to within their distance). Every returned norm is ``‖Tᵗ v‖`` for a unit ``v``, a lower
     bound on ``‖Tᵗ‖`` whatever the convergence (an iterative estimate, as ARPACK's; for the
-    flow up to the Krylov exponentials' relative accuracy, 1e-13).
+    flow up to the Krylov exponentials' relative accuracy, 1e-13, times at most
+    ``1/``:data:`_BLOCK_DROP` where a block is orthonormalised).
 
     Returns the norms and the unit right singular vectors (``vectors[t]`` attains ``‖Tᵗ‖``).
     ``powers``: how to reach ``Tᵗ`` and ``(Tᵀ)ᵗ`` other than by ``t`` products each (the flow's
@@ -221,6 +228,7 @@ def power_norms(
     basis = first[None] / torch.linalg.vector_norm(first)  # Q: orthonormal rows
     level = basis.clone()  # T^{t-1} Q, then Tᵗ Q
     ahead: list[Tensor] = []  # the window: ahead[j] = T^{t+j} Q
+    first_residual = 1.0  # the relative residual each t starts from, then the last one
     for t in range(1, steps + 1):
         if not ahead:  # a new window of images, from the rows' images at t − 1
             last = min(steps, t + ops.window - 1)
@@ -230,13 +238,18 @@ def power_norms(
                 rows = [ops.images(y, 1, last - t + 1) for y in level]
                 ahead = [torch.stack([r[j] for r in rows]) for j in range(last - t + 1)]
         level = ahead.pop(0)
+        last_residual = first_residual  # the previous t's first: a guess of this t's
         for expansion in range(lanczos_steps + 1):
             theta, coeffs = _ritz(level)
             c = torch.as_tensor(coeffs[:, 0], dtype=level.dtype, device=level.device)
             v, image = c @ basis, c @ level
             top = float(theta[0])
-            residual = ops.power_t(image, t) - top * v
+            accuracy = min(_LOOSEST, max(tol / 10, last_residual * _RESIDUAL_ACCURACY))
+            residual = ops.power_t(image, t, accuracy) - top * v
             size = float(torch.linalg.vector_norm(residual))
+            last_residual = size / max(abs(top), 1e-300)
+            if expansion == 0:
+                first_residual = last_residual
             if _converged(size, theta, tol) or expansion == lanczos_steps:
                 break
             if basis.shape[0] >= min(largest, n):  # thick restart
@@ -279,6 +292,11 @@ def _orthonormal_row(basis: Tensor, residual: Tensor, size: float) -> Tensor | N
     if fresh <= 1e-12 * max(size, 1e-300):
         return None
     return (residual / fresh)[None]
+
+
+# The accuracy of ``(Tᵀ)ᵗ w`` for a residual (its direction and the stopping test only, never a
+# value): this fraction of the last relative residual, at least ``tol / 10``, at most _LOOSEST.
+_RESIDUAL_ACCURACY, _LOOSEST = 1e-2, 1e-6
 
 
 # A block's direction is dropped when less than this fraction of its norm is outside the basis
@@ -410,8 +428,8 @@ def flow_powers(op: JacobianOperator, dt: float, tol: float = 1e-13) -> _Powers:
         rows, out, _, _ = _expm_block(op.apply, u, times, tol, 200, _FLOW_BLOCK)
         return rows, out
 
-    def power_t(w: Tensor, t: int) -> Tensor:
-        return expm_apply(op.apply_transpose, w, t * dt, tol=tol).vector
+    def power_t(w: Tensor, t: int, accuracy: float) -> Tensor:
+        return expm_apply(op.apply_transpose, w, t * dt, tol=max(tol, accuracy)).vector
 
     def start(noise: Tensor) -> Tensor:
         return _symmetric_part_lowest(op.apply, op.apply_transpose, noise, _START_TOL, _START_STEPS)

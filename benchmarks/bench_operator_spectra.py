@@ -16,10 +16,18 @@ with the same ``k``, ``tol`` and start vector, and the table gives:
   (:func:`_timing.single_threaded`); min and median over ``--rounds`` rounds, candidates
   interleaved and their order rotated each round).
 
-Candidates (``--candidates``): ``default`` (``KrylovSchur(tol)``: an operator's
-``ncv = max(2k + 1, 40)``), ``ncv20`` (the former default, ``max(2k + 1, 20)``),
-``ncv40``/``ncv60``/``ncv100`` (a longer basis), ``operator``/``op-ncv40``/``op-ncv100``
-(``route="operator"`` where ``auto`` takes another route, default and longer bases).
+Candidates (``--candidates``): ``default`` (``KrylovSchur(tol)``: an operator's long basis,
+``ncv = max(2k + 1, 40, min(200, 512 MiB / 8n))``, convergence tested every 10 vectors from 40
+on), ``long120``/``long200``/``long300`` (the default with a longest basis of 120/200/300),
+``ncv20``/``ncv40`` (the former defaults, ``max(2k + 1, 20)`` and ``max(2k + 1, 40)``, tested
+when full), ``ncv60``/``ncv100``/``ncv160``/``ncv200`` (a longer basis, tested when full),
+``operator``/``op-ncv40``/``op-ncv100``/``op-ncv200`` (``route="operator"`` where ``auto`` takes
+another route); and, from ``benchmarks/_operator_candidates.py`` on the operator's own products:
+``ext-ritz``/``ext-refined``/``ext-harmonic`` (Arnoldi without restarts, tested every 10
+vectors from 40, with Ritz, refined Ritz or harmonic Ritz extraction), ``si``/``si-5``
+(shift-and-invert Krylov–Schur, each product a GMRES solve to 1e-9, shift 1 % or 5 % beyond
+a 40-product pilot's most wanted Ritz value; every inner product counted), ``block3``/
+``block6`` (block Arnoldi, blocks of 3 or 6 products batched with ``vmap``).
 The CPU columns come from ``time.process_time`` around each call (the machine was shared).
 
 Run:

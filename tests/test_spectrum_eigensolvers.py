@@ -107,8 +107,9 @@ def _frozen_adam(game):
 
 @pytest.mark.parametrize(
     "name, route",
-    [("GDA", "auto"), ("AltGDA", "auto"), ("ExtraGradient", "auto"), ("Adam", "auto"),
-     ("Adam", "jacobian")],
+    [("GDA", "auto"), ("Adam", "auto")]
+    + [pytest.param(*case, marks=pytest.mark.slow)
+       for case in (("AltGDA", "auto"), ("ExtraGradient", "auto"), ("Adam", "jacobian"))],
 )  # fmt: skip
 def test_operator_default_long_basis_matches_dense(name, route):
     """An operator's default solve (a long basis, convergence tested every 10 vectors: it stops

@@ -154,7 +154,7 @@ def shift_invert(
         return x
 
     v0 = torch.as_tensor(np.random.default_rng(0).standard_normal(n))
-    r = krylov_schur(solve, n, k, "LM", tol=tol * 1e-2, ncv=ncv, v0=v0, return_vectors=True)
+    r = krylov_schur(solve, n, k, "LM", tol=tol, ncv=ncv, v0=v0, return_vectors=True)
     values = sigma + 1.0 / r.values
     matvecs = op.count - start
     vectors = [x.numpy() for x in r.vectors]

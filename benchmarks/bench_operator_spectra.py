@@ -22,8 +22,9 @@ on), ``long120``/``long200``/``long300`` (the default with a longest basis of 12
 ``ncv20``/``ncv40`` (the former defaults, ``max(2k + 1, 20)`` and ``max(2k + 1, 40)``, tested
 when full), ``ncv60``/``ncv100``/``ncv160``/``ncv200`` (a longer basis, tested when full),
 ``operator``/``op-ncv40``/``op-ncv100``/``op-ncv200`` (``route="operator"`` where ``auto`` takes
-another route); and, from ``benchmarks/_operator_candidates.py`` on the operator's own products:
-``ext-ritz``/``ext-refined``/``ext-harmonic`` (Arnoldi without restarts, tested every 10
+another route), ``jacobian`` (``route="jacobian"``, the default basis: frozen simultaneous
+Adam's ``P·J`` route); and, from ``benchmarks/_operator_candidates.py`` on the operator's own
+products: ``ext-ritz``/``ext-refined``/``ext-harmonic`` (Arnoldi without restarts, tested every 10
 vectors from 40, with Ritz, refined Ritz or harmonic Ritz extraction), ``si``/``si-5``
 (shift-and-invert Krylov–Schur, each product a GMRES solve to 1e-9, shift 1 % or 5 % beyond
 a 40-product pilot's most wanted Ritz value; every inner product counted), ``block3``/
@@ -69,6 +70,7 @@ CANDIDATES = {
     "ncv160": {"ncv": 160},
     "ncv200": {"ncv": 200},
     "op-ncv200": {"route": "operator", "ncv": 200},
+    "jacobian": {"route": "jacobian"},
 }
 LONG = {"long120": 120, "long200": 200, "long300": 300}  # the default, OPERATOR_LONG_NCV set
 OTHERS = {  # benchmarks/_operator_candidates.py, on the operator's own products

@@ -46,15 +46,16 @@ import json, sys, time
 
 clock = lambda: (time.process_time(), time.time())
 marks = {}
-import gamedyn.cli  # first, as the `gamedyn` script does (gamedyn's import brings torch's)
-import torch
-torch.set_num_threads(int(sys.argv[1]))
-sys.argv = ["gamedyn"] + sys.argv[2:]
-try:  # what main() does first, before the command imports the rest (checkouts that have it)
+import gamedyn.cli  # first, as the `gamedyn` script does
+gamedyn.cli.build_parser()  # what main() does first: the commands' imports (torch's included)
+try:  # then the imports frozen out of the collector's way (checkouts that have it)
     from gamedyn._collector import freeze_imports
     freeze_imports()
 except ImportError:
     pass
+import torch
+torch.set_num_threads(int(sys.argv[1]))
+sys.argv = ["gamedyn"] + sys.argv[2:]
 try:
     from gamedyn.cli import _spectrum as cli_spectrum
 except ImportError:  # checkouts from before the CLI's modules were made private

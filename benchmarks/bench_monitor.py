@@ -5,17 +5,18 @@ discriminator first, ``lr = 1e-4``, ``betas = (0.5, 0.999)``, batch ``--batch``,
 digits DCGAN (:mod:`gamedyn.examples.digits`, width 16, ``n = 19,362``) runs ``--steps`` steps
 without a monitor and with a :class:`gamedyn.monitor.SpectrumMonitor` (``--quantities``, top
 ``k = 6``, ``tol = 1e-8``, float64 products, on a fixed batch) for each ``every`` of
-``--every``; the variants are interleaved within each of ``--repeat`` rounds (the same seeds:
-the monitored runs train bit-identically to the plain one, which is checked). Reported per
-variant: the loop's wall time and process CPU time (min and median over rounds), the overhead
-against the plain loop (median wall), the monitored steps and their products.
+``--every``; the variants are interleaved within each of ``--repeat`` rounds, their order
+rotated each round (the same seeds: the monitored runs train bit-identically to the plain one,
+which is checked). Reported per variant: the loop's wall time and process CPU time (min and
+median over rounds), the overhead against the plain loop (median CPU), the monitored steps and
+their products.
 
 Warm against cold starts (paired): at every ``--warm-every``-th step of the same training run, the
 game Jacobian's top ``k = 6`` (``tol = 1e-8``) of the live players is solved twice on the same
 operator — cold (the monitor's start vector, standard normal of seed 0) and warm (started at
-``Σ_i (Re x_i + Im x_i)`` of the previous monitored step's Ritz vectors ``x_i``) — and the
-products (deterministic) and CPU seconds of each are compared. The monitor has no warm starts:
-this measurement found they do not pay (README).
+``Σ_i (Re x_i + Im x_i)`` of the previous monitored step's Ritz vectors ``x_i``), cold first and
+warm first in turn, and the products (deterministic) and CPU seconds of each are compared. The
+monitor has no warm starts: this measurement found they do not pay (README).
 
 The overhead is measured in process CPU time (on a shared machine the wall time mostly measures
 the other processes); the per-step costs give the overhead of longer ``every`` (one monitored
@@ -96,9 +97,10 @@ def main() -> None:
     for every in args.every:
         variants[f"every={every}"] = {**common, "every": every}
     results: dict[str, list[dict]] = {name: [] for name in variants}
-    for _ in range(args.repeat):  # interleaved
-        for name, options in variants.items():
-            results[name].append(run(args.steps, args.batch, options))
+    names = list(variants)
+    for r in range(args.repeat):  # interleaved, the order rotated each round
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            results[name].append(run(args.steps, args.batch, variants[name]))
     reference = results["plain"][0]["params"]
     for name, runs in results.items():
         for r in runs:
@@ -188,10 +190,16 @@ def warm_against_cold(steps: int, batch: int, every: int) -> list[tuple]:
         op = JacobianOperator(TorchGame(G, D, LOSS, *fixed))
         op.apply(torch.zeros(op.shape[0], dtype=torch.float64))  # builds the graph: not timed
         cold_v0 = torch.as_tensor(np.random.default_rng(0).standard_normal(op.shape[0]))
-        cold, cold_s = solve(op, cold_v0)
-        if previous:
-            warm, warm_s = solve(op, previous[-1])
+        if previous:  # cold first and warm first in turn
+            if len(rows) % 2:
+                warm, warm_s = solve(op, previous[-1])
+                cold, cold_s = solve(op, cold_v0)
+            else:
+                cold, cold_s = solve(op, cold_v0)
+                warm, warm_s = solve(op, previous[-1])
             rows.append((step, cold.matvecs, warm.matvecs, cold_s, warm_s))
+        else:
+            cold, _ = solve(op, cold_v0)
         previous.append((cold.vectors.real.sum(0) + cold.vectors.imag.sum(0)).double())
 
     run(steps, batch, None, hook)

@@ -16,10 +16,19 @@ with the same ``k``, ``tol`` and start vector, and the table gives:
   (:func:`_timing.single_threaded`); min and median over ``--rounds`` rounds, candidates
   interleaved and their order rotated each round).
 
-Candidates (``--candidates``): ``default`` (``KrylovSchur(tol)``: an operator's
-``ncv = max(2k + 1, 40)``), ``ncv20`` (the former default, ``max(2k + 1, 20)``),
-``ncv40``/``ncv60``/``ncv100`` (a longer basis), ``operator``/``op-ncv40``/``op-ncv100``
-(``route="operator"`` where ``auto`` takes another route, default and longer bases).
+Candidates (``--candidates``): ``default`` (``KrylovSchur(tol)``: an operator's long basis,
+``ncv = max(2k + 1, 40, min(200, 512 MiB / 8n))``, convergence tested every 10 vectors from 40
+on), ``long120``/``long200``/``long300`` (the default with a longest basis of 120/200/300),
+``ncv20``/``ncv40`` (the former defaults, ``max(2k + 1, 20)`` and ``max(2k + 1, 40)``, tested
+when full), ``ncv60``/``ncv100``/``ncv160``/``ncv200`` (a longer basis, tested when full),
+``operator``/``op-ncv40``/``op-ncv100``/``op-ncv200`` (``route="operator"`` where ``auto`` takes
+another route), ``jacobian`` (``route="jacobian"``, the default basis: frozen simultaneous
+Adam's ``P·J`` route); and, from ``benchmarks/_operator_candidates.py`` on the operator's own
+products: ``ext-ritz``/``ext-refined``/``ext-harmonic`` (Arnoldi without restarts, tested every 10
+vectors from 40, with Ritz, refined Ritz or harmonic Ritz extraction), ``si``/``si-5``
+(shift-and-invert Krylov–Schur, each product a GMRES solve to 1e-9, shift 1 % or 5 % beyond
+a 40-product pilot's most wanted Ritz value; every inner product counted), ``block3``/
+``block6`` (block Arnoldi, blocks of 3 or 6 products batched with ``vmap``).
 The CPU columns come from ``time.process_time`` around each call (the machine was shared).
 
 Run:
@@ -34,12 +43,20 @@ import argparse
 import tempfile
 import time
 
+import _operator_candidates as custom
 import numpy as np
 from _timing import single_threaded
 
 from gamedyn.examples import EXAMPLES, train
 from gamedyn.methods import GDA, AltGDA, ExtraGradient, trained_method
-from gamedyn.spectrum import KrylovSchur, top_eigenvalues
+from gamedyn.spectrum import (
+    JacobianOperator,
+    KrylovSchur,
+    _eigensolvers,
+    _jacobian_route,
+    sort_eigenvalues,
+    top_eigenvalues,
+)
 
 CANDIDATES = {
     "default": {},
@@ -50,7 +67,46 @@ CANDIDATES = {
     "operator": {"route": "operator"},
     "op-ncv40": {"route": "operator", "ncv": 40},
     "op-ncv100": {"route": "operator", "ncv": 100},
+    "ncv160": {"ncv": 160},
+    "ncv200": {"ncv": 200},
+    "op-ncv200": {"route": "operator", "ncv": 200},
+    "jacobian": {"route": "jacobian"},
 }
+LONG = {"long120": 120, "long200": 200, "long300": 300}  # the default, OPERATOR_LONG_NCV set
+OTHERS = {  # benchmarks/_operator_candidates.py, on the operator's own products
+    "ext-ritz": lambda op, k, tol: custom.extraction(op, k, tol, "ritz"),
+    "ext-refined": lambda op, k, tol: custom.extraction(op, k, tol, "refined"),
+    "ext-harmonic": lambda op, k, tol: custom.extraction(op, k, tol, "harmonic"),
+    "si": lambda op, k, tol: custom.shift_invert(op, k, tol),
+    "si-5": lambda op, k, tol: custom.shift_invert(op, k, tol, delta=0.05),
+    "block6": lambda op, k, tol: custom.block_krylov(op, k, tol, b=6),
+    "block3": lambda op, k, tol: custom.block_krylov(op, k, tol, b=3),
+}
+
+
+class Custom:
+    """A candidate's answer in :func:`top_eigenvalues`' terms."""
+
+    def __init__(self, found: custom.Found, per_product: int):
+        self.values, self.residuals = found.values, found.residuals
+        self.jacobian_products = found.matvecs * per_product
+        self.route = f"operator, {found.note}"
+
+
+def run(name: str, game, method, k: int, tol: float):
+    if name in OTHERS:
+        op = JacobianOperator(game, None, method)
+        per_product = _jacobian_route.step_products(method, game, op.z)
+        return Custom(OTHERS[name](op, k, tol), per_product)
+    if name in LONG:
+        saved = _eigensolvers.OPERATOR_LONG_NCV
+        _eigensolvers.OPERATOR_LONG_NCV = LONG[name]
+        try:
+            return top_eigenvalues(game, k, method=method, solver=KrylovSchur(tol=tol))
+        finally:
+            _eigensolvers.OPERATOR_LONG_NCV = saved
+    solver = KrylovSchur(tol=tol, **CANDIDATES[name])
+    return top_eigenvalues(game, k, method=method, solver=solver)
 
 
 def methods(game, checkpoint: str, lr: float) -> dict:
@@ -99,33 +155,36 @@ def main() -> None:
             f"(|λ| {abs(ref.values[0]):.3g}..{abs(ref.values[-1]):.3g})\n"
         )
         print(
-            f"{'operator':22s} {'candidate':9s} {'J prod':>7s} {'× J':>6s} {'CPU min':>8s} "
-            f"{'median':>7s} {'|μ|max':>9s} {'max res':>8s}  route"
+            f"{'operator':22s} {'candidate':12s} {'J prod':>7s} {'× J':>6s} {'CPU min':>8s} "
+            f"{'median':>7s} {'|μ|max':>9s} {'max res':>8s} {'Δμ rel':>8s}  route"
         )
         for label, method in chosen.items():
             rows: dict[str, list] = {name: [] for name in names}
             for r in range(args.rounds):  # interleaved, order rotated each round
                 order = names[r % len(names) :] + names[: r % len(names)]
                 for name in order:
-                    solver = KrylovSchur(tol=args.tol, **CANDIDATES[name])
                     cpu = time.process_time()
                     try:
-                        top = top_eigenvalues(game, args.k, method=method, solver=solver)
-                    except ValueError as err:
+                        top = run(name, game, method, args.k, args.tol)
+                    except (ValueError, custom.Overbudget) as err:
                         top = err
                     rows[name].append((time.process_time() - cpu, top))
+            first = None
             for name in names:
                 times = [t for t, _ in rows[name]]
                 top = rows[name][-1][1]
                 if isinstance(top, Exception):
-                    print(f"{label:22s} {name:9s} failed: {str(top)[:80]}")
+                    print(f"{label:22s} {name:12s} failed: {str(top)[:100]}", flush=True)
                     continue
                 ratio = top.jacobian_products / ref.jacobian_products
+                values = sort_eigenvalues(np.asarray(top.values))
+                first = values if first is None else first
+                gap = np.max(np.abs(values - first) / np.abs(first))
                 print(
-                    f"{label:22s} {name:9s} {top.jacobian_products:7d} {ratio:6.2f} "
+                    f"{label:22s} {name:12s} {top.jacobian_products:7d} {ratio:6.2f} "
                     f"{min(times):8.2f} {float(np.median(times)):7.2f} "
                     f"{abs(top.values[0]):9.6f} {np.max(top.residuals / np.abs(top.values)):8.1e}"
-                    f"  {top.route[:40]}",
+                    f" {gap:8.1e}  {top.route[:60]}",
                     flush=True,
                 )
 

@@ -106,3 +106,34 @@ def test_arnoldi_continues_past_an_invariant_subspace_and_checks_m():
         arnoldi(lambda u: a @ u, 8, 9)
     with pytest.raises(ValueError, match="v0 must be a finite, non-zero vector"):
         arnoldi(lambda u: a @ u, 8, 3, v0=torch.zeros(8, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("which", ["LM", "SR"])
+def test_convergence_tested_inside_a_cycle_stops_there(which):
+    """``check_every``: the same eigenvalues (dense, to 1e-9) from the first vectors of a long
+    basis, stopped at a multiple of ``check_every`` with no restart."""
+    a = _matrix(300)
+    t = torch.as_tensor(a)
+    dense = np.linalg.eigvals(a)
+    want = dense[np.argsort(-score(dense, which), kind="stable")][:6]
+    full = krylov_schur(lambda u: t @ u, 300, 6, which, tol=1e-12, ncv=150)
+    early = krylov_schur(
+        lambda u: t @ u, 300, 6, which, tol=1e-12, ncv=150, check_every=10, check_from=20,
+        return_vectors=True,
+    )  # fmt: skip
+    assert early.converged and early.restarts == 0 and full.matvecs == 150
+    assert early.matvecs < 150 and early.matvecs % 10 == 0 and early.matvecs >= 20
+    np.testing.assert_allclose(
+        np.sort(score(early.values, which)), np.sort(score(want, which)), rtol=1e-9
+    )
+    assert spectrum_distance(early.values, dense) < 1e-9 * np.abs(dense).max()
+    for value, x in zip(early.values, early.vectors, strict=True):  # the vectors of that basis
+        gap = np.linalg.norm(a @ x.numpy() - value * x.numpy()) / np.linalg.norm(x.numpy())
+        assert gap <= 1e-12 * abs(value) * 1.01
+
+
+def test_check_every_is_validated():
+    t = torch.as_tensor(_matrix(50))
+    for name, value in (("check_every", 0), ("check_from", -1), ("check_every", 2.5)):
+        with pytest.raises((ValueError, TypeError), match=name):
+            krylov_schur(lambda u: t @ u, 50, 2, **{name: value})

@@ -111,6 +111,24 @@ def _ritz(
     return theta[order], residuals[order], y[:, order]
 
 
+def _converged(
+    hbar: np.ndarray,
+    j: int,
+    k: int,
+    which: str,
+    score: Callable[[np.ndarray], np.ndarray] | None,
+    tol: float,
+    scale: float,
+    reference: Callable[[np.ndarray], np.ndarray] | None,
+) -> bool:
+    """Whether the ``k`` most wanted Ritz values of the size-``j`` decomposition have converged
+    (the test :func:`krylov_schur` makes at the end of a cycle)."""
+    theta, residuals, _ = _ritz(hbar, j, which, score)
+    size = np.abs(theta[:k]) if reference is None else np.abs(reference(theta[:k]))
+    floor = np.finfo(float).eps * max(scale, 1e-300)
+    return bool(np.all(residuals[:k] <= tol * np.maximum(size, floor)))
+
+
 def _schur_blocks(t: np.ndarray) -> list[tuple[int, int, complex]]:
     """The diagonal blocks ``(start, size, eigenvalue)`` of a real Schur form (1 × 1 or 2 × 2)."""
     blocks, i, m = [], 0, t.shape[0]
@@ -193,6 +211,8 @@ def krylov_schur(
     return_vectors: bool = False,
     score: Callable[[np.ndarray], np.ndarray] | None = None,
     reference: Callable[[np.ndarray], np.ndarray] | None = None,
+    check_every: int | None = None,
+    check_from: int | None = None,
 ) -> KrylovResult:
     """The ``k`` most wanted eigenvalues of the real ``n × n`` operator ``u ↦ matvec(u)``.
 
@@ -217,6 +237,12 @@ def krylov_schur(
         :mod:`gamedyn.spectrum` ranks ``θ`` by ``max |μ(θ)|``).
       reference: what a Ritz value's residual is relative to, ``θ ↦ ρ(θ)`` (converged when
         ``residual ≤ tol · ρ(θ)``); default ``|θ|``.
+      check_every: also test convergence inside a cycle, each time the basis reaches a size
+        ``j ≥ check_from`` (default ``2k + 1``) that is a multiple of ``check_every`` (the relation
+        ``A V_j = V_j H_j + v_{j+1} b_jᵀ`` holds at every ``j``: the test costs no product, only
+        the eigenvalues of the ``j × j`` matrix), and stop there when the ``k`` have converged.
+        With a long basis (``ncv``) this is Arnoldi without restarts until convergence, the
+        fewest products of any restarted basis; default ``None``: tested when the basis is full.
 
     Returns:
       A :class:`KrylovResult` with exactly ``k`` values, most wanted first.
@@ -242,6 +268,10 @@ def krylov_schur(
         raise ValueError(f"ncv must satisfy k + 2 = {k + 2} <= ncv <= n = {n}, got {ncv}")
     _validate.positive("tol", tol)
     max_restarts = _validate.integer_at_least("max_restarts", max_restarts, 0)
+    if check_every is not None:
+        check_every = _validate.integer_at_least("check_every", check_every, 1)
+    check_from = 2 * k + 1 if check_from is None else check_from
+    check_from = _validate.integer_at_least("check_from", check_from, 1)
     itemsize = torch.empty((), dtype=dtype).element_size()
     if device is None or torch.device(device).type == "cpu":
         _validate.allocation(
@@ -285,7 +315,15 @@ def krylov_schur(
                 _, w = _orthogonalise(v[: j + 1], w)
                 beta = torch.linalg.vector_norm(w)
             v[j + 1] = w / beta
-        theta, residuals, y = _ritz(hbar, m, which, score)
+            size_j = j + 1
+            if check_every is not None and j + 1 < m and size_j >= max(check_from, k + 1):
+                if size_j % check_every == 0 and _converged(
+                    hbar, size_j, k, which, score, tol, scale, reference
+                ):
+                    break  # converged inside the cycle: V_j, H_j are the decomposition
+        else:
+            size_j = m
+        theta, residuals, y = _ritz(hbar, size_j, which, score)
         floor = np.finfo(float).eps * max(scale, 1e-300)
         size = np.abs(theta[:k]) if reference is None else np.abs(reference(theta[:k]))
         ok = residuals[:k] <= tol * np.maximum(size, floor)
@@ -301,7 +339,8 @@ def krylov_schur(
                 ]
                 vectors = torch.empty(k, n, dtype=cdtype, device=device)
                 for i in range(k):  # row by row: no complex copy of the basis (m × n)
-                    vectors[i] = torch.complex(parts[0][i] @ v[:m], parts[1][i] @ v[:m])
+                    basis = v[:size_j]
+                    vectors[i] = torch.complex(parts[0][i] @ basis, parts[1][i] @ basis)
                 result = result._replace(vectors=vectors)
             return result
         if restarts >= max_restarts:

@@ -52,6 +52,7 @@ from ..linalg import (
 from ..methods import Method
 from ..vocabulary import KRYLOV_WHICH, which_score
 from . import _jacobian_route as jacobian_route
+from ._lowered import lowered_product
 from ._operator import JacobianOperator
 from ._ordering import sorted_with
 from ._solvers import Arpack, KrylovSchur, check_solver
@@ -69,6 +70,10 @@ __all__ = [
     "check_which",
     "MIXED_MIN_SIZE",
     "OPERATOR_NCV",
+    "OPERATOR_LONG_NCV",
+    "OPERATOR_BASIS_BYTES",
+    "CHECK_EVERY",
+    "long_basis",
     "default_precision",
     "twin_operator",
 ]
@@ -79,6 +84,27 @@ size): its least-damped eigenvalues sit in a cluster near 1, and a longer basis 
 Jacobian's ``max(2k + 1, 20)`` reaches them in fewer products
 (``benchmarks/bench_operator_spectra.py``, digits DCGAN, k = 6, tol 1e-6: GDA 582 → 325
 products, extragradient 1,080 → 720, frozen Adam 355 → 288)."""
+
+OPERATOR_LONG_NCV = 200
+"""The longest default basis of an update operator, ``ncv = max(2k + 1, OPERATOR_NCV,
+min(OPERATOR_LONG_NCV, OPERATOR_BASIS_BYTES / (8 n)))``, its convergence tested every
+:data:`CHECK_EVERY` vectors from ``max(2k + 1, OPERATOR_NCV)`` on
+(:func:`gamedyn.linalg.krylov_schur`'s ``check_every``): Arnoldi without restarts until the
+cluster near 1 has converged, which no restarted basis beats in products
+(``benchmarks/bench_operator_spectra.py``)."""
+
+OPERATOR_BASIS_BYTES = 2**29
+"""The memory (512 MiB of float64 basis vectors) up to which an operator's default basis grows
+beyond ``OPERATOR_NCV`` vectors: at 1.7 M parameters it stays at 40."""
+
+CHECK_EVERY = 10
+"""An operator's default solve tests convergence every this many new basis vectors."""
+
+
+def long_basis(n: int) -> int:
+    """The default long basis of an operator of size ``n`` (:data:`OPERATOR_LONG_NCV`)."""
+    return int(min(OPERATOR_LONG_NCV, OPERATOR_BASIS_BYTES // (8 * max(n, 1))))
+
 
 MIXED_MIN_SIZE = 100_000
 """``precision=None`` runs ``"mixed"`` on float64 TorchGames of at least this many entries
@@ -158,6 +184,7 @@ def _krylov_schur(
     solver: KrylovSchur,
     ncv: int | None,
     callback: Callable[[int, int], None] | None,
+    checks: dict[str, int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     v0 = torch.as_tensor(np.random.default_rng(0).standard_normal(op.shape[0]))
     try:
@@ -174,6 +201,7 @@ def _krylov_schur(
             device=op.device,
             callback=callback,
             return_vectors=True,
+            **(checks or {}),
         )
     except KrylovNoConvergence as err:
         values, residuals = sorted_with(err.partial.values, err.partial.residuals)
@@ -299,11 +327,13 @@ def solve_top(
     ncv = solver.ncv
     if ncv is not None and not k + 2 <= ncv <= op.shape[0]:
         raise ValueError(f"ncv must satisfy k + 2 = {k + 2} <= ncv <= n = {op.shape[0]}, got {ncv}")
-    if ncv is None and op.method is not None:  # operator spectra: a longer basis
+    checks = None
+    if ncv is None and op.method is not None:  # operator spectra: a long basis, tested early
         size = op.shape[0] if op.z is None else min(op.shape[0], op.z.numel())
-        ncv = min(size, max(2 * k + 1, OPERATOR_NCV))
+        ncv = min(size, max(2 * k + 1, OPERATOR_NCV, long_basis(op.shape[0])))
         if ncv >= k + 2:
             solver = solver.replace(ncv=ncv)
+            checks = {"check_every": CHECK_EVERY, "check_from": max(2 * k + 1, OPERATOR_NCV)}
         else:
             ncv = None
     precision = solver.precision or default_precision(op, which, solver)
@@ -313,7 +343,7 @@ def solve_top(
     if op.method is not None:
         problem = _route_problem(op, which, solver)
         if problem is None:
-            top = _by_jacobian(op, k, solver, start)
+            top = _by_jacobian(op, k, solver, start, checks)
             if isinstance(top, TopEigenvalues):
                 return top
             problem = top
@@ -322,7 +352,7 @@ def solve_top(
     elif isinstance(solver, Arpack):
         values, residuals, matvecs = _arpack(op, k, which, solver, ncv)
     else:
-        values, residuals, matvecs = _krylov_schur(op, k, which, solver, ncv, callback)
+        values, residuals, matvecs = _krylov_schur(op, k, which, solver, ncv, callback, checks)
     values, residuals = sorted_with(values, residuals)
     calls = jacobian_route.recorded_step(op)
     per_product = jacobian_route.step_products(op.method, op.game, op.z, calls)
@@ -368,13 +398,19 @@ def _mixed(
 ) -> TopEigenvalues:
     """Float32 products to about 1e-6, then a deflated refinement with float32 products and a
     few float64 ones (:func:`gamedyn.linalg.mixed_precision_eigs`), whose residuals are true
-    residuals with float64 products (no second check)."""
-    low, high = twin_operator(op, torch.float32), twin_operator(op, torch.float64)
+    residuals with float64 products (no second check). The float32 products are the float64
+    operator's linearize trace run in float32 (:func:`._lowered.lowered_product`: the Jacobian
+    at the float64 point, its branches float64's), or where it has none (``mode`` reverse or
+    forward) those of the game's float32 copy."""
+    high = twin_operator(op, torch.float64)
+    lowered = lowered_product(high)  # the float64 point's Jacobian in float32 (linearize)
+    low = twin_operator(op, torch.float32) if lowered is None else None
+    low_apply = low.apply if low is not None else lowered
     v0 = torch.as_tensor(np.random.default_rng(0).standard_normal(op.shape[0]))
     restarts = solver.max_restarts
     try:
         r = mixed_precision_eigs(
-            low.apply, high.apply, op.shape[0], k, which, tol=solver.tol, ncv=ncv,
+            low_apply, high.apply, op.shape[0], k, which, tol=solver.tol, ncv=ncv,
             max_restarts=restarts, low_restarts=min(restarts, LOW_RESTARTS), v0=v0,
             device=op.device, callback=callback, return_vectors=True,
         )  # fmt: skip
@@ -388,8 +424,10 @@ def _mixed(
             residuals,
         ) from err
     for twin in (low, high):
-        if twin is not op:
+        if twin is not None and twin is not op:
             op.count += twin.count
+    if low is None:
+        op.count += r.low_matvecs
     values, residuals = sorted_with(r.values, r.residuals)  # true float64 residuals
     calls = jacobian_route.recorded_step(op)
     per_product = jacobian_route.step_products(op.method, op.game, op.z, calls)
@@ -441,11 +479,15 @@ def _route_problem(op: JacobianOperator, which: str, solver: Any) -> str | None:
 
 
 def _by_jacobian(
-    op: JacobianOperator, k: int, solver: KrylovSchur, start: float
+    op: JacobianOperator,
+    k: int,
+    solver: KrylovSchur,
+    start: float,
+    checks: dict[str, int] | None = None,
 ) -> TopEigenvalues | str:
     """The Jacobian route's result, or (``route="auto"``) why it failed."""
     try:
-        values, residuals, j_products, _ = jacobian_route.top_by_jacobian(op, k, solver)
+        values, residuals, j_products, _ = jacobian_route.top_by_jacobian(op, k, solver, checks)
     except (jacobian_route.RouteFailed, KrylovNoConvergence) as err:
         if solver.route == "jacobian":
             raise ValueError(f"the Jacobian route failed: {err}") from err

@@ -174,7 +174,7 @@ def route_problem(
 
 
 def top_by_jacobian(
-    A: JacobianOperator, k: int, solver: Any
+    A: JacobianOperator, k: int, solver: Any, checks: dict[str, int] | None = None
 ) -> tuple[np.ndarray, np.ndarray, int, int]:
     """The ``k`` eigenvalues of largest modulus of the operator ``A`` (a method's
     :class:`~gamedyn.spectrum.JacobianOperator`) by the Jacobian route (module docs): one
@@ -202,7 +202,7 @@ def top_by_jacobian(
     # pair failing the check on the operator is solved again with J's tolerance 100× tighter
     for attempt, tol_j in enumerate((tol, 1e-2 * tol)):
         try:
-            values, residuals = _attempt(method, mu, J, A, k, tol, tol_j, solver, scale)
+            values, residuals = _attempt(method, mu, J, A, k, tol, tol_j, solver, scale, checks)
         except RouteFailed:
             if attempt == 1:
                 raise
@@ -221,6 +221,7 @@ def _attempt(
     tol_j: float,
     solver: Any,
     scale: Tensor | None = None,
+    checks: dict[str, int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """One solve on ``J`` (``scale`` given: on ``diag(scale) J``, :mod:`._preconditioned_route`,
     whose memory blocks are ``scale`` times the operator's)."""
@@ -265,6 +266,7 @@ def _attempt(
         return_vectors=True,
         score=score,
         reference=reference,
+        **(checks or {}),
     )
     candidates: list[tuple[complex, np.ndarray, int]] = []
     for i, theta in enumerate(r.values):

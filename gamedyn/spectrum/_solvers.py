@@ -10,9 +10,11 @@ Fields common to both:
 
 * ``tol``: relative accuracy of each eigenpair, ``‖A v − λ v‖ ≤ tol·|λ|`` (ARPACK's meaning).
 * ``ncv``: the Krylov basis size (default ``max(2k + 1, 20)``, at most the size; an update
-  operator's ``max(2k + 1, 40)``, its cluster of moduli near 1 needing it); a longer
-  basis is the way to reach eigenvalues away from the largest moduli (``which="SR"``/``"LR"``)
-  in fewer products.
+  operator's up to 200 vectors within 512 MiB, at least ``max(2k + 1, 40)``, with convergence
+  tested every 10 vectors from 40 on: its cluster of moduli near 1 is reached in the fewest
+  products without restarts); a longer basis is the way to reach eigenvalues away from the
+  largest moduli (``which="SR"``/``"LR"``) in fewer products. An ``ncv`` given is tested
+  when full, as before.
 * ``max_restarts``: restarts before giving up (Krylov–Schur 300; ARPACK ``None``: its own).
 * ``mode``: how ``J u`` is computed (:data:`~gamedyn.vocabulary.PRODUCT_MODES`,
   :class:`~gamedyn.spectrum.JacobianOperator`).

@@ -228,7 +228,7 @@ def power_norms(
     basis = first[None] / torch.linalg.vector_norm(first)  # Q: orthonormal rows
     level = basis.clone()  # T^{t-1} Q, then Tᵗ Q
     ahead: list[Tensor] = []  # the window: ahead[j] = T^{t+j} Q
-    first_residual = 1.0  # the relative residual each t starts from, then the last one
+    first_residual = 1.0  # the last t's first relative residual: a guess of the next t's
     for t in range(1, steps + 1):
         if not ahead:  # a new window of images, from the rows' images at t − 1
             last = min(steps, t + ops.window - 1)
@@ -238,7 +238,7 @@ def power_norms(
                 rows = [ops.images(y, 1, last - t + 1) for y in level]
                 ahead = [torch.stack([r[j] for r in rows]) for j in range(last - t + 1)]
         level = ahead.pop(0)
-        last_residual = first_residual  # the previous t's first: a guess of this t's
+        last_residual = first_residual
         for expansion in range(lanczos_steps + 1):
             theta, coeffs = _ritz(level)
             c = torch.as_tensor(coeffs[:, 0], dtype=level.dtype, device=level.device)
@@ -464,7 +464,8 @@ def transient_growth(
     ``tol`` (:func:`power_norms`; each value a lower bound on ``‖Tᵗ‖``): a few products per
     kept vector and ``2t`` per expansion at each ``t`` (measured in
     ``docs/benchmarks_performance.md``), still growing like ``steps²`` at worst, so keep
-    ``steps`` modest at scale.
+    ``steps`` modest at scale; for the flow, expansions by Krylov blocks of ``J`` and ``t = 1``
+    from the symmetric part's lowest eigenvector (:func:`flow_powers`).
 
     Returns:
       A float array of ``steps + 1`` norms, entry 0 equal to 1.

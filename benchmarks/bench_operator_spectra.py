@@ -31,10 +31,18 @@ a 40-product pilot's most wanted Ritz value; every inner product counted), ``blo
 ``block6`` (block Arnoldi, blocks of 3 or 6 products batched with ``vmap``).
 The CPU columns come from ``time.process_time`` around each call (the machine was shared).
 
+``--example sn-dcgan``: the user-style DCGAN with spectral norm of ``benchmarks/_sn_dcgan.py``
+(19,217 parameters; a ``torch.save`` checkpoint of ``netG``/``netD``/``optG``/``optD``, loaded
+weights only through :func:`gamedyn.checkpoints.load_torch_game`; its Adam state, ``lr = 2e-4``,
+through :func:`gamedyn.methods.trained_method`), on 64 digits and latents of seed 12,345.
+
 Run:
   python -m gamedyn examples digits --steps 300 --save-every 300 --out /tmp/l_ckpt
   python benchmarks/bench_operator_spectra.py \
       --checkpoint /tmp/l_ckpt/digits/step_000300.safetensors
+  python benchmarks/_sn_dcgan.py --steps 400 --out /tmp/p2_sn/ckpt.pt
+  python benchmarks/bench_operator_spectra.py --example sn-dcgan --checkpoint /tmp/p2_sn/ckpt.pt \
+      --candidates ncv40,default
 """
 
 from __future__ import annotations
@@ -44,6 +52,7 @@ import tempfile
 import time
 
 import _operator_candidates as custom
+import _sn_dcgan
 import numpy as np
 from _timing import single_threaded
 
@@ -129,7 +138,8 @@ def methods(game, checkpoint: str, lr: float) -> dict:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--checkpoint", default=None, help="a digits checkpoint (default: train one)")
+    p.add_argument("--example", choices=("digits", "sn-dcgan"), default="digits")
+    p.add_argument("--checkpoint", default=None, help="its checkpoint (default: train one)")
     p.add_argument("--steps", type=int, default=300)
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--k", type=int, default=6)
@@ -141,16 +151,23 @@ def main() -> None:
     args = p.parse_args()
     with single_threaded(), tempfile.TemporaryDirectory() as tmp:
         path = args.checkpoint
-        if path is None:
-            path = str(train(EXAMPLES["digits"], args.steps, tmp, args.steps, seed=0)[-1])
-        game = EXAMPLES["digits"].load_game(path, args.batch, 12_345)
+        if args.example == "sn-dcgan":
+            if path is None:
+                path = str(_sn_dcgan.train(args.steps, f"{tmp}/ckpt.pt", args.batch))
+            game = _sn_dcgan.load_game(path, args.batch, 12_345)
+            title = "user-style SN DCGAN"
+        else:
+            if path is None:
+                path = str(train(EXAMPLES["digits"], args.steps, tmp, args.steps, seed=0)[-1])
+            game = EXAMPLES["digits"].load_game(path, args.batch, 12_345)
+            title = "digits DCGAN"
         chosen = methods(game, path, args.lr)
         if args.methods:
             chosen = {name: chosen[name] for name in args.methods.split(",")}
         names = args.candidates.split(",")
         ref = top_eigenvalues(game, args.k, solver=KrylovSchur(tol=args.tol))
         print(
-            f"digits DCGAN n = {game.n:,}, k = {args.k}, tol = {args.tol:g}, one thread\n"
+            f"{title} n = {game.n:,}, k = {args.k}, tol = {args.tol:g}, one thread\n"
             f"J's own top-{args.k}: {ref.jacobian_products} J products "
             f"(|λ| {abs(ref.values[0]):.3g}..{abs(ref.values[-1]):.3g})\n"
         )

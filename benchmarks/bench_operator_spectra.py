@@ -118,6 +118,34 @@ def run(name: str, game, method, k: int, tol: float):
     return top_eigenvalues(game, k, method=method, solver=solver)
 
 
+def scipy_check(game, k: int, tol: float) -> tuple[np.ndarray, int]:
+    """J's top-``k`` by ``scipy.sparse.linalg.eigs`` (ARPACK) on an independent ``J u``: the
+    field rebuilt from the players' losses (``torch.func.grad`` of ``game.losses``), its
+    ``torch.func.jvp``; the eigenvalues and the number of products."""
+    import torch
+    from scipy.sparse.linalg import LinearOperator, eigs
+
+    z0, nx = game.z0, game.nx
+
+    def field(z):
+        x, y = z[:nx], z[nx:]
+        gx = torch.func.grad(lambda x: game.losses(torch.cat([x, y]))[0])(x)
+        gy = torch.func.grad(lambda y: game.losses(torch.cat([x, y]))[1])(y)
+        return torch.cat([gx, gy])
+
+    count = [0]
+
+    def matvec(u):
+        count[0] += 1
+        u = torch.as_tensor(np.asarray(u).ravel(), dtype=z0.dtype)
+        return torch.func.jvp(field, (z0,), (u,))[1].numpy()
+
+    start = np.random.default_rng(0).standard_normal(game.n)
+    op = LinearOperator((game.n, game.n), matvec=matvec, dtype=np.float64)
+    values = eigs(op, k=k, which="LM", tol=tol, v0=start, return_eigenvectors=False)
+    return sort_eigenvalues(values), count[0]
+
+
 def methods(game, checkpoint: str, lr: float) -> dict:
     out = {
         "GDA": GDA(lr),
@@ -148,6 +176,11 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=1)
     p.add_argument("--methods", default=None, help="comma-separated labels (default: all)")
     p.add_argument("--candidates", default="ncv20,default,operator")
+    p.add_argument(
+        "--scipy-check",
+        action="store_true",
+        help="check J's own top-k against scipy's eigs on an independent J u",
+    )
     args = p.parse_args()
     with single_threaded(), tempfile.TemporaryDirectory() as tmp:
         path = args.checkpoint
@@ -171,6 +204,13 @@ def main() -> None:
             f"J's own top-{args.k}: {ref.jacobian_products} J products "
             f"(|λ| {abs(ref.values[0]):.3g}..{abs(ref.values[-1]):.3g})\n"
         )
+        if args.scipy_check:
+            other, count = scipy_check(game, args.k, args.tol)
+            mine = sort_eigenvalues(np.asarray(ref.values))
+            print(
+                f"scipy eigs on torch.func.jvp of the losses' gradients: {count} products, "
+                f"max |Δλ|/|λ| = {np.max(np.abs(other - mine) / np.abs(mine)):.1e}\n"
+            )
         print(
             f"{'operator':22s} {'candidate':12s} {'J prod':>7s} {'× J':>6s} {'CPU min':>8s} "
             f"{'median':>7s} {'|μ|max':>9s} {'max res':>8s} {'Δμ rel':>8s}  route"

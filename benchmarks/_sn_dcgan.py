@@ -33,15 +33,15 @@ NZ, NGF, NDF = 16, 16, 16
 
 
 class Generator(nn.Module):
-    def __init__(self, nz: int = 100, ngf: int = 64, nc: int = 1):
+    def __init__(self, nz: int = 100, ngf: int = 64, nc: int = 1, inplace: bool = True):
         super().__init__()
         self.main = nn.Sequential(
             nn.ConvTranspose2d(nz, ngf * 2, 2, 1, 0, bias=False),  # 2 x 2
             nn.BatchNorm2d(ngf * 2),
-            nn.ReLU(True),
+            nn.ReLU(inplace),
             nn.ConvTranspose2d(ngf * 2, ngf, 4, 2, 1, bias=False),  # 4 x 4
             nn.BatchNorm2d(ngf),
-            nn.ReLU(True),
+            nn.ReLU(inplace),
             nn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False),  # 8 x 8
             nn.Tanh(),
         )
@@ -51,13 +51,13 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
-    def __init__(self, ndf: int = 64, nc: int = 1):
+    def __init__(self, ndf: int = 64, nc: int = 1, inplace: bool = True):
         super().__init__()
         self.main = nn.Sequential(
             spectral_norm(nn.Conv2d(nc, ndf, 4, 2, 1)),  # 4 x 4
-            nn.LeakyReLU(0.2, inplace=True),
+            nn.LeakyReLU(0.2, inplace=inplace),
             spectral_norm(nn.Conv2d(ndf, ndf * 2, 4, 2, 1)),  # 2 x 2
-            nn.LeakyReLU(0.2, inplace=True),
+            nn.LeakyReLU(0.2, inplace=inplace),
             spectral_norm(nn.Conv2d(ndf * 2, 1, 2, 1, 0)),  # 1 x 1: a logit
         )
 
@@ -99,9 +99,11 @@ def train(steps: int, out: str | Path, batch: int = 64, seed: int = 0) -> Path:
     return out
 
 
-def load_game(checkpoint: str | Path, batch: int = 64, seed: int = 12_345):
+def load_game(checkpoint: str | Path, batch: int = 64, seed: int = 12_345, inplace: bool = True):
     """The checkpoint's game (float64, non-saturating loss) on ``batch`` digits and latents
-    drawn with ``seed``, through gamedyn's public loader (weights only, no pickle)."""
+    drawn with ``seed``, through gamedyn's public loader (weights only, no pickle).
+    ``inplace=False``: the same players with out-of-place activations (the same parameters and
+    the same function)."""
     from gamedyn.checkpoints import load_torch_game, standard_normal
     from gamedyn.examples import digits
 
@@ -112,8 +114,8 @@ def load_game(checkpoint: str | Path, batch: int = 64, seed: int = 12_345):
         f"{models}:Discriminator",
         digits.sample(batch, seed),
         standard_normal(batch, seed, shape=[NZ, 1, 1]),
-        generator_kwargs={"nz": NZ, "ngf": NGF},
-        discriminator_kwargs={"ndf": NDF},
+        generator_kwargs={"nz": NZ, "ngf": NGF, "inplace": inplace},
+        discriminator_kwargs={"ndf": NDF, "inplace": inplace},
         loss="non-saturating",
     )
 

@@ -34,7 +34,9 @@ The CPU columns come from ``time.process_time`` around each call (the machine wa
 ``--example sn-dcgan``: the user-style DCGAN with spectral norm of ``benchmarks/_sn_dcgan.py``
 (19,217 parameters; a ``torch.save`` checkpoint of ``netG``/``netD``/``optG``/``optD``, loaded
 weights only through :func:`gamedyn.checkpoints.load_torch_game`; its Adam state, ``lr = 2e-4``,
-through :func:`gamedyn.methods.trained_method`), on 64 digits and latents of seed 12,345.
+through :func:`gamedyn.methods.trained_method`), on 64 digits and latents of seed 12,345;
+``sn-dcgan-outofplace``: the same checkpoint and players with out-of-place activations
+(``inplace=False``; the same function).
 
 Run:
   python -m gamedyn examples digits --steps 300 --save-every 300 --out /tmp/l_ckpt
@@ -166,7 +168,9 @@ def methods(game, checkpoint: str, lr: float) -> dict:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--example", choices=("digits", "sn-dcgan"), default="digits")
+    p.add_argument(
+        "--example", choices=("digits", "sn-dcgan", "sn-dcgan-outofplace"), default="digits"
+    )
     p.add_argument("--checkpoint", default=None, help="its checkpoint (default: train one)")
     p.add_argument("--steps", type=int, default=300)
     p.add_argument("--batch", type=int, default=64)
@@ -184,11 +188,12 @@ def main() -> None:
     args = p.parse_args()
     with single_threaded(), tempfile.TemporaryDirectory() as tmp:
         path = args.checkpoint
-        if args.example == "sn-dcgan":
+        if args.example.startswith("sn-dcgan"):
             if path is None:
                 path = str(_sn_dcgan.train(args.steps, f"{tmp}/ckpt.pt", args.batch))
-            game = _sn_dcgan.load_game(path, args.batch, 12_345)
-            title = "user-style SN DCGAN"
+            inplace = args.example == "sn-dcgan"
+            game = _sn_dcgan.load_game(path, args.batch, 12_345, inplace)
+            title = f"user-style SN DCGAN ({'in-place' if inplace else 'out-of-place'} activations)"
         else:
             if path is None:
                 path = str(train(EXAMPLES["digits"], args.steps, tmp, args.steps, seed=0)[-1])

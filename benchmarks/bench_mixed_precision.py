@@ -6,11 +6,16 @@ median (``benchmarks/_timing.py``):
 
 * ``float64``: float64 products throughout to ``--tol``, then the true residuals of the ``k``
   Ritz vectors with fresh float64 products (what ``top_eigenvalues`` does in float64);
-* ``float32``: float32 products to ``--low-tol`` (its answer is float32-accurate only; no
-  residual check);
-* ``mixed``: float32 products to ``--low-tol``, then the deflated refinement (float32 products
-  of ``Ã``, about ``2k`` float64 products, true float64 residuals included;
+* ``float32``: the float32 copy of the game's products (``game.with_dtype``) to ``--low-tol``
+  (its answer is float32-accurate only; no residual check);
+* ``float32-lowered``: the same with the lowered products mixed precision uses: the float64
+  operator's linearize trace run in float32 (the Jacobian at the float64 point;
+  ``gamedyn/spectrum/_lowered.py``);
+* ``mixed``: lowered float32 products to ``--low-tol``, then the deflated refinement (lowered
+  float32 products of ``Ã``, about ``2k`` float64 products, true float64 residuals included;
   :func:`gamedyn.linalg.mixed_precision_eigs`; ``KrylovSchur(precision="mixed")``);
+* ``mixed-f32game`` (with ``--previous``): the same with the float32 game's products (what
+  mixed precision ran before the lowered products);
 * ``previous`` (with ``--previous``): the refinement this replaced, float32 products to
   ``--low-tol``, then a float64 Krylov–Schur from the sum of those Ritz vectors, then the true
   residuals in float64.
@@ -25,6 +30,8 @@ Run:
   python benchmarks/bench_mixed_precision.py --example dcgan --rounds 1 --k 6 --tol 1e-10
   python benchmarks/bench_mixed_precision.py --example dcgan --width 32 --rounds 1
   python benchmarks/bench_mixed_precision.py --example dcgan --rounds 1 --only mixed,previous
+  python benchmarks/bench_mixed_precision.py --example dcgan --rounds 1 --only \
+      float64,float32,float32-lowered,mixed,mixed-f32game
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ from gamedyn.examples import dcgan as dcgan_example
 from gamedyn.games import TorchGame
 from gamedyn.linalg import LOW_RESTARTS, krylov_schur, mixed_precision_eigs, ritz_residuals
 from gamedyn.spectrum import JacobianOperator
+from gamedyn.spectrum._lowered import lowered_product
 
 
 def load(args: argparse.Namespace, tmp: str) -> TorchGame:
@@ -93,9 +101,12 @@ def main() -> None:
         op32 = JacobianOperator(game.with_dtype(torch.float32))
         v0 = torch.as_tensor(np.random.default_rng(0).standard_normal(game.n))
         op64.apply(v0), op32.apply(v0)  # the traces
+        built = time.process_time() - start
+        lowered = lowered_product(op64)  # None in reverse mode: mixed uses the float32 game's
+        lowering = time.process_time() - start - built
         print(f"{game}\nn = {game.n:,}, k = {args.k}, tol {args.tol:g}, low tol {args.low_tol:g}, "
-              f"one torch thread; operators built in {time.process_time() - start:.2f} CPU s "
-              f"({op64.mode} / {op32.mode})")  # fmt: skip
+              f"one torch thread; operators built in {built:.2f} CPU s ({op64.mode} / "
+              f"{op32.mode}), lowered in {lowering:.2f} CPU s")  # fmt: skip
         n, k = game.n, args.k
 
         def solve(op, tol):
@@ -107,10 +118,9 @@ def main() -> None:
             residuals = ritz_residuals(op64.apply, r.values, r.vectors)
             return r._replace(residuals=residuals, matvecs=r.matvecs + len(r.values), vectors=None)
 
-        def mixed():
+        def mixed(low=lowered or op32.apply):
             return mixed_precision_eigs(
-                op32.apply, op64.apply, n, k, tol=args.tol, low_tol=args.low_tol, ncv=args.ncv,
-                v0=v0,
+                low, op64.apply, n, k, tol=args.tol, low_tol=args.low_tol, ncv=args.ncv, v0=v0,
             )  # fmt: skip
 
         def previous():
@@ -125,8 +135,15 @@ def main() -> None:
         variants = {
             "float64": checked,
             "float32": solve(op32, args.low_tol),
+            "float32-lowered": lambda: krylov_schur(
+                lowered, n, k, tol=args.low_tol, ncv=args.ncv, v0=v0, dtype=torch.float64
+            ),
             "mixed": mixed,
         }
+        if lowered is None:
+            del variants["float32-lowered"]
+        if (args.previous or args.only is not None) and lowered is not None:
+            variants["mixed-f32game"] = lambda: mixed(op32.apply)
         if args.previous or args.only is not None:
             variants["previous"] = previous
         if args.only is not None:
@@ -135,25 +152,26 @@ def main() -> None:
         print(table(timings, baseline=next(iter(timings))))
         low = timings.get("float32")
         for name, t in timings.items() if low is not None else ():
-            print(f"{name:8s}: vs float32-only CPU {t.cpu_min / low.cpu_min:.2f}× min, "
+            print(f"{name:15s}: vs float32-only CPU {t.cpu_min / low.cpu_min:.2f}× min, "
                   f"{t.cpu_median / low.cpu_median:.2f}× median")  # fmt: skip
         reference = next(iter(timings.values())).result.values
         for name, t in timings.items():
             r = t.result
-            if name == "mixed":
+            if name.startswith("mixed"):
                 fallback = " (float64 fallback ran)" if r.fallback else ""
                 products = f"{r.low_matvecs} float32 + {r.high_matvecs} float64{fallback}"
             elif name == "previous":
                 products = f"{r.low_matvecs} float32 + {r.high_matvecs} float64"
             else:
                 products = f"{r.matvecs} {name}"
-            print(f"{name:8s}: {products} products; eigenvalues vs {next(iter(timings))}: "
+            print(f"{name:15s}: {products} products; eigenvalues vs {next(iter(timings))}: "
                   f"{distance(r.values, reference):.1e} relative")  # fmt: skip
         print(f"{next(iter(timings))} eigenvalues:", np.array2string(reference, precision=12))
-        for name in [name for name in ("float64", "mixed", "previous") if name in timings]:
+        names = ("float64", "mixed", "mixed-f32game", "previous")
+        for name in [name for name in names if name in timings]:
             r = timings[name].result
             worst = np.max(r.residuals / np.abs(r.values))
-            print(f"{name:8s}: largest true relative residual {worst:.1e}")
+            print(f"{name:15s}: largest true relative residual {worst:.1e}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ that need it, so importing this module stays cheap.
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -392,6 +393,32 @@ def tiny_gan(
     if batch is None:
         batch = tiny_batch(batch_seed, batch_size, dim, shift)
     return TorchGame(*players, loss, *batch, **options)
+
+
+def kink_gan(
+    unit: int = 2, sample: int = 3, margin: float = 1e-12
+) -> tuple[TorchGame, tuple[float, float]]:
+    """A float64 :func:`tiny_gan` (widths 12 and 14, batch 16) with LeakyReLU(0.2) players whose
+    discriminator's first-layer output for fake ``sample``, ``unit`` (the input of a LeakyReLU)
+    is ``margin`` from the kink in float64 and on the other side in float32 (its first-layer
+    bias moved, the float32 value found by running the float32 copies on this machine).
+    Returns the game and that input ``(float64 value, float32 value)``."""
+    G, D = (p.double() for p in tiny_players(
+        generator_width=12, discriminator_width=14, activation=lambda: nn.LeakyReLU(0.2)
+    ))  # fmt: skip
+    real, latent = tiny_batch(size=16)
+
+    def inputs() -> tuple[float, float]:
+        G32, D32 = copy.deepcopy(G).float(), copy.deepcopy(D).float()
+        a64 = D[0](G(latent.double()))[sample, unit]
+        return float(a64), float(D32[0](G32(latent))[sample, unit])
+
+    with torch.no_grad():
+        D[0].bias[unit] -= inputs()[0]
+        a32 = inputs()[1]
+        D[0].bias[unit] -= margin if a32 > 0 else -margin
+        a64, a32 = inputs()
+    return TorchGame(G, D, "non-saturating", real, latent), (a64, a32)
 
 
 # --- checkpoints as people save them ---------------------------------------------------------

@@ -32,9 +32,11 @@ and returning float64 tensors. Write ``A₃₂ u = A u + e(u)`` for the cheap pr
    ``span Q`` itself (known from ``A Q``, no product: ``‖A Q − Q T‖``, ``T = Qᵀ A Q``). A
    refinement that does not cut the largest relative residual by :data:`CONTRACTION` ends the
    refinements (the float32 operator is too far from ``A`` next to the gaps); slow ones are
-   still worth it: on the 1.7 M DCGAN at width 64, whose float32 eigenvalues are 1.3e-5 off,
-   ``c ≈ 1e-2`` (4.6e-4, 3.5e-6, 3.5e-8, 2.9e-10), each refinement cheaper than the last
-   (116, 76, 40 float32 products), where the float64 fallback needs over 100 float64 ones.
+   still worth it: with a float32 copy of the 1.7 M DCGAN at width 64, whose ``J u`` is
+   ``η ≈ 3e-4`` off (one LeakyReLU input within float32 rounding of its kink, evaluated on
+   the other side: ``gamedyn/spectrum/_lowered.py``), ``c ≈ 1e-2`` (4.6e-4, 3.5e-6, 3.5e-8,
+   2.9e-10), where the float64 fallback needs over 100 float64 ones. The spectrum layer's
+   cheap product is the float64 trace run in float32 (``η ≈ 7e-7`` there).
 4. **Fallback.** Where step 2 cannot meet the check (or the low phase did not converge), a
    float64 Krylov–Schur started from the best vectors (``Σ (Re x_i + Im x_i)``) finishes, with
    its own true residuals: the answer is never worse than a float64 refinement's.

@@ -52,6 +52,7 @@ from ..linalg import (
 from ..methods import Method
 from ..vocabulary import KRYLOV_WHICH, which_score
 from . import _jacobian_route as jacobian_route
+from ._lowered import lowered_product
 from ._operator import JacobianOperator
 from ._ordering import sorted_with
 from ._solvers import Arpack, KrylovSchur, check_solver
@@ -397,13 +398,19 @@ def _mixed(
 ) -> TopEigenvalues:
     """Float32 products to about 1e-6, then a deflated refinement with float32 products and a
     few float64 ones (:func:`gamedyn.linalg.mixed_precision_eigs`), whose residuals are true
-    residuals with float64 products (no second check)."""
-    low, high = twin_operator(op, torch.float32), twin_operator(op, torch.float64)
+    residuals with float64 products (no second check). The float32 products are the float64
+    operator's linearize trace run in float32 (:func:`._lowered.lowered_product`: the Jacobian
+    at the float64 point, its branches float64's), or where it has none (``mode`` reverse or
+    forward) those of the game's float32 copy."""
+    high = twin_operator(op, torch.float64)
+    lowered = lowered_product(high)  # the float64 point's Jacobian in float32 (linearize)
+    low = twin_operator(op, torch.float32) if lowered is None else None
+    low_apply = low.apply if low is not None else lowered
     v0 = torch.as_tensor(np.random.default_rng(0).standard_normal(op.shape[0]))
     restarts = solver.max_restarts
     try:
         r = mixed_precision_eigs(
-            low.apply, high.apply, op.shape[0], k, which, tol=solver.tol, ncv=ncv,
+            low_apply, high.apply, op.shape[0], k, which, tol=solver.tol, ncv=ncv,
             max_restarts=restarts, low_restarts=min(restarts, LOW_RESTARTS), v0=v0,
             device=op.device, callback=callback, return_vectors=True,
         )  # fmt: skip
@@ -417,8 +424,10 @@ def _mixed(
             residuals,
         ) from err
     for twin in (low, high):
-        if twin is not op:
+        if twin is not None and twin is not op:
             op.count += twin.count
+    if low is None:
+        op.count += r.low_matvecs
     values, residuals = sorted_with(r.values, r.residuals)  # true float64 residuals
     calls = jacobian_route.recorded_step(op)
     per_product = jacobian_route.step_products(op.method, op.game, op.z, calls)

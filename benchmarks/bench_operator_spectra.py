@@ -31,10 +31,20 @@ a 40-product pilot's most wanted Ritz value; every inner product counted), ``blo
 ``block6`` (block Arnoldi, blocks of 3 or 6 products batched with ``vmap``).
 The CPU columns come from ``time.process_time`` around each call (the machine was shared).
 
+``--example sn-dcgan``: the user-style DCGAN with spectral norm of ``benchmarks/_sn_dcgan.py``
+(19,217 parameters; a ``torch.save`` checkpoint of ``netG``/``netD``/``optG``/``optD``, loaded
+weights only through :func:`gamedyn.checkpoints.load_torch_game`; its Adam state, ``lr = 2e-4``,
+through :func:`gamedyn.methods.trained_method`), on 64 digits and latents of seed 12,345;
+``sn-dcgan-outofplace``: the same checkpoint and players with out-of-place activations
+(``inplace=False``; the same function).
+
 Run:
   python -m gamedyn examples digits --steps 300 --save-every 300 --out /tmp/l_ckpt
   python benchmarks/bench_operator_spectra.py \
       --checkpoint /tmp/l_ckpt/digits/step_000300.safetensors
+  python benchmarks/_sn_dcgan.py --steps 400 --out /tmp/p2_sn/ckpt.pt
+  python benchmarks/bench_operator_spectra.py --example sn-dcgan --checkpoint /tmp/p2_sn/ckpt.pt \
+      --candidates ncv40,default
 """
 
 from __future__ import annotations
@@ -44,6 +54,7 @@ import tempfile
 import time
 
 import _operator_candidates as custom
+import _sn_dcgan
 import numpy as np
 from _timing import single_threaded
 
@@ -109,6 +120,34 @@ def run(name: str, game, method, k: int, tol: float):
     return top_eigenvalues(game, k, method=method, solver=solver)
 
 
+def scipy_check(game, k: int, tol: float) -> tuple[np.ndarray, int]:
+    """J's top-``k`` by ``scipy.sparse.linalg.eigs`` (ARPACK) on an independent ``J u``: the
+    field rebuilt from the players' losses (``torch.func.grad`` of ``game.losses``), its
+    ``torch.func.jvp``; the eigenvalues and the number of products."""
+    import torch
+    from scipy.sparse.linalg import LinearOperator, eigs
+
+    z0, nx = game.z0, game.nx
+
+    def field(z):
+        x, y = z[:nx], z[nx:]
+        gx = torch.func.grad(lambda x: game.losses(torch.cat([x, y]))[0])(x)
+        gy = torch.func.grad(lambda y: game.losses(torch.cat([x, y]))[1])(y)
+        return torch.cat([gx, gy])
+
+    count = [0]
+
+    def matvec(u):
+        count[0] += 1
+        u = torch.as_tensor(np.asarray(u).ravel(), dtype=z0.dtype)
+        return torch.func.jvp(field, (z0,), (u,))[1].numpy()
+
+    start = np.random.default_rng(0).standard_normal(game.n)
+    op = LinearOperator((game.n, game.n), matvec=matvec, dtype=np.float64)
+    values = eigs(op, k=k, which="LM", tol=tol, v0=start, return_eigenvectors=False)
+    return sort_eigenvalues(values), count[0]
+
+
 def methods(game, checkpoint: str, lr: float) -> dict:
     out = {
         "GDA": GDA(lr),
@@ -129,7 +168,10 @@ def methods(game, checkpoint: str, lr: float) -> dict:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--checkpoint", default=None, help="a digits checkpoint (default: train one)")
+    p.add_argument(
+        "--example", choices=("digits", "sn-dcgan", "sn-dcgan-outofplace"), default="digits"
+    )
+    p.add_argument("--checkpoint", default=None, help="its checkpoint (default: train one)")
     p.add_argument("--steps", type=int, default=300)
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--k", type=int, default=6)
@@ -138,22 +180,42 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=1)
     p.add_argument("--methods", default=None, help="comma-separated labels (default: all)")
     p.add_argument("--candidates", default="ncv20,default,operator")
+    p.add_argument(
+        "--scipy-check",
+        action="store_true",
+        help="check J's own top-k against scipy's eigs on an independent J u",
+    )
     args = p.parse_args()
     with single_threaded(), tempfile.TemporaryDirectory() as tmp:
         path = args.checkpoint
-        if path is None:
-            path = str(train(EXAMPLES["digits"], args.steps, tmp, args.steps, seed=0)[-1])
-        game = EXAMPLES["digits"].load_game(path, args.batch, 12_345)
+        if args.example.startswith("sn-dcgan"):
+            if path is None:
+                path = str(_sn_dcgan.train(args.steps, f"{tmp}/ckpt.pt", args.batch))
+            inplace = args.example == "sn-dcgan"
+            game = _sn_dcgan.load_game(path, args.batch, 12_345, inplace)
+            title = f"user-style SN DCGAN ({'in-place' if inplace else 'out-of-place'} activations)"
+        else:
+            if path is None:
+                path = str(train(EXAMPLES["digits"], args.steps, tmp, args.steps, seed=0)[-1])
+            game = EXAMPLES["digits"].load_game(path, args.batch, 12_345)
+            title = "digits DCGAN"
         chosen = methods(game, path, args.lr)
         if args.methods:
             chosen = {name: chosen[name] for name in args.methods.split(",")}
         names = args.candidates.split(",")
         ref = top_eigenvalues(game, args.k, solver=KrylovSchur(tol=args.tol))
         print(
-            f"digits DCGAN n = {game.n:,}, k = {args.k}, tol = {args.tol:g}, one thread\n"
+            f"{title} n = {game.n:,}, k = {args.k}, tol = {args.tol:g}, one thread\n"
             f"J's own top-{args.k}: {ref.jacobian_products} J products "
             f"(|λ| {abs(ref.values[0]):.3g}..{abs(ref.values[-1]):.3g})\n"
         )
+        if args.scipy_check:
+            other, count = scipy_check(game, args.k, args.tol)
+            mine = sort_eigenvalues(np.asarray(ref.values))
+            print(
+                f"scipy eigs on torch.func.jvp of the losses' gradients: {count} products, "
+                f"max |Δλ|/|λ| = {np.max(np.abs(other - mine) / np.abs(mine)):.1e}\n"
+            )
         print(
             f"{'operator':22s} {'candidate':12s} {'J prod':>7s} {'× J':>6s} {'CPU min':>8s} "
             f"{'median':>7s} {'|μ|max':>9s} {'max res':>8s} {'Δμ rel':>8s}  route"

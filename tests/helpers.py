@@ -460,6 +460,35 @@ def checkpoint_discriminator(width: int = 5, seed: int = 1) -> nn.Module:
     )
 
 
+def user_dcgan(size: int = 16, inplace: bool = True, seed: int = 0) -> tuple[nn.Module, nn.Module]:
+    """``(G, D)`` written as PyTorch's DCGAN example writes them, on 8 × 8 images: ``G`` three
+    ``ConvTranspose2d`` (``size × 1 × 1 → 2·size × 2 × 2 → size × 4 × 4 → 1 × 8 × 8``) with
+    BatchNorm and ``ReLU(inplace)``, tanh; ``D`` three spectral-normed (hook) ``Conv2d`` with
+    ``LeakyReLU(0.2, inplace=inplace)``, a logit per sample. Initialised under
+    ``manual_seed(seed)``; ``size = 16``: 19,217 parameters."""
+    torch.manual_seed(seed)
+    sn = nn.utils.spectral_norm
+    G = nn.Sequential(
+        nn.ConvTranspose2d(size, 2 * size, 2, 1, 0, bias=False),
+        nn.BatchNorm2d(2 * size),
+        nn.ReLU(inplace),
+        nn.ConvTranspose2d(2 * size, size, 4, 2, 1, bias=False),
+        nn.BatchNorm2d(size),
+        nn.ReLU(inplace),
+        nn.ConvTranspose2d(size, 1, 4, 2, 1, bias=False),
+        nn.Tanh(),
+    )
+    D = nn.Sequential(
+        sn(nn.Conv2d(1, size, 4, 2, 1)),
+        nn.LeakyReLU(0.2, inplace=inplace),
+        sn(nn.Conv2d(size, 2 * size, 4, 2, 1)),
+        nn.LeakyReLU(0.2, inplace=inplace),
+        sn(nn.Conv2d(2 * size, 1, 2, 1, 0)),
+        nn.Flatten(0),
+    )
+    return G, D
+
+
 def trained_checkpoint_players(
     steps: int = 3, seed: int = 0
 ) -> tuple[nn.Module, nn.Module, dict[str, Any]]:

@@ -199,16 +199,29 @@ def _deepcopy(module: nn.Module) -> nn.Module:
     return copy.deepcopy(module, memo)
 
 
+def _out_of_place(module: nn.Module) -> None:
+    """Every submodule with an ``inplace`` flag (``nn.ReLU(True)``, ``nn.LeakyReLU(0.2,
+    inplace=True)``, ... as in PyTorch's DCGAN example) computes out of place: the same function,
+    without overwriting its input. In place, an activation overwrites a tensor that the nested
+    derivatives of an optimiser's step (exact Adam's operator) read again, and their products
+    came out different from one call to the next (no error raised)."""
+    for sub in module.modules():
+        if getattr(sub, "inplace", None) is True:
+            sub.inplace = False
+
+
 def prepare(
     name: str, module: nn.Module, dtype: torch.dtype, device: Any, batchnorm: str
 ) -> tuple[nn.Module, list[str], list[str]]:
-    """A deep copy in ``dtype`` on ``device`` whose forward is a pure, exactly differentiable map.
+    """A deep copy in ``dtype`` on ``device`` whose forward is a pure, exactly differentiable map
+    (activations out of place: :func:`_out_of_place`).
 
     Returns the copy, the paths of the normalisation layers replaced (weight-norm hooks
     included) and of the spectral norms frozen (parametrisations, then hooks).
     """
     check_module(name, module)
     copy_ = _deepcopy(module).to(dtype=dtype, device=device)
+    _out_of_place(copy_)
     replaced = _replace_normalisation(name, copy_, batchnorm)
     frozen = _freeze_spectral_norms(name, copy_)
     hook_frozen, hook_replaced = _replace_hooks(name, copy_)

@@ -9,9 +9,13 @@ import scipy.linalg
 import torch
 from helpers import grcar, tiny_gan
 
-from gamedyn.linalg import KrylovExpmNoConvergence, expm_apply
-from gamedyn.linalg._krylov_expm import _expm_block, _expm_times
-from gamedyn.linalg._lanczos import _symmetric_part_lowest
+from gamedyn.linalg import (
+    KrylovExpmNoConvergence,
+    expm_apply,
+    expm_block,
+    expm_times,
+    symmetric_part_lowest,
+)
 from gamedyn.methods import GDA
 from gamedyn.nonnormal import _transient as tr
 from gamedyn.nonnormal import transient_growth
@@ -37,7 +41,7 @@ def test_one_krylov_basis_serves_several_times():
     def matvec(x):
         return matrix @ x
 
-    vectors, m, error = _expm_times(matvec, torch.as_tensor(u), times, 1e-12, 200)
+    vectors, m, error = expm_times(matvec, torch.as_tensor(u), times, 1e-12, 200)
     for s, v in zip(times, vectors, strict=True):
         exact = scipy.linalg.expm(-s * a) @ u
         assert np.linalg.norm(v.numpy() - exact) <= 1e-11 * np.linalg.norm(exact)
@@ -52,7 +56,7 @@ def test_a_block_of_krylov_vectors_and_their_exponentials_from_one_basis():
     u = torch.as_tensor(np.random.default_rng(3).standard_normal(40))
     matrix = torch.as_tensor(a)
     times, columns = [0.0, 0.05, 0.3, 0.5], 6
-    rows, images, m, error = _expm_block(lambda x: matrix @ x, u, times, 1e-13, 200, columns)
+    rows, images, m, error = expm_block(lambda x: matrix @ x, u, times, 1e-13, 200, columns)
     r = rows.numpy()
     assert r.shape == (columns, 40) and error <= 1e-13
     np.testing.assert_allclose(r @ r.T, np.eye(columns), atol=1e-13)
@@ -71,10 +75,10 @@ def test_a_block_of_krylov_vectors_and_their_exponentials_from_one_basis():
             <= 1e-11 * np.linalg.norm(exact, axis=1).min()
         )
     # a few products more than for u alone, not c times as many
-    single = _expm_times(lambda x: matrix @ x, u, times, 1e-13, 200)[1]
+    single = expm_times(lambda x: matrix @ x, u, times, 1e-13, 200)[1]
     assert single < m <= single + 2 * columns
     np.testing.assert_allclose(
-        _expm_times(lambda x: matrix @ x, u, times, 1e-13, 200)[0][2].numpy(),
+        expm_times(lambda x: matrix @ x, u, times, 1e-13, 200)[0][2].numpy(),
         np.linalg.norm(u.numpy()) * images[2][0].numpy(),
         rtol=1e-12,
     )
@@ -83,7 +87,7 @@ def test_a_block_of_krylov_vectors_and_their_exponentials_from_one_basis():
 def test_a_block_stops_at_an_invariant_subspace():
     a = np.diag([1.0, 2.0, 3.0, 4.0, 5.0])
     u = torch.as_tensor([1.0, 1.0, 0.0, 0.0, 0.0], dtype=torch.float64)
-    rows, images, m, _ = _expm_block(lambda x: torch.as_tensor(a) @ x, u, [0.5], 1e-13, 200, 4)
+    rows, images, m, _ = expm_block(lambda x: torch.as_tensor(a) @ x, u, [0.5], 1e-13, 200, 4)
     assert rows.shape[0] == 2 and m == 2  # the Krylov space has two dimensions only
     exact = (scipy.linalg.expm(-0.5 * a) @ rows.numpy().T).T
     np.testing.assert_allclose(images[0].numpy(), exact, atol=1e-15)
@@ -94,12 +98,12 @@ def test_lowest_eigenvector_of_the_symmetric_part():
     a = grcar(50) + np.diag(np.linspace(0.0, 3.0, 50))
     matrix = torch.as_tensor(a)
     v0 = torch.as_tensor(np.random.default_rng(4).standard_normal(50))
-    v = _symmetric_part_lowest(lambda x: matrix @ x, lambda x: matrix.T @ x, v0, 1e-12, 50)
+    v = symmetric_part_lowest(lambda x: matrix @ x, lambda x: matrix.T @ x, v0, 1e-12, 50)
     values, vectors = np.linalg.eigh((a + a.T) / 2)
     assert abs(float(v.numpy() @ vectors[:, 0])) == pytest.approx(1.0, abs=1e-10)
     assert float(torch.linalg.vector_norm(v)) == pytest.approx(1.0, abs=1e-14)
     # not converged within the steps: still a unit vector, an approximation
-    rough = _symmetric_part_lowest(lambda x: matrix @ x, lambda x: matrix.T @ x, v0, 1e-12, 3)
+    rough = symmetric_part_lowest(lambda x: matrix @ x, lambda x: matrix.T @ x, v0, 1e-12, 3)
     assert float(torch.linalg.vector_norm(rough)) == pytest.approx(1.0, abs=1e-14)
 
 

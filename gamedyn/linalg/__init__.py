@@ -49,10 +49,13 @@ from ._krylov_expm import (
     ExpmResult,  # noqa: F401
     KrylovExpmNoConvergence,
     expm_apply,
+    expm_block,  # noqa: F401  (the package's own: the flow's transient)
+    expm_times,  # noqa: F401
 )
 from ._lanczos import (
     hermitian_eigenvalues,
     inverse_lanczos,
+    symmetric_part_lowest,  # noqa: F401  (the package's own: the flow's transient)
     top_singular,
     tridiagonal_top,  # noqa: F401
 )

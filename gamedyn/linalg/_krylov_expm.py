@@ -39,7 +39,7 @@ from .. import _validate
 
 Tensor = torch.Tensor
 
-__all__ = ["ExpmResult", "expm_apply", "KrylovExpmNoConvergence"]
+__all__ = ["ExpmResult", "expm_apply", "expm_block", "expm_times", "KrylovExpmNoConvergence"]
 
 
 class ExpmResult(NamedTuple):
@@ -76,11 +76,11 @@ def expm_apply(
     s = _validate.nonnegative("s", s)
     tol = _validate.positive("tol", tol)
     max_steps = _validate.integer_at_least("max_steps", max_steps, 1)
-    vectors, matvecs, error = _expm_times(matvec, u, [s], tol, max_steps)
+    vectors, matvecs, error = expm_times(matvec, u, [s], tol, max_steps)
     return ExpmResult(vectors[0], matvecs, error)
 
 
-def _expm_times(
+def expm_times(
     matvec: Callable[[Tensor], Tensor], u: Tensor, times: list[float], tol: float, max_steps: int
 ) -> tuple[list[Tensor], int, float]:
     """``[e^{−s A} u for s in times]`` from one Arnoldi basis started at ``u``: ``m`` products
@@ -90,11 +90,11 @@ def _expm_times(
     beta = float(torch.linalg.vector_norm(u))
     if beta == 0.0 or max(times) == 0.0:
         return [u.clone() for _ in times], 0, 0.0
-    rows, images, m, error = _expm_block(matvec, u, times, tol, max_steps, 1)
+    rows, images, m, error = expm_block(matvec, u, times, tol, max_steps, 1)
     return [beta * y[0] for y in images], m, error
 
 
-def _expm_block(
+def expm_block(
     matvec: Callable[[Tensor], Tensor],
     u: Tensor,
     times: list[float],

@@ -6,6 +6,8 @@
 * :func:`inverse_lanczos`: the largest eigenvalue of a Hermitian positive definite ``B`` from
   ``u ↦ B u`` (numpy, full reorthogonalisation); with ``B = (M^H M)⁻¹`` it gives ``σ_min(M)``.
 * :func:`top_singular`: ``‖B‖₂`` and its right singular vector by Lanczos on ``BᵀB`` (torch).
+* :func:`symmetric_part_lowest`: the lowest eigenvector of ``(A + Aᵀ)/2`` from ``A u`` and
+  ``Aᵀ u`` (a start vector for the gradient flow's transient).
 * :func:`tridiagonal_top`: the Ritz value and residual factor of a Lanczos tridiagonal.
 
 Example:
@@ -32,7 +34,13 @@ from ._krylov import NoConvergence, check_k
 
 Tensor = torch.Tensor
 
-__all__ = ["hermitian_eigenvalues", "inverse_lanczos", "top_singular", "tridiagonal_top"]
+__all__ = [
+    "hermitian_eigenvalues",
+    "inverse_lanczos",
+    "symmetric_part_lowest",
+    "top_singular",
+    "tridiagonal_top",
+]
 
 
 def hermitian_eigenvalues(
@@ -131,6 +139,43 @@ def tridiagonal_top(diagonal: np.ndarray, off: np.ndarray) -> tuple[float, float
     return float(values[-1]), float(vectors[-1, -1])
 
 
+def _lanczos_top(
+    apply: Callable[[Tensor], Tensor], v0: Tensor, tol: float, lanczos_steps: int, spread: bool
+) -> tuple[float, Tensor, float]:
+    """The top eigenpair of the symmetric ``u ↦ apply(u)`` by Lanczos (full reorthogonalisation,
+    twice; a float64 basis on ``v0``'s device) from ``v0``: ``(θ, unit v, relative residual)``,
+    the residual relative to ``θ`` (``spread=False``) or to the largest Ritz value in modulus
+    (``spread=True``: where ``θ`` may be near zero or negative). Stops when it is ``≤ tol``,
+    the space is invariant, or after ``lanczos_steps`` steps (the residual says how far)."""
+    n = v0.shape[0]
+    steps = min(n, lanczos_steps)
+    q = torch.zeros(steps + 1, n, dtype=v0.dtype, device=v0.device)
+    q[0] = v0 / torch.linalg.vector_norm(v0)
+    alpha, beta = np.zeros(steps), np.zeros(steps)
+    for j in range(steps):
+        w = apply(q[j])
+        alpha[j] = float(q[j] @ w)
+        w = w - alpha[j] * q[j] - (beta[j - 1] * q[j - 1] if j else 0.0)
+        for _ in range(2):
+            w = w - q[: j + 1].T @ (q[: j + 1] @ w)
+        beta[j] = float(torch.linalg.vector_norm(w))
+        if j == 0:
+            values, s = alpha[:1], np.ones(1)
+        else:
+            values, vectors, _ = scipy.linalg.lapack.dstev(alpha[: j + 1], beta[:j], compute_v=1)
+            s = vectors[:, -1]
+        theta = float(values[-1])
+        scale = max(abs(float(values[0])), abs(theta)) if spread else theta
+        residual = beta[j] * abs(s[-1]) / max(scale, 1e-300)
+        done = j + 1 == n or residual <= tol or beta[j] <= 1e-300
+        if done or j + 1 == steps:
+            v = torch.as_tensor(s.copy(), dtype=q.dtype, device=q.device) @ q[: j + 1]
+            residual = 0.0 if j + 1 == n or beta[j] <= 1e-300 else residual
+            return theta, v / torch.linalg.vector_norm(v), residual
+        q[j + 1] = w / beta[j]
+    raise AssertionError("unreachable")
+
+
 def top_singular(
     apply: Callable[[Tensor], Tensor],
     apply_transpose: Callable[[Tensor], Tensor],
@@ -141,34 +186,13 @@ def top_singular(
     """``‖B‖₂`` and its unit right singular vector by Lanczos (full reorthogonalisation) on
     ``BᵀB``, from ``v0``; ``(σ, v, relative residual of σ²)``, converged when the residual is
     ``≤ tol``. The basis is float64 on ``v0``'s device."""
-    n = v0.shape[0]
-    steps = min(n, lanczos_steps)
-    q = torch.zeros(steps + 1, n, dtype=v0.dtype, device=v0.device)
-    q[0] = v0 / torch.linalg.vector_norm(v0)
-    alpha, beta = np.zeros(steps), np.zeros(steps)
-    for j in range(steps):
-        w = apply_transpose(apply(q[j]))
-        alpha[j] = float(q[j] @ w)
-        w = w - alpha[j] * q[j] - (beta[j - 1] * q[j - 1] if j else 0.0)
-        for _ in range(2):
-            w = w - q[: j + 1].T @ (q[: j + 1] @ w)
-        beta[j] = float(torch.linalg.vector_norm(w))
-        if j == 0:
-            theta, s = alpha[0], np.ones(1)
-        else:
-            values, vectors, _ = scipy.linalg.lapack.dstev(alpha[: j + 1], beta[:j], compute_v=1)
-            theta, s = float(values[-1]), vectors[:, -1]
-        residual = beta[j] * abs(s[-1]) / max(theta, 1e-300)
-        done = j + 1 == n or residual <= tol or beta[j] <= 1e-300
-        if done or j + 1 == steps:
-            v = torch.as_tensor(s, dtype=q.dtype, device=q.device) @ q[: j + 1]
-            residual = 0.0 if j + 1 == n or beta[j] <= 1e-300 else residual
-            return float(np.sqrt(max(theta, 0.0))), v / torch.linalg.vector_norm(v), residual
-        q[j + 1] = w / beta[j]
-    raise AssertionError("unreachable")
+    theta, v, residual = _lanczos_top(
+        lambda u: apply_transpose(apply(u)), v0, tol, lanczos_steps, spread=False
+    )
+    return float(np.sqrt(max(theta, 0.0))), v, residual
 
 
-def _symmetric_part_lowest(
+def symmetric_part_lowest(
     apply: Callable[[Tensor], Tensor],
     apply_transpose: Callable[[Tensor], Tensor],
     v0: Tensor,
@@ -180,21 +204,5 @@ def _symmetric_part_lowest(
     (``A u`` and ``Aᵀ u``) a step, stopped when the Ritz pair's residual is at most ``tol``
     times the largest Ritz value in modulus, or after ``lanczos_steps`` steps (a start for an
     iteration, not an answer: no error when not converged)."""
-    n = v0.shape[0]
-    steps = min(n, lanczos_steps)
-    q = torch.zeros(steps + 1, n, dtype=v0.dtype, device=v0.device)
-    q[0] = v0 / torch.linalg.vector_norm(v0)
-    alpha, beta = np.zeros(steps), np.zeros(steps)
-    for j in range(steps):
-        w = -(apply(q[j]) + apply_transpose(q[j])) / 2  # the lowest of S is the top of −S
-        alpha[j] = float(q[j] @ w)
-        for _ in range(2):  # full reorthogonalisation, twice
-            w = w - q[: j + 1].T @ (q[: j + 1] @ w)
-        beta[j] = float(torch.linalg.vector_norm(w))
-        values, vectors = scipy.linalg.eigh_tridiagonal(alpha[: j + 1], beta[:j])
-        scale = max(float(np.abs(values).max()), 1e-300)
-        if beta[j] * abs(vectors[-1, -1]) <= tol * scale or j + 1 == steps or beta[j] <= 1e-300:
-            v = torch.as_tensor(vectors[:, -1].copy(), dtype=q.dtype, device=q.device) @ q[: j + 1]
-            return v / torch.linalg.vector_norm(v)
-        q[j + 1] = w / beta[j]
-    raise AssertionError("unreachable")
+    minus_s = lambda u: -(apply(u) + apply_transpose(u)) / 2  # noqa: E731 (lowest of S: top of −S)
+    return _lanczos_top(minus_s, v0, tol, lanczos_steps, spread=True)[1]

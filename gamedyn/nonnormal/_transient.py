@@ -59,9 +59,7 @@ from .. import _validate
 from ..backends._dense import TorchOps
 from ..backends._state import flatten, step_map
 from ..games._base import Game, point_or_default
-from ..linalg import arnoldi, expm_apply
-from ..linalg._krylov_expm import _expm_block, _expm_times
-from ..linalg._lanczos import _symmetric_part_lowest
+from ..linalg import arnoldi, expm_apply, expm_block, expm_times, symmetric_part_lowest
 from ..methods import Method
 from ..spectrum._linear import dense_matrix, operator_of, size_of, use_dense
 from ..spectrum._operator import JacobianOperator
@@ -423,18 +421,18 @@ def flow_powers(op: JacobianOperator, dt: float, tol: float = 1e-13) -> _Powers:
 
     def images(u: Tensor, first: int, last: int) -> list[Tensor]:
         times = [k * dt for k in range(first, last + 1)]
-        return _expm_times(op.apply, u, times, tol, 200)[0]
+        return expm_times(op.apply, u, times, tol, 200)[0]
 
     def block(u: Tensor, first: int, last: int) -> tuple[Tensor, list[Tensor]]:
         times = [k * dt for k in range(first, last + 1)]
-        rows, out, _, _ = _expm_block(op.apply, u, times, tol, 200, _FLOW_BLOCK)
+        rows, out, _, _ = expm_block(op.apply, u, times, tol, 200, _FLOW_BLOCK)
         return rows, out
 
     def power_t(w: Tensor, t: int, accuracy: float) -> Tensor:
         return expm_apply(op.apply_transpose, w, t * dt, tol=max(tol, accuracy)).vector
 
     def start(noise: Tensor) -> Tensor:
-        return _symmetric_part_lowest(op.apply, op.apply_transpose, noise, _START_TOL, _START_STEPS)
+        return symmetric_part_lowest(op.apply, op.apply_transpose, noise, _START_TOL, _START_STEPS)
 
     per_step = _FLOW_BASIS * int(op.shape[0]) * 8
     window = max(1, min(_FLOW_WINDOW, _WINDOW_BYTES // per_step))

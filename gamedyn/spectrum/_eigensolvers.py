@@ -212,12 +212,16 @@ def _krylov_schur(
             residuals,
         ) from err
     residuals = ritz_residuals(op.apply, r.values, r.vectors)
-    if checks is not None and _unverified(r.values, residuals, solver.tol):
+    restarted = min(ncv or 0, max(2 * k + 1, OPERATOR_NCV))
+    if (
+        checks is not None
+        and restarted < (ncv or 0)
+        and _unverified(r.values, residuals, solver.tol)
+    ):
         # A stop inside a long cycle rests on the Arnoldi relation's residual estimates; where the
         # true residuals miss tol by far (an operator of norm ≫ its wanted values: exact Adam at a
         # state with zero second moments), the restarted basis solves again and the answer with
         # the smaller true residuals is kept (its products added).
-        restarted = max(2 * k + 1, OPERATOR_NCV)
         again, again_res, again_matvecs = _krylov_schur(
             op, k, which, solver.replace(ncv=restarted), restarted, callback
         )

@@ -15,7 +15,7 @@ median (``benchmarks/_timing.py``):
   float32 products of ``Ã``, about ``2k`` float64 products, true float64 residuals included;
   :func:`gamedyn.linalg.mixed_precision_eigs`; ``KrylovSchur(precision="mixed")``);
 * ``float32-long``: the mixed float32 phase alone: lowered float32 products, its basis
-  (``ncv = max(2k + 1, MIXED_NCV)`` float32 vectors, convergence tested after every vector): not
+  (``default_ncv``: ``max(2k + 1, 40)`` float32 vectors, convergence tested after every vector): not
   what a user's float32 solve runs (``ncv`` 20 float64 vectors, tested when full), shown so that
   the basis's own gain is seen;
 * ``mixed-full-basis`` (with ``--previous``): mixed precision with the basis it had before
@@ -57,7 +57,7 @@ from gamedyn.examples import EXAMPLES, train
 from gamedyn.examples import dcgan as dcgan_example
 from gamedyn.games import TorchGame
 from gamedyn.linalg import LOW_RESTARTS, krylov_schur, mixed_precision_eigs, ritz_residuals
-from gamedyn.linalg._mixed_precision import CHECK_EVERY, MIXED_NCV
+from gamedyn.linalg._mixed_precision import CHECK_EVERY, default_ncv
 from gamedyn.spectrum import JacobianOperator
 from gamedyn.spectrum._lowered import lowered_product
 
@@ -133,7 +133,7 @@ def main() -> None:
                 **({"ncv": args.ncv} | basis),
             )  # fmt: skip
 
-        long = min(n, max(2 * k + 1, MIXED_NCV)) if args.ncv is None else args.ncv
+        long = default_ncv(n, k) if args.ncv is None else args.ncv
 
         def previous():
             low = krylov_schur(op32.apply, n, k, tol=args.low_tol, ncv=args.ncv, v0=v0,

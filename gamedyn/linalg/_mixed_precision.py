@@ -97,7 +97,9 @@ __all__ = [
     "OUTER_STEPS",
     "CONTRACTION",
     "MIXED_NCV",
+    "MIXED_BASIS_BYTES",
     "CHECK_EVERY",
+    "default_ncv",
 ]
 
 LOW_TOL = 1e-6
@@ -113,10 +115,14 @@ the previous check's) by this factor for another to run; otherwise the fallback 
 
 
 MIXED_NCV = 40
-"""Default Krylov basis of every phase, ``ncv = max(2k + 1, MIXED_NCV)`` (at most ``n``), with
+"""Default Krylov basis of every phase, ``ncv = max(2k + 1, MIXED_NCV)`` (at most ``n``, and at
+most ``max(20, MIXED_BASIS_BYTES / 8n)``: ARPACK's 20 where 40 float64 vectors are too big), with
 convergence tested inside the cycle (:data:`CHECK_EVERY`): near-unrestarted Arnoldi, which on
 the 1.7 M DCGAN (top-6) took the float32 phase from 138 products (ARPACK's basis of 20) to 94
 and the refinement from 75 to 58 (``benchmarks/bench_mixed_precision.py``)."""
+MIXED_BASIS_BYTES = 2**30
+"""The float64 basis (1 GiB) up to which :data:`MIXED_NCV` vectors are used; at 1.7 M entries
+40 vectors are 0.55 GB."""
 CHECK_EVERY = 1
 """Convergence of each phase is tested after every new basis vector from ``2k + 1`` on (no
 product: the Arnoldi relation), so a phase stops at the product it converges."""
@@ -146,6 +152,12 @@ class MixedResult(NamedTuple):
     @property
     def matvecs(self) -> int:
         return self.low_matvecs + self.high_matvecs
+
+
+def default_ncv(n: int, k: int) -> int:
+    """Every phase's default basis: ``max(2k + 1, MIXED_NCV)`` vectors, at most ``n``, and at
+    most ``max(20, MIXED_BASIS_BYTES / 8n)`` (:data:`MIXED_NCV`)."""
+    return min(n, max(2 * k + 1, min(MIXED_NCV, max(20, MIXED_BASIS_BYTES // (8 * n)))))
 
 
 def start_vector(vectors: Tensor) -> Tensor:
@@ -253,7 +265,7 @@ def mixed_precision_eigs(
       n, k, which, ncv, max_restarts, v0, device, callback, check_every: as
         :func:`~gamedyn.linalg.krylov_schur` (``max_restarts`` for the refinement and the
         fallback, ``low_restarts`` for the low-precision phase), for every phase; but ``ncv``
-        defaults to ``max(2k + 1, MIXED_NCV)`` (at most ``n``) and ``check_every`` to
+        defaults to :func:`default_ncv` (``max(2k + 1, MIXED_NCV)``) and ``check_every`` to
         :data:`CHECK_EVERY` (``None``: tested only when the basis is full).
       tol: the answer's relative true residual with ``high_matvec``; low_tol: the low phase's
         (``max(tol, low_tol)`` is used).
@@ -265,7 +277,7 @@ def mixed_precision_eigs(
     tol = _validate.positive("tol", tol)
     low_tol = max(tol, _validate.positive("low_tol", low_tol))
     if ncv is None:
-        ncv = min(n, max(2 * k + 1, MIXED_NCV))
+        ncv = default_ncv(n, k)
     common = dict(ncv=ncv, dtype=torch.float64, device=device, check_every=check_every)
     low_count = high_count = 0
 

@@ -215,7 +215,8 @@ class ExpmSpace:
         self.matvec, self.n = matvec, int(n)
         self.capacity = max(2, min(int(capacity), self.n))
         self.x = torch.zeros(self.capacity, self.n, dtype=dtype, device=device)
-        self.z = torch.zeros_like(self.x)
+        self.z = torch.zeros_like(self.x)  # A x_j
+        self.r = torch.zeros_like(self.x)  # r_j = A x_j − Σ_l g_lj x_l: outside the space
         self.g = np.zeros((self.capacity, self.capacity))
         self.k = 0  # rows in use
         self.products = 0  # products this space has asked for (not those recorded)
@@ -231,31 +232,36 @@ class ExpmSpace:
 
     def _append(self, v: Tensor, image: Tensor) -> None:
         """A unit ``v`` orthogonal to the rows, with ``A v``, as a new row."""
-        if self.k == self.capacity:  # drop the oldest half
+        if self.k == self.capacity:  # drop the oldest half: their directions move into R
             keep, k = self.capacity // 2, self.k
             self.x[:keep] = self.x[k - keep : k].clone()
             self.z[:keep] = self.z[k - keep : k].clone()
-            self.g[:keep, :keep] = self.g[k - keep : k, k - keep : k]
+            self.g[:keep, :keep] = self.g[k - keep : k, k - keep : k].copy()
             self.k = keep
+            g = torch.as_tensor(self.g[:keep, :keep], dtype=self.x.dtype, device=self.x.device)
+            self.r[:keep] = self.z[:keep] - g.T @ self.x[:keep]
         k = self.k
         self.x[k], self.z[k] = v, image
-        self.g[: k + 1, k] = (self.x[: k + 1] @ image).double().cpu().numpy()
-        self.g[k, :k] = (self.z[:k] @ v).double().cpu().numpy()
+        column = self.x[: k + 1] @ image  # g_lk, l ≤ k
+        row = self.r[:k] @ v  # g_kj = v · A x_j = v · r_j for j < k (v is outside the space)
+        self.g[: k + 1, k] = column.double().cpu().numpy()
+        self.g[k, :k] = row.double().cpu().numpy()
+        self.r[:k] -= row[:, None] * v[None]
+        self.r[k] = image - column @ self.x[: k + 1]
         self.k = k + 1
 
-    def _add(self, u: Tensor) -> bool:
+    def _add(self, u: Tensor) -> float:
         """The part of ``u`` outside the space, normalised, as a new row (one product);
-        ``False`` where nothing is left (the space is invariant along ``u``)."""
+        returns ``v · u`` (``0.0`` and no row where nothing is left: the space is invariant
+        along ``u``)."""
         _, rest = self._orthogonal(u)
         size = float(torch.linalg.vector_norm(rest))
         if size <= 1e-14 * float(torch.linalg.vector_norm(u)):
-            return False
+            return 0.0
         v = rest / size
-        _, v = self._orthogonal(v)
-        v = v / torch.linalg.vector_norm(v)
         self.products += 1
         self._append(v, self.matvec(v))
-        return True
+        return size
 
     def record(self, u: Tensor, image: Tensor) -> None:
         """A product ``image = A u`` computed elsewhere joins the space (no product): the part
@@ -281,44 +287,51 @@ class ExpmSpace:
         if beta == 0.0 or s == 0.0:
             return ExpmResult(w.clone(), 0, 0.0)
         start, error = self.products, np.inf
-        while True:
+        c, rest = self._orthogonal(w)
+        outside = float(torch.linalg.vector_norm(rest))
+        while outside > 1e-2 * tol * beta:  # w's own directions first
+            if self.products - start >= max_steps or not self._add(rest):
+                break
             c, rest = self._orthogonal(w)
             outside = float(torch.linalg.vector_norm(rest))
-            if outside > 1e-2 * tol * beta:
-                direction = rest
-            else:
+        else:
+            while True:
                 y, defects = self._galerkin(c, s)
                 norm_y = float(np.linalg.norm(y))
-                sizes = [float(torch.linalg.vector_norm(d)) for d in defects]
-                error = (s * float(np.dot(_SIMPSON, sizes)) + outside) / max(norm_y, 1e-300)
+                sizes = torch.linalg.vector_norm(defects, dim=1).double().cpu().numpy()
+                error = (s * float(_SIMPSON @ sizes) + outside) / max(norm_y, 1e-300)
                 if error <= tol:
-                    vector = self.x[: self.k].T @ torch.as_tensor(y, dtype=w.dtype, device=w.device)
-                    return ExpmResult(vector, self.products - start, error)
-                direction = defects[int(np.argmax(sizes))]
-            if self.products - start >= max_steps or not self._add(direction):
-                break
+                    coeffs = torch.as_tensor(y, dtype=w.dtype, device=w.device)
+                    return ExpmResult(coeffs @ self.x[: self.k], self.products - start, error)
+                k = self.k
+                if self.products - start >= max_steps or not self._add(
+                    defects[int(np.argmax(sizes))]
+                ):
+                    break
+                if self.k <= k:  # the oldest rows were dropped: coordinates afresh
+                    c, rest = self._orthogonal(w)
+                    outside = float(torch.linalg.vector_norm(rest))
+                else:
+                    c = torch.cat([c, (self.x[self.k - 1] @ w)[None]])
         raise KrylovExpmNoConvergence(
             f"the Krylov exponential did not reach tol = {tol:g} in max_steps = {max_steps} "
             f"steps (estimate {error:.2e}, s = {s:g}): split s or raise max_steps"
         )
 
-    def _galerkin(self, c: Tensor, s: float) -> tuple[np.ndarray, list[Tensor]]:
-        """``e^{−sG} c`` and the defects ``R e^{−τG} c`` at ``τ = 0, s/P, …, s`` (``P`` =
-        :data:`_PANELS`), from one exponential ``e^{−(s/P)G}``."""
+    def _galerkin(self, c: Tensor, s: float) -> tuple[np.ndarray, Tensor]:
+        """``e^{−sG} c`` and the defects ``R e^{−τG} c`` (rows) at ``τ = 0, s/P, …, s``
+        (``P`` = :data:`_PANELS`), from one exponential ``e^{−(s/P)G}``."""
         k = self.k
-        g = self.g[:k, :k]
-        step = scipy.linalg.expm(-(s / _PANELS) * g)
+        step = scipy.linalg.expm(-(s / _PANELS) * self.g[:k, :k])
         e = c.double().cpu().numpy()
         points = [e]
         for _ in range(_PANELS):
             e = step @ e
             points.append(e)
         coeffs = torch.as_tensor(np.array(points), dtype=self.x.dtype, device=self.x.device)
-        mixed = torch.as_tensor(np.array(points) @ g.T, dtype=self.x.dtype, device=self.x.device)
-        defects = coeffs @ self.z[:k] - mixed @ self.x[:k]  # row i: Σ_j e_j (z_j − Σ_l g_lj x_l)
-        return points[-1], list(defects)
+        return points[-1], coeffs @ self.r[:k]
 
 
 # The grid of :meth:`ExpmSpace._galerkin` (even) and the composite Simpson weights on ``[0, 1]``.
-_PANELS = 8
+_PANELS = 4
 _SIMPSON = np.array([1.0] + [4.0, 2.0] * (_PANELS // 2 - 1) + [4.0, 1.0]) / (3 * _PANELS)

@@ -9,7 +9,9 @@ matrix), and the iteration stops when it is below ``tol · ‖result‖``. Only 
 ``e^{−s_i A} u ≈ ‖u‖ V_m e^{−s_i H_m} e_1`` for every ``s_i``, stopped when every estimate is
 below ``tol`` (so ``m`` is set by the largest ``s_i``).
 :func:`gamedyn.nonnormal.transient_growth` takes ``e^{−t·dt·J} u`` for ``t = t₀ … t₁`` (the
-gradient flow) from one basis per vector.
+gradient flow) from one basis per vector, and each of its residuals' ``e^{−sAᵀ} w`` from one
+space of ``Aᵀ`` kept across them all (:class:`ExpmSpace`: Galerkin on an augmented Krylov space,
+a vector adding only the directions its estimate asks for).
 
 References:
   Y. Saad, "Analysis of some Krylov subspace approximations to the matrix exponential
@@ -246,7 +248,7 @@ class ExpmSpace:
         row = self.r[:k] @ v  # g_kj = v · A x_j = v · r_j for j < k (v is outside the space)
         self.g[: k + 1, k] = column.double().cpu().numpy()
         self.g[k, :k] = row.double().cpu().numpy()
-        self.r[:k] -= row[:, None] * v[None]
+        self.r[:k].addr_(row, v, alpha=-1.0)  # in place: no k × n temporary
         self.r[k] = image - column @ self.x[: k + 1]
         self.k = k + 1
 

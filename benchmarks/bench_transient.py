@@ -25,11 +25,13 @@ residual, never looser than 1e-6), differing in how that exponential is computed
 Operators: ``gda`` (``GDA(--lr)``), ``adam`` (frozen simultaneous Adam with the checkpoint's
 state, :func:`gamedyn.methods.trained_method`), ``flow`` (the game Jacobian's flow, ``--dt``).
 Printed: the products of each (``T u`` and ``Tᵀ w``, or ``J u`` and ``Jᵀ w``, together), the
-largest relative difference of the two curves, and the curve.
+largest relative difference of the two curves, and the curve. One torch thread; numpy's and
+scipy's BLAS threads are set by the environment (``OPENBLAS_NUM_THREADS=1`` for CPU seconds
+that count work, not spin-waiting threads).
 
 Run:
   python -m gamedyn examples digits --steps 300 --save-every 300 --out /tmp/ckpt
-  python benchmarks/bench_transient.py --example digits \\
+  OPENBLAS_NUM_THREADS=1 python benchmarks/bench_transient.py --example digits \\
       --checkpoint /tmp/ckpt/digits/step_000300.safetensors --steps 10 --dt 0.05 --rounds 1
 """
 

@@ -16,6 +16,9 @@ in CPU time (``time.process_time``, which includes the interpreter's start) and 
 * ``write``: the record and its figures (:func:`gamedyn.plot.record_figures`), the summary.
 
 ``--rounds`` processes, one torch thread each (``--threads``); per phase the min and median.
+``--floor`` adds, in the same rounds, a process that only imports the libraries the command
+needs (torch, numpy, scipy.linalg, matplotlib.pyplot, safetensors, tqdm; :data:`FLOOR`): what
+any Python program that loads a checkpoint, solves and draws pays before gamedyn's own code.
 ``--variant NAME=PYTHONPATH`` (repeatable) compares checkouts of gamedyn (e.g. ``main`` in a
 detached worktree against this one), interleaved, their order rotated each round.
 The target of issue 26 is ``total − solve`` ≤ 1.5 CPU seconds.
@@ -90,6 +93,24 @@ print("PHASES " + json.dumps({"status": status, "marks": marks}))
 """
 
 
+FLOOR = r"""
+import time
+import torch, numpy, scipy.linalg, matplotlib.pyplot, safetensors.torch, tqdm
+print("FLOOR", time.process_time(), time.time())
+"""
+
+
+def floor_round(threads: int) -> tuple[float, float]:
+    """``(cpu, wall)`` of a fresh process that imports the command's libraries and nothing else."""
+    wall0 = time.time()
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), MPLBACKEND="Agg")
+    out = subprocess.run(
+        [sys.executable, "-P", "-c", FLOOR], capture_output=True, text=True, env=env, check=True
+    )
+    cpu = float(out.stdout.split()[-2])
+    return cpu, time.time() - wall0
+
+
 def one_round(
     argv: list[str], threads: int, pythonpath: str | None
 ) -> dict[str, tuple[float, float]]:
@@ -139,6 +160,11 @@ def main() -> None:
         metavar="NAME=PYTHONPATH",
         help="a gamedyn checkout to compare (repeatable; interleaved, order rotated each round)",
     )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also time a process importing only the libraries (torch, scipy, matplotlib, ...)",
+    )
     args = parser.parse_args()
     variants: dict[str, str | None] = {"this": None}
     if args.variant:
@@ -157,9 +183,14 @@ def main() -> None:
             "--no-progress",
         ]
         print("command: python -m gamedyn " + " ".join(argv))
-        names = list(variants)
+        names = list(variants) + (["floor"] if args.floor else [])
+        floor: list[tuple[float, float]] = []
         for r in range(args.rounds):
             for name in names[r % len(names) :] + names[: r % len(names)]:
+                if name == "floor":
+                    floor.append(floor_round(args.threads))
+                    print(f"  round {r + 1} floor: imports only {floor[-1][0]:.2f} (CPU s)")
+                    continue
                 phases = one_round(argv, args.threads, variants[name])
                 print(
                     f"  round {r + 1} {name}: "
@@ -182,6 +213,14 @@ def main() -> None:
         total, solve = rows[name]["total"], rows[name]["solve"]
         fixed = [t[0] - s[0] for t, s in zip(total, solve, strict=True)]
         print(f"{'total−solve':12s} {min(fixed):8.2f} {statistics.median(fixed):8.2f}")
+    if floor:
+        cpu, wall = [c for c, _ in floor], [w for _, w in floor]
+        print(f"\nfloor: {args.rounds} processes importing only torch, numpy, scipy.linalg, ")
+        print("matplotlib.pyplot, safetensors, tqdm (no gamedyn)")
+        print(
+            f"{'imports':12s} {min(cpu):8.2f} {statistics.median(cpu):8.2f} "
+            f"{min(wall):9.2f} {statistics.median(wall):9.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -12,26 +12,26 @@ operator (``gda``, ``adam``):
 * ``carried subspace``: :func:`gamedyn.nonnormal._transient.power_norms` as it is now (one
   subspace carried along ``t``, the last worst directions kept, the quadratic stopping rule).
 
-The flow (``flow``), both by ``power_norms`` with ``e^{−t·dt·J} u`` for a window of ``t`` from
-one Krylov basis:
+The flow (``flow``), both by ``power_norms`` and ``flow_powers`` (carried blocks: each expansion
+the residual's first Krylov vectors of ``J`` with their images from one basis, ``t = 1`` from the
+lowest eigenvector of ``(J + Jᵀ)/2``, each residual's ``e^{−t·dt·Jᵀ} w`` to 1 % of the last
+residual, never looser than 1e-6), differing in how that exponential is computed:
 
-* ``carried subspace``: the flow as it was before the blocks — one vector per expansion (the
-  residual, its images by one Krylov basis), ``t = 1`` from a random vector, basis up to 30,
-  every ``e^{−t·dt·Jᵀ} w`` to 1e-13 (``flow_powers(...)`` with ``block`` and ``start`` removed
-  and ``power_t`` at its own tolerance);
-* ``carried blocks``: ``flow_powers`` and ``power_norms`` as they are now — each expansion the
-  residual's first Krylov vectors of ``J`` with their images from one basis, ``t = 1`` from the
-  lowest eigenvector of ``(J + Jᵀ)/2`` (Lanczos, two products a step), basis up to 200, each
-  residual's ``e^{−t·dt·Jᵀ} w`` to 1 % of the last residual (never looser than 1e-6).
+* ``carried blocks``: main before the shared space — one Krylov exponential per residual
+  (:func:`gamedyn.linalg.expm_apply`, a fresh Arnoldi basis of ``Jᵀ`` each time);
+* ``shared Jᵀ space``: ``flow_powers`` as it is now — Galerkin on one space of ``Jᵀ`` kept
+  across the residuals (:class:`gamedyn.linalg.ExpmSpace`), seeded by the start's products.
 
 Operators: ``gda`` (``GDA(--lr)``), ``adam`` (frozen simultaneous Adam with the checkpoint's
 state, :func:`gamedyn.methods.trained_method`), ``flow`` (the game Jacobian's flow, ``--dt``).
 Printed: the products of each (``T u`` and ``Tᵀ w``, or ``J u`` and ``Jᵀ w``, together), the
-largest relative difference of the two curves, and the curve.
+largest relative difference of the two curves, and the curve. One torch thread; numpy's and
+scipy's BLAS threads are set by the environment (``OPENBLAS_NUM_THREADS=1`` for CPU seconds
+that count work, not spin-waiting threads).
 
 Run:
   python -m gamedyn examples digits --steps 300 --save-every 300 --out /tmp/ckpt
-  python benchmarks/bench_transient.py --example digits \\
+  OPENBLAS_NUM_THREADS=1 python benchmarks/bench_transient.py --example digits \\
       --checkpoint /tmp/ckpt/digits/step_000300.safetensors --steps 10 --dt 0.05 --rounds 1
 """
 
@@ -44,9 +44,8 @@ import numpy as np
 from _timing import interleaved, single_threaded, table
 
 from gamedyn.examples import EXAMPLES, train
-from gamedyn.linalg import top_singular
+from gamedyn.linalg import expm_apply, top_singular
 from gamedyn.methods import GDA, trained_method
-from gamedyn.nonnormal import _transient as tr
 from gamedyn.nonnormal._transient import flow_powers, power_norms
 from gamedyn.spectrum import JacobianOperator
 
@@ -94,20 +93,26 @@ def _compare(name: str, op: JacobianOperator, args: argparse.Namespace) -> None:
 
         return go
 
-    def carried(powers):
+    def carried(powers):  # powers: None (chained products) or a fresh flow's for each round
         return lambda: power_norms(
-            op.apply, op.apply_transpose, n, args.steps, tol=args.tol, powers=powers
-        )[0]
+            op.apply, op.apply_transpose, n, args.steps, tol=args.tol,
+            powers=None if powers is None else powers(),
+        )[0]  # fmt: skip
 
     if flow:
-        after = flow_powers(op, args.dt)
-        before = after._replace(  # main's: one vector, a random start, residuals to 1e-13
-            block=None,
-            start=None,
-            basis=(tr._MAX_BASIS, tr._RESTART),
-            power_t=lambda w, t, accuracy: after.power_t(w, t, 0.0),
-        )
-        fns = {"carried subspace": carried(before), "carried blocks": carried(after)}
+
+        def before():  # main's before the shared space: one Krylov exponential per residual
+            after = flow_powers(op, args.dt)
+            return after._replace(
+                power_t=lambda w, t, accuracy: (
+                    expm_apply(op.apply_transpose, w, t * args.dt, tol=max(1e-13, accuracy)).vector
+                )
+            )
+
+        fns = {
+            "carried blocks": carried(before),
+            "shared Jᵀ space": carried(lambda: flow_powers(op, args.dt)),
+        }
     else:
         fns = {
             "per-t Lanczos": lambda: _per_t_lanczos(op, args),

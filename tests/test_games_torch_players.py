@@ -220,3 +220,50 @@ def test_in_place_activations_give_exact_adams_operator_repeatable_products():
     for inplace, (first, *later) in products.items():
         assert all(np.array_equal(first, p) for p in later), inplace
     assert np.array_equal(products[True][0], products[False][0])
+
+
+class _TiedGenerator(nn.Module):
+    """An autoencoder-style generator whose output layer reuses the input layer's weight."""
+
+    def __init__(self):
+        super().__init__()
+        self.inp = nn.Linear(3, 4)
+        self.out = nn.Linear(4, 3)
+        self.out.weight = nn.Parameter(torch.randn(3, 4))
+        self.back = nn.Linear(3, 4)
+        self.back.weight = self.inp.weight  # tied: one tensor, two names
+
+    def forward(self, u: torch.Tensor) -> torch.Tensor:
+        return self.out(torch.tanh(self.inp(u))) + torch.tanh(self.back(u)).sum(1, keepdim=True)
+
+
+def test_tied_weights_reach_every_name_and_untied_players_skip_the_untying():
+    """A weight tied under two names is one coordinate of ``z`` that both uses see (the field
+    equals autograd on the user's module, where the two uses' gradients add), and players
+    without ties call ``functional_call`` with ``tie_weights=False`` (no walk over the module
+    per call): the same field as with untying, bit for bit."""
+    torch.manual_seed(0)
+    G, D = _TiedGenerator().double(), nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 1))
+    D = D.double()
+    real, latent = torch.randn(8, 3, dtype=F64), torch.randn(8, 3, dtype=F64)
+    game = TorchGame(G, D, "non-saturating", real, latent)
+    assert game.generator.tied and not game.discriminator.tied
+    assert game.nx == sum(p.numel() for p in G.parameters())  # the tied weight counted once
+
+    fake = G(latent)
+    real_logits, fake_logits = D(real), D(fake)
+    softplus = nn.functional.softplus
+    loss_g = softplus(-fake_logits).mean()
+    loss_d = softplus(-real_logits).mean() + softplus(fake_logits).mean()
+    grad_g = torch.autograd.grad(loss_g, list(G.parameters()), retain_graph=True)
+    grad_d = torch.autograd.grad(loss_d, list(D.parameters()))
+    expected = torch.cat([g.reshape(-1) for g in (*grad_g, *grad_d)])
+    torch.testing.assert_close(game.field(game.z0), expected, rtol=1e-12, atol=1e-14)
+
+    y = game.split(game.z0)[1]
+    each = game.discriminator.each(y, real, fake.detach())
+    untied = torch.func.functional_call(
+        game.discriminator.module, game.discriminator.unflatten(y), (real,), tie_weights=True
+    )
+    assert torch.equal(each[0], untied)
+    assert torch.equal(each[1], game.discriminator(y, fake.detach()))

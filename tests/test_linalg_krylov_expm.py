@@ -10,6 +10,7 @@ import torch
 from helpers import grcar, tiny_gan
 
 from gamedyn.linalg import (
+    ExpmSpace,
     KrylovExpmNoConvergence,
     expm_apply,
     expm_block,
@@ -145,3 +146,74 @@ def test_method_transient_still_equals_dense_powers():
     np.testing.assert_allclose(
         transient_growth(game, 4, method=GDA(0.2), matrix_free=True), dense, rtol=1e-8
     )
+
+
+def test_a_kept_space_equals_scipy_expm_and_shares_its_products():
+    """ExpmSpace: e^{−sA}w by Galerkin on one space kept across calls, for vectors whose Krylov
+    spaces overlap (like the flow's residuals), equals the dense exponential and costs fewer
+    products than a fresh Krylov exponential for each."""
+    a = grcar(150)
+    matrix = torch.as_tensor(a)
+    u = np.random.default_rng(5).standard_normal(150)
+    space = ExpmSpace(lambda x: matrix @ x, 150, torch.float64)
+    fresh, kept = 0, 0
+    for i, s in enumerate([0.05, 0.3, 0.3, 0.5, 1.0]):
+        w = u + 1e-2 * i * (a @ u) + 1e-3 * i * (a.T @ u)
+        r = space.apply(torch.as_tensor(w), s, 1e-12)
+        exact = scipy.linalg.expm(-s * a) @ w
+        assert np.linalg.norm(r.vector.numpy() - exact) <= 1e-11 * np.linalg.norm(exact)
+        assert r.error <= 1e-12
+        fresh += expm_apply(lambda x: matrix @ x, torch.as_tensor(w), s, tol=1e-12).matvecs
+        kept += r.matvecs
+    assert kept == space.products and kept <= 0.8 * fresh
+    # the rows stay orthonormal and G is X A Xᵀ
+    x = space.x[: space.k].numpy()
+    np.testing.assert_allclose(x @ x.T, np.eye(space.k), atol=1e-12)
+    np.testing.assert_allclose(space.g[: space.k, : space.k], x @ a @ x.T, atol=1e-12)
+
+
+def test_a_kept_space_takes_recorded_products_and_drops_old_rows():
+    a = grcar(50) + np.diag(np.linspace(0.0, 2.0, 50))
+    matrix = torch.as_tensor(a)
+    v0 = torch.as_tensor(np.random.default_rng(6).standard_normal(50))
+    space = ExpmSpace(lambda x: matrix @ x, 50, torch.float64, capacity=30)
+    # products computed elsewhere (any vectors, not orthonormal) join by linearity, for free
+    u = v0
+    for _ in range(5):
+        space.record(u, matrix @ u)
+        space.record(2 * u, 2 * (matrix @ u))  # nothing new: left out
+        u = matrix @ u
+    assert space.k == 5 and space.products == 0
+    x = space.x[:5].numpy()
+    np.testing.assert_allclose(space.z[:5].numpy(), x @ a.T, atol=1e-12)
+    for s in [0.1, 0.4, 0.9, 0.9, 0.2]:  # past the capacity: the oldest half is dropped
+        r = space.apply(v0, s, 1e-12)
+        exact = scipy.linalg.expm(-s * a) @ v0.numpy()
+        assert np.linalg.norm(r.vector.numpy() - exact) <= 1e-11 * np.linalg.norm(exact)
+    assert space.k <= 30
+    with pytest.raises(KrylovExpmNoConvergence, match="max_steps"):
+        ExpmSpace(lambda x: matrix @ x * 50, 50).apply(v0, 5.0, 1e-12, max_steps=3)
+    with pytest.raises(ValueError, match="s"):
+        space.apply(v0, -1.0, 1e-12)
+
+
+@pytest.mark.parametrize("kept", [True, False])
+def test_flow_transient_with_and_without_the_kept_space_equals_dense_svd(monkeypatch, kept):
+    """The flow's residuals by the kept space of Jᵀ (the default) or, where it does not fit in
+    memory, by one Krylov exponential each: the same curve as dense expm and SVD."""
+    if not kept:
+        monkeypatch.setattr(tr, "_TRANSPOSED_LEAST", 10**9)
+    game = tiny_gan()
+    dt, steps = 0.2, 8
+    j = np.asarray(game_jacobian(game), dtype=float)
+    dense = [np.linalg.svd(scipy.linalg.expm(-t * dt * j), compute_uv=False)[0] for t in range(9)]
+    op = JacobianOperator(game)
+    powers = tr.flow_powers(op, dt)
+    assert (powers is not None) and callable(powers.power_t)
+    norms, vectors = tr.power_norms(op.apply, op.apply_transpose, op.shape[0], steps, powers=powers)
+    np.testing.assert_allclose(norms, dense, rtol=1e-9)
+    for t in (1, steps):  # each value is ‖e^{−t·dt·J} v‖ of its unit vector
+        v = vectors[t].numpy()
+        assert np.linalg.norm(scipy.linalg.expm(-t * dt * j) @ v) == pytest.approx(
+            norms[t], rel=1e-12
+        )

@@ -348,8 +348,7 @@ class TorchGame(Game):
 
     def player_losses(self, y: Tensor, fake: Tensor) -> tuple[Tensor, Tensor]:
         """``(L_D, L_G)`` as functions of the discriminator's parameters and the fake batch."""
-        real_logits = self.discriminator(y, self.real)
-        fake_logits = self.discriminator(y, fake)
+        real_logits, fake_logits = self.discriminator.each(y, self.real, fake)
         l_d = discriminator_loss(self.loss, real_logits, fake_logits)
         l_d = l_d + self._regulariser(y, fake)
         return l_d, generator_loss(self.loss, fake_logits)

@@ -47,6 +47,7 @@ from ._krylov import (  # noqa: F401
 )
 from ._krylov_expm import (
     ExpmResult,  # noqa: F401
+    ExpmSpace,  # noqa: F401  (the package's own: the flow's transient)
     KrylovExpmNoConvergence,
     expm_apply,
     expm_block,  # noqa: F401  (the package's own: the flow's transient)

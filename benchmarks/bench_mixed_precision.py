@@ -14,6 +14,12 @@ median (``benchmarks/_timing.py``):
 * ``mixed``: lowered float32 products to ``--low-tol``, then the deflated refinement (lowered
   float32 products of ``Ã``, about ``2k`` float64 products, true float64 residuals included;
   :func:`gamedyn.linalg.mixed_precision_eigs`; ``KrylovSchur(precision="mixed")``);
+* ``float32-long``: the mixed float32 phase alone: lowered float32 products, its basis
+  (``default_ncv``: ``max(2k + 1, 40)`` float32 vectors, convergence tested after every vector): not
+  what a user's float32 solve runs (``ncv`` 20 float64 vectors, tested when full), shown so that
+  the basis's own gain is seen;
+* ``mixed-full-basis`` (with ``--previous``): mixed precision with the basis it had before
+  (``ncv`` 20, or ``--ncv``, convergence tested only when the basis is full);
 * ``mixed-f32game`` (with ``--previous``): the same with the float32 game's products (what
   mixed precision ran before the lowered products);
 * ``previous`` (with ``--previous``): the refinement this replaced, float32 products to
@@ -30,6 +36,8 @@ Run:
   python benchmarks/bench_mixed_precision.py --example dcgan --rounds 1 --k 6 --tol 1e-10
   python benchmarks/bench_mixed_precision.py --example dcgan --width 32 --rounds 1
   python benchmarks/bench_mixed_precision.py --example dcgan --rounds 1 --only mixed,previous
+  python benchmarks/bench_mixed_precision.py --example dcgan --rounds 1 --only \
+      float32,float32-lowered,float32-long,mixed,mixed-full-basis
   python benchmarks/bench_mixed_precision.py --example dcgan --rounds 1 --only \
       float64,float32,float32-lowered,mixed,mixed-f32game
 """
@@ -49,6 +57,7 @@ from gamedyn.examples import EXAMPLES, train
 from gamedyn.examples import dcgan as dcgan_example
 from gamedyn.games import TorchGame
 from gamedyn.linalg import LOW_RESTARTS, krylov_schur, mixed_precision_eigs, ritz_residuals
+from gamedyn.linalg._mixed_precision import CHECK_EVERY, default_ncv
 from gamedyn.spectrum import JacobianOperator
 from gamedyn.spectrum._lowered import lowered_product
 
@@ -118,10 +127,13 @@ def main() -> None:
             residuals = ritz_residuals(op64.apply, r.values, r.vectors)
             return r._replace(residuals=residuals, matvecs=r.matvecs + len(r.values), vectors=None)
 
-        def mixed(low=lowered or op32.apply):
+        def mixed(low=lowered or op32.apply, **basis):
             return mixed_precision_eigs(
-                low, op64.apply, n, k, tol=args.tol, low_tol=args.low_tol, ncv=args.ncv, v0=v0,
+                low, op64.apply, n, k, tol=args.tol, low_tol=args.low_tol, v0=v0,
+                **({"ncv": args.ncv} | basis),
             )  # fmt: skip
+
+        long = default_ncv(n, k) if args.ncv is None else args.ncv
 
         def previous():
             low = krylov_schur(op32.apply, n, k, tol=args.low_tol, ncv=args.ncv, v0=v0,
@@ -138,6 +150,17 @@ def main() -> None:
             "float32-lowered": lambda: krylov_schur(
                 lowered, n, k, tol=args.low_tol, ncv=args.ncv, v0=v0, dtype=torch.float64
             ),
+            "float32-long": lambda: krylov_schur(
+                lambda u: (lowered or op32.apply)(u.double()).float(),
+                n,
+                k,
+                tol=args.low_tol,
+                ncv=long,
+                v0=v0,
+                check_every=CHECK_EVERY,
+                max_restarts=LOW_RESTARTS,
+                dtype=torch.float32,
+            ),  # fmt: skip
             "mixed": mixed,
         }
         if lowered is None:
@@ -146,6 +169,7 @@ def main() -> None:
             variants["mixed-f32game"] = lambda: mixed(op32.apply)
         if args.previous or args.only is not None:
             variants["previous"] = previous
+            variants["mixed-full-basis"] = lambda: mixed(ncv=args.ncv or 20, check_every=None)
         if args.only is not None:
             variants = {name: variants[name] for name in args.only.split(",")}
         timings = interleaved(variants, args.rounds, warmup=False, progress=True)
@@ -167,7 +191,7 @@ def main() -> None:
             print(f"{name:15s}: {products} products; eigenvalues vs {next(iter(timings))}: "
                   f"{distance(r.values, reference):.1e} relative")  # fmt: skip
         print(f"{next(iter(timings))} eigenvalues:", np.array2string(reference, precision=12))
-        names = ("float64", "mixed", "mixed-f32game", "previous")
+        names = ("float64", "mixed", "mixed-full-basis", "mixed-f32game", "previous")
         for name in [name for name in names if name in timings]:
             r = timings[name].result
             worst = np.max(r.residuals / np.abs(r.values))

@@ -6,8 +6,17 @@ and returning float64 tensors. Write ``A₃₂ u = A u + e(u)`` for the cheap pr
 ``‖e(u)‖ ≤ η ‖A‖ ‖u‖`` and ``η ≈ 1e-7`` (float32 rounding, of the data and of the product).
 :func:`mixed_precision_eigs`:
 
-1. **Low phase.** Krylov–Schur (:func:`~gamedyn.linalg.krylov_schur`, float64 basis) with the
-   cheap products to ``low_tol`` (about 1e-6: ``η`` caps what they can resolve). ``Q``
+Every phase is a Krylov–Schur (:func:`~gamedyn.linalg.krylov_schur`) of
+``m = max(2k + 1, MIXED_NCV)`` vectors whose convergence is tested after each new vector
+(``check_every``: the Arnoldi relation ``A V_j = V_j H_j + v_{j+1} b_jᵀ`` gives the Ritz
+residuals of every size ``j`` with no product), so a phase stops at the product where its Ritz
+residuals reach its tolerance rather than at the end of a cycle, and a restart comes only
+after ``m`` products: near-unrestarted Arnoldi, the fewest products of a restarted basis.
+
+1. **Low phase.** The cheap products to ``low_tol`` (about 1e-6: ``η`` caps what they can
+   resolve), on a float32 basis (its rounding, 6e-8, is far below ``low_tol``; its Gram–Schmidt
+   reads half the memory of a float64 one: 0.06 s against 0.14 s a vector for 40 vectors of
+   1.7 M entries, a third of a float32 product); the later phases' bases are float64. ``Q``
    (``n × p``, orthonormal in float64, ``p = k`` or ``k + 1`` where the ``k``-th value's
    conjugate is not among the ``k``) spans the real and imaginary parts of its Ritz vectors.
 2. **Deflated refinement.** ``p`` float64 products give ``A Q``; then Krylov–Schur to
@@ -15,6 +24,7 @@ and returning float64 tensors. Write ``A₃₂ u = A u + e(u)`` for the cheap pr
 
    ``Ã u = (A Q)(Qᵀ u) + A₃₂ (I − Q Qᵀ) u``,
 
+   (tested after each vector, so it stops once the Ritz residuals ``ρ`` are ``≤ tol/2 · |θ|``),
    which costs one cheap product (and ``O(n p)`` flops) per application. ``Ã = A + E`` with
    ``E u = e((I − QQᵀ) u)``: the float32 error only touches what lies outside ``span Q``. An
    eigenvector ``x`` of ``A`` (``‖x‖ = 1``) lies in ``span Q`` up to ``‖(I − QQᵀ) x‖ = sin∠``,
@@ -22,7 +32,12 @@ and returning float64 tensors. Write ``A₃₂ u = A u + e(u)`` for the cheap pr
    ``Ã`` and ``A`` share their wanted eigenpairs to far below ``tol``, and a Ritz pair
    ``(θ, x̃)`` of ``Ã`` with residual ``ρ`` has the true residual
    ``‖A x̃ − θ x̃‖ ≤ ρ + η ‖A‖ ‖(I − QQᵀ) x̃‖``. The corrections are small, so their products
-   may be cheap; only the ``p`` columns that carry the answer need float64 products.
+   may be cheap; only the ``p`` columns that carry the answer need float64 products. The
+   second term is the float32 error that no Ritz residual of ``Ã`` shows; the low phase stops
+   at ``low_tol`` (it no longer runs on to the end of its cycle), so it is about
+   ``η ‖A‖ · low_tol · κ / gap``: far below 1e-10 on the 1.7 M DCGAN (one refinement meets the
+   check there), but about 1e-12 on a ``float32``-rounded dense matrix (``η ‖A‖`` is the
+   rounding of every entry), where a ``tol`` of 1e-12 then takes a second refinement (step 3).
 3. **Check.** One float64 product per real basis vector of the Ritz vectors gives their *true*
    residuals ``‖A x − θ x‖ / ‖x‖``; the answer is accepted where each is ``≤ tol · |θ|``
    (ARPACK's criterion). Otherwise the check's products are ``A Q`` for the new ``Q`` (the
@@ -43,7 +58,12 @@ and returning float64 tensors. Write ``A₃₂ u = A u + e(u)`` for the cheap pr
 
 So a converged answer costs ``2p`` float64 products (``≈ 2k``) and the rest in cheap ones: the
 refinement's Krylov–Schur on ``Ã`` takes about as many products as a float64 refinement from
-the same start would (``benchmarks/bench_mixed_precision.py``), each at float32 cost.
+the same start would (``benchmarks/bench_mixed_precision.py``), each at float32 cost. It
+cannot be short: its start vector holds the wanted eigenvectors only to about ``low_tol``, and
+it filters the rest out down to ``tol`` at the Krylov convergence rate of the same spectrum
+(1.7 M DCGAN, top-6 to 1e-10: the float32 phase took 94 products from a random start to 1e-6,
+the refinement 58 from 1e-6 to 5e-11), so both phases together cost about what one Krylov–Schur
+from a random start to ``tol`` would, in float32 products, plus the ``2p`` float64 ones.
 The values and residuals returned are float64 answers: residuals are true residuals with the
 float64 products, so the float32 phase and ``Ã`` only choose where the float64 answer lies.
 
@@ -76,6 +96,10 @@ __all__ = [
     "LOW_RESTARTS",
     "OUTER_STEPS",
     "CONTRACTION",
+    "MIXED_NCV",
+    "MIXED_BASIS_BYTES",
+    "CHECK_EVERY",
+    "default_ncv",
 ]
 
 LOW_TOL = 1e-6
@@ -88,6 +112,20 @@ OUTER_STEPS = 6
 CONTRACTION = 0.1
 """A deflated refinement must cut the largest relative residual (first ``span Q``'s own, then
 the previous check's) by this factor for another to run; otherwise the fallback runs."""
+
+
+MIXED_NCV = 40
+"""Default Krylov basis of every phase, ``ncv = max(2k + 1, MIXED_NCV)`` (at most ``n``, and at
+most ``max(20, MIXED_BASIS_BYTES / 8n)``: ARPACK's 20 where 40 float64 vectors are too big), with
+convergence tested inside the cycle (:data:`CHECK_EVERY`): near-unrestarted Arnoldi, which on
+the 1.7 M DCGAN (top-6) took the float32 phase from 138 products (ARPACK's basis of 20) to 94
+and the refinement from 75 to 58 (``benchmarks/bench_mixed_precision.py``)."""
+MIXED_BASIS_BYTES = 2**30
+"""The float64 basis (1 GiB) up to which :data:`MIXED_NCV` vectors are used; at 1.7 M entries
+40 vectors are 0.55 GB."""
+CHECK_EVERY = 1
+"""Convergence of each phase is tested after every new basis vector from ``2k + 1`` on (no
+product: the Arnoldi relation), so a phase stops at the product it converges."""
 
 
 class MixedResult(NamedTuple):
@@ -114,6 +152,12 @@ class MixedResult(NamedTuple):
     @property
     def matvecs(self) -> int:
         return self.low_matvecs + self.high_matvecs
+
+
+def default_ncv(n: int, k: int) -> int:
+    """Every phase's default basis: ``max(2k + 1, MIXED_NCV)`` vectors, at most ``n``, and at
+    most ``max(20, MIXED_BASIS_BYTES / 8n)`` (:data:`MIXED_NCV`)."""
+    return min(n, max(2 * k + 1, min(MIXED_NCV, max(20, MIXED_BASIS_BYTES // (8 * n)))))
 
 
 def start_vector(vectors: Tensor) -> Tensor:
@@ -209,6 +253,7 @@ def mixed_precision_eigs(
     device: Any = None,
     callback: Callable[[int, int], None] | None = None,
     return_vectors: bool = False,
+    check_every: int | None = CHECK_EVERY,
 ) -> MixedResult:
     """``k`` eigenvalues of ``A`` by ``which`` to ``tol`` with float64 true residuals, most of
     the work done with low-precision products (module docstring: low phase, deflated
@@ -217,9 +262,11 @@ def mixed_precision_eigs(
     Args:
       low_matvec, high_matvec: ``u ↦ A u`` on float64 tensors of length ``n`` (on ``device``),
         the first computed cheaply (float32), the second exactly (float64).
-      n, k, which, ncv, max_restarts, v0, device, callback: as
+      n, k, which, ncv, max_restarts, v0, device, callback, check_every: as
         :func:`~gamedyn.linalg.krylov_schur` (``max_restarts`` for the refinement and the
-        fallback, ``low_restarts`` for the low-precision phase).
+        fallback, ``low_restarts`` for the low-precision phase), for every phase; but ``ncv``
+        defaults to :func:`default_ncv` (``max(2k + 1, MIXED_NCV)``) and ``check_every`` to
+        :data:`CHECK_EVERY` (``None``: tested only when the basis is full).
       tol: the answer's relative true residual with ``high_matvec``; low_tol: the low phase's
         (``max(tol, low_tol)`` is used).
 
@@ -229,7 +276,9 @@ def mixed_precision_eigs(
     """
     tol = _validate.positive("tol", tol)
     low_tol = max(tol, _validate.positive("low_tol", low_tol))
-    common = dict(ncv=ncv, dtype=torch.float64, device=device)
+    if ncv is None:
+        ncv = default_ncv(n, k)
+    common = dict(ncv=ncv, dtype=torch.float64, device=device, check_every=check_every)
     low_count = high_count = 0
 
     def high(u: Tensor) -> Tensor:
@@ -237,12 +286,15 @@ def mixed_precision_eigs(
         high_count += 1
         return high_matvec(u)
 
+    def low32(u: Tensor) -> Tensor:  # the low phase's float32 basis, the products' float64
+        return low_matvec(u.to(torch.float64)).to(torch.float32)
+
     try:
         low: KrylovResult = krylov_schur(
-            low_matvec, n, k, which, tol=low_tol, v0=v0, return_vectors=True,
-            max_restarts=low_restarts, **common,
+            low32, n, k, which, tol=low_tol, v0=v0, return_vectors=True,
+            max_restarts=low_restarts, **(common | {"dtype": torch.float32}),
         )  # fmt: skip
-        best = (low.values, low.vectors)
+        best = (low.values, low.vectors.to(torch.complex128))
     except KrylovNoConvergence as err:  # no vectors: the fallback starts from the start vector
         low, best = err.partial, None
     low_count += low.matvecs

@@ -60,7 +60,13 @@ from ._lanczos import (
     top_singular,
     tridiagonal_top,  # noqa: F401
 )
-from ._mixed_precision import LOW_RESTARTS, LOW_TOL, MixedResult, mixed_precision_eigs  # noqa: F401
+from ._mixed_precision import (  # noqa: F401
+    LOW_RESTARTS,
+    LOW_TOL,
+    MixedResult,
+    default_ncv,  # the package's own: the game Jacobian's default basis too
+    mixed_precision_eigs,
+)
 
 __all__ = [
     "krylov_schur",

@@ -5,19 +5,19 @@ interleaved in one process, order rotated each round, one torch thread, CPU and 
 median (``benchmarks/_timing.py``):
 
 * ``float64``: float64 products throughout to ``--tol``, then the true residuals of the ``k``
-  Ritz vectors with fresh float64 products (what ``top_eigenvalues`` does in float64);
-* ``float32``: the float32 copy of the game's products (``game.with_dtype``) to ``--low-tol``
-  (its answer is float32-accurate only; no residual check);
+  Ritz vectors with fresh float64 products (what ``top_eigenvalues`` does in float64: the
+  default basis, ``default_ncv`` vectors tested after every one, or ``--ncv`` tested when full);
+* ``float32``: the float32 copy of the game's products (``game.with_dtype``) to ``--low-tol``,
+  the same basis (a user's float32 solve; its answer is float32-accurate only; no residual
+  check);
 * ``float32-lowered``: the same with the lowered products mixed precision uses: the float64
   operator's linearize trace run in float32 (the Jacobian at the float64 point;
   ``gamedyn/spectrum/_lowered.py``);
 * ``mixed``: lowered float32 products to ``--low-tol``, then the deflated refinement (lowered
   float32 products of ``Ã``, about ``2k`` float64 products, true float64 residuals included;
   :func:`gamedyn.linalg.mixed_precision_eigs`; ``KrylovSchur(precision="mixed")``);
-* ``float32-long``: the mixed float32 phase alone: lowered float32 products, its basis
-  (``default_ncv``: ``max(2k + 1, 40)`` float32 vectors, convergence tested after every vector): not
-  what a user's float32 solve runs (``ncv`` 20 float64 vectors, tested when full), shown so that
-  the basis's own gain is seen;
+* ``float32-long``: the mixed float32 phase alone: lowered float32 products on float32 basis
+  vectors (``default_ncv``, convergence tested after every vector);
 * ``mixed-full-basis`` (with ``--previous``): mixed precision with the basis it had before
   (``ncv`` 20, or ``--ncv``, convergence tested only when the basis is full);
 * ``mixed-f32game`` (with ``--previous``): the same with the float32 game's products (what
@@ -59,6 +59,7 @@ from gamedyn.games import TorchGame
 from gamedyn.linalg import LOW_RESTARTS, krylov_schur, mixed_precision_eigs, ritz_residuals
 from gamedyn.linalg._mixed_precision import CHECK_EVERY, default_ncv
 from gamedyn.spectrum import JacobianOperator
+from gamedyn.spectrum._eigensolvers import JACOBIAN_CHECK_EVERY
 from gamedyn.spectrum._lowered import lowered_product
 
 
@@ -118,12 +119,19 @@ def main() -> None:
               f"{op32.mode}), lowered in {lowering:.2f} CPU s")  # fmt: skip
         n, k = game.n, args.k
 
+        long = default_ncv(n, k) if args.ncv is None else args.ncv
+        # the default route of top_eigenvalues for one precision: the long basis tested after
+        # every vector (JACOBIAN_CHECK_EVERY) unless --ncv is given (then tested when full)
+        route = {"ncv": long}
+        if args.ncv is None:
+            route |= {"check_every": JACOBIAN_CHECK_EVERY, "check_from": 2 * k + 1}
+
         def solve(op, tol):
-            return lambda: krylov_schur(op.apply, n, k, tol=tol, ncv=args.ncv, v0=v0)
+            return lambda: krylov_schur(op.apply, n, k, tol=tol, v0=v0, **route)
 
         def checked():  # float64, with the true residuals a float64 answer is given with
-            r = krylov_schur(op64.apply, n, k, tol=args.tol, ncv=args.ncv, v0=v0,
-                             return_vectors=True)  # fmt: skip
+            r = krylov_schur(op64.apply, n, k, tol=args.tol, v0=v0, return_vectors=True,
+                             **route)  # fmt: skip
             residuals = ritz_residuals(op64.apply, r.values, r.vectors)
             return r._replace(residuals=residuals, matvecs=r.matvecs + len(r.values), vectors=None)
 
@@ -132,8 +140,6 @@ def main() -> None:
                 low, op64.apply, n, k, tol=args.tol, low_tol=args.low_tol, v0=v0,
                 **({"ncv": args.ncv} | basis),
             )  # fmt: skip
-
-        long = default_ncv(n, k) if args.ncv is None else args.ncv
 
         def previous():
             low = krylov_schur(op32.apply, n, k, tol=args.low_tol, ncv=args.ncv, v0=v0,
@@ -148,7 +154,7 @@ def main() -> None:
             "float64": checked,
             "float32": solve(op32, args.low_tol),
             "float32-lowered": lambda: krylov_schur(
-                lowered, n, k, tol=args.low_tol, ncv=args.ncv, v0=v0, dtype=torch.float64
+                lowered, n, k, tol=args.low_tol, v0=v0, dtype=torch.float64, **route
             ),
             "float32-long": lambda: krylov_schur(
                 lambda u: (lowered or op32.apply)(u.double()).float(),

@@ -2,7 +2,11 @@
 
 The solver is :func:`gamedyn.spectrum.krylov_schur` (float64 basis, products in the game's
 dtype), started at the standard normal vector of seed 0 that :func:`gamedyn.spectrum.analyse`
-uses, so a monitored step repeats an offline analysis product for product. (Warm starts from the
+uses, so a monitored step repeats an offline analysis with the same basis (``ncv``) product for
+product. The monitor's default basis is ARPACK's ``max(2k + 1, 20)``, tested when full (its
+budgets count cycles of it); ``analyse``'s own default for a game Jacobian is a longer basis
+tested after every vector (:func:`gamedyn.linalg.default_ncv`), which stops elsewhere with the
+same values to ``tol``. (Warm starts from the
 previous monitored step's Ritz vectors were measured not to pay, ``benchmarks/bench_monitor.py``:
 the same products 30 steps apart on the digits DCGAN, 5 % fewer 10 steps apart.)
 

@@ -82,8 +82,8 @@ __all__ = [
 
 OPERATOR_NCV = 40
 """An update operator's default Krylov basis, ``ncv = max(2k + 1, OPERATOR_NCV)`` (at most the
-size): its least-damped eigenvalues sit in a cluster near 1, and a longer basis than the game
-Jacobian's ``max(2k + 1, 20)`` reaches them in fewer products
+size): its least-damped eigenvalues sit in a cluster near 1, and a longer basis than ARPACK's
+``max(2k + 1, 20)`` reaches them in fewer products
 (``benchmarks/bench_operator_spectra.py``, digits DCGAN, k = 6, tol 1e-6: GDA 582 → 325
 products, extragradient 1,080 → 720, frozen Adam 355 → 288)."""
 

@@ -9,12 +9,14 @@ compared and written into a record (:meth:`KrylovSchur.to_dict`).
 Fields common to both:
 
 * ``tol``: relative accuracy of each eigenpair, ``‖A v − λ v‖ ≤ tol·|λ|`` (ARPACK's meaning).
-* ``ncv``: the Krylov basis size (default ``max(2k + 1, 20)``, at most the size; an update
-  operator's up to 200 vectors within 512 MiB, at least ``max(2k + 1, 40)``, with convergence
-  tested every 10 vectors from 40 on: its cluster of moduli near 1 is reached in the fewest
-  products without restarts); a longer basis is the way to reach eigenvalues away from the
-  largest moduli (``which="SR"``/``"LR"``) in fewer products. An ``ncv`` given is tested
-  when full, as before.
+* ``ncv``: the Krylov basis size (default, Krylov–Schur: for a game Jacobian ``max(2k + 1, 40)``
+  vectors, 20 where 40 float64 vectors pass 1 GiB, with convergence tested after every vector,
+  so that it stops at the product where the ``k`` converge; ARPACK: ``max(2k + 1, 20)``, at most
+  the size; an update operator's up to 200 vectors within 512 MiB, at least
+  ``max(2k + 1, 40)``, with convergence tested every 10 vectors from 40 on: its cluster of
+  moduli near 1 is reached in the fewest products without restarts); a longer basis is the
+  way to reach eigenvalues away from the largest moduli (``which="SR"``/``"LR"``) in fewer
+  products. An ``ncv`` given is tested when full, as before.
 * ``max_restarts``: restarts before giving up (Krylov–Schur 300; ARPACK ``None``: its own).
 * ``mode``: how ``J u`` is computed (:data:`~gamedyn.vocabulary.PRODUCT_MODES`,
   :class:`~gamedyn.spectrum.JacobianOperator`).

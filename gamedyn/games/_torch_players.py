@@ -242,7 +242,6 @@ class Player:
         self.n = sum(self.sizes)
         self.tied = has_tied_tensors(module)
         self.each_module = _Each(module)  # one swap of the parameters for several inputs
-        self.each_names = [f"module.{n}" for n in trainable]
 
     def flat(self) -> Tensor:
         params = dict(self.module.named_parameters())
@@ -259,10 +258,7 @@ class Player:
 
     def each(self, w: Tensor, *inputs: Tensor) -> tuple[Tensor, ...]:
         """``(self(w, u) for u in inputs)``, the parameters swapped in once for all of them."""
-        pieces = torch.split(w, self.sizes)
-        params = {
-            n: p.reshape(s) for n, p, s in zip(self.each_names, pieces, self.shapes, strict=True)
-        }
+        params = {f"module.{n}": p for n, p in self.unflatten(w).items()}  # _Each's names
         return functional_call(self.each_module, params, inputs, tie_weights=self.tied)
 
 

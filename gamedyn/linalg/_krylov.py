@@ -111,7 +111,7 @@ def _ritz(
     return theta[order], residuals[order], y[:, order]
 
 
-def _converged(
+def _tested(
     hbar: np.ndarray,
     j: int,
     k: int,
@@ -120,13 +120,15 @@ def _converged(
     tol: float,
     scale: float,
     reference: Callable[[np.ndarray], np.ndarray] | None,
-) -> bool:
-    """Whether the ``k`` most wanted Ritz values of the size-``j`` decomposition have converged
-    (the test :func:`krylov_schur` makes at the end of a cycle)."""
-    theta, residuals, _ = _ritz(hbar, j, which, score)
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The Ritz values, residual estimates and coordinates of the size-``j`` decomposition
+    (most wanted first), and what the ``k`` most wanted residuals are relative to,
+    ``max(ρ(θ), ε‖A‖)``: converged where ``residual ≤ tol`` times it (:func:`krylov_schur`'s
+    test, inside a cycle and at its end)."""
+    theta, residuals, y = _ritz(hbar, j, which, score)
     size = np.abs(theta[:k]) if reference is None else np.abs(reference(theta[:k]))
     floor = np.finfo(float).eps * max(scale, 1e-300)
-    return bool(np.all(residuals[:k] <= tol * np.maximum(size, floor)))
+    return theta, residuals, y, np.maximum(size, floor)
 
 
 def _schur_blocks(t: np.ndarray) -> list[tuple[int, int, complex]]:
@@ -317,16 +319,15 @@ def krylov_schur(
             v[j + 1] = w / beta
             size_j = j + 1
             if check_every is not None and j + 1 < m and size_j >= max(check_from, k + 1):
-                if size_j % check_every == 0 and _converged(
-                    hbar, size_j, k, which, score, tol, scale, reference
-                ):
-                    break  # converged inside the cycle: V_j, H_j are the decomposition
+                if size_j % check_every == 0:
+                    tested = _tested(hbar, size_j, k, which, score, tol, scale, reference)
+                    if np.all(tested[1][:k] <= tol * tested[3]):
+                        break  # converged inside the cycle: V_j, H_j are the decomposition
         else:
             size_j = m
-        theta, residuals, y = _ritz(hbar, size_j, which, score)
-        floor = np.finfo(float).eps * max(scale, 1e-300)
-        size = np.abs(theta[:k]) if reference is None else np.abs(reference(theta[:k]))
-        ok = residuals[:k] <= tol * np.maximum(size, floor)
+            tested = _tested(hbar, m, k, which, score, tol, scale, reference)
+        theta, residuals, y, relative_to = tested
+        ok = residuals[:k] <= tol * relative_to
         if callback is not None:
             callback(int(ok.sum()), k)
         result = KrylovResult(theta[:k], residuals[:k], bool(ok.all()), matvecs, restarts)
@@ -344,7 +345,7 @@ def krylov_schur(
                 result = result._replace(vectors=vectors)
             return result
         if restarts >= max_restarts:
-            worst = np.max(residuals[:k] / np.maximum(size, floor))
+            worst = np.max(residuals[:k] / relative_to)
             raise KrylovNoConvergence(
                 f"Krylov–Schur: {int(ok.sum())} of k = {k} eigenvalues ({which}) converged to "
                 f"tol = {tol:g} after {restarts} restarts and {matvecs} products; largest "

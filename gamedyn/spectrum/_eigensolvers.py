@@ -108,7 +108,7 @@ JACOBIAN_CHECK_EVERY = 1
 ``max(2k + 1, 40)`` vectors (:func:`gamedyn.linalg.default_ncv`, as mixed precision's phases)
 and tests convergence after every new vector from ``2k + 1`` on, so that it stops at the
 product where the ``k`` converge (digits DCGAN, top-6: 48 → 44 products to 1e-6, 69 → 55 to
-1e-10; the 1.7 M DCGAN in float32 138 → 94 to 1e-6; ``benchmarks/bench_basis.py``)."""
+1e-10; the 1.7 M DCGAN in float32 138 → 94 to 1e-6; ``benchmarks/bench_jacobian_basis.py``)."""
 
 
 def long_basis(n: int) -> int:
